@@ -1,0 +1,46 @@
+/**
+ * The hashtriage command line: one commander program, one module per command under src/cli/commands.
+ * Exit codes: 0 all done, 1 some inputs failed (reported, the rest processed), 2 usage errors.
+ */
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+
+/** Exit codes shared by every command. */
+export const EXIT = { OK: 0, SOME_FAILED: 1, USAGE: 2 } as const;
+
+/** A command module: adds itself to the program; its action sets process.exitCode. */
+export type CommandModule = (program: Command) => void;
+
+const commandModules: CommandModule[] = [];
+
+/** The program with every command registered (exported for tests). */
+export function buildProgram(): Command {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const program = new Command('hashtriage')
+    .description('Hash, match and triage reported images against known-hash lists.')
+    .version(pkg.version)
+    .showHelpAfterError()
+    .exitOverride();
+  for (const add of commandModules) add(program);
+  return program;
+}
+
+/** Runs the CLI on argv and resolves to the process exit code; never throws for bad usage. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  process.exitCode = undefined;
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK;
+      return EXIT.USAGE;
+    }
+    throw err;
+  }
+  const code = process.exitCode;
+  return typeof code === 'number' ? code : EXIT.OK;
+}
+
+
+

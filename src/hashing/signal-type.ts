@@ -1,0 +1,77 @@
+/**
+ * The signal-type abstraction (after python-threatexchange's SignalType): everything the rest of the
+ * pipeline needs to know about one kind of hash. PDQ, blockhash and the file digests are instances; code
+ * outside src/hashing iterates over signal types and never switches on their names.
+ */
+
+/** Names of the signal types hashtriage computes and matches. */
+export type SignalName = 'pdq' | 'blockhash' | 'md5' | 'sha1' | 'sha256';
+
+/** Decoded pixels of one image: one decode feeds every perceptual signal type. */
+export interface DecodedImage {
+  /** Width and height of the first frame, in pixels. */
+  readonly width: number;
+  readonly height: number;
+  /** 1 = single-channel grey, 3 = RGB; interleaved 8-bit samples, stored colour values (alpha dropped). */
+  readonly channels: 1 | 3;
+  readonly pixels: Uint8Array;
+  /** One alpha byte per pixel when the file has an alpha channel, else null. */
+  readonly alpha: Uint8Array | null;
+  /** Container format as the decoder names it (jpeg, png, webp, gif, tiff, heif, …). */
+  readonly format: string;
+}
+
+/** Options that change how a perceptual hash is computed (recorded with the output). */
+export interface PerceptualOptions {
+  /** PDQ flavour: 'full' hashes the full image (default), 'cli512' matches the reference CLI's 512×512 resize. */
+  readonly pdqFlavour?: 'full' | 'cli512';
+  /** Also compute the 7 rotated/flipped variants where the signal type supports them. */
+  readonly dihedral?: boolean;
+}
+
+/** Names of the dihedral variants, in output order. */
+export const DIHEDRAL_NAMES = ['rot90', 'rot180', 'rot270', 'flipX', 'flipY', 'transpose', 'antiTranspose'] as const;
+export type DihedralName = (typeof DIHEDRAL_NAMES)[number];
+
+/** Result of one perceptual hash: the value, its quality (0–100, where the type has one) and variants. */
+export interface PerceptualHash {
+  readonly value: Uint32Array;
+  readonly quality?: number;
+  readonly dihedral?: Readonly<Record<DihedralName, Uint32Array>>;
+}
+
+/** What all signal types share: a fixed-width bit value with a hex form and a distance. */
+export interface SignalTypeBase {
+  readonly name: SignalName;
+  /** Width of the value in bits (a multiple of 32). */
+  readonly bits: number;
+  /** 'hamming' = near matches within a threshold; 'exact' = equality only. */
+  readonly comparison: 'hamming' | 'exact';
+  /** Largest distance that counts as a match by default (0 for exact types). */
+  readonly defaultThreshold: number;
+  /** Parses a hex value; null when it is not exactly `bits/4` hex digits. */
+  parse(text: string): Uint32Array | null;
+  /** Lowercase hex of a value; inverse of parse. */
+  format(value: Uint32Array): string;
+  /** Distance between two values of this type (Hamming for every type; exact types match at 0). */
+  distance(a: Uint32Array, b: Uint32Array): number;
+}
+
+/** A digest of the file's bytes (MD5, SHA-1, SHA-256): streamed, for files of any type. */
+export interface DigestSignalType extends SignalTypeBase {
+  readonly source: 'bytes';
+  /** Name of the node:crypto hash algorithm. */
+  readonly cryptoAlgorithm: string;
+}
+
+/** A perceptual hash of decoded pixels (PDQ, blockhash). */
+export interface PerceptualSignalType extends SignalTypeBase {
+  readonly source: 'pixels';
+  /** Quality below which a hash is kept and flagged but not matched (0 when the type has no quality). */
+  readonly minMatchQuality: number;
+  /** Computes the hash of one decoded image; pure and deterministic. */
+  compute(image: DecodedImage, options: PerceptualOptions): PerceptualHash;
+}
+
+/** Any signal type. */
+export type SignalType = DigestSignalType | PerceptualSignalType;
