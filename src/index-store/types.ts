@@ -63,11 +63,17 @@ export interface ImportSummary {
 /** One list entry attached to a matched hash. */
 export interface MatchEntry {
   readonly list: string;
+  /** 'known' = an imported list of known material; 'seen' = content recorded by an earlier scan. */
+  readonly listKind: 'known' | 'seen';
   readonly category: string | null;
   readonly severity: number | null;
   readonly series: string | null;
   readonly victimIdentified: boolean | null;
   readonly externalId: string | null;
+  /** When the entry was added (for 'seen' entries: when that scan first saw it). */
+  readonly addedAt: string | null;
+  /** Free text (for 'seen' entries: the scan and path where it was seen). */
+  readonly note: string | null;
 }
 
 /** One known hash within the threshold of a query. */
