@@ -1,0 +1,375 @@
+/**
+ * Report manifests: CSV/TSV (with a header) or NDJSON lists of complaints, one row per report or per
+ * (report, file). Rows become Report values; file references are resolved against the manifest's folder
+ * and may not leave it. A bad row is reported with manifest:line and skipped; the rest is read.
+ */
+import { readFileSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import type { ErrorCode } from '../errors.js';
+import type { Report } from './types.js';
+import { normalizeUrl } from './url.js';
+
+/** One problem found in a manifest, located as "file:line" (the rest of the manifest is still read). */
+export interface ManifestError {
+  readonly source: string;
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+/** A file named by a report: where it is on disk and how the report wrote it. */
+export interface FileRef {
+  readonly reportId: string;
+  /** Absolute path, inside the manifest's folder (checked lexically and through symlinks). */
+  readonly absPath: string;
+  /** The same path relative to the manifest's folder, with '/' separators (as stored in Report.files). */
+  readonly relPath: string;
+  /** manifest:line of the row that named it. */
+  readonly source: string;
+}
+
+/** Everything read from one or more manifests. */
+export interface ManifestContents {
+  /** Reports in order of first appearance; rows with the same report_id are merged. */
+  readonly reports: Report[];
+  /** Every (report, file) pair, in manifest order, deduplicated per report. */
+  readonly fileRefs: FileRef[];
+  readonly errors: ManifestError[];
+}
+
+type Field = 'reportId' | 'receivedAt' | 'reporter' | 'channel' | 'url' | 'platform' | 'file' | 'notes' | 'escalate';
+
+/** Accepted column names (after lowercasing and turning spaces/dashes into underscores). */
+const COLUMN_SYNONYMS: Record<Field, readonly string[]> = {
+  reportId: ['report_id', 'reportid', 'report', 'id', 'complaint_id', 'complaint', 'case_id', 'ticket', 'ticket_id', 'reference', 'ref'],
+  receivedAt: ['received_at', 'received', 'receivedat', 'date', 'datetime', 'timestamp', 'reported_at', 'submitted_at', 'created_at', 'time'],
+  reporter: ['reporter', 'complainant_type', 'complainant', 'reporter_id', 'reporter_type', 'submitter', 'reported_by'],
+  channel: ['channel', 'intake', 'via', 'source_channel'],
+  url: ['url', 'link', 'uri', 'reported_url', 'content_url'],
+  platform: ['platform', 'site', 'service', 'website'],
+  file: ['file', 'files', 'path', 'paths', 'file_path', 'filepath', 'filename', 'media', 'attachment', 'attachments'],
+  notes: ['notes', 'note', 'comment', 'comments', 'description', 'remarks'],
+  escalate: ['escalate', 'escalation', 'escalation_requested', 'escalate_requested', 'escalated', 'urgent', 'priority_flag'],
+};
+
+const COLUMN_TO_FIELD = new Map<string, Field>();
+for (const [field, names] of Object.entries(COLUMN_SYNONYMS) as Array<[Field, readonly string[]]>) {
+  for (const name of names) COLUMN_TO_FIELD.set(name, field);
+}
+
+/** The report field a column header stands for, or null when the column is not one we read. */
+export function fieldForColumn(header: string): Field | null {
+  const key = header.replace(/^\uFEFF/, '').trim().toLowerCase().replace(/[\s-]+/g, '_');
+  return COLUMN_TO_FIELD.get(key) ?? null;
+}
+
+const TRUE_WORDS = new Set(['1', 'true', 'yes', 'y', 'x', 't', 'on', 'escalate', 'escalated', 'requested']);
+const FALSE_WORDS = new Set(['', '0', 'false', 'no', 'n', 'f', 'off', 'none']);
+
+/** Reads a yes/no cell; null when the text is neither (the caller reports it). */
+export function parseFlag(value: unknown): boolean | null {
+  if (value === undefined || value === null) return false;
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number') return value !== 0;
+  const text = String(value).trim().toLowerCase();
+  if (TRUE_WORDS.has(text)) return true;
+  if (FALSE_WORDS.has(text)) return false;
+  return null;
+}
+
+const ISO_LIKE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * A received-at value as ISO 8601 UTC when it is an ISO-like date/time (no offset means UTC, so the
+ * result never depends on the machine's time zone); otherwise the text as given; empty gives null.
+ */
+export function normalizeTimestamp(raw: string | null): string | null {
+  const text = (raw ?? '').trim();
+  if (text === '') return null;
+  const m = ISO_LIKE.exec(text);
+  if (!m) return text;
+  const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone] = m;
+  let offset = 'Z';
+  if (zone && zone.toUpperCase() !== 'Z') offset = zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  const ms = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${frac.slice(0, 4)}${offset}`);
+  if (Number.isNaN(ms)) return text;
+  return new Date(ms).toISOString();
+}
+
+/** Splits a file cell that lists several files with ';' or '|'. */
+export function splitFileCell(cell: string): string[] {
+  return cell
+    .split(/[;|]/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+function isInside(root: string, candidate: string): boolean {
+  const rel = path.relative(root, candidate);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/**
+ * Resolves a file reference against the manifest's folder. Guarantees the result is inside that folder
+ * both as written and after following symlinks (a missing file passes the lexical check and is reported
+ * later by hashing); throws a message otherwise.
+ */
+export function resolveInside(rootReal: string, ref: string): { absPath: string; relPath: string } {
+  const absPath = path.resolve(rootReal, ref);
+  if (!isInside(rootReal, absPath)) throw new Error(`file "${ref}" is outside the manifest's folder`);
+  let real: string;
+  try {
+    real = realpathSync(absPath);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw new Error(`file "${ref}" is a symlink loop`);
+    return { absPath, relPath: path.relative(rootReal, absPath).split(path.sep).join('/') };
+  }
+  if (!isInside(rootReal, real)) throw new Error(`file "${ref}" links to a place outside the manifest's folder`);
+  return { absPath, relPath: path.relative(rootReal, absPath).split(path.sep).join('/') };
+}
+
+/** One row in field form, before merging by report id. */
+interface RawRow {
+  readonly line: number;
+  readonly values: Partial<Record<Field, unknown>>;
+}
+
+function text(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (Array.isArray(value)) return value.map((v) => String(v)).join(';');
+  const s = String(value).trim();
+  return s === '' ? null : s;
+}
+
+function fileList(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  if (Array.isArray(value)) return value.flatMap((v) => splitFileCell(String(v)));
+  return splitFileCell(String(value));
+}
+
+function detectDelimiter(firstLine: string): string {
+  const counts = [',', '\t', ';'].map((d) => [d, firstLine.split(d).length - 1] as const);
+  counts.sort((a, b) => b[1] - a[1]);
+  return counts[0][1] > 0 ? counts[0][0] : ',';
+}
+
+function readCsvRows(content: string, name: string, errors: ManifestError[]): RawRow[] {
+  const firstLine = content.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
+  const delimiter = detectDelimiter(firstLine);
+  let records: Array<{ record: string[]; info: { lines: number } }>;
+  try {
+    records = parseCsv(content, {
+      bom: true,
+      delimiter,
+      info: true,
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_empty_lines: true,
+      skip_records_with_error: true,
+      on_skip: (err) => {
+        const line = (err as { lines?: number } | undefined)?.lines;
+        errors.push({ source: `${name}:${line ?? '?'}`, code: 'BAD_ROW', message: err?.message ?? 'unreadable CSV record' });
+        return undefined;
+      },
+    }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
+  } catch (err) {
+    errors.push({ source: `${name}:1`, code: 'BAD_INPUT', message: `not a readable CSV file: ${(err as Error).message}` });
+    return [];
+  }
+  if (records.length === 0) {
+    errors.push({ source: `${name}:1`, code: 'BAD_INPUT', message: 'empty manifest (no header row)' });
+    return [];
+  }
+  const header = records[0].record.map((h) => fieldForColumn(h));
+  if (!header.includes('reportId')) {
+    errors.push({ source: `${name}:${records[0].info.lines}`, code: 'BAD_INPUT', message: 'header has no report_id column' });
+    return [];
+  }
+  if (!header.includes('file') && !header.includes('url')) {
+    errors.push({ source: `${name}:${records[0].info.lines}`, code: 'BAD_INPUT', message: 'header has neither a file nor a url column' });
+    return [];
+  }
+  const rows: RawRow[] = [];
+  for (const { record, info } of records.slice(1)) {
+    const values: Partial<Record<Field, unknown>> = {};
+    header.forEach((field, i) => {
+      if (field === null || record[i] === undefined) return;
+      if (field === 'file' && values.file !== undefined) values.file = `${String(values.file)};${record[i]}`;
+      else if (values[field] === undefined || text(values[field]) === null) values[field] = record[i];
+    });
+    // info.lines is the line where the record ends; a record spanning lines is reported at its end.
+    rows.push({ line: info.lines, values });
+  }
+  return rows;
+}
+
+function readNdjsonRows(content: string, name: string, errors: ManifestError[]): RawRow[] {
+  const rows: RawRow[] = [];
+  const lines = content.replace(/^\uFEFF/, '').split(/\r?\n/);
+  lines.forEach((lineText, i) => {
+    if (lineText.trim() === '') return;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(lineText);
+    } catch (err) {
+      errors.push({ source: `${name}:${i + 1}`, code: 'BAD_ROW', message: `not valid JSON: ${(err as Error).message}` });
+      return;
+    }
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+      errors.push({ source: `${name}:${i + 1}`, code: 'BAD_ROW', message: 'expected one JSON object per line' });
+      return;
+    }
+    const values: Partial<Record<Field, unknown>> = {};
+    for (const [key, value] of Object.entries(obj)) {
+      const field = fieldForColumn(key);
+      if (field !== null && values[field] === undefined) values[field] = value;
+    }
+    rows.push({ line: i + 1, values });
+  });
+  return rows;
+}
+
+/** True when the content is NDJSON rather than CSV (by extension, else by the first character). */
+export function looksLikeNdjson(fileName: string, content: string): boolean {
+  const ext = path.extname(fileName).toLowerCase();
+  if (ext === '.ndjson' || ext === '.jsonl' || ext === '.json') return true;
+  if (ext === '.csv' || ext === '.tsv' || ext === '.txt') return false;
+  return content.replace(/^\uFEFF/, '').trimStart().startsWith('{');
+}
+
+interface MutableReport {
+  reportId: string;
+  receivedAt: string | null;
+  reporter: string | null;
+  channel: string | null;
+  url: string | null;
+  platform: string | null;
+  files: string[];
+  notes: string | null;
+  escalate: boolean;
+  source: string;
+}
+
+const MERGED_FIELDS = ['receivedAt', 'reporter', 'channel', 'url', 'platform', 'notes'] as const;
+
+/**
+ * Parses one manifest's text; `name` locates errors ("name:line") and `rootReal` is the real path of the
+ * manifest's folder. Never throws for bad content: problems come back in `errors` with name:line.
+ */
+export function parseManifest(content: string, name: string, rootReal: string): ManifestContents {
+  const errors: ManifestError[] = [];
+  const rows = looksLikeNdjson(name, content) ? readNdjsonRows(content, name, errors) : readCsvRows(content, name, errors);
+  const byId = new Map<string, MutableReport>();
+  const fileRefs: FileRef[] = [];
+  const seenRefs = new Set<string>();
+  for (const { line, values } of rows) {
+    const source = `${name}:${line}`;
+    const reportId = text(values.reportId);
+    if (reportId === null) {
+      errors.push({ source, code: 'BAD_ROW', message: 'missing report_id' });
+      continue;
+    }
+    const files = fileList(values.file);
+    const url = text(values.url);
+    const existing = byId.get(reportId);
+    if (files.length === 0 && url === null && existing === undefined) {
+      errors.push({ source, code: 'BAD_ROW', message: `report ${reportId} names neither a file nor a url` });
+      continue;
+    }
+    let escalate = parseFlag(values.escalate);
+    if (escalate === null) {
+      errors.push({ source, code: 'BAD_ROW', message: `escalation flag "${String(values.escalate)}" is not yes/no; read as no` });
+      escalate = false;
+    }
+    const fields = {
+      receivedAt: normalizeTimestamp(text(values.receivedAt)),
+      reporter: text(values.reporter),
+      channel: text(values.channel),
+      url,
+      platform: text(values.platform),
+      notes: text(values.notes),
+    };
+    let report = existing;
+    if (report === undefined) {
+      report = { reportId, ...fields, files: [], escalate, source };
+      byId.set(reportId, report);
+    } else {
+      for (const key of MERGED_FIELDS) {
+        const value = fields[key];
+        if (value === null) continue;
+        if (report[key] === null) report[key] = value;
+        else if (report[key] !== value)
+          errors.push({ source, code: 'BAD_ROW', message: `report ${reportId}: ${key} "${value}" differs from "${report[key]}" at ${report.source}; kept the first` });
+      }
+      report.escalate ||= escalate;
+    }
+    for (const ref of files) {
+      let resolved: { absPath: string; relPath: string };
+      try {
+        resolved = resolveInside(rootReal, ref);
+      } catch (err) {
+        errors.push({ source, code: 'BAD_ROW', message: `report ${reportId}: ${(err as Error).message}; not read` });
+        continue;
+      }
+      const key = `${reportId}\u0000${resolved.absPath}`;
+      if (seenRefs.has(key)) continue;
+      seenRefs.add(key);
+      report.files.push(resolved.relPath);
+      fileRefs.push({ reportId, ...resolved, source });
+    }
+  }
+  const reports: Report[] = [...byId.values()].map((r) => ({ ...r, normalizedUrl: normalizeUrl(r.url) }));
+  return { reports, fileRefs, errors };
+}
+
+/**
+ * Reads a manifest file (CSV/TSV or NDJSON). `displayName` locates errors (e.g. the path as the user gave
+ * it). Unreadable files come back as one error, not an exception.
+ */
+export function readManifest(file: string, displayName = file): ManifestContents {
+  let content: string;
+  let rootReal: string;
+  try {
+    content = readFileSync(file, 'utf8');
+    rootReal = realpathSync(path.dirname(path.resolve(file)));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const code: ErrorCode = e.code === 'ENOENT' ? 'NOT_FOUND' : 'UNREADABLE';
+    return { reports: [], fileRefs: [], errors: [{ source: displayName, code, message: `cannot read manifest: ${e.message}` }] };
+  }
+  return parseManifest(content, displayName, rootReal);
+}
+
+/**
+ * Merges the contents of several manifests: reports with the same id become one (first value of each
+ * field wins, files and escalation are combined); conflicts are reported, nothing is dropped silently.
+ */
+export function mergeManifests(parts: readonly ManifestContents[]): ManifestContents {
+  if (parts.length === 1) return parts[0];
+  const byId = new Map<string, MutableReport>();
+  const errors: ManifestError[] = [];
+  const fileRefs: FileRef[] = [];
+  for (const part of parts) {
+    errors.push(...part.errors);
+    fileRefs.push(...part.fileRefs);
+    for (const r of part.reports) {
+      const existing = byId.get(r.reportId);
+      if (existing === undefined) {
+        byId.set(r.reportId, { ...r, files: [...r.files] });
+        continue;
+      }
+      for (const key of MERGED_FIELDS) {
+        const value = r[key];
+        if (value === null) continue;
+        if (existing[key] === null) existing[key] = value;
+        else if (existing[key] !== value)
+          errors.push({ source: r.source, code: 'BAD_ROW', message: `report ${r.reportId}: ${key} "${value}" differs from "${existing[key]}" at ${existing.source}; kept the first` });
+      }
+      existing.escalate ||= r.escalate;
+      for (const f of r.files) if (!existing.files.includes(f)) existing.files.push(f);
+    }
+  }
+  const reports: Report[] = [...byId.values()].map((r) => ({ ...r, normalizedUrl: normalizeUrl(r.url) }));
+  return { reports, fileRefs, errors };
+}

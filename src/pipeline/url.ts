@@ -1,0 +1,78 @@
+/**
+ * URL normalisation for grouping reports: two complaints that name the same page with cosmetic
+ * differences (case of the host, default port, fragment, trailing slash, tracking parameters, query
+ * order) get the same normalised string. Pure functions, no network.
+ */
+
+/** Query parameters that only track where a click came from; dropped before grouping. */
+const TRACKING_PARAMS = new Set([
+  'fbclid',
+  'gclid',
+  'dclid',
+  'gbraid',
+  'wbraid',
+  'msclkid',
+  'yclid',
+  'igshid',
+  'mc_cid',
+  'mc_eid',
+  '_ga',
+  '_gl',
+  'ref_src',
+  'ref_url',
+  'si',
+  'spm',
+]);
+
+/** True for a query parameter name that is dropped when grouping (utm_* and the names above, any case). */
+export function isTrackingParam(name: string): boolean {
+  const n = name.toLowerCase();
+  return n.startsWith('utm_') || TRACKING_PARAMS.has(n);
+}
+
+const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+
+function parseLoose(text: string): URL | null {
+  // Complaint forms often carry URLs without a scheme ("www.example.com/x"): read those as http.
+  const candidate = SCHEME.test(text) && !/^[^/:]+:\d/.test(text) ? text : `http://${text.replace(/^\/\/+/, '')}`;
+  try {
+    return new URL(candidate);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Normalised form of a URL for grouping: scheme and host lowercase, default port, credentials and
+ * fragment removed, tracking parameters (utm_*, fbclid, …) removed, remaining query parameters sorted
+ * (stable for equal names), trailing slash of the path removed; path case kept. A text that does not
+ * parse as a URL is returned trimmed (so identical strings still group); empty text gives null.
+ */
+export function normalizeUrl(raw: string | null | undefined): string | null {
+  const text = (raw ?? '').trim();
+  if (text === '') return null;
+  const url = parseLoose(text);
+  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:' && url.host === '')) return text;
+  url.hash = '';
+  url.username = '';
+  url.password = '';
+  const params = [...url.searchParams.entries()].filter(([name]) => !isTrackingParam(name));
+  params.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const query = new URLSearchParams(params).toString();
+  let path = url.pathname;
+  while (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+  if (path === '/') path = '';
+  // URL already lowercases scheme and host and drops the scheme's default port.
+  const host = url.host;
+  const authority = host === '' ? '' : `//${host}`;
+  return `${url.protocol}${authority}${path}${query === '' ? '' : `?${query}`}`;
+}
+
+/** Lowercase host name (no port) of a URL, with a leading "www." kept; null when there is none. */
+export function hostOf(raw: string | null | undefined): string | null {
+  const text = (raw ?? '').trim();
+  if (text === '') return null;
+  const url = parseLoose(text);
+  if (url === null || url.hostname === '') return null;
+  return url.hostname.toLowerCase();
+}
