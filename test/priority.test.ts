@@ -1,0 +1,366 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  compareBundles,
+  loadPriorityPolicy,
+  parsePriorityPolicy,
+  prioritise,
+  queueOrder,
+  SIGNAL_KEYS,
+  tierFor,
+  type PriorityPolicy,
+  type UnprioritisedBundle,
+} from '../src/policy/priority.js';
+import type { Bundle, KnownMatch, ScanItem, SeenMatch } from '../src/pipeline/types.js';
+import { HashtriageError } from '../src/errors.js';
+
+const NOW = new Date('2025-03-10T12:00:00Z');
+const HOUR = 3_600_000;
+
+/** A policy whose points are distinct primes, so each contribution is recognisable. */
+const TEST_DOC = {
+  version: 1,
+  signals: {
+    known_match: { points: 101 },
+    known_severity: { pointsByRank: { '1': 53, '2': 37, '3': 23 }, otherRankPoints: 7, unrankedPoints: 11 },
+    victim_not_identified: { points: 43 },
+    new_content_many_reporters: { minReporters: 3, points: 31, pointsPerExtraReporter: 5, maxPoints: 41 },
+    distinct_reporters: { pointsPerExtra: 3, maxPoints: 9 },
+    report_volume: { pointsPerExtra: 2, maxPoints: 6 },
+    hosted_urls: { pointsPerHost: 13, maxPoints: 26 },
+    recency: {
+      steps: [
+        { withinHours: 24, points: 19 },
+        { withinHours: 168, points: 17 },
+      ],
+    },
+    previously_seen: { points: 29 },
+    escalation_requested: { points: 47 },
+  },
+  tiers: [
+    { name: 'A', minScore: 100 },
+    { name: 'B', minScore: 40 },
+    { name: 'C', minScore: 0 },
+  ],
+};
+const policy = parsePriorityPolicy(TEST_DOC, 'test-policy.json');
+
+function known(over: Partial<KnownMatch> = {}): KnownMatch {
+  return {
+    signal: 'pdq',
+    hash: 'ab'.repeat(32),
+    distance: 4,
+    variant: null,
+    list: 'listA',
+    category: 'A1',
+    severity: 1,
+    series: null,
+    victimIdentified: true,
+    ...over,
+  };
+}
+
+function seen(over: Partial<SeenMatch> = {}): SeenMatch {
+  return { signal: 'pdq', distance: 0, scan: 'scan-1', firstSeenAt: '2025-01-01T00:00:00Z', path: 'old/a.jpg', ...over };
+}
+
+function bundle(over: Partial<UnprioritisedBundle> = {}): UnprioritisedBundle {
+  return {
+    id: 'b1',
+    items: [0],
+    paths: ['a.jpg'],
+    reportIds: [],
+    reporters: [],
+    urls: [],
+    hosts: [],
+    firstSeen: null,
+    lastSeen: null,
+    known: [],
+    seen: [],
+    escalated: false,
+    ...over,
+  };
+}
+
+function item(index: number, k: KnownMatch[] = []): ScanItem {
+  return {
+    index,
+    path: `f${index}.jpg`,
+    hash: { path: `f${index}.jpg`, ok: true, bytes: 10, format: 'jpeg', width: 1, height: 1 },
+    reportIds: [],
+    known: k,
+    seen: [],
+    lowQuality: false,
+  };
+}
+
+function pointsOf(b: UnprioritisedBundle, p: PriorityPolicy = policy, items: ScanItem[] = []): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of prioritise(b, items, p, NOW).reasons) out[r.signal] = r.points;
+  return out;
+}
+
+describe('signals', () => {
+  it('a bundle with no signals scores 0 with no reasons and gets the last tier', () => {
+    const pr = prioritise(bundle(), [], policy, NOW);
+    expect(pr).toEqual({ score: 0, tier: 'C', reasons: [] });
+  });
+
+  it('known match fires its flat points and severity by the most severe rank', () => {
+    const b = bundle({ known: [known({ severity: 3, category: 'B2' }), known({ severity: 2, category: 'A2', list: 'listB' })] });
+    expect(pointsOf(b)).toEqual({ known_match: 101, known_severity: 37 });
+    const reason = prioritise(b, [], policy, NOW).reasons.find((r) => r.signal === 'known_severity')!;
+    expect(reason.detail).toContain('A2');
+    expect(reason.detail).toContain('listB');
+  });
+
+  it('severity ranks not in the table get otherRankPoints; no rank at all gets unrankedPoints', () => {
+    expect(pointsOf(bundle({ known: [known({ severity: 9 })] })).known_severity).toBe(7);
+    const unranked = bundle({ known: [known({ severity: null, category: 'Cat X' })] });
+    expect(pointsOf(unranked).known_severity).toBe(11);
+    expect(prioritise(unranked, [], policy, NOW).reasons.find((r) => r.signal === 'known_severity')!.detail).toContain('Cat X');
+  });
+
+  it('victim not identified fires only on an explicit false', () => {
+    expect(pointsOf(bundle({ known: [known({ victimIdentified: false, series: 'S-9' })] })).victim_not_identified).toBe(43);
+    expect(pointsOf(bundle({ known: [known({ victimIdentified: null })] })).victim_not_identified).toBeUndefined();
+    expect(pointsOf(bundle({ known: [known({ victimIdentified: true })] })).victim_not_identified).toBeUndefined();
+  });
+
+  it('unknown content with many distinct reporters fires, scaled and capped; never for known content', () => {
+    const reporters = (n: number) => Array.from({ length: n }, (_, i) => `r${i}`);
+    expect(pointsOf(bundle({ reporters: reporters(2) })).new_content_many_reporters).toBeUndefined();
+    expect(pointsOf(bundle({ reporters: reporters(3) })).new_content_many_reporters).toBe(31);
+    expect(pointsOf(bundle({ reporters: reporters(4) })).new_content_many_reporters).toBe(36);
+    expect(pointsOf(bundle({ reporters: reporters(10) })).new_content_many_reporters).toBe(41);
+    expect(pointsOf(bundle({ reporters: reporters(5), known: [known()] })).new_content_many_reporters).toBeUndefined();
+    // duplicates and blanks do not count as distinct reporters
+    expect(pointsOf(bundle({ reporters: ['x', 'x', 'y', ' '] })).new_content_many_reporters).toBeUndefined();
+  });
+
+  it('distinct reporters, report volume and hosts count beyond the first, capped', () => {
+    const b = bundle({
+      reporters: ['a', 'b'],
+      reportIds: ['1', '2', '3', '4', '5', '6', '7'],
+      urls: ['https://h1.example/x', 'https://h2.example/y', 'https://h3.example/z'],
+      hosts: ['h1.example', 'h2.example', 'h3.example'],
+    });
+    const p = pointsOf(b);
+    expect(p.distinct_reporters).toBe(3);
+    expect(p.report_volume).toBe(6); // 6 extra × 2 = 12, capped at 6
+    expect(p.hosted_urls).toBe(26); // 3 hosts × 13 = 39, capped at 26
+    expect(pointsOf(bundle({ reportIds: ['1'], reporters: ['a'] }))).toEqual({});
+  });
+
+  it('recency picks the first step containing the newest report age; future dates count as new; unparseable does not fire', () => {
+    const at = (h: number) => new Date(NOW.getTime() - h * HOUR).toISOString();
+    expect(pointsOf(bundle({ lastSeen: at(1) })).recency).toBe(19);
+    expect(pointsOf(bundle({ lastSeen: at(24) })).recency).toBe(19);
+    expect(pointsOf(bundle({ lastSeen: at(25) })).recency).toBe(17);
+    expect(pointsOf(bundle({ lastSeen: at(169) })).recency).toBeUndefined();
+    expect(pointsOf(bundle({ lastSeen: at(-5) })).recency).toBe(19);
+    expect(pointsOf(bundle({ lastSeen: 'yesterday-ish' })).recency).toBeUndefined();
+  });
+
+  it('recency uses the injected clock, not the machine clock', () => {
+    const b = bundle({ lastSeen: '2025-03-10T00:00:00Z' });
+    expect(prioritise(b, [], policy, new Date('2025-03-10T06:00:00Z')).reasons[0].points).toBe(19);
+    expect(prioritise(b, [], policy, new Date('2025-03-14T06:00:00Z')).reasons[0].points).toBe(17);
+  });
+
+  it('previously seen names the earliest scan; escalation fires on the flag', () => {
+    const b = bundle({ seen: [seen({ scan: 'later', firstSeenAt: '2025-02-01T00:00:00Z' }), seen({ scan: 'first' })], escalated: true });
+    const pr = prioritise(b, [], policy, NOW);
+    expect(pointsOf(b)).toEqual({ previously_seen: 29, escalation_requested: 47 });
+    expect(pr.reasons.find((r) => r.signal === 'previously_seen')!.detail).toContain('first');
+  });
+
+  it('known-match detail counts matched member files from the items', () => {
+    const k = known();
+    const b = bundle({ items: [0, 1, 2], known: [k] });
+    const items = [item(0, [k]), item(1), item(2, [k]), item(3, [k])];
+    const d = prioritise(b, items, policy, NOW).reasons.find((r) => r.signal === 'known_match')!.detail;
+    expect(d).toContain('2 of 3 files');
+  });
+
+  it('a signal absent from the policy never fires', () => {
+    const { escalation_requested: _drop, ...rest } = TEST_DOC.signals;
+    const p = parsePriorityPolicy({ ...TEST_DOC, signals: rest }, 'x.json');
+    expect(pointsOf(bundle({ escalated: true }), p)).toEqual({});
+  });
+});
+
+describe('score, tiers, explainability', () => {
+  const everything = bundle({
+    known: [known({ victimIdentified: false })],
+    reporters: ['a', 'b', 'c'],
+    reportIds: ['1', '2'],
+    urls: ['https://h.example/'],
+    hosts: ['h.example'],
+    lastSeen: new Date(NOW.getTime() - 2 * HOUR).toISOString(),
+    seen: [seen()],
+    escalated: true,
+  });
+
+  it('reasons sum to the score, are sorted by contribution and contain no zero entries', () => {
+    const pr = prioritise(everything, [], policy, NOW);
+    expect(pr.reasons.length).toBeGreaterThan(5);
+    expect(pr.reasons.reduce((s, r) => s + r.points, 0)).toBe(pr.score);
+    for (let i = 1; i < pr.reasons.length; i++) expect(pr.reasons[i - 1].points).toBeGreaterThanOrEqual(pr.reasons[i].points);
+    for (const r of pr.reasons) {
+      expect(r.points).not.toBe(0);
+      expect(SIGNAL_KEYS).toContain(r.signal);
+      expect(r.detail.length).toBeGreaterThan(5);
+    }
+  });
+
+  it('the tier is the first whose minScore the score reaches; below all → last tier', () => {
+    expect(tierFor(100, policy)).toBe('A');
+    expect(tierFor(99, policy)).toBe('B');
+    expect(tierFor(40, policy)).toBe('B');
+    expect(tierFor(39, policy)).toBe('C');
+    expect(tierFor(-5, policy)).toBe('C');
+    expect(prioritise(everything, [], policy, NOW).tier).toBe('A');
+  });
+
+  it('is deterministic: same result for shuffled inputs and repeated calls', () => {
+    const a = prioritise(everything, [], policy, NOW);
+    const shuffled = {
+      ...everything,
+      known: [...everything.known, known({ list: 'z', severity: 2 })].reverse(),
+      reporters: [...everything.reporters].reverse(),
+      seen: [seen({ scan: 'b', firstSeenAt: '2025-02-02T00:00:00Z' }), ...everything.seen],
+    };
+    const s1 = prioritise(shuffled, [], policy, NOW);
+    const s2 = prioritise({ ...shuffled, known: [...shuffled.known].reverse(), seen: [...shuffled.seen].reverse() }, [], policy, NOW);
+    expect(s2).toEqual(s1);
+    expect(prioritise(everything, [], policy, NOW)).toEqual(a);
+  });
+});
+
+describe('shipped default policy', () => {
+  const def = loadPriorityPolicy();
+
+  it('loads, has every signal, four tiers of our own and a digest', () => {
+    expect(Object.keys(def.signals).sort()).toEqual([...SIGNAL_KEYS].sort());
+    expect(def.tiers.map((t) => t.name)).toEqual(['P1 immediate', 'P2 today', 'P3 routine', 'P4 backlog']);
+    expect(def.digest).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('ranks the documented scenarios as the README says', () => {
+    const recent = new Date(NOW.getTime() - 2 * HOUR).toISOString();
+    const tier = (b: UnprioritisedBundle) => prioritise(b, [], def, NOW).tier;
+    // most severe known category, victim not identified → immediate
+    expect(tier(bundle({ known: [known({ severity: 1, victimIdentified: false })] }))).toBe('P1 immediate');
+    // most severe known category, victim identified, no date → today
+    expect(tier(bundle({ known: [known({ severity: 1, victimIdentified: true })] }))).toBe('P2 today');
+    // unknown content from three reporters this morning → today
+    expect(tier(bundle({ reporters: ['a', 'b', 'c'], reportIds: ['1', '2', '3'], lastSeen: recent }))).toBe('P2 today');
+    // an escalation alone → today
+    expect(tier(bundle({ escalated: true }))).toBe('P2 today');
+    // one fresh report of unknown content → routine; a month-old one → backlog
+    expect(tier(bundle({ reporters: ['a'], reportIds: ['1'], lastSeen: recent }))).toBe('P3 routine');
+    expect(tier(bundle({ reporters: ['a'], reportIds: ['1'], lastSeen: '2024-01-01T00:00:00Z' }))).toBe('P4 backlog');
+  });
+});
+
+describe('loading and validation errors', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ht-prio-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, body: unknown): string => {
+    const p = join(dir, name);
+    writeFileSync(p, typeof body === 'string' ? body : JSON.stringify(body));
+    return p;
+  };
+  const errorOf = (fn: () => unknown): HashtriageError => {
+    try {
+      fn();
+    } catch (err) {
+      expect(err).toBeInstanceOf(HashtriageError);
+      return err as HashtriageError;
+    }
+    throw new Error('expected an error');
+  };
+
+  it('a user file loads and keeps its path as source', () => {
+    const p = write('ok.json', TEST_DOC);
+    const loaded = loadPriorityPolicy(p);
+    expect(loaded.source).toBe(p);
+    expect(loaded.signals).toEqual(policy.signals);
+  });
+
+  it('a missing file is NOT_FOUND naming the path', () => {
+    const e = errorOf(() => loadPriorityPolicy(join(dir, 'nope.json')));
+    expect(e.code).toBe('NOT_FOUND');
+    expect(e.message).toContain('nope.json');
+  });
+
+  it('broken JSON names the path', () => {
+    const p = write('broken.json', '{"version": 1,');
+    const e = errorOf(() => loadPriorityPolicy(p));
+    expect(e.code).toBe('BAD_INPUT');
+    expect(e.message).toContain(p);
+    expect(e.message).toContain('not valid JSON');
+  });
+
+  const cases: Array<[string, (d: any) => void, string]> = [
+    ['misspelt signal', (d) => (d.signals.knwon_match = { points: 1 }), 'signals.knwon_match'],
+    ['fractional points', (d) => (d.signals.known_match.points = 2.5), 'signals.known_match.points'],
+    ['missing points', (d) => delete d.signals.previously_seen.points, 'signals.previously_seen.points'],
+    ['string points', (d) => (d.signals.escalation_requested.points = '50'), 'signals.escalation_requested.points'],
+    ['bad rank key', (d) => (d.signals.known_severity.pointsByRank.A1 = 5), 'signals.known_severity.pointsByRank."A1"'],
+    ['unknown field', (d) => (d.signals.recency.decay = 2), 'signals.recency.decay'],
+    ['steps not ascending', (d) => (d.signals.recency.steps[1].withinHours = 12), 'signals.recency.steps[1].withinHours'],
+    ['zero min reporters', (d) => (d.signals.new_content_many_reporters.minReporters = 0), 'signals.new_content_many_reporters.minReporters'],
+    ['tiers not descending', (d) => (d.tiers[2].minScore = 40), 'tiers[2].minScore'],
+    ['duplicate tier', (d) => (d.tiers[1].name = 'A'), 'tiers[1].name'],
+    ['no tiers', (d) => (d.tiers = []), 'tiers'],
+    ['wrong version', (d) => (d.version = 2), 'version'],
+  ];
+  for (const [name, mutate, field] of cases) {
+    it(`rejects ${name}, naming the path and ${field}`, () => {
+      const doc = structuredClone(TEST_DOC);
+      mutate(doc);
+      const p = write(`${name.replace(/ /g, '-')}.json`, doc);
+      const e = errorOf(() => loadPriorityPolicy(p));
+      expect(e.code).toBe('BAD_INPUT');
+      expect(e.message.startsWith(`${p}: ${field} `)).toBe(true);
+    });
+  }
+});
+
+describe('queue order', () => {
+  const withPriority = (b: UnprioritisedBundle, score: number, tier: string): Bundle => ({ ...b, priority: { score, tier, reasons: [] } });
+  const bundles: Bundle[] = [
+    withPriority(bundle({ id: 'e', firstSeen: null }), 50, 'B'),
+    withPriority(bundle({ id: 'a', firstSeen: '2025-01-02T00:00:00Z' }), 50, 'B'),
+    withPriority(bundle({ id: 'c', firstSeen: '2025-01-01T00:00:00Z' }), 50, 'B'),
+    withPriority(bundle({ id: 'b', firstSeen: '2025-01-01T00:00:00Z' }), 50, 'B'),
+    withPriority(bundle({ id: 'z' }), 120, 'A'),
+    withPriority(bundle({ id: 'y' }), 3, 'C'),
+    withPriority(bundle({ id: 'x' }), 50, 'A'), // same score, more urgent tier (e.g. a policy that changed)
+  ];
+
+  it('orders by score, tier, earliest first-seen, id', () => {
+    const sorted = [...bundles].sort(queueOrder(policy)).map((b) => b.id);
+    expect(sorted).toEqual(['z', 'x', 'b', 'c', 'a', 'e', 'y']);
+  });
+
+  it('is a total order: every permutation sorts the same', () => {
+    const expected = [...bundles].sort(queueOrder(policy)).map((b) => b.id);
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let trial = 0; trial < 50; trial++) {
+      const shuffled = [...bundles].sort(() => rand() - 0.5);
+      expect(shuffled.sort((a, b) => compareBundles(a, b, policy)).map((b) => b.id)).toEqual(expected);
+    }
+    for (const a of bundles)
+      for (const b of bundles) {
+        const ab = compareBundles(a, b, policy);
+        expect(Math.sign(ab) + Math.sign(compareBundles(b, a, policy))).toBe(0); // antisymmetric
+        expect(ab === 0).toBe(a === b); // distinct bundles never tie
+      }
+  });
+});
