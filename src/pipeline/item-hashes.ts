@@ -1,0 +1,61 @@
+/**
+ * Reading one signal type's value out of a FileHashResult without naming algorithms: the record stores
+ * each signal under its name, its quality under `<name>Quality` and its rotated/flipped variants under
+ * `<name>Dihedral` (see src/hashing/record.ts).
+ */
+import type { FileHashResult } from '../hashing/record.js';
+import type { DihedralName, SignalType } from '../hashing/signal-type.js';
+
+/** One signal's value for one file: parsed words, quality (null when the type has none) and variants. */
+export interface ItemSignal {
+  readonly hex: string;
+  readonly value: Uint32Array;
+  readonly quality: number | null;
+  readonly variants: ReadonlyArray<{ readonly name: DihedralName; readonly value: Uint32Array }>;
+}
+
+/** The value of `signal` in `hash`, or null when the file has none (or an unparsable one). */
+export function itemSignal(hash: FileHashResult, signal: SignalType): ItemSignal | null {
+  const fields = hash as unknown as Record<string, unknown>;
+  const hex = fields[signal.name];
+  if (typeof hex !== 'string') return null;
+  const value = signal.parse(hex);
+  if (value === null) return null;
+  const q = fields[`${signal.name}Quality`];
+  const quality = typeof q === 'number' ? q : null;
+  const variants: Array<{ name: DihedralName; value: Uint32Array }> = [];
+  const dihedral = fields[`${signal.name}Dihedral`];
+  if (dihedral && typeof dihedral === 'object') {
+    for (const [name, text] of Object.entries(dihedral as Record<string, unknown>)) {
+      const v = typeof text === 'string' ? signal.parse(text) : null;
+      if (v !== null) variants.push({ name: name as DihedralName, value: v });
+    }
+  }
+  return { hex, value, quality, variants };
+}
+
+/** True when every word is zero: the conventional "could not be hashed" value, never matched. */
+export function isAllZero(value: Uint32Array): boolean {
+  for (let i = 0; i < value.length; i++) if (value[i] !== 0) return false;
+  return true;
+}
+
+/**
+ * True when this value may be used to match or group: a digest of a non-empty file, or a perceptual hash
+ * that is not all zeros and whose quality is at least the type's bar.
+ */
+export function isMatchable(hash: FileHashResult, signal: SignalType, s: ItemSignal): boolean {
+  if (signal.source === 'bytes') return hash.bytes !== 0;
+  if (isAllZero(s.value)) return false;
+  return s.quality === null || s.quality >= signal.minMatchQuality;
+}
+
+/** True when the file has a perceptual hash below its type's quality bar (kept and flagged, not matched). */
+export function hasLowQuality(hash: FileHashResult, signals: readonly SignalType[]): boolean {
+  for (const signal of signals) {
+    if (signal.source !== 'pixels' || signal.minMatchQuality <= 0) continue;
+    const s = itemSignal(hash, signal);
+    if (s !== null && (s.quality ?? 100) < signal.minMatchQuality) return true;
+  }
+  return false;
+}

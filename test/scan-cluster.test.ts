@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import { hammingDistance, hexToWords, wordsToHex } from '../src/hashing/bits.js';
+import type { FileHashResult } from '../src/hashing/record.js';
+import { SIGNAL_TYPES } from '../src/hashing/signals.js';
+import { buildBundles } from '../src/pipeline/bundle.js';
+import { clusterItems } from '../src/pipeline/cluster.js';
+import type { Report, ScanItem } from '../src/pipeline/types.js';
+import { normalizeUrl } from '../src/pipeline/url.js';
+
+/** Deterministic pseudo-random words (xorshift32). */
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+}
+
+function randomCode(next: () => number): Uint32Array {
+  const w = new Uint32Array(8);
+  for (let i = 0; i < 8; i++) w[i] = next();
+  return w;
+}
+
+function flipBits(code: Uint32Array, bits: number, next: () => number): Uint32Array {
+  const out = code.slice();
+  const chosen = new Set<number>();
+  while (chosen.size < bits) chosen.add(next() % 256);
+  for (const b of chosen) out[b >> 5] ^= 1 << (b & 31);
+  return out;
+}
+
+const hex = (w: Uint32Array) => wordsToHex(w, 256);
+
+function item(index: number, fields: Partial<Record<string, unknown>>, reportIds: string[] = []): ScanItem {
+  const hash = { path: `f${String(index).padStart(4, '0')}.png`, ok: true, bytes: 100, format: 'png', width: 10, height: 10, ...fields } as unknown as FileHashResult;
+  return { index, path: hash.path, hash, reportIds, known: [], seen: [], lowQuality: false };
+}
+
+function report(reportId: string, url: string | null, extra: Partial<Report> = {}): Report {
+  return {
+    reportId,
+    receivedAt: null,
+    reporter: null,
+    channel: null,
+    url,
+    normalizedUrl: normalizeUrl(url),
+    platform: null,
+    files: [],
+    notes: null,
+    escalate: false,
+    source: `m.csv:${reportId}`,
+    ...extra,
+  };
+}
+
+/** Reference grouping: all pairs compared directly (only for small test sets). */
+function bruteForceGroups(items: ScanItem[], threshold: number): number[][] {
+  const parent = items.map((_, i) => i);
+  const find = (x: number): number => (parent[x] === x ? x : (parent[x] = find(parent[x])));
+  for (let i = 0; i < items.length; i++) {
+    for (let j = i + 1; j < items.length; j++) {
+      const a = hexToWords(items[i].hash.pdq as string, 256)!;
+      const b = hexToWords(items[j].hash.pdq as string, 256)!;
+      if (hammingDistance(a, b) <= threshold) parent[find(i)] = find(j);
+    }
+  }
+  const groups = new Map<number, number[]>();
+  items.forEach((_, i) => {
+    const r = find(i);
+    groups.set(r, [...(groups.get(r) ?? []), i]);
+  });
+  return [...groups.values()].sort((a, b) => a[0] - b[0]);
+}
+
+describe('clusterItems', () => {
+  it('groups near-duplicate PDQ hashes transitively, exactly as an all-pairs comparison does', () => {
+    const next = rng(42);
+    const items: ScanItem[] = [];
+    // 60 families: a base code and up to 4 variants each 10–31 bits away from the previous one (chains).
+    for (let f = 0; f < 60; f++) {
+      let code = randomCode(next);
+      const size = 1 + (next() % 5);
+      for (let k = 0; k < size; k++) {
+        items.push(item(items.length, { pdq: hex(code), pdqQuality: 100 }));
+        code = flipBits(code, 10 + (next() % 22), next);
+      }
+    }
+    // Shuffle positions deterministically so families are interleaved, then reindex.
+    const order = items.map((_, i) => i).sort((a, b) => ((a * 7919) % 101) - ((b * 7919) % 101) || a - b);
+    const shuffled = order.map((from, i) => ({ ...items[from], index: i }));
+    const pdqOnly = SIGNAL_TYPES.filter((t) => t.name === 'pdq');
+    const clusters = clusterItems(shuffled, [], { signalTypes: pdqOnly });
+    expect(clusters.map((c) => [...c.items])).toEqual(bruteForceGroups(shuffled, 31));
+    expect(clusters.some((c) => c.items.length > 1)).toBe(true);
+  });
+
+  it('joins equal digests, never empty files, and never low-quality or all-zero PDQ hashes', () => {
+    const next = rng(7);
+    const a = randomCode(next);
+    const flat = randomCode(next);
+    const items = [
+      item(0, { sha256: 'aa'.repeat(32), md5: 'a'.repeat(32) }),
+      item(1, { sha256: 'aa'.repeat(32), md5: 'a'.repeat(32) }),
+      item(2, { bytes: 0, sha256: 'e3'.repeat(32) }),
+      item(3, { bytes: 0, sha256: 'e3'.repeat(32) }),
+      item(4, { pdq: hex(flat), pdqQuality: 20 }),
+      item(5, { pdq: hex(flat), pdqQuality: 20 }),
+      item(6, { pdq: '0'.repeat(64), pdqQuality: 100 }),
+      item(7, { pdq: '0'.repeat(64), pdqQuality: 100 }),
+      item(8, { pdq: hex(a), pdqQuality: 100 }),
+      item(9, { pdq: hex(flipBits(a, 31, next)), pdqQuality: 100 }),
+      item(10, { pdq: hex(flipBits(a, 70, next)), pdqQuality: 100 }),
+    ];
+    const clusters = clusterItems(items, [], { signalTypes: SIGNAL_TYPES });
+    expect(clusters.map((c) => c.items)).toEqual([[0, 1], [2], [3], [4], [5], [6], [7], [8, 9], [10]]);
+  });
+
+  it('joins items through rotated/flipped variants when items carry them', () => {
+    const next = rng(9);
+    const base = randomCode(next);
+    const mirrored = randomCode(next);
+    const items = [item(0, { pdq: hex(base), pdqQuality: 100 }), item(1, { pdq: hex(mirrored), pdqQuality: 100, pdqDihedral: { flipX: hex(flipBits(base, 12, next)) } })];
+    const pdqOnly = SIGNAL_TYPES.filter((t) => t.name === 'pdq');
+    expect(clusterItems(items, [], { signalTypes: pdqOnly }).map((c) => c.items)).toEqual([[0, 1]]);
+  });
+
+  it('joins reports with the files they name and with reports naming the same normalised URL', () => {
+    const items = [item(0, { sha256: '01'.repeat(32) }, ['R1']), item(1, { sha256: '02'.repeat(32) }, ['R2']), item(2, { sha256: '03'.repeat(32) }, [])];
+    const reports = [
+      report('R2', 'https://Example.com/x/?utm_source=z'),
+      report('R1', 'https://example.com/x'),
+      report('R3', 'https://example.com/x#top'),
+      report('R4', 'https://other.example/y'),
+      report('R0', null),
+    ];
+    const clusters = clusterItems(items, reports, { signalTypes: SIGNAL_TYPES });
+    expect(clusters).toEqual([
+      { items: [0, 1], reportIds: ['R1', 'R2', 'R3'] },
+      { items: [2], reportIds: [] },
+      { items: [], reportIds: ['R0'] },
+      { items: [], reportIds: ['R4'] },
+    ]);
+  });
+});
+
+describe('buildBundles', () => {
+  it('summarises members, reporters, hosts, time span and known matches, with stable ids', () => {
+    const items = [
+      {
+        ...item(0, { sha256: '01'.repeat(32) }, ['R1']),
+        known: [{ signal: 'pdq' as const, hash: 'ab', distance: 9, variant: null, list: 'L', category: 'B', severity: 3, series: null, victimIdentified: null }],
+      },
+      {
+        ...item(1, { sha256: '02'.repeat(32) }, ['R2']),
+        known: [
+          { signal: 'md5' as const, hash: 'cd', distance: 0, variant: null, list: 'L', category: 'A', severity: 1, series: 's1', victimIdentified: false },
+          { signal: 'pdq' as const, hash: 'ab', distance: 4, variant: null, list: 'L', category: 'B', severity: 3, series: null, victimIdentified: null },
+        ],
+      },
+    ];
+    const reports = [
+      report('R1', 'https://Example.com/x', { reporter: 'parent', receivedAt: '2024-05-02T00:00:00.000Z' }),
+      report('R2', 'https://example.com/x/', { reporter: 'parent', receivedAt: '2024-05-01T00:00:00.000Z', escalate: true }),
+    ];
+    const clusters = clusterItems(items, reports, { signalTypes: SIGNAL_TYPES });
+    const [b] = buildBundles(clusters, items, reports);
+    expect(b).toMatchObject({
+      items: [0, 1],
+      paths: ['f0000.png', 'f0001.png'],
+      reportIds: ['R1', 'R2'],
+      reporters: ['parent'],
+      urls: ['https://example.com/x'],
+      hosts: ['example.com'],
+      firstSeen: '2024-05-01T00:00:00.000Z',
+      lastSeen: '2024-05-02T00:00:00.000Z',
+      escalated: true,
+    });
+    expect(b.known.map((k) => [k.signal, k.distance])).toEqual([
+      ['md5', 0],
+      ['pdq', 4],
+    ]);
+    const again = buildBundles(clusterItems([...items], [...reports].reverse(), { signalTypes: SIGNAL_TYPES }), items, reports);
+    expect(again[0].id).toBe(b.id);
+    expect(b.id).toMatch(/^b-[0-9a-f]{16}$/);
+  });
+});
