@@ -1,7 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HashtriageError } from '../src/errors.js';
+import { CaseDb, type ScanParams, type StoredItem } from '../src/pipeline/case-db.js';
 import { mergeManifests, normalizeTimestamp, parseFlag, readManifest } from '../src/pipeline/manifest.js';
 import { hostOf, normalizeUrl } from '../src/pipeline/url.js';
 
@@ -163,5 +165,59 @@ describe('readManifest', () => {
     expect(merged.reports[0]).toMatchObject({ files: ['media/a.jpg', 'media/b.jpg'], escalate: true });
     expect(merged.fileRefs).toHaveLength(2);
     expect(merged.errors).toEqual([]);
+  });
+});
+
+describe('case database', () => {
+  const params: ScanParams = {
+    inputs: ['/data/in'],
+    manifests: [{ path: '/data/m.csv', sha256: 'ab'.repeat(32) }],
+    options: { dihedral: false, pdqFlavour: 'full', policy: 'cd'.repeat(32) },
+    index: { path: '/data/index.db', digest: 'ef'.repeat(32) },
+  };
+  const stored: StoredItem = {
+    key: '/data/in/a.jpg',
+    path: 'in/a.jpg',
+    size: 3,
+    mtimeMs: 1,
+    hash: { path: 'in/a.jpg', ok: false, error: { code: 'DECODE_FAILED', message: 'truncated' } },
+    known: [],
+    seen: [],
+    lowQuality: false,
+  };
+
+  it('creates an owner-only case, keeps finished items, and refuses a second scan into the same directory', () => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'ht-case-')), 'out');
+    const db = CaseDb.create(out, params, 'scan-1', '2024-01-01T00:00:00.000Z');
+    db.saveItems([stored]);
+    expect(statSync(out).mode & 0o777).toBe(0o700);
+    for (const f of readdirSync(out)) expect(statSync(path.join(out, f)).mode & 0o777).toBe(0o600);
+    db.close();
+    expect(() => CaseDb.create(out, params, 'scan-2', '2024-01-02T00:00:00.000Z')).toThrow(/already holds a scan.*--resume/);
+    const again = CaseDb.resume(out, params);
+    expect([...again.finishedItems().values()]).toEqual([stored]);
+    expect(again.info()).toMatchObject({ scanLabel: 'scan-1', seenRecorded: false, finishedAt: null });
+    again.close();
+  });
+
+  it('refuses to resume with other inputs or options, naming what differs, and when there is nothing to resume', () => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'ht-case-')), 'out');
+    CaseDb.create(out, params, 'scan-1', '2024-01-01T00:00:00.000Z').close();
+    expect(() => CaseDb.resume(out, { ...params, inputs: ['/data/other'] })).toThrow(/different inputs/);
+    expect(() => CaseDb.resume(out, { ...params, options: { ...params.options, dihedral: true } })).toThrow(/option dihedral/);
+    expect(() => CaseDb.resume(out, { ...params, index: { ...params.index, digest: '00' } })).toThrow(/known lists changed/);
+    try {
+      CaseDb.resume(out, { ...params, inputs: [] });
+    } catch (err) {
+      expect((err as HashtriageError).code).toBe('USAGE');
+    }
+    const empty = mkdtempSync(path.join(tmpdir(), 'ht-case-'));
+    expect(() => CaseDb.resume(empty, params)).toThrow(/no scan to resume/);
+  });
+
+  it('refuses a non-empty directory that is not a scan', () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'ht-case-'));
+    writeFileSync(path.join(out, 'notes.txt'), 'x');
+    expect(() => CaseDb.create(out, params, 's', 't')).toThrow(/not empty/);
   });
 });
