@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
+import { register as registerHash } from './commands/hash.js';
 
 /** Exit codes shared by every command. */
 export const EXIT = { OK: 0, SOME_FAILED: 1, USAGE: 2 } as const;
@@ -11,7 +12,7 @@ export const EXIT = { OK: 0, SOME_FAILED: 1, USAGE: 2 } as const;
 /** A command module: adds itself to the program; its action sets process.exitCode. */
 export type CommandModule = (program: Command) => void;
 
-const commandModules: CommandModule[] = [];
+const commandModules: CommandModule[] = [registerHash];
 
 /** The program with every command registered (exported for tests). */
 export function buildProgram(): Command {

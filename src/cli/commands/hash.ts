@@ -1,0 +1,94 @@
+/**
+ * `hashtriage hash <paths...>`: one NDJSON line per file on stdout, in path order, with the digests and
+ * perceptual hashes of issue 2's stable field order; a file that fails gives an error line and the rest
+ * go on. Exit 0 when every file hashed, 1 when some failed, 2 for usage errors.
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { HashtriageError } from '../../errors.js';
+import { walkPaths } from '../../files/walk.js';
+import { DEFAULT_MAX_PIXELS } from '../../hashing/decode.js';
+import { defaultConcurrency, hashFiles } from '../../hashing/hash-file.js';
+import type { FileHashResult } from '../../hashing/record.js';
+import { parseAlgorithmList, SIGNAL_NAMES, SIGNAL_TYPES } from '../../hashing/signals.js';
+import type { SignalType } from '../../hashing/signal-type.js';
+import { EXIT, type CommandModule } from '../main.js';
+import { createProgress } from '../progress.js';
+
+interface HashCommandOptions {
+  algorithms: SignalType[];
+  pdqFlavour: 'full' | 'cli512';
+  dihedral: boolean;
+  maxPixels: number;
+  concurrency: number;
+}
+
+/** commander argument parser for a positive integer option (scientific notation such as 1e8 allowed). */
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer.');
+  return n;
+}
+
+function algorithmList(value: string): SignalType[] {
+  try {
+    return parseAlgorithmList(value);
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof HashtriageError ? err.message : String(err));
+  }
+}
+
+/** One output line: the result object with its fields in the stable order they were built in. */
+function toLine(result: FileHashResult): string {
+  return `${JSON.stringify(result)}\n`;
+}
+
+async function runHash(paths: string[], options: HashCommandOptions): Promise<number> {
+  if (options.dihedral && !options.algorithms.some((t) => t.name === 'pdq')) {
+    process.stderr.write('hashtriage hash: --dihedral needs pdq among --algorithms\n');
+    return EXIT.USAGE;
+  }
+  const entries = await walkPaths(paths);
+  const progress = createProgress('hashing', entries.length);
+  let failures = 0;
+  let stdoutClosed = false;
+  const onStdoutError = (err: NodeJS.ErrnoException): void => {
+    if (err.code === 'EPIPE') stdoutClosed = true;
+    else throw err;
+  };
+  process.stdout.on('error', onStdoutError);
+  try {
+    await hashFiles(entries, options, (_index, result) => {
+      if (stdoutClosed) throw new Error('stdout was closed by the reader');
+      if (!result.ok) failures++;
+      process.stdout.write(toLine(result));
+      progress.increment();
+    });
+  } catch (err) {
+    if (!stdoutClosed) throw err;
+  } finally {
+    progress.stop();
+    process.stdout.off('error', onStdoutError);
+  }
+  if (entries.length === 0) process.stderr.write('hashtriage hash: no files found under the given paths\n');
+  return failures > 0 ? EXIT.SOME_FAILED : EXIT.OK;
+}
+
+/** Registers `hash` on the program. */
+export const register: CommandModule = (program: Command) => {
+  program
+    .command('hash')
+    .description('Hash files (digests, PDQ, blockhash) and print one JSON object per file (NDJSON) in path order.')
+    .argument('<paths...>', 'files and directories (directories are walked recursively)')
+    .addOption(
+      new Option('--algorithms <list>', `comma-separated subset of ${SIGNAL_NAMES.join(',')}`)
+        .argParser(algorithmList)
+        .default(SIGNAL_TYPES, 'all'),
+    )
+    .addOption(new Option('--pdq-flavour <flavour>', "PDQ flavour: 'full' (full image) or 'cli512' (reference CLI's 512×512 resize)").choices(['full', 'cli512']).default('full'))
+    .option('--dihedral', "also print PDQ's 7 rotated/flipped variants (pdqDihedral)", false)
+    .addOption(new Option('--max-pixels <n>', 'refuse images with more pixels than this (decompression bombs)').argParser(positiveInteger).default(DEFAULT_MAX_PIXELS))
+    .addOption(new Option('--concurrency <n>', 'files processed at once').argParser(positiveInteger).default(defaultConcurrency()))
+    .action(async (paths: string[], options: HashCommandOptions) => {
+      process.exitCode = await runHash(paths, options);
+    });
+};

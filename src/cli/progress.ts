@@ -1,0 +1,59 @@
+/**
+ * Progress of long work on stderr (count, rate, ETA), shown only when stderr is a terminal so that
+ * pipes, files and CI logs stay clean; stdout is never touched.
+ */
+import cliProgress from 'cli-progress';
+
+/** Counts finished items; does nothing when progress is not shown. */
+export interface ProgressReporter {
+  /** Records `n` more finished items (default 1). */
+  increment(n?: number): void;
+  /** Changes the expected total (e.g. once a directory walk is done). */
+  setTotal(total: number): void;
+  /** Removes the bar; safe to call more than once. */
+  stop(): void;
+}
+
+const NO_PROGRESS: ProgressReporter = { increment() {}, setTotal() {}, stop() {} };
+
+/**
+ * A progress bar labelled `label` for `total` items on stderr when `stream.isTTY`, else a no-op reporter.
+ * `stream` defaults to process.stderr (a parameter so callers can test the no-TTY case).
+ */
+export function createProgress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): ProgressReporter {
+  if (!stream.isTTY) return NO_PROGRESS;
+  const bar = new cliProgress.SingleBar(
+    {
+      stream,
+      format: `${label} [{bar}] {value}/{total} files | {rate}/s | ETA {eta_formatted}`,
+      hideCursor: true,
+      clearOnComplete: true,
+      etaBuffer: 50,
+      fps: 5,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const startedAt = performance.now();
+  let done = 0;
+  let stopped = false;
+  const rate = (): string => {
+    const seconds = (performance.now() - startedAt) / 1000;
+    return seconds > 0 ? (done / seconds).toFixed(1) : '0.0';
+  };
+  bar.start(total, 0, { rate: '0.0' });
+  return {
+    increment(n = 1) {
+      if (stopped) return;
+      done += n;
+      bar.increment(n, { rate: rate() });
+    },
+    setTotal(newTotal) {
+      if (!stopped) bar.setTotal(newTotal);
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      bar.stop();
+    },
+  };
+}

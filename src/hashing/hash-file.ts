@@ -1,0 +1,246 @@
+/**
+ * Hashing files: one streaming read per file gives the digests and (for images) the bytes that are then
+ * decoded once for every perceptual hash. Many files run concurrently — reads under p-limit, decode and
+ * hashing on a worker-thread pool — and results come out in input order whatever the timing.
+ */
+import { promises as fs } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import pLimit from 'p-limit';
+import { toErrorInfo } from '../errors.js';
+import type { WalkEntry } from '../files/walk.js';
+import { DEFAULT_MAX_PIXELS } from './decode.js';
+import { digestFile } from './digests.js';
+import { hashImageBytes, type ImageHashOutcome, type ImageHashRequest } from './hash-image.js';
+import { hasImageExtension, sniffImageFormat, SNIFF_BYTES, type SniffedFormat } from './image-format.js';
+import type { FailedFile, FileHashResult, HashedFile } from './record.js';
+import { digestTypesOf, perceptualTypesOf, SIGNAL_TYPES } from './signals.js';
+import type { SignalName, SignalType } from './signal-type.js';
+import { HashWorkerPool } from './worker-pool.js';
+
+/** Largest file read into memory for decoding (larger "images" are TOO_LARGE; their digests are still computed). */
+export const MAX_IMAGE_FILE_BYTES = 1024 * 1024 * 1024;
+
+/** What to compute for each file. */
+export interface HashOptions {
+  /** Signal types to compute (default: all, SIGNAL_TYPES). */
+  readonly algorithms?: readonly SignalType[];
+  /** PDQ flavour (default 'full'). */
+  readonly pdqFlavour?: 'full' | 'cli512';
+  /** Also compute PDQ's 7 dihedral variants (default false). */
+  readonly dihedral?: boolean;
+  /** Pixel limit per image (default DEFAULT_MAX_PIXELS). */
+  readonly maxPixels?: number;
+}
+
+/** How hashFiles spreads the work. */
+export interface ConcurrencyOptions {
+  /** Files in flight at once (reading or hashing); default 2 × cores. Bounds memory held by file bytes. */
+  readonly concurrency?: number;
+  /** Worker threads for decoding and hashing; default min(cores, concurrency); 0 = hash on the calling thread. */
+  readonly workers?: number;
+}
+
+/** Decodes and hashes one image's bytes (on a worker or inline). */
+export type ImageHasher = (bytes: Uint8Array, request: ImageHashRequest) => Promise<ImageHashOutcome>;
+
+/** Hashing in the calling thread (no workers): for single files and tests. */
+export const inlineImageHasher: ImageHasher = hashImageBytes;
+
+function imageRequest(options: HashOptions): ImageHashRequest {
+  const types = options.algorithms ?? SIGNAL_TYPES;
+  return {
+    perceptual: perceptualTypesOf(types).map((t) => t.name),
+    pdqFlavour: options.pdqFlavour ?? 'full',
+    dihedral: options.dihedral ?? false,
+    maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
+  };
+}
+
+/** The bytes of one file as read by the streaming pass, kept when the file claims to be an image. */
+interface FileRead {
+  readonly bytes: number;
+  readonly digests: Map<SignalName, string>;
+  readonly sniffed: SniffedFormat | null;
+  /** The whole file in a buffer of its own (transferable), or null when not kept. */
+  readonly content: Uint8Array | null;
+  readonly tooBigToDecode: boolean;
+}
+
+/**
+ * One streaming pass: digests always; the bytes are kept only when pixels are wanted and the file claims
+ * to be an image, which the extension or the first chunk's signature decides (a video is never buffered).
+ */
+async function readFileOnce(filePath: string, types: readonly SignalType[], wantPixels: boolean, byExtension: boolean): Promise<FileRead> {
+  const chunks: Buffer[] = [];
+  let sniffed: SniffedFormat | null = null;
+  let first = true;
+  let keep = false;
+  let kept = 0;
+  let tooBigToDecode = false;
+  const { bytes, digests } = await digestFile(filePath, digestTypesOf(types), (chunk) => {
+    if (first) {
+      first = false;
+      sniffed = sniffImageFormat(chunk.subarray(0, SNIFF_BYTES));
+      keep = wantPixels && (byExtension || sniffed !== null);
+    }
+    if (!keep) return;
+    kept += chunk.length;
+    if (kept > MAX_IMAGE_FILE_BYTES) {
+      keep = false;
+      tooBigToDecode = true;
+      chunks.length = 0;
+      return;
+    }
+    chunks.push(chunk);
+  });
+  let content: Uint8Array | null = null;
+  if (keep || (first && wantPixels && byExtension)) {
+    // A fresh buffer that owns its memory, so it can be transferred to a worker without copying again.
+    content = new Uint8Array(kept);
+    let at = 0;
+    for (const c of chunks) {
+      content.set(c, at);
+      at += c.length;
+    }
+  }
+  return { bytes, digests, sniffed, content, tooBigToDecode };
+}
+
+function digestFields(types: readonly SignalType[], digests: Map<SignalName, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of digestTypesOf(types)) {
+    const hex = digests.get(t.name);
+    if (hex !== undefined) out[t.name] = hex;
+  }
+  return out;
+}
+
+function failure(path: string, code: FailedFile['error']['code'], message: string, read?: FileRead, types?: readonly SignalType[]): FailedFile {
+  if (read === undefined || types === undefined) return { path, ok: false, error: { code, message } };
+  return { path, ok: false, bytes: read.bytes, ...digestFields(types, read.digests), error: { code, message } };
+}
+
+/**
+ * Hashes one file. Never throws: a missing or unreadable file is ok:false (NOT_FOUND / UNREADABLE); a
+ * file that claims to be an image (image extension or image signature) but cannot be decoded is ok:false
+ * with its error code and its digests kept; any other file (a video, a document) is ok:true with
+ * format null and digests only. Fields come in the stable order of FileHashResult.
+ */
+export async function hashFile(filePath: string, options: HashOptions = {}, hasher: ImageHasher = inlineImageHasher): Promise<FileHashResult> {
+  const types = options.algorithms ?? SIGNAL_TYPES;
+  const request = imageRequest(options);
+  try {
+    const stats = await fs.stat(filePath);
+    if (!stats.isFile()) return failure(filePath, 'UNREADABLE', `not a regular file: ${filePath}`);
+    const byExtension = hasImageExtension(filePath);
+    const wantPixels = request.perceptual.length > 0;
+    const read = await readFileOnce(filePath, types, wantPixels, byExtension);
+    const claimsImage = byExtension || read.sniffed !== null;
+    if (!claimsImage || !wantPixels) {
+      const result: HashedFile = {
+        path: filePath,
+        ok: true,
+        bytes: read.bytes,
+        format: claimsImage ? (read.sniffed ?? null) : null,
+        width: null,
+        height: null,
+        ...digestFields(types, read.digests),
+      };
+      return result;
+    }
+    if (read.tooBigToDecode || read.content === null)
+      return failure(filePath, 'TOO_LARGE', `${read.bytes} bytes is more than the ${MAX_IMAGE_FILE_BYTES} bytes an image may have`, read, types);
+    const outcome = await hasher(read.content, request);
+    if (!outcome.ok) return failure(filePath, outcome.error.code, outcome.error.message, read, types);
+    const result: Record<string, unknown> = {
+      path: filePath,
+      ok: true,
+      bytes: read.bytes,
+      format: outcome.format,
+      width: outcome.width,
+      height: outcome.height,
+      ...digestFields(types, read.digests),
+    };
+    for (const h of outcome.hashes) {
+      result[h.name] = h.hex;
+      if (h.quality !== undefined) result[`${h.name}Quality`] = h.quality;
+      if (h.dihedral !== undefined) result[`${h.name}Dihedral`] = h.dihedral;
+    }
+    return result as unknown as HashedFile;
+  } catch (err) {
+    const info = toErrorInfo(err);
+    const errno = (err as NodeJS.ErrnoException | undefined)?.code;
+    if (errno === 'ENOENT') return failure(filePath, 'NOT_FOUND', `no such file: ${filePath}`);
+    if (errno === 'EACCES' || errno === 'EPERM') return failure(filePath, 'UNREADABLE', `permission denied: cannot read ${filePath}`);
+    return failure(filePath, info.code, `${filePath}: ${info.message}`);
+  }
+}
+
+/** Default number of files in flight for hashFiles. */
+export function defaultConcurrency(): number {
+  return 2 * availableParallelism();
+}
+
+/**
+ * Hashes every input (paths, or walk entries whose errors pass through as ok:false results) and calls
+ * `onResult(index, result)` exactly once per input, in input order, whatever order the work finishes in.
+ * At most `concurrency` files are in flight and at most 4 × concurrency finished results wait for an
+ * earlier one, so memory stays bounded on any number of files. Rejects only if onResult throws.
+ */
+export async function hashFiles(
+  inputs: ReadonlyArray<string | WalkEntry>,
+  options: HashOptions & ConcurrencyOptions,
+  onResult: (index: number, result: FileHashResult) => void,
+): Promise<void> {
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? defaultConcurrency()));
+  const workerCount = Math.min(options.workers ?? availableParallelism(), concurrency);
+  const pool = workerCount > 0 ? new HashWorkerPool(workerCount) : null;
+  const hasher: ImageHasher = pool === null ? inlineImageHasher : (bytes, request) => pool.run(bytes, request);
+  const limit = pLimit(concurrency);
+  const window = 4 * concurrency;
+  const total = inputs.length;
+  const finished = new Map<number, FileHashResult>();
+  let started = 0;
+  let emitted = 0;
+
+  async function one(index: number): Promise<FileHashResult> {
+    const input = inputs[index];
+    if (typeof input === 'string') return hashFile(input, options, hasher);
+    if (input.error !== undefined) return { path: input.path, ok: false, error: input.error };
+    return hashFile(input.path, options, hasher);
+  }
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let failed = false;
+      const startMore = (): void => {
+        while (!failed && started < total && started - emitted < window) {
+          const index = started++;
+          void limit(() => one(index)).then((result) => {
+            if (failed) return;
+            finished.set(index, result);
+            try {
+              while (finished.has(emitted)) {
+                const next = finished.get(emitted)!;
+                finished.delete(emitted);
+                emitted++;
+                onResult(emitted - 1, next);
+              }
+            } catch (err) {
+              failed = true;
+              reject(err);
+              return;
+            }
+            if (emitted === total) resolve();
+            else startMore();
+          });
+        }
+      };
+      if (total === 0) resolve();
+      else startMore();
+    });
+  } finally {
+    limit.clearQueue();
+    await pool?.close();
+  }
+}
