@@ -1,0 +1,440 @@
+/**
+ * PDQ's image-domain front end, bit-exact to the reference C++ core (docs: pdq.md steps 2, 4 and 5):
+ * float32 luma, two passes of the Jarosz box filter (rows, then columns, twice) and decimation to 64×64.
+ *
+ * Float32 arithmetic: `Math.fround` of a double `+ - * /` of two float32 values is exactly the float32
+ * result (double rounding is innocuous for one such operation), and so is storing it into a
+ * Float32Array. Every accumulator below sees exactly the reference's sequence of operations.
+ *
+ * Speed: the reference filters whole images into two full-size buffers. Here the passes are streamed
+ * instead: rows of the first row pass go into a ring buffer just deep enough for the column window, the
+ * column pass consumes them as soon as they exist, and the second pass only divides out the values that
+ * decimation reads (its running sums still see every input in order). Rows are filtered four at a time
+ * in lockstep so that the serial add-and-round chains of different rows overlap. Results are identical
+ * to the straightforward order because no value's operation sequence changes.
+ */
+
+/** Side of the decimated image. */
+export const DOWNSAMPLED = 64;
+
+const LUMA_R = Math.fround(0.299);
+const LUMA_G = Math.fround(0.587);
+const LUMA_B = Math.fround(0.114);
+
+/** float32(coefficient * v) for every 8-bit v: the products of the luma formula, precomputed. */
+function productTable(coefficient: number): Float32Array {
+  const table = new Float32Array(256);
+  for (let v = 0; v < 256; v++) table[v] = coefficient * v;
+  return table;
+}
+const LUMA_B_TABLE = productTable(LUMA_B);
+/** float32(float32(0.299f*R) + float32(0.587f*G)) at index R*256+G: the first sum of the luma formula. */
+const LUMA_RG_TABLE: Float32Array = (() => {
+  const r = productTable(LUMA_R);
+  const g = productTable(LUMA_G);
+  const table = new Float32Array(256 * 256);
+  for (let i = 0; i < 256; i++) for (let j = 0; j < 256; j++) table[(i << 8) | j] = r[i] + g[j];
+  return table;
+})();
+
+/** Writes the luma of `n` pixels starting at pixel `first` into `out` from `outOff` (see lumaFromPixels). */
+function fillLuma(pixels: Uint8Array, channels: 1 | 3, first: number, n: number, out: Float32Array, outOff: number): void {
+  const end = outOff + n;
+  if (channels === 1) {
+    for (let o = outOff, q = first; o < end; o++, q++) out[o] = pixels[q];
+    return;
+  }
+  const rg = LUMA_RG_TABLE;
+  const b = LUMA_B_TABLE;
+  for (let o = outOff, q = 3 * first; o < end; o++, q += 3) out[o] = rg[(pixels[q] << 8) | pixels[q + 1]] + b[pixels[q + 2]];
+}
+
+/** Throws when a pixel buffer is too short for its stated size. */
+export function checkPixelBuffer(pixels: Uint8Array, width: number, height: number, channels: 1 | 3): void {
+  if (pixels.length < width * height * channels) {
+    throw new RangeError(
+      `pixel buffer holds ${pixels.length} bytes, ${width}x${height}x${channels} needs ${width * height * channels}`,
+    );
+  }
+}
+
+/**
+ * Float32 luma of interleaved 8-bit pixels, row-major, as the reference computes it: RGB gives
+ * `(0.299f*R + 0.587f*G) + 0.114f*B` with float32 rounding of every step; grey gives `Y = v` exactly.
+ */
+export function lumaFromPixels(pixels: Uint8Array, width: number, height: number, channels: 1 | 3): Float32Array {
+  checkPixelBuffer(pixels, width, height, channels);
+  const luma = new Float32Array(width * height);
+  fillLuma(pixels, channels, 0, width * height, luma, 0);
+  return luma;
+}
+
+/** Box-filter window along an axis of length n (the reference's computeJaroszFilterWindowSize(n, 64)). */
+function jaroszWindow(n: number): number {
+  return Math.floor((n + 2 * DOWNSAMPLED - 1) / (2 * DOWNSAMPLED));
+}
+
+// ---------------------------------------------------------------- one-dimensional box filter
+//
+// For window w and h = floor((w+2)/2), output k is the mean of inputs k-(w-h) … k+h-1 clipped to the
+// axis, kept as ONE float32 running sum: phase 1 adds h-1 inputs; phase 2 (w-h+1 outputs) adds one and
+// writes sum/count; phase 3 (n-w outputs) adds the incoming input, subtracts the outgoing one, writes;
+// phase 4 (h-1 outputs) subtracts and shrinks the count.
+
+/** Box filter along one row of `cols` values (src from `so`, dst from `dOff`); masked columns only if `mask`. */
+function boxRow1(
+  src: Float32Array,
+  so: number,
+  dst: Float32Array,
+  dOff: number,
+  cols: number,
+  w: number,
+  mask: Uint8Array | null,
+): void {
+  const h = (w + 2) >> 1;
+  let s = 0;
+  let count = 0;
+  let ri = so;
+  let li = so;
+  let oc = 0;
+  for (let k = 0; k < h - 1; k++, ri++) {
+    s = Math.fround(s + src[ri]);
+    count++;
+  }
+  for (let k = 0, n = w - h + 1; k < n; k++, ri++, oc++) {
+    s = Math.fround(s + src[ri]);
+    count++;
+    if (mask === null || mask[oc] !== 0) dst[dOff + oc] = s / count;
+  }
+  for (let k = 0, n = cols - w; k < n; k++, ri++, li++, oc++) {
+    s = Math.fround(Math.fround(s + src[ri]) - src[li]);
+    if (mask === null || mask[oc] !== 0) dst[dOff + oc] = s / count;
+  }
+  for (let k = 0; k < h - 1; k++, li++, oc++) {
+    s = Math.fround(s - src[li]);
+    count--;
+    if (mask === null || mask[oc] !== 0) dst[dOff + oc] = s / count;
+  }
+}
+
+/** boxRow1 on four consecutive rows in lockstep (independent accumulators kept in registers). */
+function boxRow4(
+  src: Float32Array,
+  so: number,
+  dst: Float32Array,
+  dOff: number,
+  cols: number,
+  w: number,
+  mask: Uint8Array | null,
+): void {
+  const h = (w + 2) >> 1;
+  const c1 = cols;
+  const c2 = 2 * cols;
+  const c3 = 3 * cols;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let count = 0;
+  let ri = so;
+  let li = so;
+  let oc = 0;
+  for (let k = 0; k < h - 1; k++, ri++) {
+    s0 = Math.fround(s0 + src[ri]);
+    s1 = Math.fround(s1 + src[ri + c1]);
+    s2 = Math.fround(s2 + src[ri + c2]);
+    s3 = Math.fround(s3 + src[ri + c3]);
+    count++;
+  }
+  for (let k = 0, n = w - h + 1; k < n; k++, ri++, oc++) {
+    s0 = Math.fround(s0 + src[ri]);
+    s1 = Math.fround(s1 + src[ri + c1]);
+    s2 = Math.fround(s2 + src[ri + c2]);
+    s3 = Math.fround(s3 + src[ri + c3]);
+    count++;
+    if (mask === null || mask[oc] !== 0) {
+      const o = dOff + oc;
+      dst[o] = s0 / count;
+      dst[o + c1] = s1 / count;
+      dst[o + c2] = s2 / count;
+      dst[o + c3] = s3 / count;
+    }
+  }
+  for (let k = 0, n = cols - w; k < n; k++, ri++, li++, oc++) {
+    s0 = Math.fround(Math.fround(s0 + src[ri]) - src[li]);
+    s1 = Math.fround(Math.fround(s1 + src[ri + c1]) - src[li + c1]);
+    s2 = Math.fround(Math.fround(s2 + src[ri + c2]) - src[li + c2]);
+    s3 = Math.fround(Math.fround(s3 + src[ri + c3]) - src[li + c3]);
+    if (mask === null || mask[oc] !== 0) {
+      const o = dOff + oc;
+      dst[o] = s0 / count;
+      dst[o + c1] = s1 / count;
+      dst[o + c2] = s2 / count;
+      dst[o + c3] = s3 / count;
+    }
+  }
+  for (let k = 0; k < h - 1; k++, li++, oc++) {
+    s0 = Math.fround(s0 - src[li]);
+    s1 = Math.fround(s1 - src[li + c1]);
+    s2 = Math.fround(s2 - src[li + c2]);
+    s3 = Math.fround(s3 - src[li + c3]);
+    count--;
+    if (mask === null || mask[oc] !== 0) {
+      const o = dOff + oc;
+      dst[o] = s0 / count;
+      dst[o + c1] = s1 / count;
+      dst[o + c2] = s2 / count;
+      dst[o + c3] = s3 / count;
+    }
+  }
+}
+
+/** Box filter along `nRows` consecutive rows (src from `so`, dst from `dOff`, both `cols` wide). */
+function boxRows(
+  src: Float32Array,
+  so: number,
+  dst: Float32Array,
+  dOff: number,
+  nRows: number,
+  cols: number,
+  w: number,
+  mask: Uint8Array | null,
+): void {
+  let r = 0;
+  for (; r + 4 <= nRows; r += 4) boxRow4(src, so + r * cols, dst, dOff + r * cols, cols, w, mask);
+  for (; r < nRows; r++) boxRow1(src, so + r * cols, dst, dOff + r * cols, cols, w, mask);
+}
+
+// Column filtering advances one output row at a time over all columns, with one float32 accumulator
+// per column in `sums` (each column sees exactly the reference's sequence of operations).
+
+/** Phase 1 step: adds a row into the column sums. */
+function colAdd(sums: Float32Array, src: Float32Array, addOff: number, cols: number): void {
+  for (let c = 0; c < cols; c++) sums[c] = sums[c] + src[addOff + c];
+}
+
+/** Phase 2 step: adds a row and writes sums/count. */
+function colAddWrite(
+  sums: Float32Array,
+  src: Float32Array,
+  addOff: number,
+  dst: Float32Array,
+  dOff: number,
+  cols: number,
+  count: number,
+): void {
+  for (let c = 0; c < cols; c++) {
+    const s = Math.fround(sums[c] + src[addOff + c]);
+    sums[c] = s;
+    dst[dOff + c] = s / count;
+  }
+}
+
+/** Phase 3 step: adds the incoming row, subtracts the outgoing one, writes sums/count. */
+function colAddSubWrite(
+  sums: Float32Array,
+  src: Float32Array,
+  addOff: number,
+  subOff: number,
+  dst: Float32Array,
+  dOff: number,
+  cols: number,
+  count: number,
+): void {
+  for (let c = 0; c < cols; c++) {
+    const s = Math.fround(Math.fround(sums[c] + src[addOff + c]) - src[subOff + c]);
+    sums[c] = s;
+    dst[dOff + c] = s / count;
+  }
+}
+
+/**
+ * Four consecutive phase-3 steps (output rows to dOff … dOff+3·cols), each column's accumulator kept in a
+ * register across the four: `a*` are the offsets of the incoming rows, `s*` of the outgoing ones.
+ */
+function colAddSubWrite4(
+  sums: Float32Array,
+  src: Float32Array,
+  a0: number,
+  a1: number,
+  a2: number,
+  a3: number,
+  s0: number,
+  s1: number,
+  s2: number,
+  s3: number,
+  dst: Float32Array,
+  dOff: number,
+  cols: number,
+  count: number,
+): void {
+  const d1 = dOff + cols;
+  const d2 = d1 + cols;
+  const d3 = d2 + cols;
+  for (let c = 0; c < cols; c++) {
+    let s = Math.fround(Math.fround(sums[c] + src[a0 + c]) - src[s0 + c]);
+    dst[dOff + c] = s / count;
+    s = Math.fround(Math.fround(s + src[a1 + c]) - src[s1 + c]);
+    dst[d1 + c] = s / count;
+    s = Math.fround(Math.fround(s + src[a2 + c]) - src[s2 + c]);
+    dst[d2 + c] = s / count;
+    s = Math.fround(Math.fround(s + src[a3 + c]) - src[s3 + c]);
+    dst[d3 + c] = s / count;
+    sums[c] = s;
+  }
+}
+
+/** Phase 4 step: subtracts the outgoing row and writes sums/count. */
+function colSubWrite(
+  sums: Float32Array,
+  src: Float32Array,
+  subOff: number,
+  dst: Float32Array,
+  dOff: number,
+  cols: number,
+  count: number,
+): void {
+  for (let c = 0; c < cols; c++) {
+    const s = Math.fround(sums[c] - src[subOff + c]);
+    sums[c] = s;
+    dst[dOff + c] = s / count;
+  }
+}
+
+/** Box filter down the columns of a whole `rows`×`cols` matrix (src → dst, same layout). */
+function boxColumns(src: Float32Array, dst: Float32Array, rows: number, cols: number, w: number): void {
+  const h = (w + 2) >> 1;
+  const sums = new Float32Array(cols);
+  for (let r = 0; r < h - 1; r++) colAdd(sums, src, r * cols, cols);
+  let count = h - 1;
+  for (let oi = 0; oi < rows; oi++) {
+    const ri = oi + h - 1;
+    const li = oi - (w - h + 1);
+    if (oi < w - h + 1) colAddWrite(sums, src, ri * cols, dst, oi * cols, cols, ++count);
+    else if (oi < rows - h + 1) colAddSubWrite(sums, src, ri * cols, li * cols, dst, oi * cols, cols, count);
+    else colSubWrite(sums, src, li * cols, dst, oi * cols, cols, --count);
+  }
+}
+
+/** Source index of each of the 64 decimated positions along an axis of length n (double, truncated). */
+function decimationIndices(n: number): Int32Array {
+  const indices = new Int32Array(DOWNSAMPLED);
+  for (let k = 0; k < DOWNSAMPLED; k++) indices[k] = Math.trunc(((k + 0.5) * n) / DOWNSAMPLED);
+  return indices;
+}
+
+/** Where the luma rows come from: a ready luma matrix, or 8-bit pixels converted a few rows at a time. */
+type LumaSource =
+  | { readonly luma: Float32Array; readonly pixels: null; readonly channels: 1 }
+  | { readonly luma: null; readonly pixels: Uint8Array; readonly channels: 1 | 3 };
+
+/**
+ * The reference's 64×64 image (filter twice, then decimate) of a `rows`×`cols` luma image, written to
+ * `out` (64×64 row-major). An image of exactly 64×64 is copied unfiltered, as the reference does.
+ */
+function downsample(source: LumaSource, rows: number, cols: number, out: Float32Array): void {
+  if (rows === DOWNSAMPLED && cols === DOWNSAMPLED) {
+    const n = DOWNSAMPLED * DOWNSAMPLED;
+    if (source.luma !== null) out.set(source.luma.subarray(0, n));
+    else fillLuma(source.pixels, source.channels, 0, n, out, 0);
+    return;
+  }
+  const wRow = jaroszWindow(cols);
+  const wCol = jaroszWindow(rows);
+  const h = (wCol + 2) >> 1;
+  const colIdx = decimationIndices(cols);
+  const rowIdx = decimationIndices(rows);
+  const colMask = new Uint8Array(cols);
+  for (let k = 0; k < DOWNSAMPLED; k++) colMask[colIdx[k]] = 1;
+
+  // Ring of first-pass row outputs. While output row oi is computed, rows li = oi-(wCol-h+1) … ri+3
+  // (ri = oi+h-1, +3 for the four-row step) are in use, and batches of 4 are made up to 3 rows beyond:
+  // wCol+7 rows at most. The size is a multiple of 4 and batches start at multiples of 4, so a batch
+  // occupies adjacent slots.
+  const ringRows = (wCol + 7 + 3) & ~3;
+  const ring = new Float32Array(ringRows * cols);
+  const lumaBatch = source.pixels !== null ? new Float32Array(4 * cols) : null;
+  let produced = 0;
+  const produceThrough = (row: number): void => {
+    while (produced <= row) {
+      const n = Math.min(4, rows - produced);
+      const slot = (produced % ringRows) * cols;
+      if (lumaBatch === null) {
+        boxRows(source.luma as Float32Array, produced * cols, ring, slot, n, cols, wRow, null);
+      } else {
+        fillLuma(source.pixels as Uint8Array, source.channels, produced * cols, n * cols, lumaBatch, 0);
+        boxRows(lumaBatch, 0, ring, slot, n, cols, wRow, null);
+      }
+      produced += n;
+    }
+  };
+  const slotOf = (row: number): number => (row % ringRows) * cols;
+
+  // First column pass, streamed; its output rows go 4 at a time through the second row pass, which keeps
+  // only the 64 decimated columns (gathered into `narrow`, rows×64).
+  const sums = new Float32Array(cols);
+  const firstPass = new Float32Array(4 * cols);
+  const secondRows = new Float32Array(4 * cols);
+  const narrow = new Float32Array(rows * DOWNSAMPLED);
+  for (let r = 0; r < h - 1; r++) {
+    produceThrough(r);
+    colAdd(sums, ring, slotOf(r), cols);
+  }
+  let count = h - 1;
+  const phase3Start = wCol - h + 1;
+  const phase4Start = rows - h + 1;
+  for (let oi = 0; oi < rows; oi++) {
+    const ri = oi + h - 1;
+    const li = oi - phase3Start;
+    const dOff = (oi & 3) * cols;
+    if ((oi & 3) === 0 && oi >= phase3Start && oi + 4 <= phase4Start) {
+      // Four phase-3 rows at once, into firstPass rows 0…3.
+      produceThrough(ri + 3);
+      colAddSubWrite4(
+        sums, ring,
+        slotOf(ri), slotOf(ri + 1), slotOf(ri + 2), slotOf(ri + 3),
+        slotOf(li), slotOf(li + 1), slotOf(li + 2), slotOf(li + 3),
+        firstPass, 0, cols, count,
+      );
+      oi += 3;
+    } else if (oi < phase3Start) {
+      produceThrough(ri);
+      colAddWrite(sums, ring, slotOf(ri), firstPass, dOff, cols, ++count);
+    } else if (oi < phase4Start) {
+      produceThrough(ri);
+      colAddSubWrite(sums, ring, slotOf(ri), slotOf(li), firstPass, dOff, cols, count);
+    } else {
+      colSubWrite(sums, ring, slotOf(li), firstPass, dOff, cols, --count);
+    }
+    if ((oi & 3) === 3 || oi === rows - 1) {
+      const n = (oi & 3) + 1;
+      boxRows(firstPass, 0, secondRows, 0, n, cols, wRow, colMask);
+      for (let t = 0, row = oi - n + 1; t < n; t++, row++) {
+        for (let k = 0; k < DOWNSAMPLED; k++) narrow[row * DOWNSAMPLED + k] = secondRows[t * cols + colIdx[k]];
+      }
+    }
+  }
+
+  // Second column pass on the 64 kept columns, then the decimated rows.
+  const filtered = new Float32Array(rows * DOWNSAMPLED);
+  boxColumns(narrow, filtered, rows, DOWNSAMPLED, wCol);
+  for (let i = 0; i < DOWNSAMPLED; i++) out.set(filtered.subarray(rowIdx[i] * DOWNSAMPLED, (rowIdx[i] + 1) * DOWNSAMPLED), i * DOWNSAMPLED);
+}
+
+/** The reference's 64×64 downsample of a float32 luma image (`width`×`height`, row-major); input unchanged. */
+export function downsampleLuma(luma: Float32Array, width: number, height: number): Float32Array {
+  if (luma.length < width * height) {
+    throw new RangeError(`luma holds ${luma.length} values, ${width}x${height} needs ${width * height}`);
+  }
+  const out = new Float32Array(DOWNSAMPLED * DOWNSAMPLED);
+  downsample({ luma, pixels: null, channels: 1 }, height, width, out);
+  return out;
+}
+
+/** Same as downsampleLuma(lumaFromPixels(...)) without materialising the full luma image. */
+export function downsamplePixels(pixels: Uint8Array, width: number, height: number, channels: 1 | 3): Float32Array {
+  checkPixelBuffer(pixels, width, height, channels);
+  const out = new Float32Array(DOWNSAMPLED * DOWNSAMPLED);
+  downsample({ luma: null, pixels, channels }, height, width, out);
+  return out;
+}
