@@ -7,8 +7,8 @@ import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pngWithHeaderSize } from './support/png.js';
 
 const PROJECT = path.resolve('.');
 const CLI = path.join(PROJECT, 'bin/hashtriage.js');
@@ -38,29 +38,6 @@ function expectedRow(file: string): Record<string, string> {
   const cells = rows.map((r) => r.split('\t')).find((c) => c[0] === file);
   if (!cells) throw new Error(`${file} not in expected.tsv`);
   return Object.fromEntries(cols.map((c, i) => [c, cells[i]]));
-}
-
-/** A PNG whose IHDR claims width × height pixels (valid signature and CRCs, a tiny IDAT). */
-function pngWithHeaderSize(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // RGB
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc(1024))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
 }
 
 /**

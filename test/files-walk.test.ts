@@ -1,0 +1,80 @@
+/**
+ * Expanding command-line paths: recursive, sorted, deduplicated, and every problem an entry (never a throw).
+ */
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { walkPaths } from '../src/files/walk.js';
+
+describe('walkPaths', () => {
+  let root: string;
+  const rel = (p: string): string => path.relative(root, p);
+
+  beforeAll(() => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'hashtriage-walk-'));
+    mkdirSync(path.join(root, 'd', 'sub', 'deeper'), { recursive: true });
+    for (const f of ['d/b.jpg', 'd/a.png', 'd/sub/z.txt', 'd/sub/deeper/y.gif', 'd/B.jpg', 'top.jpg']) writeFileSync(path.join(root, f), f);
+    symlinkSync('..', path.join(root, 'd', 'sub', 'up')); // loop: d/sub/up -> d
+    symlinkSync('missing-target', path.join(root, 'd', 'dangling'));
+    symlinkSync(path.join(root, 'top.jpg'), path.join(root, 'd', 'link-to-top.jpg'));
+    execFileSync('mkfifo', [path.join(root, 'd', 'pipe')]);
+  });
+
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('lists files recursively in code-unit order, follows file links, reports loops, dangling links and FIFOs', async () => {
+    const entries = await walkPaths([path.join(root, 'd')]);
+    expect(entries.map((e) => [rel(e.path), e.error?.code ?? 'file'])).toEqual([
+      ['d/B.jpg', 'file'],
+      ['d/a.png', 'file'],
+      ['d/b.jpg', 'file'],
+      ['d/dangling', 'NOT_FOUND'],
+      ['d/link-to-top.jpg', 'file'],
+      ['d/pipe', 'UNREADABLE'],
+      ['d/sub/deeper/y.gif', 'file'],
+      ['d/sub/up', 'UNREADABLE'],
+      ['d/sub/z.txt', 'file'],
+    ]);
+    expect(entries.find((e) => rel(e.path) === 'd/sub/up')!.error!.message).toMatch(/loop/);
+  });
+
+  it('keeps each path once when inputs overlap, and reports missing inputs as NOT_FOUND with their path', async () => {
+    const entries = await walkPaths([
+      path.join(root, 'd', 'sub', 'deeper'),
+      path.join(root, 'd', 'sub', 'z.txt'),
+      path.join(root, 'd', 'sub', '.', 'z.txt'),
+      path.join(root, 'd', 'sub', 'deeper', '..', 'deeper', 'y.gif'),
+      path.join(root, 'nope.jpg'),
+      path.join(root, 'top.jpg'),
+    ]);
+    expect(entries.map((e) => [rel(e.path), e.error?.code ?? 'file'])).toEqual([
+      ['d/sub/deeper/y.gif', 'file'],
+      ['d/sub/z.txt', 'file'],
+      ['nope.jpg', 'NOT_FOUND'],
+      ['top.jpg', 'file'],
+    ]);
+    expect(entries.find((e) => rel(e.path) === 'nope.jpg')!.error!.message).toContain(path.join(root, 'nope.jpg'));
+  });
+
+  it('walks a linked directory that is not its own ancestor, and stops where a link leads back', async () => {
+    // From d/sub, the link "up" leads to d, which is new ground; inside it, d/sub/up/sub/up is the loop.
+    const entries = await walkPaths([path.join(root, 'd', 'sub')]);
+    const errors = entries.filter((e) => e.error).map((e) => [rel(e.path), e.error!.code]);
+    expect(errors).toContainEqual(['d/sub/up/sub', 'UNREADABLE']);
+    expect(entries.map((e) => rel(e.path))).toContain('d/sub/up/a.png');
+  });
+
+  it('gives the same list whatever the order of the inputs', async () => {
+    const a = await walkPaths([path.join(root, 'top.jpg'), path.join(root, 'd')]);
+    const b = await walkPaths([path.join(root, 'd'), path.join(root, 'top.jpg')]);
+    expect(a).toEqual(b);
+  });
+
+  it('returns an empty list for an empty directory', async () => {
+    const empty = path.join(root, 'empty');
+    mkdirSync(empty);
+    expect(await walkPaths([empty])).toEqual([]);
+  });
+});
