@@ -64,8 +64,8 @@ function bruteForceGroups(items: ScanItem[], threshold: number): number[][] {
   const find = (x: number): number => (parent[x] === x ? x : (parent[x] = find(parent[x])));
   for (let i = 0; i < items.length; i++) {
     for (let j = i + 1; j < items.length; j++) {
-      const a = hexToWords(items[i].hash.pdq as string, 256)!;
-      const b = hexToWords(items[j].hash.pdq as string, 256)!;
+      const a = hexToWords((items[i].hash as { pdq?: string }).pdq as string, 256)!;
+      const b = hexToWords((items[j].hash as { pdq?: string }).pdq as string, 256)!;
       if (hammingDistance(a, b) <= threshold) parent[find(i)] = find(j);
     }
   }
