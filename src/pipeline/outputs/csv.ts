@@ -1,0 +1,104 @@
+/**
+ * bundles.csv: the queue for spreadsheets. RFC 4180 quoting (every text cell quoted, quotes doubled,
+ * CRLF rows), a UTF-8 byte-order mark so spreadsheet programs read non-ASCII paths correctly, and
+ * formula-injection defence: a text cell starting with = + - @ (or a tab / carriage return) gets a
+ * leading apostrophe, so attacker-chosen paths, URLs or notes can never run as a formula.
+ */
+import type { KnownMatch, PriorityReason } from '../types.js';
+import type { ScanData } from './types.js';
+import { queue } from './records.js';
+import { compareKnown, compareSeen } from '../../policy/priority.js';
+
+/** Separator of several values inside one cell (the NDJSON keeps them as arrays). */
+export const LIST_SEPARATOR = ' | ';
+
+/** Column names of bundles.csv, in order. */
+export const BUNDLE_CSV_COLUMNS = [
+  'rank',
+  'bundle_id',
+  'tier',
+  'score',
+  'status',
+  'reasons',
+  'known_matches',
+  'victim_identified',
+  'previously_seen',
+  'escalated',
+  'files',
+  'paths',
+  'reports',
+  'report_ids',
+  'distinct_reporters',
+  'reporters',
+  'urls',
+  'hosts',
+  'first_seen',
+  'last_seen',
+] as const;
+
+/** A text cell that is safe to open in a spreadsheet: neutralised if it could start a formula, then quoted. */
+export function csvText(value: string | null): string {
+  const v = value ?? '';
+  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  return `"${safe.replace(/"/g, '""')}"`;
+}
+
+/** A number cell (written bare; numbers are ours, never user text). */
+export function csvNumber(value: number): string {
+  if (!Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
+  return String(value);
+}
+
+/** One CSV row with its CRLF terminator. */
+export function csvRow(cells: readonly string[]): string {
+  return `${cells.join(',')}\r\n`;
+}
+
+/** Short human form of a known match: "list: category (severity n), series s, pdq distance d". */
+export function knownSummary(k: KnownMatch): string {
+  const cat = k.category === null ? 'no category' : k.severity === null ? k.category : `${k.category} (severity ${k.severity})`;
+  return `${k.list}: ${cat}${k.series ? `, series ${k.series}` : ''}, ${k.signal} distance ${k.distance}${k.variant ? ` (${k.variant})` : ''}`;
+}
+
+/** One reason as text: "signal (+points): detail". */
+export function reasonText(r: PriorityReason): string {
+  return `${r.signal} (${r.points >= 0 ? '+' : ''}${r.points}): ${r.detail}`;
+}
+
+/** Lines of bundles.csv: header then one row per bundle, most urgent first; starts with a UTF-8 BOM. */
+export function* bundlesCsv(data: Pick<ScanData, 'bundles' | 'priorityPolicy'>): Generator<string> {
+  yield `\uFEFF${csvRow(BUNDLE_CSV_COLUMNS.map((c) => csvText(c)))}`;
+  for (const { rank, bundle: b } of queue(data.bundles, data.priorityPolicy)) {
+    const known = [...b.known].sort(compareKnown);
+    const victim = known.some((k) => k.victimIdentified === false)
+      ? 'no'
+      : known.some((k) => k.victimIdentified === true)
+        ? 'yes'
+        : known.length > 0
+          ? 'unknown'
+          : '';
+    const seen = [...b.seen].sort(compareSeen);
+    yield csvRow([
+      csvNumber(rank),
+      csvText(b.id),
+      csvText(b.priority.tier),
+      csvNumber(b.priority.score),
+      csvText(known.length > 0 ? 'known' : 'unknown'),
+      csvText(b.priority.reasons.map(reasonText).join(LIST_SEPARATOR)),
+      csvText(known.map(knownSummary).join(LIST_SEPARATOR)),
+      csvText(victim),
+      csvText(seen.length > 0 ? `yes: ${seen[0].scan} at ${seen[0].firstSeenAt}` : 'no'),
+      csvText(b.escalated ? 'yes' : 'no'),
+      csvNumber(b.items.length),
+      csvText(b.paths.join(LIST_SEPARATOR)),
+      csvNumber(b.reportIds.length),
+      csvText(b.reportIds.join(LIST_SEPARATOR)),
+      csvNumber(new Set(b.reporters).size),
+      csvText(b.reporters.join(LIST_SEPARATOR)),
+      csvText(b.urls.join(LIST_SEPARATOR)),
+      csvText(b.hosts.join(LIST_SEPARATOR)),
+      csvText(b.firstSeen),
+      csvText(b.lastSeen),
+    ]);
+  }
+}

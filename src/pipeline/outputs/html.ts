@@ -1,0 +1,391 @@
+/**
+ * report.html: one self-contained page to act on: counts, the priority queue with its reasons, errors.
+ * Safety: no images, no links, no external resources (a strict Content-Security-Policy allows only the
+ * page's own inline style and script, by hash); every piece of text from the scan (paths, URLs, notes,
+ * reporter names: attacker-controlled) is HTML-escaped; URLs are shown as text, never as links, so no
+ * click opens reported content. The table is plain HTML, readable with JavaScript disabled; the script
+ * only adds filters (tier, known/unknown, text search) over data embedded as JSON.
+ */
+import { createHash } from 'node:crypto';
+import { compareKnown, compareSeen } from '../../policy/priority.js';
+import type { Bundle, Report } from '../types.js';
+import { knownSummary } from './csv.js';
+import { allErrors, queue, scanCounts } from './records.js';
+import type { ScanData } from './types.js';
+
+/** Options of the HTML writer. */
+export interface HtmlOptions {
+  /** Largest number of queue rows rendered (the rest is in bundles.csv / bundles.ndjson); default 5000. */
+  readonly maxRows?: number;
+  /** Largest number of reports listed per bundle; default 50. */
+  readonly maxReportsPerBundle?: number;
+  /** Largest number of errors listed; default 1000. */
+  readonly maxErrors?: number;
+}
+
+/** Text made safe for HTML element content and quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+}
+
+/** JSON that is safe inside a <script> element: `<`, `>`, `&` and line separators escaped as \uXXXX. */
+export function jsonForScript(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+const e = escapeHtml;
+
+const STYLE = `
+:root{--bg:#f4f5f7;--fg:#1a1d21;--muted:#5c6570;--card:#fff;--line:#d8dce2;--row:#fafbfc;--accent:#0b57d0;
+--t0:#b3261e;--t0bg:#fde8e6;--t1:#a04c00;--t1bg:#fff0dd;--t2:#1f5fa8;--t2bg:#e4eefb;--t3:#5c6570;--t3bg:#eceef1;--known:#6a1b9a;--knownbg:#f3e5f5}
+@media (prefers-color-scheme:dark){:root{--bg:#14171a;--fg:#e4e7ea;--muted:#9aa3ad;--card:#1d2125;--line:#343b43;--row:#191c20;--accent:#8ab4f8;
+--t0:#ff8a80;--t0bg:#4a1714;--t1:#ffb561;--t1bg:#45290a;--t2:#8ab4f8;--t2bg:#142a47;--t3:#b0b8c1;--t3bg:#2a2f35;--known:#e1a8ff;--knownbg:#3b1748}}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif}
+header,main,footer{max-width:1500px;margin:0 auto;padding:0 20px}
+header{padding-top:18px}
+h1{font-size:22px;margin:0 0 4px}
+h2{font-size:17px;margin:26px 0 10px}
+.meta{color:var(--muted);font-size:12.5px;margin:0 0 10px;overflow-wrap:anywhere}
+.meta b{color:var(--fg);font-weight:600}
+.notice{display:inline-block;margin:4px 0 0;padding:6px 10px;border-radius:6px;background:var(--card);border:1px solid var(--line);font-size:12.5px;color:var(--muted)}
+.cards{display:flex;flex-wrap:wrap;gap:10px;margin-top:16px}
+.card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 14px;min-width:128px}
+.card .n{font-size:24px;font-weight:700;line-height:1.1}
+.card .l{color:var(--muted);font-size:12px}
+.card.bad .n{color:var(--t0)}
+.card.tier{border-left-width:6px}
+.t0{--tc:var(--t0);--tb:var(--t0bg)}.t1{--tc:var(--t1);--tb:var(--t1bg)}.t2{--tc:var(--t2);--tb:var(--t2bg)}.t3,.tx{--tc:var(--t3);--tb:var(--t3bg)}
+.card.tier{border-left-color:var(--tc)}.card.tier .n{color:var(--tc)}
+.badge{display:inline-block;padding:1px 7px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap;background:var(--tb,var(--t3bg));color:var(--tc,var(--fg))}
+.badge.known{background:var(--knownbg);color:var(--known)}
+.badge.warn{background:var(--t1bg);color:var(--t1)}
+.badge.plain{background:var(--t3bg);color:var(--muted);font-weight:500}
+#filters{display:flex;flex-wrap:wrap;align-items:center;gap:8px 14px;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 12px;margin-bottom:10px}
+#filters[hidden]{display:none}
+#filters label{cursor:pointer;user-select:none}
+#filters .chip{display:inline-flex;align-items:center;gap:5px;padding:3px 9px;border-radius:14px;background:var(--tb);color:var(--tc);font-weight:600;font-size:13px}
+#filters select,#filters input[type=search]{font:inherit;padding:4px 8px;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
+#filters input[type=search]{min-width:280px;flex:1}
+#f-shown{color:var(--muted);font-size:12.5px;margin-left:auto}
+.tablewrap{overflow-x:auto;background:var(--card);border:1px solid var(--line);border-radius:8px}
+table{border-collapse:collapse;width:100%}
+th,td{text-align:left;vertical-align:top;padding:8px 10px;border-bottom:1px solid var(--line)}
+thead th{position:sticky;top:0;background:var(--card);font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);z-index:1}
+tbody tr:nth-child(even){background:var(--row)}
+tbody tr[hidden]{display:none}
+td.rank{color:var(--muted);font-variant-numeric:tabular-nums}
+tr.q td:first-child{border-left:5px solid var(--tc)}
+td.score{font-size:18px;font-weight:700;font-variant-numeric:tabular-nums;color:var(--tc)}
+ul{margin:0;padding:0;list-style:none}
+.reasons li{margin:0 0 3px}
+.pts{display:inline-block;min-width:34px;text-align:right;font-weight:700;font-variant-numeric:tabular-nums;margin-right:6px}
+.sig{font-weight:600}
+.detail{color:var(--muted)}
+.mono,.path{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:12.5px}
+.path{overflow-wrap:anywhere;word-break:break-all}
+.small{font-size:12px;color:var(--muted)}
+details{margin-top:4px}
+summary{cursor:pointer;color:var(--accent);font-size:12.5px}
+.rep{margin:4px 0 0;padding:4px 0 0;border-top:1px dashed var(--line);font-size:12.5px;overflow-wrap:anywhere}
+.rep .k{color:var(--muted)}
+col.c-reasons{width:34%}col.c-files{width:22%}
+#none{padding:14px;color:var(--muted)}
+footer{color:var(--muted);font-size:12px;padding-bottom:30px}
+footer dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px}
+footer dt{font-weight:600}
+footer dd{margin:0}
+`;
+
+const SCRIPT = `
+(function () {
+  'use strict';
+  var data = JSON.parse(document.getElementById('scan-data').textContent);
+  var rows = Array.prototype.slice.call(document.querySelectorAll('#queue tbody tr[data-i]'));
+  var form = document.getElementById('filters');
+  var tiers = Array.prototype.slice.call(form.querySelectorAll('input[name="tier"]'));
+  var status = document.getElementById('f-status');
+  var text = document.getElementById('f-text');
+  var shown = document.getElementById('f-shown');
+  var none = document.getElementById('none');
+  function apply() {
+    var on = {};
+    tiers.forEach(function (b) { if (b.checked) on[b.value] = true; });
+    var st = status.value;
+    var terms = text.value.toLowerCase().split(/\\s+/).filter(function (t) { return t !== ''; });
+    var n = 0;
+    rows.forEach(function (tr) {
+      var r = data.rows[Number(tr.getAttribute('data-i'))];
+      var ok = on[r.tier] === true && (st === 'all' || st === r.status) &&
+        terms.every(function (t) { return r.text.indexOf(t) !== -1; });
+      tr.hidden = !ok;
+      if (ok) n++;
+    });
+    shown.textContent = n + ' of ' + rows.length + ' bundles shown';
+    none.hidden = n !== 0;
+  }
+  tiers.forEach(function (b) { b.addEventListener('change', apply); });
+  status.addEventListener('change', apply);
+  text.addEventListener('input', apply);
+  form.addEventListener('submit', function (ev) { ev.preventDefault(); });
+  form.hidden = false;
+  apply();
+})();
+`;
+
+function cspHash(source: string): string {
+  return `'sha256-${createHash('sha256').update(source, 'utf8').digest('base64')}'`;
+}
+
+/** The Content-Security-Policy of the page: nothing but its own inline style and script (by hash). */
+export const REPORT_CSP = [
+  "default-src 'none'",
+  `style-src ${cspHash(STYLE)}`,
+  `script-src ${cspHash(SCRIPT)}`,
+  "img-src 'none'",
+  "media-src 'none'",
+  "font-src 'none'",
+  "connect-src 'none'",
+  "frame-src 'none'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+/** "2025-03-10T11:58:07.123Z" → "2025-03-10 11:58:07Z"; other text unchanged. */
+function when(iso: string | null): string {
+  if (iso === null) return '—';
+  return iso.replace(/^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.\d+)?Z$/, '$1 $2Z');
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function tierClass(tier: string, tiers: readonly string[]): string {
+  const i = tiers.indexOf(tier);
+  return i >= 0 && i < 4 ? `t${i}` : i >= 0 ? 't3' : 'tx';
+}
+
+function reasonsCell(b: Bundle): string {
+  if (b.priority.reasons.length === 0) return '<span class="small">no signal fired</span>';
+  const items = b.priority.reasons.map(
+    (r) =>
+      `<li><span class="pts">${r.points >= 0 ? '+' : '−'}${Math.abs(r.points)}</span><span class="sig">${e(r.signal.replace(/_/g, ' '))}</span> <span class="detail">${e(r.detail)}</span></li>`,
+  );
+  return `<ul class="reasons">${items.join('')}</ul>`;
+}
+
+function knownCell(b: Bundle): string {
+  if (b.known.length === 0) return '<span class="badge plain">unknown content</span>';
+  const known = [...b.known].sort(compareKnown);
+  const victim = known.some((k) => k.victimIdentified === false)
+    ? '<span class="badge warn">victim not identified</span>'
+    : known.some((k) => k.victimIdentified === true)
+      ? '<span class="small">victim identified</span>'
+      : '';
+  const first = `<div>${e(knownSummary(known[0]))}</div>`;
+  const more =
+    known.length > 1
+      ? `<details><summary>${plural(known.length - 1, 'more match', 'more matches')}</summary><ul>${known
+          .slice(1)
+          .map((k) => `<li>${e(knownSummary(k))}</li>`)
+          .join('')}</ul></details>`
+      : '';
+  return `<span class="badge known">known</span> ${victim}${first}${more}`;
+}
+
+function reportsCell(b: Bundle, reports: ReadonlyMap<string, Report>, max: number): string {
+  const parts: string[] = [];
+  const reporters = new Set(b.reporters).size;
+  parts.push(`<div>${plural(b.reportIds.length, 'report')} · ${plural(reporters, 'reporter')}</div>`);
+  const badges: string[] = [];
+  if (b.escalated) badges.push('<span class="badge warn">escalation requested</span>');
+  if (b.seen.length > 0) {
+    const s = [...b.seen].sort(compareSeen)[0];
+    badges.push(`<span class="badge plain" title="${e(`first seen by scan ${s.scan} at ${s.firstSeenAt}`)}">seen before: ${e(s.scan)}</span>`);
+  }
+  if (badges.length > 0) parts.push(`<div>${badges.join(' ')}</div>`);
+  if (b.hosts.length > 0) parts.push(`<div class="small">hosts: <span class="mono">${e(b.hosts.join(', '))}</span></div>`);
+  parts.push(`<div class="small">first ${e(when(b.firstSeen))}<br>last ${e(when(b.lastSeen))}</div>`);
+  if (b.reportIds.length > 0) {
+    const listed = b.reportIds.slice(0, max).map((id) => {
+      const r = reports.get(id);
+      if (!r) return `<div class="rep"><span class="mono">${e(id)}</span></div>`;
+      const field = (k: string, v: string | null) => (v === null || v === '' ? '' : `<br><span class="k">${k}:</span> ${e(v)}`);
+      return (
+        `<div class="rep"><span class="mono">${e(r.reportId)}</span>` +
+        field('received', r.receivedAt === null ? null : when(r.receivedAt)) +
+        field('reporter', r.reporter) +
+        field('channel', r.channel) +
+        field('platform', r.platform) +
+        (r.url === null ? '' : `<br><span class="k">url (text, not a link):</span> <span class="mono">${e(r.url)}</span>`) +
+        field('notes', r.notes) +
+        (r.escalate ? '<br><span class="badge warn">escalate</span>' : '') +
+        `</div>`
+      );
+    });
+    const rest = b.reportIds.length > max ? `<div class="small">… and ${b.reportIds.length - max} more in bundles.ndjson</div>` : '';
+    parts.push(`<details><summary>report details</summary>${listed.join('')}${rest}</details>`);
+  }
+  return parts.join('');
+}
+
+function filesCell(b: Bundle): string {
+  const head = b.paths.slice(0, 3).map((p) => `<li class="path">${e(p)}</li>`);
+  const rest =
+    b.paths.length > 3
+      ? `<details><summary>all ${b.paths.length} files</summary><ul>${b.paths
+          .slice(3)
+          .map((p) => `<li class="path">${e(p)}</li>`)
+          .join('')}</ul></details>`
+      : '';
+  return `<div class="small">${plural(b.items.length, 'file')}</div><ul>${head.join('')}</ul>${rest}`;
+}
+
+/** Lowercased text the search box looks in: everything a person might type to find a bundle. */
+function searchText(b: Bundle, reports: ReadonlyMap<string, Report>): string {
+  const parts: string[] = [b.id, b.priority.tier, ...b.paths, ...b.reportIds, ...b.reporters, ...b.urls, ...b.hosts];
+  for (const k of b.known) parts.push(k.list, k.category ?? '', k.series ?? '', k.signal);
+  for (const s of b.seen) parts.push(s.scan);
+  for (const r of b.priority.reasons) parts.push(r.signal, r.detail);
+  for (const id of b.reportIds) {
+    const r = reports.get(id);
+    if (r) parts.push(r.channel ?? '', r.platform ?? '', r.notes ?? '');
+  }
+  return parts.filter((p) => p !== '').join('\n').toLowerCase();
+}
+
+/** The whole page. Pure: the same data gives the same bytes. */
+export function reportHtml(data: ScanData, options: HtmlOptions = {}): string {
+  const maxRows = options.maxRows ?? 5000;
+  const maxReports = options.maxReportsPerBundle ?? 50;
+  const maxErrors = options.maxErrors ?? 1000;
+  const tiers = data.priorityPolicy.tiers.map((t) => t.name);
+  const counts = scanCounts(data);
+  const ordered = queue(data.bundles, data.priorityPolicy);
+  const rendered = ordered.slice(0, maxRows);
+  const reports = new Map(data.reports.map((r) => [r.reportId, r] as const));
+  const errors = allErrors(data);
+  const errorTotal = errors.length;
+
+  const card = (n: number, label: string, cls = '') => `<div class="card ${cls}"><div class="n">${n}</div><div class="l">${e(label)}</div></div>`;
+  const tierCards = Object.entries(counts.bundlesByTier).map(([name, n]) => {
+    const def = data.priorityPolicy.tiers.find((t) => t.name === name);
+    return `<div class="card tier ${tierClass(name, tiers)}"${def?.meaning ? ` title="${e(def.meaning)}"` : ''}><div class="n">${n}</div><div class="l">${e(name)}</div></div>`;
+  });
+
+  const rows = rendered.map(({ rank, bundle: b }, i) => {
+    const tc = tierClass(b.priority.tier, tiers);
+    return (
+      `<tr class="q ${tc}" data-i="${i}">` +
+      `<td class="rank">${rank}</td>` +
+      `<td><span class="badge">${e(b.priority.tier)}</span></td>` +
+      `<td class="score">${b.priority.score}</td>` +
+      `<td>${reasonsCell(b)}</td>` +
+      `<td>${knownCell(b)}</td>` +
+      `<td>${reportsCell(b, reports, maxReports)}</td>` +
+      `<td>${filesCell(b)}</td>` +
+      `<td class="mono small">${e(b.id)}</td>` +
+      `</tr>`
+    );
+  });
+
+  const json = {
+    format: 'hashtriage-report/1',
+    rows: rendered.map(({ bundle: b }) => ({
+      tier: b.priority.tier,
+      status: b.known.length > 0 ? 'known' : 'unknown',
+      text: searchText(b, reports),
+    })),
+  };
+
+  const tierChecks = Object.keys(counts.bundlesByTier).map(
+    (name) =>
+      `<label class="chip ${tierClass(name, tiers)}"><input type="checkbox" name="tier" value="${e(name)}" checked> ${e(name)} (${counts.bundlesByTier[name]})</label>`,
+  );
+
+  const truncated =
+    ordered.length > rendered.length
+      ? `<p class="small">Showing the ${rendered.length} most urgent of ${ordered.length} bundles; the full queue is in bundles.csv and bundles.ndjson.</p>`
+      : '';
+
+  const errorSection =
+    errorTotal === 0
+      ? '<h2>Errors</h2><p class="small">None: every input was processed.</p>'
+      : `<h2>Errors (${errorTotal})</h2><div class="tablewrap"><table id="errors"><thead><tr><th>Where</th><th>Code</th><th>Problem</th></tr></thead><tbody>${errors
+          .slice(0, maxErrors)
+          .map((x) => `<tr><td class="path">${e(x.source)}</td><td class="mono">${e(x.code)}</td><td>${e(x.message)}</td></tr>`)
+          .join('')}</tbody></table></div>${errorTotal > maxErrors ? `<p class="small">… and ${errorTotal - maxErrors} more in items.ndjson and audit.ndjson.</p>` : ''}`;
+
+  const tierDefs = data.priorityPolicy.tiers
+    .map((t, i, all) => {
+      const range = i === all.length - 1 ? `below ${all[i - 1]?.minScore ?? '∞'}` : `score ≥ ${t.minScore}`;
+      return `<dt>${e(t.name)}</dt><dd>${e(range)}${t.meaning ? ` · ${e(t.meaning)}` : ''}</dd>`;
+    })
+    .join('');
+
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${e(REPORT_CSP)}">
+<meta name="referrer" content="no-referrer">
+<meta name="robots" content="noindex, nofollow">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>hashtriage scan report: ${e(data.scanLabel)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+<h1>Scan report: ${e(data.scanLabel)}</h1>
+<p class="meta"><b>${e(when(data.startedAt))}</b> → <b>${e(when(data.endedAt))}</b> · hashtriage ${e(data.toolVersion)} · index <span class="mono">${e(data.index.digest.slice(0, 16))}</span> · priority policy ${e(data.priorityPolicy.source)} <span class="mono">${e(data.priorityPolicy.digest.slice(0, 16))}</span></p>
+<p class="notice">This report contains no images. Paths, URLs and notes are shown as text only; nothing here opens reported content.</p>
+<div class="cards">
+${card(counts.files, 'files scanned')}
+${card(counts.filesFailed + counts.inputErrors, 'errors', counts.filesFailed + counts.inputErrors > 0 ? 'bad' : '')}
+${card(counts.filesWithKnownMatch, 'files with known matches')}
+${card(counts.reports, 'reports')}
+${card(counts.bundles, 'bundles')}
+${tierCards.join('\n')}
+</div>
+</header>
+<main>
+<section id="queue">
+<h2>Priority queue (most urgent first)</h2>
+<noscript><p class="small">Filters need JavaScript; the whole queue is listed below.</p></noscript>
+<form id="filters" hidden>
+${tierChecks.join('\n')}
+<label>Content <select id="f-status"><option value="all">known and unknown</option><option value="known">known only</option><option value="unknown">unknown only</option></select></label>
+<input type="search" id="f-text" placeholder="Search paths, report ids, reporters, URLs, categories, reasons…" aria-label="Search the queue">
+<span id="f-shown"></span>
+</form>
+${truncated}
+<div class="tablewrap">
+<table>
+<colgroup><col><col><col><col class="c-reasons"><col><col><col class="c-files"><col></colgroup>
+<thead><tr><th>#</th><th>Tier</th><th>Score</th><th>Why</th><th>Known match</th><th>Reports</th><th>Files</th><th>Bundle</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table>
+<div id="none" hidden>No bundle matches the filters.</div>
+${rows.length === 0 ? '<p id="empty" class="small">No bundles: nothing was scanned.</p>' : ''}
+</div>
+</section>
+<section>
+${errorSection}
+</section>
+</main>
+<footer>
+<h2>Tiers</h2>
+<p>Tiers are hashtriage's own work queues, set by the priority policy; they are not NCMEC priority levels.</p>
+<dl>${tierDefs}</dl>
+<p>Each bundle's score is the sum of the points listed under "Why". Full records: bundles.ndjson, bundles.csv, items.ndjson; provenance: manifest.json, audit.ndjson.</p>
+</footer>
+<script type="application/json" id="scan-data">${jsonForScript(json)}</script>
+<script>${SCRIPT}</script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,135 @@
+/**
+ * The records the output files are made of, built from ScanData with a fixed key order and stable
+ * sorting, so the same scan always gives byte-identical files (apart from the timestamps it carries).
+ */
+import { compareBundles, compareKnown, compareSeen, type PriorityPolicy } from '../../policy/priority.js';
+import type { Bundle, KnownMatch, ScanItem, SeenMatch } from '../types.js';
+import type { ScanData } from './types.js';
+
+/** Hash-record fields in output order (the order of src/hashing/record.ts); other fields follow, sorted. */
+const HASH_FIELDS = ['bytes', 'format', 'width', 'height', 'md5', 'sha1', 'sha256', 'pdq', 'pdqQuality', 'pdqDihedral', 'blockhash'] as const;
+const HASH_SKIP = new Set<string>(['path', 'ok', 'error', ...HASH_FIELDS]);
+
+/** One known-list match as written (fixed keys). */
+export function knownRecord(k: KnownMatch): Record<string, unknown> {
+  return {
+    list: k.list,
+    signal: k.signal,
+    hash: k.hash,
+    distance: k.distance,
+    variant: k.variant,
+    category: k.category,
+    severity: k.severity,
+    series: k.series,
+    victimIdentified: k.victimIdentified,
+  };
+}
+
+/** One earlier-scan sighting as written (fixed keys). */
+export function seenRecord(s: SeenMatch): Record<string, unknown> {
+  return { scan: s.scan, firstSeenAt: s.firstSeenAt, signal: s.signal, distance: s.distance, path: s.path };
+}
+
+/** One line of items.ndjson: every hash field present (null when absent), matches sorted, error or null. */
+export function itemRecord(item: ScanItem): Record<string, unknown> {
+  const h = item.hash as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = { index: item.index, path: item.path, ok: item.hash.ok };
+  for (const f of HASH_FIELDS) out[f] = h[f] ?? null;
+  for (const f of Object.keys(h).filter((k) => !HASH_SKIP.has(k)).sort()) out[f] = h[f] ?? null;
+  out.lowQuality = item.lowQuality;
+  out.reportIds = [...item.reportIds];
+  out.known = [...item.known].sort(compareKnown).map(knownRecord);
+  out.seen = [...item.seen].sort(compareSeen).map(seenRecord);
+  out.error = item.hash.ok ? null : { code: item.hash.error.code, message: item.hash.error.message };
+  return out;
+}
+
+/** Items in ScanItem.index order. */
+export function orderedItems(items: readonly ScanItem[]): ScanItem[] {
+  return [...items].sort((a, b) => a.index - b.index);
+}
+
+/** Bundles in queue order (most urgent first), each with its 1-based rank. */
+export function queue(bundles: readonly Bundle[], policy: PriorityPolicy): Array<{ rank: number; bundle: Bundle }> {
+  return [...bundles].sort((a, b) => compareBundles(a, b, policy)).map((bundle, i) => ({ rank: i + 1, bundle }));
+}
+
+/** One line of bundles.ndjson (fixed keys; known matches most severe first, sightings earliest first). */
+export function bundleRecord(rank: number, b: Bundle): Record<string, unknown> {
+  return {
+    rank,
+    id: b.id,
+    tier: b.priority.tier,
+    score: b.priority.score,
+    reasons: b.priority.reasons.map((r) => ({ signal: r.signal, points: r.points, detail: r.detail })),
+    status: b.known.length > 0 ? 'known' : 'unknown',
+    previouslySeen: b.seen.length > 0,
+    escalated: b.escalated,
+    items: [...b.items],
+    paths: [...b.paths],
+    reportIds: [...b.reportIds],
+    reporters: [...b.reporters],
+    distinctReporters: new Set(b.reporters).size,
+    urls: [...b.urls],
+    hosts: [...b.hosts],
+    firstSeen: b.firstSeen,
+    lastSeen: b.lastSeen,
+    knownMatches: [...b.known].sort(compareKnown).map(knownRecord),
+    seenMatches: [...b.seen].sort(compareSeen).map(seenRecord),
+  };
+}
+
+/** Scan-wide counts, shared by manifest.json, report.html and the audit log. */
+export interface ScanCounts {
+  readonly files: number;
+  readonly filesHashed: number;
+  readonly filesFailed: number;
+  readonly inputErrors: number;
+  readonly lowQuality: number;
+  readonly filesWithKnownMatch: number;
+  readonly knownMatches: number;
+  readonly filesPreviouslySeen: number;
+  readonly reports: number;
+  readonly bundles: number;
+  readonly bundlesKnown: number;
+  readonly bundlesUnknown: number;
+  /** Every policy tier in policy order (zeros included), then any other tier name found, sorted. */
+  readonly bundlesByTier: Readonly<Record<string, number>>;
+}
+
+/** Counts of a scan; bundlesByTier keys follow the policy's tier order. */
+export function scanCounts(data: ScanData): ScanCounts {
+  const byTier: Record<string, number> = {};
+  for (const t of data.priorityPolicy.tiers) byTier[t.name] = 0;
+  const extra = new Map<string, number>();
+  for (const b of data.bundles) {
+    if (b.priority.tier in byTier) byTier[b.priority.tier]++;
+    else extra.set(b.priority.tier, (extra.get(b.priority.tier) ?? 0) + 1);
+  }
+  for (const name of [...extra.keys()].sort()) byTier[name] = extra.get(name)!;
+  const failed = data.items.filter((i) => !i.hash.ok).length;
+  const bundlesKnown = data.bundles.filter((b) => b.known.length > 0).length;
+  return {
+    files: data.items.length,
+    filesHashed: data.items.length - failed,
+    filesFailed: failed,
+    inputErrors: data.errors.length,
+    lowQuality: data.items.filter((i) => i.lowQuality).length,
+    filesWithKnownMatch: data.items.filter((i) => i.known.length > 0).length,
+    knownMatches: data.items.reduce((n, i) => n + i.known.length, 0),
+    filesPreviouslySeen: data.items.filter((i) => i.seen.length > 0).length,
+    reports: data.reports.length,
+    bundles: data.bundles.length,
+    bundlesKnown,
+    bundlesUnknown: data.bundles.length - bundlesKnown,
+    bundlesByTier: byTier,
+  };
+}
+
+/** Every error of the scan, file failures (by item order) then input errors (as given): what the user must look at. */
+export function allErrors(data: ScanData): Array<{ source: string; code: string; message: string }> {
+  const out: Array<{ source: string; code: string; message: string }> = [];
+  for (const it of orderedItems(data.items)) if (!it.hash.ok) out.push({ source: it.path, code: it.hash.error.code, message: it.hash.error.message });
+  for (const e of data.errors) out.push({ source: e.source, code: e.code, message: e.message });
+  return out;
+}

@@ -1,0 +1,352 @@
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { afterAll, describe, expect, it } from 'vitest';
+import { appendAuditEvents, OUTPUT_FILES, scanStartedEvent, verifyAuditChain, writeScanOutputs } from '../src/pipeline/outputs/index.js';
+import { auditLines, GENESIS, lineHash } from '../src/pipeline/outputs/audit.js';
+import { writeFileAtomic } from '../src/pipeline/outputs/atomic-file.js';
+import { BUNDLE_CSV_COLUMNS, csvText } from '../src/pipeline/outputs/csv.js';
+import { escapeHtml, jsonForScript, REPORT_CSP, reportHtml } from '../src/pipeline/outputs/html.js';
+import { compareBundles } from '../src/policy/priority.js';
+import type { ScanData } from '../src/pipeline/outputs/types.js';
+import { FORMULA_PATH, HOSTILE_NOTE, HOSTILE_PATH, sampleScanData } from './support/sample-scan-data.js';
+
+const root = mkdtempSync(join(tmpdir(), 'ht-out-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let dirCount = 0;
+const freshDir = () => join(root, `out-${++dirCount}`);
+const fixedClock = () => new Date('2025-03-10T03:05:00.000Z');
+
+const data = sampleScanData();
+const lines = (text: string) => text.split('\n').filter((l) => l !== '');
+const readJsonLines = (file: string) => lines(readFileSync(file, 'utf8')).map((l) => JSON.parse(l) as Record<string, any>);
+
+function written(d: ScanData = data): string {
+  const dir = freshDir();
+  writeScanOutputs(dir, d, { now: fixedClock });
+  return dir;
+}
+
+describe('output directory', () => {
+  it('writes every output file, owner-only, and leaves no temporary files', () => {
+    const dir = written();
+    expect(readdirSync(dir).sort()).toEqual([...OUTPUT_FILES].sort());
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    for (const f of OUTPUT_FILES) expect(statSync(join(dir, f)).mode & 0o777, f).toBe(0o600);
+  });
+
+  it('narrows an existing, wider output directory to 0o700 and replaces wider files with 0o600 ones', () => {
+    const dir = freshDir();
+    mkdirSync(dir, { mode: 0o755 });
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'bundles.csv'), 'old', { mode: 0o644 });
+    chmodSync(join(dir, 'bundles.csv'), 0o644);
+    writeScanOutputs(dir, data, { now: fixedClock });
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, 'bundles.csv')).mode & 0o777).toBe(0o600);
+  });
+
+  it('returns each file size and SHA-256, and the audit head', () => {
+    const dir = freshDir();
+    const out = writeScanOutputs(dir, data, { now: fixedClock });
+    for (const f of OUTPUT_FILES) {
+      const bytes = readFileSync(join(dir, f));
+      expect(out.files[f]).toEqual({ bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+    }
+    expect(out.auditHead).toBe(verifyAuditChain(readFileSync(join(dir, 'audit.ndjson'), 'utf8')).head);
+  });
+
+  it('is deterministic: same data in another order gives byte-identical files (audit too, with the same clock)', () => {
+    const a = written();
+    const shuffled: ScanData = { ...data, bundles: [...data.bundles].reverse(), items: [...data.items].sort((x, y) => (x.path < y.path ? -1 : 1)) };
+    const b = written(shuffled);
+    for (const f of OUTPUT_FILES) expect(readFileSync(join(b, f), 'utf8'), f).toBe(readFileSync(join(a, f), 'utf8'));
+  });
+});
+
+describe('manifest.json', () => {
+  it('records tool, decode policy, inputs, index, policy, times and counts', () => {
+    const m = JSON.parse(readFileSync(join(written(), 'manifest.json'), 'utf8'));
+    expect(m.tool).toEqual({ name: 'hashtriage', version: data.toolVersion });
+    expect(m.decodePolicy).toEqual(data.decodePolicy);
+    expect(m.inputs.paths).toEqual(data.inputs.paths);
+    expect(m.inputs.manifests).toEqual(data.inputs.manifests);
+    expect(m.index).toEqual({ path: data.index.path, digest: data.index.digest, counts: { lists: 2, md5: 800, pdq: 1200 } });
+    expect(m.priorityPolicy.sha256).toBe(data.priorityPolicy.digest);
+    expect(m.scan).toEqual({ label: data.scanLabel, startedAt: data.startedAt, endedAt: data.endedAt });
+    expect(m.counts.files).toBe(data.items.length);
+    expect(m.counts.filesFailed).toBe(data.items.filter((i) => !i.hash.ok).length);
+    expect(m.counts.inputErrors).toBe(data.errors.length);
+    expect(m.counts.filesWithKnownMatch).toBe(data.items.filter((i) => i.known.length > 0).length);
+    expect(Object.keys(m.counts.bundlesByTier)).toEqual(data.priorityPolicy.tiers.map((t) => t.name));
+    expect(Object.values(m.counts.bundlesByTier as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(data.bundles.length);
+  });
+});
+
+describe('items.ndjson', () => {
+  const items = readJsonLines(join(written(), 'items.ndjson'));
+
+  it('has one line per input file in index order, with every hash field', () => {
+    expect(items.map((i) => i.index)).toEqual(data.items.map((i) => i.index).sort((a, b) => a - b));
+    for (const rec of items) {
+      for (const k of ['path', 'bytes', 'md5', 'sha1', 'sha256', 'pdq', 'pdqQuality', 'blockhash', 'lowQuality', 'reportIds', 'known', 'seen', 'error']) expect(rec, k).toHaveProperty(k);
+    }
+    const src = data.items.find((i) => i.index === 0)!;
+    expect(items[0].path).toBe(src.path);
+    expect(items[0].sha256).toBe(src.hash.sha256);
+    expect(items[0].pdqQuality).toBe((src.hash as { pdqQuality: number }).pdqQuality);
+  });
+
+  it('lists known matches (most severe, closest first) with list, distance, category, series, victim status', () => {
+    const k = items[0].known;
+    expect(k.length).toBe(2);
+    expect(k[0]).toEqual({
+      list: 'vics-export',
+      signal: 'md5',
+      hash: expect.any(String),
+      distance: 0,
+      variant: null,
+      category: 'Cat A',
+      severity: 1,
+      series: 'Series-Blue',
+      victimIdentified: false,
+    });
+    expect(k[1].distance).toBeGreaterThan(0);
+  });
+
+  it('keeps a failed file with its digests and error, and marks earlier-scan sightings', () => {
+    const failed = items.find((i) => i.error !== null)!;
+    expect(failed.error).toEqual({ code: 'DECODE_FAILED', message: expect.stringContaining('truncated') });
+    expect(failed.md5).toMatch(/^[0-9a-f]{32}$/);
+    expect(failed.pdq).toBeNull();
+    const seen = items.find((i) => i.seen.length > 0)!;
+    expect(seen.seen[0]).toEqual({ scan: 'case-2025-014', firstSeenAt: '2025-02-11T09:30:00Z', signal: 'pdq', distance: 2, path: 'old/case14/img_0031.jpg' });
+  });
+});
+
+describe('bundles.ndjson', () => {
+  const bundles = readJsonLines(join(written(), 'bundles.ndjson'));
+
+  it('is in queue order with ranks 1..n, whatever order the bundles came in', () => {
+    const expected = [...data.bundles].sort((a, b) => compareBundles(a, b, data.priorityPolicy)).map((b) => b.id);
+    expect(bundles.map((b) => b.id)).toEqual(expected);
+    expect(bundles.map((b) => b.rank)).toEqual(expected.map((_, i) => i + 1));
+    for (let i = 1; i < bundles.length; i++) expect(bundles[i - 1].score).toBeGreaterThanOrEqual(bundles[i].score);
+    expect(bundles[0].tier).toBe('P1 immediate');
+  });
+
+  it('carries members, reports, reporters, URLs, span, known matches and explained score', () => {
+    for (const b of bundles) {
+      for (const k of ['tier', 'score', 'reasons', 'status', 'paths', 'reportIds', 'reporters', 'distinctReporters', 'urls', 'hosts', 'firstSeen', 'lastSeen', 'knownMatches', 'seenMatches', 'escalated'])
+        expect(b, k).toHaveProperty(k);
+      expect(b.reasons.reduce((s: number, r: { points: number }) => s + r.points, 0)).toBe(b.score);
+      expect(b.status).toBe(b.knownMatches.length > 0 ? 'known' : 'unknown');
+    }
+    const many = bundles.find((b) => b.reportIds.length === 3)!;
+    expect(many.distinctReporters).toBe(3);
+    expect(many.hosts).toEqual(['img.example.net', 'mirror.example.org']);
+    expect(many.reasons.map((r: { signal: string }) => r.signal)).toContain('new_content_many_reporters');
+  });
+});
+
+describe('bundles.csv', () => {
+  const dir = written();
+  const text = readFileSync(join(dir, 'bundles.csv'), 'utf8');
+  const rows = parseCsv(text, { bom: true, relax_column_count: false }) as string[][];
+  const ndjson = readJsonLines(join(dir, 'bundles.ndjson'));
+
+  it('parses back with a standard CSV parser: header, one row per bundle, same order as the NDJSON', () => {
+    expect(text.startsWith('\uFEFF')).toBe(true);
+    expect(rows[0]).toEqual([...BUNDLE_CSV_COLUMNS]);
+    expect(rows.length).toBe(ndjson.length + 1);
+    const col = (name: string) => BUNDLE_CSV_COLUMNS.indexOf(name as (typeof BUNDLE_CSV_COLUMNS)[number]);
+    rows.slice(1).forEach((r, i) => {
+      expect(r[col('bundle_id')]).toBe(ndjson[i].id);
+      expect(Number(r[col('rank')])).toBe(i + 1);
+      expect(Number(r[col('score')])).toBe(ndjson[i].score);
+      expect(r[col('reasons')].split(' | ').length).toBe(ndjson[i].reasons.length || 1);
+    });
+  });
+
+  it('round-trips quotes, commas and newlines inside a cell', () => {
+    const col = BUNDLE_CSV_COLUMNS.indexOf('paths');
+    const hostile = data.items.find((i) => i.path.includes('\n'))!.path;
+    expect(rows.some((r) => r[col] === hostile)).toBe(true);
+  });
+
+  it('neutralises formulas: no parsed text cell starts with = + - @, the hostile values keep their text after an apostrophe', () => {
+    const numeric = new Set(['rank', 'score', 'files', 'reports', 'distinct_reporters']);
+    for (const r of rows.slice(1))
+      r.forEach((cell, i) => {
+        if (!numeric.has(BUNDLE_CSV_COLUMNS[i])) expect(cell, `${BUNDLE_CSV_COLUMNS[i]}: ${cell}`).not.toMatch(/^[=+\-@\t\r]/);
+      });
+    const flat = rows.flat();
+    expect(flat).toContain(`'${FORMULA_PATH}`);
+    expect(flat).toContain("'+cmd|calc");
+    expect(flat).toContain("'@SUM(1+1)");
+  });
+
+  it('csvText quotes every text cell and doubles quotes', () => {
+    expect(csvText('a"b,c')).toBe('"a""b,c"');
+    expect(csvText('-1+2')).toBe('"\'-1+2"');
+    expect(csvText(null)).toBe('""');
+  });
+});
+
+describe('report.html', () => {
+  const html = readFileSync(join(written(), 'report.html'), 'utf8');
+
+  it('escapes hostile paths and notes: they appear as text, never as markup', () => {
+    expect(html).toContain(escapeHtml(HOSTILE_PATH));
+    expect(html).toContain(escapeHtml(HOSTILE_NOTE));
+    expect(html).not.toContain('<script>alert');
+    expect(html).not.toMatch(/<img/i);
+  });
+
+  // Every raw "<" in the page is markup the writer made (all scan text is escaped), so the tags can be listed.
+  const tags = [...html.matchAll(/<\/?([a-zA-Z!][a-zA-Z0-9]*)([^>]*)>/g)];
+
+  it('uses only a fixed set of elements, none of them loading or linking anything, no event-handler attributes', () => {
+    const allowed = new Set(
+      '!DOCTYPE html head meta title style body header h1 h2 p b span div main section noscript form label input select option table colgroup col thead tbody tr th td ul li details summary dl dt dd footer script br'.split(' '),
+    );
+    expect(tags.length).toBeGreaterThan(50);
+    for (const [, name, attrs] of tags) {
+      expect(allowed.has(name), name).toBe(true);
+      expect(attrs, `<${name}${attrs}>`).not.toMatch(/\s(src|href|srcset|action|formaction|background|poster|on[a-z]+)\s*=/i);
+    }
+  });
+
+  it('loads nothing from anywhere: a strict CSP', () => {
+    expect(html).toContain('http-equiv="Content-Security-Policy"');
+    expect(REPORT_CSP).toContain("default-src 'none'");
+    expect(REPORT_CSP).not.toContain('unsafe-inline');
+    expect(REPORT_CSP).toContain("img-src 'none'");
+  });
+
+  it('the CSP hashes match the page’s own inline style and script', () => {
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)![1];
+    const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]);
+    expect(scripts.length).toBe(1);
+    const h = (s: string) => `'sha256-${createHash('sha256').update(s).digest('base64')}'`;
+    expect(REPORT_CSP).toContain(`style-src ${h(style)}`);
+    expect(REPORT_CSP).toContain(`script-src ${h(scripts[0])}`);
+  });
+
+  it('embeds the data as JSON without a raw "<" and with one row per rendered bundle', () => {
+    const m = /<script type="application\/json" id="scan-data">([\s\S]*?)<\/script>/.exec(html)!;
+    expect(m[1]).not.toContain('<');
+    const parsed = JSON.parse(m[1]);
+    expect(parsed.rows.length).toBe(data.bundles.length);
+    expect(parsed.rows.some((r: { text: string }) => r.text.includes('<script>alert(1)</script>.jpg'))).toBe(true);
+  });
+
+  it('jsonForScript round-trips and never closes a script element', () => {
+    const v = { s: '</script><!-- \u2028 & >' };
+    const j = jsonForScript(v);
+    expect(j).not.toMatch(/[<>&\u2028]/);
+    expect(JSON.parse(j)).toEqual(v);
+  });
+
+  it('shows counts and caps the rendered queue, pointing to the full files', () => {
+    const capped = reportHtml(data, { maxRows: 2 });
+    expect((capped.match(/<tr class="q /g) ?? []).length).toBe(2);
+    expect(capped).toContain(`Showing the 2 most urgent of ${data.bundles.length} bundles`);
+    expect(html).toContain('files scanned');
+    expect(html).toContain('not NCMEC priority levels');
+  });
+});
+
+describe('audit.ndjson', () => {
+  it('is a valid chain starting from zeros, with the scan’s events in order', () => {
+    const text = readFileSync(join(written(), 'audit.ndjson'), 'utf8');
+    const v = verifyAuditChain(text);
+    expect(v.ok).toBe(true);
+    const entries = lines(text).map((l) => JSON.parse(l));
+    expect(entries[0].prev).toBe(GENESIS);
+    expect(entries.map((e) => e.event)).toEqual(['scan_started', 'index_used', 'priority_policy_used', 'files_processed', 'errors', 'outputs_written', 'scan_ended']);
+    expect(entries[0].at).toBe(data.startedAt);
+    expect(entries.find((e) => e.event === 'errors').data.total).toBe(2);
+    expect(Object.keys(entries.find((e) => e.event === 'outputs_written').data.files)).toEqual(OUTPUT_FILES.filter((f) => f !== 'audit.ndjson'));
+    for (let i = 1; i < entries.length; i++) expect(entries[i].prev).toBe(lineHash(lines(text)[i - 1]));
+  });
+
+  const tamperings: Array<[string, (ls: string[]) => string[], number]> = [
+    ['a changed value', (ls) => ls.map((l, i) => (i === 3 ? l.replace('"files":10', '"files":9') : l)), 5],
+    ['a removed line', (ls) => ls.filter((_, i) => i !== 1), 2],
+    ['swapped lines', (ls) => [ls[0], ls[2], ls[1], ...ls.slice(3)], 2],
+    ['an inserted line', (ls) => [ls[0], ls[1], ls[1], ...ls.slice(2)], 3],
+    ['a rewritten first line', (ls) => [ls[0].replace('scan_started', 'scan_startee'), ...ls.slice(1)], 2],
+  ];
+  for (const [name, tamper, line] of tamperings) {
+    it(`detects ${name} and says where`, () => {
+      const text = readFileSync(join(written(), 'audit.ndjson'), 'utf8');
+      expect(text).toContain('"files":10');
+      const v = verifyAuditChain(`${tamper(lines(text)).join('\n')}\n`);
+      expect(v.ok).toBe(false);
+      if (!v.ok) expect(v.line).toBe(line);
+    });
+  }
+
+  it('rejects a log whose last line is cut off', () => {
+    const text = readFileSync(join(written(), 'audit.ndjson'), 'utf8');
+    expect(verifyAuditChain(text.slice(0, -20)).ok).toBe(false);
+  });
+
+  it('on resume appends and continues the chain (seq and prev), with a single scan_started', () => {
+    const dir = freshDir();
+    appendAuditEvents(dir, [scanStartedEvent(data)], fixedClock);
+    appendAuditEvents(dir, [scanStartedEvent(data, true)], fixedClock);
+    const first = readFileSync(join(dir, 'audit.ndjson'), 'utf8');
+    writeScanOutputs(dir, data, { now: fixedClock });
+    const text = readFileSync(join(dir, 'audit.ndjson'), 'utf8');
+    expect(text.startsWith(first)).toBe(true);
+    const v = verifyAuditChain(text);
+    expect(v).toMatchObject({ ok: true, entries: 8 });
+    const events = lines(text).map((l) => JSON.parse(l));
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(events.filter((e) => e.event === 'scan_started').length).toBe(1);
+    expect(events[1].event).toBe('scan_resumed');
+    expect(statSync(join(dir, 'audit.ndjson')).mode & 0o777).toBe(0o600);
+  });
+
+  it('appending to a broken log records the break and leaves it detectable', () => {
+    const good = auditLines('', [{ event: 'a' }, { event: 'b' }, { event: 'c' }], fixedClock);
+    const broken = good.replace('"event":"b"', '"event":"B"');
+    const next = broken + auditLines(broken, [{ event: 'd' }], fixedClock);
+    const events = lines(next).map((l) => JSON.parse(l));
+    expect(events.slice(3).map((e) => e.event)).toEqual(['audit_chain_broken', 'd']);
+    expect(events[3].data.line).toBe(3);
+    expect(verifyAuditChain(next)).toMatchObject({ ok: false, line: 3 });
+  });
+});
+
+describe('atomic writes', () => {
+  it('a failure mid-write leaves the previous file intact and no temporary file', () => {
+    const dir = freshDir();
+    mkdirSync(dir);
+    const file = join(dir, 'items.ndjson');
+    writeFileAtomic(file, 'previous complete content\n');
+    function* failing() {
+      yield 'x'.repeat(2 << 20);
+      throw new Error('disk full (simulated)');
+    }
+    expect(() => writeFileAtomic(file, failing())).toThrow('disk full');
+    expect(readFileSync(file, 'utf8')).toBe('previous complete content\n');
+    expect(readdirSync(dir)).toEqual(['items.ndjson']);
+  });
+
+  it('replaces a planted symlink instead of writing through it', () => {
+    const dir = freshDir();
+    mkdirSync(dir);
+    const victim = join(root, `victim-${dirCount}.txt`);
+    writeFileSync(victim, 'do not touch');
+    symlinkSync(victim, join(dir, 'report.html'));
+    expect(readlinkSync(join(dir, 'report.html'))).toBe(victim);
+    writeScanOutputs(dir, data, { now: fixedClock });
+    expect(readFileSync(victim, 'utf8')).toBe('do not touch');
+    expect(lstatSync(join(dir, 'report.html')).isSymbolicLink()).toBe(false);
+  });
+});
