@@ -1,0 +1,299 @@
+/**
+ * The one code path from "a row of named values" (a CSV record, an NDJSON object, a VICS Media entry, a
+ * text line) to an ImportItem: field-name normalisation with common synonyms, strict hash validation per
+ * signal type, boolean and number parsing, and the category → severity mapping. Pure functions.
+ */
+import { hexToWords } from '../../hashing/bits.js';
+import type { SignalName } from '../../hashing/signal-type.js';
+import { severityOf, type SeverityPolicy } from '../../policy/severity.js';
+import type { EntryMeta, ImportHash, ImportItem, RowError } from '../types.js';
+
+/**
+ * Width in bits of each signal type's value, as the signal types declare it (SignalType.bits). Kept as
+ * data here so list parsing does not load the hashing code; one table, no per-algorithm branches.
+ */
+export const SIGNAL_BITS: Readonly<Record<SignalName, number>> = { md5: 128, sha1: 160, sha256: 256, pdq: 256, blockhash: 256 };
+
+/** Every signal name, in the order used in messages. */
+export const SIGNAL_NAMES = Object.keys(SIGNAL_BITS) as readonly SignalName[];
+
+/** Canonical names of the values a list row may carry. */
+export type FieldName =
+  | SignalName
+  | 'photodna'
+  | 'hash'
+  | 'type'
+  | 'category'
+  | 'source'
+  | 'series'
+  | 'victimIdentified'
+  | 'addedAt'
+  | 'note'
+  | 'quality'
+  | 'externalId';
+
+/** A row with canonical field names; values as the format gave them (text, number, boolean, null, arrays). */
+export type RawRow = { [K in FieldName]?: unknown };
+
+/** Per-list settings that shape how rows become items. */
+export interface RowContext {
+  readonly policy: SeverityPolicy;
+  /** Category scheme of the list: a name from the policy, undefined = infer per label, null = do not map (severity stays null). */
+  readonly scheme?: string | null;
+  /** Type of values whose type the row does not say and their length does not settle (64 hex digits). */
+  readonly defaultType?: SignalName;
+}
+
+/** Letters and digits only, lowercase: the form in which field names and type names are compared. */
+export function normalizeKey(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '');
+}
+
+const SIGNAL_SYNONYMS: Record<SignalName, readonly string[]> = {
+  md5: ['md5', 'md5hash', 'md5sum', 'md5digest', 'hashmd5', 'md5value'],
+  sha1: ['sha1', 'sha1hash', 'sha1sum', 'sha1digest', 'hashsha1', 'sha1value'],
+  sha256: ['sha256', 'sha256hash', 'sha256sum', 'sha256digest', 'hashsha256', 'sha256value', 'sha2256'],
+  pdq: ['pdq', 'pdqhash', 'hashpdq', 'pdqvalue', 'pdqdigest'],
+  blockhash: ['blockhash', 'blockhashhash', 'blockhash16', 'blockhash256', 'hashblockhash', 'blockhashvalue'],
+};
+
+const FIELD_SYNONYMS: Record<Exclude<FieldName, SignalName>, readonly string[]> = {
+  photodna: ['photodna', 'photodnahash', 'pdna', 'hashphotodna', 'photodnavalue'],
+  hash: ['hash', 'hashvalue', 'value', 'signal', 'signalvalue', 'digest', 'fingerprint'],
+  type: ['type', 'hashtype', 'algorithm', 'hashalgorithm', 'signaltype', 'kind', 'hashname'],
+  category: ['category', 'cat', 'categorylabel', 'classification', 'grade', 'label'],
+  source: ['source', 'sourcelist', 'origin', 'provider'],
+  series: ['series', 'seriesname', 'seriesid'],
+  victimIdentified: ['victimidentified', 'identifiedvictim', 'isvictimidentified', 'victimidentification', 'victimknown', 'knownvictim'],
+  addedAt: ['addedat', 'dateadded', 'added', 'addedon', 'addeddate', 'firstseen'],
+  note: ['note', 'notes', 'comment', 'comments', 'description', 'remark', 'remarks'],
+  quality: ['quality', 'pdqquality', 'hashquality'],
+  externalId: ['id', 'externalid', 'mediaid', 'entryid', 'hashid', 'recordid', 'reference', 'ref'],
+};
+
+const FIELD_BY_KEY = new Map<string, FieldName>();
+for (const [signal, words] of Object.entries(SIGNAL_SYNONYMS)) for (const w of words) FIELD_BY_KEY.set(normalizeKey(w), signal as SignalName);
+for (const [field, words] of Object.entries(FIELD_SYNONYMS)) for (const w of words) FIELD_BY_KEY.set(normalizeKey(w), field as FieldName);
+
+const SIGNAL_BY_KEY = new Map<string, SignalName | 'photodna'>();
+for (const [signal, words] of Object.entries(SIGNAL_SYNONYMS)) for (const w of words) SIGNAL_BY_KEY.set(normalizeKey(w), signal as SignalName);
+for (const w of FIELD_SYNONYMS.photodna) SIGNAL_BY_KEY.set(normalizeKey(w), 'photodna');
+
+/** Canonical field for a column or key name (any case, spaces/dashes/underscores ignored, synonyms); null if unknown. */
+export function fieldOf(name: string): FieldName | null {
+  return FIELD_BY_KEY.get(normalizeKey(name)) ?? null;
+}
+
+/** Signal type named by a type word such as "MD5", "sha-1", "PDQ hash"; 'photodna' for PhotoDNA; null if unknown. */
+export function signalOf(name: string): SignalName | 'photodna' | null {
+  return SIGNAL_BY_KEY.get(normalizeKey(name)) ?? null;
+}
+
+/** Signal types whose values have exactly `digits` hex digits (e.g. 64 → sha256, pdq, blockhash). */
+export function signalsWithDigits(digits: number): SignalName[] {
+  return SIGNAL_NAMES.filter((s) => SIGNAL_BITS[s] >>> 2 === digits);
+}
+
+/** A problem with one row; caught by rowToItem and turned into a RowError. */
+class RowProblem extends Error {}
+
+const NOT_HEX = /[^0-9a-fA-F]/;
+
+/** Describes why `text` is not hex, or null when it is all hex digits. */
+function nonHexProblem(what: string, text: string): string | null {
+  const m = NOT_HEX.exec(text);
+  if (!m) return null;
+  const ch = m[0];
+  const shown = /^[\x21-\x7e]$/.test(ch) ? `'${ch}'` : JSON.stringify(ch);
+  return `${what} value has non-hex character ${shown} at position ${m.index + 1}`;
+}
+
+/**
+ * Parses a hex value of `signal` strictly: exactly bits/4 hex digits (either case), no prefix, no spaces.
+ * Returns the words or a message such as "pdq value has 63 hex digits, expected 64".
+ */
+export function parseHashValue(signal: SignalName, text: string): Uint32Array | string {
+  const bits = SIGNAL_BITS[signal];
+  const words = hexToWords(text, bits);
+  if (words) return words;
+  return nonHexProblem(signal, text) ?? `${signal} value has ${text.length} hex digits, expected ${bits >>> 2}`;
+}
+
+/** Text of a scalar value, trimmed; null for absent/empty; throws RowProblem for objects and booleans. */
+function textOf(field: string, value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string') {
+    const t = value.trim();
+    return t === '' ? null : t;
+  }
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  throw new RowProblem(`${field} must be text or a number, got ${describe(value)}`);
+}
+
+/** Text of a hash value: only strings count (a number would lose leading zeros). */
+function hashText(field: string, value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw new RowProblem(`${field} value must be text, got ${describe(value)}`);
+  const t = value.trim();
+  return t === '' ? null : t;
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+const TRUE_WORDS = new Set(['true', 't', 'yes', 'y', '1']);
+const FALSE_WORDS = new Set(['false', 'f', 'no', 'n', '0']);
+
+/**
+ * Reads a boolean written as a JSON boolean, 1/0, or text true/false, yes/no, y/n, t/f, 1/0 in any case.
+ * Returns null for absent/empty values and undefined when the value is not a boolean.
+ */
+export function parseBoolean(value: unknown): boolean | null | undefined {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number') return value === 1 ? true : value === 0 ? false : undefined;
+  if (typeof value !== 'string') return undefined;
+  const t = value.trim().toLowerCase();
+  if (t === '') return null;
+  if (TRUE_WORDS.has(t)) return true;
+  if (FALSE_WORDS.has(t)) return false;
+  return undefined;
+}
+
+/** Which signal a `hash` value without a named column belongs to: the row's type, --type, or its length. */
+function untypedSignal(text: string, typeWord: string | null, ctx: RowContext): SignalName | 'photodna' {
+  if (typeWord !== null) {
+    const s = signalOf(typeWord);
+    if (s === null) throw new RowProblem(`unknown hash type '${typeWord}' (expected ${SIGNAL_NAMES.join(', ')})`);
+    return s;
+  }
+  const problem = nonHexProblem('hash', text);
+  if (problem) throw new RowProblem(problem);
+  const def = ctx.defaultType;
+  if (def && SIGNAL_BITS[def] >>> 2 === text.length) return def;
+  const candidates = signalsWithDigits(text.length);
+  if (candidates.length === 1) return candidates[0];
+  if (candidates.length > 1) {
+    throw new RowProblem(
+      def
+        ? `hash value has ${text.length} hex digits but the list's type ${def} expects ${SIGNAL_BITS[def] >>> 2}`
+        : `hash value has ${text.length} hex digits, which could be ${candidates.join(', ')}: give the type (--type, a type column, or a 'type:value' line)`,
+    );
+  }
+  const lengths = [...new Set(SIGNAL_NAMES.map((s) => SIGNAL_BITS[s] >>> 2))]
+    .map((d) => `${d} (${signalsWithDigits(d).join(', ')})`)
+    .join(', ');
+  throw new RowProblem(`hash value has ${text.length} hex digits; expected one of ${lengths}`);
+}
+
+function qualityOf(value: unknown): number | null {
+  const t = textOf('quality', value);
+  if (t === null) return null;
+  const n = Number(t);
+  if (!/^\d{1,3}$/.test(t) || n > 100) throw new RowProblem(`quality '${t}' is not an integer from 0 to 100`);
+  return n;
+}
+
+function seriesOf(value: unknown): string | null {
+  if (Array.isArray(value)) {
+    const parts = value.map((v) => textOf('series', v)).filter((v): v is string => v !== null);
+    return parts.length ? parts.join(', ') : null;
+  }
+  return textOf('series', value);
+}
+
+/** Caches label → severity per context: lists repeat a handful of labels millions of times. */
+const severityCache = new WeakMap<RowContext, Map<string, number | null>>();
+
+function severityFor(label: string | null, ctx: RowContext): number | null {
+  if (label === null || ctx.scheme === null) return null;
+  let cache = severityCache.get(ctx);
+  if (!cache) severityCache.set(ctx, (cache = new Map()));
+  let rank = cache.get(label);
+  if (rank === undefined) {
+    rank = severityOf(ctx.policy, label, ctx.scheme);
+    if (cache.size < 10_000) cache.set(label, rank);
+  }
+  return rank;
+}
+
+/**
+ * Turns one row into an ImportItem: a 'row' with every hash validated and the metadata normalised, or an
+ * 'error' whose message says what is wrong (the line is the caller's). Never throws for bad data.
+ * A row needs at least one comparable hash; PhotoDNA and `source` are kept in `opaque`.
+ */
+export function rowToItem(raw: RawRow, line: number, ctx: RowContext): ImportItem {
+  try {
+    const hashes: ImportHash[] = [];
+    const seen = new Set<SignalName>();
+    const opaque: Record<string, string> = {};
+    let hasOpaque = false;
+    const add = (signal: SignalName | 'photodna', text: string): void => {
+      if (signal === 'photodna') {
+        opaque.photodna = text;
+        hasOpaque = true;
+        return;
+      }
+      const words = parseHashValue(signal, text);
+      if (typeof words === 'string') throw new RowProblem(words);
+      if (seen.has(signal)) throw new RowProblem(`two ${signal} values in one row`);
+      seen.add(signal);
+      hashes.push({ signal, value: words });
+    };
+    for (const signal of SIGNAL_NAMES) {
+      const text = hashText(signal, raw[signal]);
+      if (text !== null) add(signal, text);
+    }
+    const photodna = hashText('photodna', raw.photodna);
+    if (photodna !== null) add('photodna', photodna);
+    const untyped = hashText('hash', raw.hash);
+    const typeWord = textOf('type', raw.type);
+    if (untyped !== null) add(untypedSignal(untyped, typeWord, ctx), untyped);
+    else if (typeWord !== null && signalOf(typeWord) === null)
+      throw new RowProblem(`unknown hash type '${typeWord}' (expected ${SIGNAL_NAMES.join(', ')})`);
+    if (hashes.length === 0) {
+      throw new RowProblem(
+        hasOpaque
+          ? `only a PhotoDNA value, which is kept but never compared: the row needs one of ${SIGNAL_NAMES.join(', ')}`
+          : `no hash value (expected one of ${SIGNAL_NAMES.join(', ')})`,
+      );
+    }
+
+    const source = textOf('source', raw.source);
+    if (source !== null) {
+      opaque.source = source;
+      hasOpaque = true;
+    }
+    const victim = parseBoolean(raw.victimIdentified);
+    if (victim === undefined)
+      throw new RowProblem(`victim_identified value ${JSON.stringify(raw.victimIdentified)} is not a boolean (true/false, yes/no, 1/0)`);
+    const category = textOf('category', raw.category);
+    const meta: EntryMeta = {
+      category,
+      severity: severityFor(category, ctx),
+      series: seriesOf(raw.series),
+      victimIdentified: victim,
+      externalId: textOf('id', raw.externalId),
+      addedAt: textOf('added_at', raw.addedAt),
+      note: textOf('note', raw.note),
+      quality: qualityOf(raw.quality),
+    };
+    return { kind: 'row', row: hasOpaque ? { line, hashes, meta, opaque } : { line, hashes, meta } };
+  } catch (err) {
+    if (err instanceof RowProblem) return rowError(line, err.message);
+    throw err;
+  }
+}
+
+/** An 'error' item for `line`. */
+export function rowError(line: number, message: string): ImportItem {
+  return { kind: 'error', error: { line, message } };
+}
+
+/** The one-line form of a row error for people: "path:line: message". */
+export function formatRowError(path: string, error: RowError): string {
+  return `${path}:${error.line}: ${error.message}`;
+}

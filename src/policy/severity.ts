@@ -1,0 +1,159 @@
+/**
+ * The category → severity policy: maps the category labels of known-hash lists (NCMEC industry scale,
+ * UK CAID, Project VIC, or a user's own scheme) to a severity rank, 1 = most severe. Labels are kept as
+ * written elsewhere; this module only ranks them. The shipped defaults live in policy/severity.json at
+ * the repository root; a user file replaces them as a whole. Format: policy/README.md.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { HashtriageError, toErrorInfo } from '../errors.js';
+
+/** One category scheme: normalised label → rank (null = known label, deliberately unmapped). */
+export interface SeverityScheme {
+  readonly name: string;
+  readonly description: string;
+  /** Words stripped from the start of a normalised label before lookup (e.g. "cat", "category"). */
+  readonly prefixes: readonly string[];
+  readonly labels: ReadonlyMap<string, number | null>;
+}
+
+/** A validated policy, ready for lookups; immutable. */
+export interface SeverityPolicy {
+  /** Path of the file it was loaded from. */
+  readonly path: string;
+  readonly description: string;
+  readonly schemes: ReadonlyMap<string, SeverityScheme>;
+  /** Schemes tried, in order, when a list does not say which scheme its labels follow. */
+  readonly infer: readonly string[];
+}
+
+/** Absolute path of the shipped default policy file. */
+export const DEFAULT_POLICY_PATH = fileURLToPath(new URL('../../policy/severity.json', import.meta.url));
+
+/** Label normal form used for matching: case-folded, letters and digits only ("Cat A" → "cata"). */
+export function normalizeLabel(label: string): string {
+  return label.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+}
+
+/**
+ * Loads and validates a policy file (default: the shipped one). Throws HashtriageError NOT_FOUND /
+ * UNREADABLE when the file cannot be read and BAD_INPUT naming the file and the offending entry when
+ * it is not a valid policy; never returns a partially valid policy.
+ */
+export function loadSeverityPolicy(path: string = DEFAULT_POLICY_PATH): SeverityPolicy {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const info = toErrorInfo(err);
+    const code = info.code === 'NOT_FOUND' ? 'NOT_FOUND' : 'UNREADABLE';
+    throw new HashtriageError(code, `severity policy ${path}: cannot read: ${info.message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (err) {
+    throw new HashtriageError('BAD_INPUT', `severity policy ${path}: not valid JSON: ${(err as Error).message}`);
+  }
+  return compilePolicy(json, path);
+}
+
+/** Validates a parsed policy document; `path` only names it in error messages (BAD_INPUT). */
+export function compilePolicy(doc: unknown, path: string): SeverityPolicy {
+  const fail = (where: string, what: string): never => {
+    throw new HashtriageError('BAD_INPUT', `severity policy ${path}: ${where}: ${what}`);
+  };
+  if (!isPlainObject(doc)) return fail('top level', 'must be a JSON object');
+  if (doc.format !== undefined && doc.format !== 'hashtriage-severity-policy')
+    fail('format', `must be "hashtriage-severity-policy", got ${JSON.stringify(doc.format)}`);
+  if (doc.version !== undefined && doc.version !== 1) fail('version', `unsupported version ${JSON.stringify(doc.version)} (this hashtriage reads version 1)`);
+  if (!isPlainObject(doc.schemes)) return fail('schemes', 'must be an object of schemes');
+
+  const schemes = new Map<string, SeverityScheme>();
+  for (const [name, raw] of Object.entries(doc.schemes)) {
+    const where = `schemes.${name}`;
+    if (!/^[a-z0-9][a-z0-9_-]*$/.test(name)) fail(where, 'scheme names are lowercase letters, digits, "-" and "_"');
+    if (!isPlainObject(raw)) return fail(where, 'must be an object');
+    if (raw.description !== undefined && typeof raw.description !== 'string') fail(`${where}.description`, 'must be text');
+    const prefixes: string[] = [];
+    if (raw.prefixes !== undefined) {
+      if (!Array.isArray(raw.prefixes) || raw.prefixes.some((p) => typeof p !== 'string' || normalizeLabel(p) === ''))
+        fail(`${where}.prefixes`, 'must be a list of non-empty words');
+      // Longest first, so "category" is stripped before "cat".
+      for (const p of raw.prefixes as string[]) prefixes.push(normalizeLabel(p));
+      prefixes.sort((a, b) => b.length - a.length);
+    }
+    if (!isPlainObject(raw.labels)) return fail(`${where}.labels`, 'must be an object of label → severity');
+    const labels = new Map<string, number | null>();
+    const addLabel = (label: string, severity: number | null, at: string): void => {
+      const key = normalizeLabel(label);
+      if (key === '') fail(at, 'label has no letters or digits');
+      if (labels.has(key) && labels.get(key) !== severity) fail(at, `label "${label}" is given twice with different severities`);
+      labels.set(key, severity);
+    };
+    for (const [label, entry] of Object.entries(raw.labels)) {
+      const at = `${where}.labels.${label}`;
+      const rank = isPlainObject(entry) ? entry.severity : entry;
+      if (!(rank === null || (typeof rank === 'number' && Number.isInteger(rank) && rank >= 1 && rank <= 1000)))
+        fail(isPlainObject(entry) ? `${at}.severity` : at, `must be an integer rank from 1 (most severe) to 1000, or null; got ${JSON.stringify(rank)}`);
+      addLabel(label, rank as number | null, at);
+      if (isPlainObject(entry) && entry.aliases !== undefined) {
+        if (!Array.isArray(entry.aliases) || entry.aliases.some((a) => typeof a !== 'string')) fail(`${at}.aliases`, 'must be a list of labels');
+        for (const alias of entry.aliases as string[]) addLabel(alias, rank as number | null, `${at}.aliases`);
+      }
+    }
+    schemes.set(name, { name, description: (raw.description as string | undefined) ?? '', prefixes, labels });
+  }
+
+  let infer: string[] = [...schemes.keys()];
+  if (doc.infer !== undefined) {
+    if (!Array.isArray(doc.infer) || doc.infer.some((s) => typeof s !== 'string')) return fail('infer', 'must be a list of scheme names');
+    for (const s of doc.infer as string[]) if (!schemes.has(s)) fail('infer', `names unknown scheme "${s}"`);
+    infer = doc.infer as string[];
+  }
+  return { path, description: typeof doc.description === 'string' ? doc.description : '', schemes, infer };
+}
+
+/** Throws HashtriageError USAGE unless the policy defines `scheme`; the message lists the known ones. */
+export function checkScheme(policy: SeverityPolicy, scheme: string): void {
+  if (!policy.schemes.has(scheme))
+    throw new HashtriageError('USAGE', `unknown category scheme "${scheme}" (the severity policy ${policy.path} defines: ${[...policy.schemes.keys()].join(', ')})`);
+}
+
+/** Rank of `label` within one scheme; undefined when the scheme does not know the label. */
+function lookup(scheme: SeverityScheme, key: string): number | null | undefined {
+  const direct = scheme.labels.get(key);
+  if (direct !== undefined) return direct;
+  for (const prefix of scheme.prefixes) {
+    if (key.length > prefix.length && key.startsWith(prefix)) {
+      const hit = scheme.labels.get(key.slice(prefix.length));
+      if (hit !== undefined) return hit;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Severity rank of a category label (case-, space- and punctuation-insensitive), 1 = most severe; null when
+ * the label is empty, unknown, or mapped to null. With `scheme` only that scheme is consulted (throws
+ * USAGE for an unknown scheme); without it, the policy's `infer` schemes in order, first match wins.
+ */
+export function severityOf(policy: SeverityPolicy, label: string | null | undefined, scheme?: string): number | null {
+  if (label === null || label === undefined) return null;
+  const key = normalizeLabel(label);
+  if (key === '') return null;
+  if (scheme !== undefined) {
+    const s = policy.schemes.get(scheme);
+    if (!s) checkScheme(policy, scheme);
+    return lookup(s!, key) ?? null;
+  }
+  for (const name of policy.infer) {
+    const hit = lookup(policy.schemes.get(name)!, key);
+    if (hit !== undefined) return hit;
+  }
+  return null;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
