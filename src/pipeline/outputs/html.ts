@@ -78,8 +78,8 @@ td.rank{color:var(--muted);font-variant-numeric:tabular-nums}
 tr.q td:first-child{border-left:5px solid var(--tc)}
 td.score{font-size:18px;font-weight:700;font-variant-numeric:tabular-nums;color:var(--tc)}
 ul{margin:0;padding:0;list-style:none}
-.reasons li{margin:0 0 3px}
-.pts{display:inline-block;min-width:34px;text-align:right;font-weight:700;font-variant-numeric:tabular-nums;margin-right:6px}
+.reasons li{display:grid;grid-template-columns:42px 1fr;margin:0 0 4px}
+.pts{text-align:right;padding-right:8px;font-weight:700;font-variant-numeric:tabular-nums;color:var(--tc)}
 .sig{font-weight:600}
 .detail{color:var(--muted)}
 .mono,.path{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:12.5px}
@@ -89,7 +89,8 @@ details{margin-top:4px}
 summary{cursor:pointer;color:var(--accent);font-size:12.5px}
 .rep{margin:4px 0 0;padding:4px 0 0;border-top:1px dashed var(--line);font-size:12.5px;overflow-wrap:anywhere}
 .rep .k{color:var(--muted)}
-col.c-reasons{width:34%}col.c-files{width:22%}
+col.c-reasons{width:36%}col.c-known{width:17%}col.c-files{width:22%}
+.bid{margin-top:6px;font-size:11.5px;color:var(--muted)}
 #none{padding:14px;color:var(--muted)}
 footer{color:var(--muted);font-size:12px;padding-bottom:30px}
 footer dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px}
@@ -167,11 +168,25 @@ function tierClass(tier: string, tiers: readonly string[]): string {
   return i >= 0 && i < 4 ? `t${i}` : i >= 0 ? 't3' : 'tx';
 }
 
+/** Short labels of the policy's signal keys, for people; unknown keys are shown with spaces. */
+const SIGNAL_LABELS: Readonly<Record<string, string>> = {
+  known_match: 'known match',
+  known_severity: 'severity',
+  victim_not_identified: 'victim not identified',
+  new_content_many_reporters: 'new content, many reporters',
+  distinct_reporters: 'reporters',
+  report_volume: 'reports',
+  hosted_urls: 'online at URLs',
+  recency: 'recent',
+  previously_seen: 'seen before',
+  escalation_requested: 'escalation requested',
+};
+
 function reasonsCell(b: Bundle): string {
   if (b.priority.reasons.length === 0) return '<span class="small">no signal fired</span>';
   const items = b.priority.reasons.map(
     (r) =>
-      `<li><span class="pts">${r.points >= 0 ? '+' : '−'}${Math.abs(r.points)}</span><span class="sig">${e(r.signal.replace(/_/g, ' '))}</span> <span class="detail">${e(r.detail)}</span></li>`,
+      `<li><span class="pts">${r.points >= 0 ? '+' : '−'}${Math.abs(r.points)}</span><span><span class="sig" title="${e(r.signal)}">${e(SIGNAL_LABELS[r.signal] ?? r.signal.replace(/_/g, ' '))}</span> <span class="detail">${e(r.detail)}</span></span></li>`,
   );
   return `<ul class="reasons">${items.join('')}</ul>`;
 }
@@ -180,9 +195,9 @@ function knownCell(b: Bundle): string {
   if (b.known.length === 0) return '<span class="badge plain">unknown content</span>';
   const known = [...b.known].sort(compareKnown);
   const victim = known.some((k) => k.victimIdentified === false)
-    ? '<span class="badge warn">victim not identified</span>'
+    ? ' <span class="badge warn">victim not identified</span>'
     : known.some((k) => k.victimIdentified === true)
-      ? '<span class="small">victim identified</span>'
+      ? ' <span class="badge plain">victim identified</span>'
       : '';
   const first = `<div>${e(knownSummary(known[0]))}</div>`;
   const more =
@@ -192,13 +207,13 @@ function knownCell(b: Bundle): string {
           .map((k) => `<li>${e(knownSummary(k))}</li>`)
           .join('')}</ul></details>`
       : '';
-  return `<span class="badge known">known</span> ${victim}${first}${more}`;
+  return `<div><span class="badge known">known</span>${victim}</div>${first}${more}`;
 }
 
 function reportsCell(b: Bundle, reports: ReadonlyMap<string, Report>, max: number): string {
   const parts: string[] = [];
   const reporters = new Set(b.reporters).size;
-  parts.push(`<div>${plural(b.reportIds.length, 'report')} · ${plural(reporters, 'reporter')}</div>`);
+  parts.push(b.reportIds.length === 0 ? '<div class="small">no reports</div>' : `<div>${plural(b.reportIds.length, 'report')} · ${plural(reporters, 'reporter')}</div>`);
   const badges: string[] = [];
   if (b.escalated) badges.push('<span class="badge warn">escalation requested</span>');
   if (b.seen.length > 0) {
@@ -207,7 +222,12 @@ function reportsCell(b: Bundle, reports: ReadonlyMap<string, Report>, max: numbe
   }
   if (badges.length > 0) parts.push(`<div>${badges.join(' ')}</div>`);
   if (b.hosts.length > 0) parts.push(`<div class="small">hosts: <span class="mono">${e(b.hosts.join(', '))}</span></div>`);
-  parts.push(`<div class="small">first ${e(when(b.firstSeen))}<br>last ${e(when(b.lastSeen))}</div>`);
+  if (b.firstSeen !== null || b.lastSeen !== null)
+    parts.push(
+      b.firstSeen === b.lastSeen
+        ? `<div class="small">received ${e(when(b.firstSeen))}</div>`
+        : `<div class="small">first ${e(when(b.firstSeen))}<br>last ${e(when(b.lastSeen))}</div>`,
+    );
   if (b.reportIds.length > 0) {
     const listed = b.reportIds.slice(0, max).map((id) => {
       const r = reports.get(id);
@@ -240,7 +260,7 @@ function filesCell(b: Bundle): string {
           .map((p) => `<li class="path">${e(p)}</li>`)
           .join('')}</ul></details>`
       : '';
-  return `<div class="small">${plural(b.items.length, 'file')}</div><ul>${head.join('')}</ul>${rest}`;
+  return `<div class="small">${plural(b.items.length, 'file')}</div><ul>${head.join('')}</ul>${rest}<div class="bid">bundle <span class="mono">${e(b.id)}</span></div>`;
 }
 
 /** Lowercased text the search box looks in: everything a person might type to find a bundle. */
@@ -278,7 +298,7 @@ export function reportHtml(data: ScanData, options: HtmlOptions = {}): string {
   const rows = rendered.map(({ rank, bundle: b }, i) => {
     const tc = tierClass(b.priority.tier, tiers);
     return (
-      `<tr class="q ${tc}" data-i="${i}">` +
+      `<tr class="q ${tc}" data-i="${i}" data-id="${e(b.id)}">` +
       `<td class="rank">${rank}</td>` +
       `<td><span class="badge">${e(b.priority.tier)}</span></td>` +
       `<td class="score">${b.priority.score}</td>` +
@@ -286,7 +306,6 @@ export function reportHtml(data: ScanData, options: HtmlOptions = {}): string {
       `<td>${knownCell(b)}</td>` +
       `<td>${reportsCell(b, reports, maxReports)}</td>` +
       `<td>${filesCell(b)}</td>` +
-      `<td class="mono small">${e(b.id)}</td>` +
       `</tr>`
     );
   });
@@ -363,8 +382,8 @@ ${tierChecks.join('\n')}
 ${truncated}
 <div class="tablewrap">
 <table>
-<colgroup><col><col><col><col class="c-reasons"><col><col><col class="c-files"><col></colgroup>
-<thead><tr><th>#</th><th>Tier</th><th>Score</th><th>Why</th><th>Known match</th><th>Reports</th><th>Files</th><th>Bundle</th></tr></thead>
+<colgroup><col><col><col><col class="c-reasons"><col class="c-known"><col><col class="c-files"></colgroup>
+<thead><tr><th>#</th><th>Tier</th><th>Score</th><th>Why (points)</th><th>Known match</th><th>Reports</th><th>Files</th></tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody>
