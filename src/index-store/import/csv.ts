@@ -146,7 +146,7 @@ export async function* readCsvList(chunks: AsyncIterable<Buffer>, ctx: RowContex
       continue;
     }
     if (record.length !== header.width && !(record.length > header.width && record.slice(header.width).every((f) => f === ''))) {
-      yield rowError(start, `row has ${record.length} fields, the header (line ${headerLine}) has ${header.width}`);
+      yield rowError(start, `row has ${record.length} field${record.length === 1 ? '' : 's'}, the header (line ${headerLine}) has ${header.width}`);
       continue;
     }
     const row: RawRow = {};

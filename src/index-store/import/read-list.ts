@@ -176,7 +176,7 @@ export function detectFormat(head: string, path = 'input'): ListFormat {
   const first = firstDataLine(head);
   if (first) {
     for (const [delimiter, format] of [['\t', 'tsv'], [',', 'csv'], [';', 'csv']] as const) {
-      const cells = delimiter === '\t' || first.text.includes(delimiter) ? first.text.split(delimiter) : null;
+      const cells = first.text.includes(delimiter) ? first.text.split(delimiter) : null;
       if (cells && looksLikeHeader(cells)) return format;
     }
     if (looksLikeHeader([first.text])) return 'csv';
