@@ -90,6 +90,8 @@ describe('severity policy', () => {
       ['{"schemes": {"x": {"labels": {}}}, "infer": ["y"]}', /infer: names unknown scheme "y"/],
       ['{"version": 2, "schemes": {}}', /unsupported version 2/],
       ['{"schemes": {"Bad Name": {"labels": {}}}}', /scheme names are lowercase/],
+      ['{"schemes": {"x": {"prefixs": ["cat"], "labels": {}}}}', /schemes\.x: unknown key "prefixs"/],
+      ['{"schemes": {"x": {"labels": {"A": {"severty": 1}}}}}', /schemes\.x\.labels\.A: unknown key "severty"/],
     ];
     bad.forEach(([content, message], i) => {
       const p = write(`bad${i}.json`, content);

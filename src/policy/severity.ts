@@ -64,6 +64,10 @@ export function compilePolicy(doc: unknown, path: string): SeverityPolicy {
     throw new HashtriageError('BAD_INPUT', `severity policy ${path}: ${where}: ${what}`);
   };
   if (!isPlainObject(doc)) return fail('top level', 'must be a JSON object');
+  const onlyKeys = (obj: Record<string, unknown>, where: string, allowed: readonly string[]): void => {
+    for (const k of Object.keys(obj)) if (!allowed.includes(k)) fail(where, `unknown key "${k}" (allowed: ${allowed.join(', ')})`);
+  };
+  onlyKeys(doc, 'top level', ['format', 'version', 'description', 'about', 'ranks', 'infer', 'schemes']);
   if (doc.format !== undefined && doc.format !== 'hashtriage-severity-policy')
     fail('format', `must be "hashtriage-severity-policy", got ${JSON.stringify(doc.format)}`);
   if (doc.version !== undefined && doc.version !== 1) fail('version', `unsupported version ${JSON.stringify(doc.version)} (this hashtriage reads version 1)`);
@@ -74,6 +78,7 @@ export function compilePolicy(doc: unknown, path: string): SeverityPolicy {
     const where = `schemes.${name}`;
     if (!/^[a-z0-9][a-z0-9_-]*$/.test(name)) fail(where, 'scheme names are lowercase letters, digits, "-" and "_"');
     if (!isPlainObject(raw)) return fail(where, 'must be an object');
+    onlyKeys(raw, where, ['description', 'about', 'prefixes', 'labels']);
     if (raw.description !== undefined && typeof raw.description !== 'string') fail(`${where}.description`, 'must be text');
     const prefixes: string[] = [];
     if (raw.prefixes !== undefined) {
@@ -93,6 +98,7 @@ export function compilePolicy(doc: unknown, path: string): SeverityPolicy {
     };
     for (const [label, entry] of Object.entries(raw.labels)) {
       const at = `${where}.labels.${label}`;
+      if (isPlainObject(entry)) onlyKeys(entry, at, ['severity', 'description', 'about', 'aliases']);
       const rank = isPlainObject(entry) ? entry.severity : entry;
       if (!(rank === null || (typeof rank === 'number' && Number.isInteger(rank) && rank >= 1 && rank <= 1000)))
         fail(isPlainObject(entry) ? `${at}.severity` : at, `must be an integer rank from 1 (most severe) to 1000, or null; got ${JSON.stringify(rank)}`);
