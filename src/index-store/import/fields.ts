@@ -3,19 +3,18 @@
  * text line) to an ImportItem: field-name normalisation with common synonyms, strict hash validation per
  * signal type, boolean and number parsing, and the category → severity mapping. Pure functions.
  */
-import { hexToWords } from '../../hashing/bits.js';
-import type { SignalName } from '../../hashing/signal-type.js';
+import type { SignalName, SignalType } from '../../hashing/signal-type.js';
+import { SIGNAL_TYPES } from '../../hashing/signals.js';
 import { severityOf, type SeverityPolicy } from '../../policy/severity.js';
 import type { EntryMeta, ImportHash, ImportItem, RowError } from '../types.js';
 
-/**
- * Width in bits of each signal type's value, as the signal types declare it (SignalType.bits). Kept as
- * data here so list parsing does not load the hashing code; one table, no per-algorithm branches.
- */
-export const SIGNAL_BITS: Readonly<Record<SignalName, number>> = { md5: 128, sha1: 160, sha256: 256, pdq: 256, blockhash: 256 };
+const TYPE_BY_NAME = new Map<SignalName, SignalType>(SIGNAL_TYPES.map((t) => [t.name, t]));
 
-/** Every signal name, in the order used in messages. */
-export const SIGNAL_NAMES = Object.keys(SIGNAL_BITS) as readonly SignalName[];
+/** Width in bits of each signal type's value, from the signal-type registry. */
+export const SIGNAL_BITS: Readonly<Record<SignalName, number>> = Object.fromEntries(SIGNAL_TYPES.map((t) => [t.name, t.bits])) as Record<SignalName, number>;
+
+/** Every signal name, in registry order (the order used in messages). */
+export const SIGNAL_NAMES: readonly SignalName[] = SIGNAL_TYPES.map((t) => t.name);
 
 /** Canonical names of the values a list row may carry. */
 export type FieldName =
@@ -114,7 +113,7 @@ function nonHexProblem(what: string, text: string): string | null {
  */
 export function parseHashValue(signal: SignalName, text: string): Uint32Array | string {
   const bits = SIGNAL_BITS[signal];
-  const words = hexToWords(text, bits);
+  const words = TYPE_BY_NAME.get(signal)!.parse(text);
   if (words) return words;
   return nonHexProblem(signal, text) ?? `${signal} value has ${text.length} hex digits, expected ${bits >>> 2}`;
 }
