@@ -38,6 +38,8 @@ export interface ConcurrencyOptions {
   readonly concurrency?: number;
   /** Worker threads for decoding and hashing; default min(cores, concurrency); 0 = hash on the calling thread. */
   readonly workers?: number;
+  /** A pool to use (and leave open) instead of starting one: saves the workers' start-up across calls. */
+  readonly pool?: HashWorkerPool;
 }
 
 /** Decodes and hashes one image's bytes (on a worker or inline). */
@@ -194,7 +196,8 @@ export async function hashFiles(
 ): Promise<void> {
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? defaultConcurrency()));
   const workerCount = Math.min(options.workers ?? availableParallelism(), concurrency);
-  const pool = workerCount > 0 ? new HashWorkerPool(workerCount) : null;
+  const ownPool = options.pool === undefined && workerCount > 0;
+  const pool = options.pool ?? (ownPool ? new HashWorkerPool(workerCount) : null);
   const hasher: ImageHasher = pool === null ? inlineImageHasher : (bytes, request) => pool.run(bytes, request);
   const limit = pLimit(concurrency);
   const window = 4 * concurrency;
@@ -241,6 +244,6 @@ export async function hashFiles(
     });
   } finally {
     limit.clearQueue();
-    await pool?.close();
+    if (ownPool) await pool?.close();
   }
 }
