@@ -1,0 +1,37 @@
+/**
+ * Progress goes to a terminal only: a pipe or file on stderr gets nothing, so logs stay clean.
+ */
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createProgress } from '../src/cli/progress.js';
+
+function fakeStream(isTTY: boolean): { stream: NodeJS.WriteStream; output: () => string } {
+  const pass = new PassThrough();
+  const chunks: Buffer[] = [];
+  pass.on('data', (c: Buffer) => chunks.push(c));
+  Object.assign(pass, { isTTY, columns: 120, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
+  return { stream: pass as unknown as NodeJS.WriteStream, output: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+describe('createProgress', () => {
+  it('draws count and total on a terminal', async () => {
+    const { stream, output } = fakeStream(true);
+    const progress = createProgress('hashing', 10, stream);
+    progress.increment(3);
+    await new Promise((r) => setTimeout(r, 250));
+    progress.stop();
+    progress.stop();
+    expect(output()).toContain('hashing');
+    expect(output()).toMatch(/3\/10 files/);
+  });
+
+  it('writes nothing when stderr is not a terminal', async () => {
+    const { stream, output } = fakeStream(false);
+    const progress = createProgress('hashing', 10, stream);
+    progress.increment(5);
+    progress.setTotal(20);
+    progress.stop();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(output()).toBe('');
+  });
+});
