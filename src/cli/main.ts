@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { register as registerHash } from './commands/hash.js';
+import { register as registerScan } from './commands/scan.js';
 
 /** Exit codes shared by every command. */
 export const EXIT = { OK: 0, SOME_FAILED: 1, USAGE: 2 } as const;
@@ -12,7 +13,7 @@ export const EXIT = { OK: 0, SOME_FAILED: 1, USAGE: 2 } as const;
 /** A command module: adds itself to the program; its action sets process.exitCode. */
 export type CommandModule = (program: Command) => void;
 
-const commandModules: CommandModule[] = [registerHash];
+const commandModules: CommandModule[] = [registerHash, registerScan];
 
 /** The program with every command registered (exported for tests). */
 export function buildProgram(): Command {

@@ -1,0 +1,136 @@
+/**
+ * `hashtriage scan [paths...] [--manifest FILE ...] --out DIR`: hash every input file, match it against
+ * the index, group near-duplicates and reports into bundles, prioritise them and write the output
+ * directory. Prints a short summary (or JSON with --json) and the output path on stdout; problems go to
+ * stderr. Exit 0 all processed, 1 some inputs failed (still in the outputs), 2 usage, 130 interrupted
+ * (the case can be continued with --resume).
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import path from 'node:path';
+import { HashtriageError } from '../../errors.js';
+import { defaultConcurrency } from '../../hashing/hash-file.js';
+import { resolveDbPath } from '../../index-store/store.js';
+import { openScanDeps } from '../../pipeline/scan-deps.js';
+import { runScan, type ScanSummary } from '../../pipeline/scan.js';
+import { EXIT, type CommandModule } from '../main.js';
+import { createProgress, type ProgressReporter } from '../progress.js';
+
+/** Exit code of a scan stopped by Ctrl-C (128 + SIGINT), resumable. */
+export const EXIT_INTERRUPTED = 130;
+
+interface ScanCommandOptions {
+  manifest: string[];
+  out: string;
+  db?: string;
+  resume: boolean;
+  dihedral: boolean;
+  pdqFlavour: 'full' | 'cli512';
+  policy?: string;
+  json: boolean;
+  concurrency: number;
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer.');
+  return n;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** The summary as a few human lines (no colours; stable wording for scripts that grep it). */
+export function formatSummary(s: ScanSummary): string {
+  const lines: string[] = [];
+  if (!s.completed) {
+    lines.push(`scan interrupted: ${s.hashedThisRun + s.resumedItems} of ${s.files} files done and saved`);
+    lines.push(`continue with the same command plus --resume (output directory: ${s.outDir})`);
+    return `${lines.join('\n')}\n`;
+  }
+  const resumed = s.resumedItems > 0 ? `, ${s.resumedItems} taken from the interrupted run` : '';
+  lines.push(`files: ${s.files} (${s.failedFiles} failed${s.lowQualityFiles > 0 ? `, ${s.lowQualityFiles} low-quality PDQ` : ''}${resumed})`);
+  lines.push(`reports: ${s.reports}${s.inputErrors > 0 ? ` (${s.inputErrors} manifest problem${s.inputErrors === 1 ? '' : 's'})` : ''}`);
+  lines.push(`known matches: ${s.knownMatchFiles} file${s.knownMatchFiles === 1 ? '' : 's'}; seen in earlier scans: ${s.previouslySeenFiles}`);
+  const tiers = Object.entries(s.bundlesByTier)
+    .map(([tier, n]) => `${tier}: ${n}`)
+    .join(', ');
+  lines.push(`bundles: ${s.bundles}${tiers === '' ? '' : ` (${tiers})`}`);
+  lines.push(`output: ${s.outDir}`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function runScanCommand(paths: string[], opts: ScanCommandOptions): Promise<number> {
+  if (paths.length === 0 && opts.manifest.length === 0) {
+    process.stderr.write('hashtriage scan: give at least one path or --manifest\n');
+    return EXIT.USAGE;
+  }
+  const indexPath = resolveDbPath(opts.db);
+  const scanOptions = {
+    inputs: paths,
+    manifests: opts.manifest,
+    outDir: opts.out,
+    resume: opts.resume,
+    dihedral: opts.dihedral,
+    pdqFlavour: opts.pdqFlavour,
+    concurrency: opts.concurrency,
+  };
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(EXIT_INTERRUPTED); // finished items are already committed
+    process.stderr.write('\nhashtriage scan: stopping after the files in progress (Ctrl-C again to quit now); resume with --resume\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  let progress: ProgressReporter | null = null;
+  let shown = 0;
+  let summary: ScanSummary;
+  let deps: ReturnType<typeof openScanDeps> | null = null;
+  try {
+    deps = openScanDeps(scanOptions, indexPath, opts.policy);
+    summary = await runScan(scanOptions, deps, {
+      signal: controller.signal,
+      onProgress: (done, total) => {
+        progress ??= createProgress('scanning', total);
+        progress.increment(done - shown);
+        shown = done;
+      },
+    });
+  } catch (err) {
+    if (err instanceof HashtriageError && ['USAGE', 'NOT_FOUND', 'UNREADABLE', 'BAD_INPUT'].includes(err.code)) {
+      process.stderr.write(`hashtriage scan: ${err.message}\n`);
+      return EXIT.USAGE;
+    }
+    throw err;
+  } finally {
+    (progress as ProgressReporter | null)?.stop();
+    process.off('SIGINT', onSigint);
+    deps?.index.close();
+  }
+  if (opts.json) process.stdout.write(`${JSON.stringify({ ...summary, outDir: path.resolve(summary.outDir) })}\n`);
+  else process.stdout.write(formatSummary(summary));
+  if (!summary.completed) return EXIT_INTERRUPTED;
+  return summary.failedFiles > 0 || summary.inputErrors > 0 ? EXIT.SOME_FAILED : EXIT.OK;
+}
+
+/** Registers `scan` on the program. */
+export const register: CommandModule = (program: Command) => {
+  program
+    .command('scan')
+    .description('Hash, match and deduplicate reported files into prioritised bundles written to --out.')
+    .argument('[paths...]', 'files and directories (directories are walked recursively)')
+    .option('--manifest <file>', 'report manifest (CSV or NDJSON); repeatable', collect, [])
+    .requiredOption('--out <dir>', 'output directory (new or empty; with --resume, the interrupted scan\'s)')
+    .option('--db <path>', 'index database (default $HASHTRIAGE_DB or ./hashtriage.db)')
+    .option('--resume', 'continue an interrupted scan in --out with the same inputs and options', false)
+    .option('--dihedral', 'also match rotated/flipped PDQ variants', false)
+    .addOption(new Option('--pdq-flavour <flavour>', "PDQ flavour: 'full' or 'cli512'").choices(['full', 'cli512']).default('full'))
+    .option('--policy <file>', 'priority policy JSON (default: the shipped policy/priority.json)')
+    .option('--json', 'print the summary as one JSON object', false)
+    .addOption(new Option('--concurrency <n>', 'files processed at once').argParser(positiveInteger).default(defaultConcurrency()))
+    .action(async (paths: string[], options: ScanCommandOptions) => {
+      process.exitCode = await runScanCommand(paths, options);
+    });
+};

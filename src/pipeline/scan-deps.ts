@@ -1,0 +1,58 @@
+/**
+ * Wires the scan to the real hashing pipeline, index store, priority policy and output writers. Kept
+ * apart from scan.ts so the orchestration can be read (and tested) without these modules' details.
+ */
+import { readFileSync } from 'node:fs';
+import { hashFiles } from '../hashing/hash-file.js';
+import { DECODE_POLICY } from '../hashing/decode.js';
+import { SIGNAL_TYPES } from '../hashing/signals.js';
+import { loadPriorityPolicy } from '../policy/priority.js';
+import { appendAuditEvents, scanStartedEvent, writeScanOutputs } from './outputs/index.js';
+import { openIndexPort } from './index-port.js';
+import type { HashPort, ScanDeps, ScanOptions } from './scan.js';
+
+/** Thrown inside the result callback to stop hashFiles early; never escapes the port. */
+class Stop extends Error {}
+
+/** The hashing pipeline (all signal types, one decode per file, worker threads) behind the scan's port. */
+export function hashingPort(options: Pick<ScanOptions, 'dihedral' | 'pdqFlavour' | 'concurrency'>): HashPort {
+  return {
+    signalTypes: SIGNAL_TYPES,
+    async hash(inputs, onResult, signal) {
+      try {
+        await hashFiles(inputs, { algorithms: SIGNAL_TYPES, dihedral: options.dihedral, pdqFlavour: options.pdqFlavour, concurrency: options.concurrency }, (position, result) => {
+          if (signal.aborted) throw new Stop();
+          onResult({ position, result });
+        });
+      } catch (err) {
+        if (!(err instanceof Stop)) throw err;
+      }
+    },
+  };
+}
+
+/** The tool's version from package.json. */
+export function toolVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/**
+ * Opens everything a scan needs: the index at `indexPath` (created when missing), the priority policy
+ * (`policyPath` or the shipped default). Throws HashtriageError for an unusable index or policy.
+ */
+export function openScanDeps(options: ScanOptions, indexPath: string, policyPath: string | undefined): ScanDeps {
+  const policy = loadPriorityPolicy(policyPath);
+  const index = openIndexPort(indexPath);
+  return {
+    toolVersion: toolVersion(),
+    decodePolicy: DECODE_POLICY,
+    hasher: hashingPort(options),
+    index,
+    policy,
+    writeOutputs: writeScanOutputs,
+    auditStart: (outDir, data, resumed) => {
+      appendAuditEvents(outDir, [scanStartedEvent(data, resumed)]);
+    },
+  };
+}

@@ -1,0 +1,411 @@
+/**
+ * The scan orchestrator: inputs → items (hash + match, saved to the case database as they finish) →
+ * 'seen' recorded in the index → clusters → bundles → priority → output files. The hashing, the index and
+ * the output writers come in through small ports (scan-deps.ts wires the real ones), so this file holds
+ * only the order of the work and the resume logic.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { ErrorCode } from '../errors.js';
+import { walkPaths, type WalkEntry } from '../files/walk.js';
+import type { FileHashResult } from '../hashing/record.js';
+import type { SignalName, SignalType } from '../hashing/signal-type.js';
+import { compareBundles, prioritise, type PriorityPolicy } from '../policy/priority.js';
+import { buildBundles } from './bundle.js';
+import { CaseDb, type ScanParams, type StoredItem } from './case-db.js';
+import { clusterItems, type CodeSearcherFactory } from './cluster.js';
+import { hasLowQuality, isMatchable, itemSignal } from './item-hashes.js';
+import { mergeManifests, readManifest, type FileRef, type ManifestError } from './manifest.js';
+import type { ScanData } from './outputs/types.js';
+import type { Bundle, KnownMatch, Report, ScanItem, SeenMatch } from './types.js';
+
+/** What the user asked for. */
+export interface ScanOptions {
+  /** Files and directories to scan (directories recursively). */
+  readonly inputs: readonly string[];
+  /** Report manifests (CSV or NDJSON). */
+  readonly manifests: readonly string[];
+  readonly outDir: string;
+  /** Continue the case in outDir instead of starting one. */
+  readonly resume: boolean;
+  /** Also match (and group by) the 7 rotated/flipped PDQ variants. */
+  readonly dihedral: boolean;
+  readonly pdqFlavour: 'full' | 'cli512';
+  /** Files hashed at once. */
+  readonly concurrency: number;
+}
+
+/** One finished item as the hashing port hands it over. */
+export interface HashedInput {
+  /** Position in the list passed to `hash`. */
+  readonly position: number;
+  readonly result: FileHashResult;
+}
+
+/**
+ * The hashing step: files in, results out (each position at most once; all of them unless aborted).
+ * Entries with an error pass through as failed results. Resolves when done or after an abort.
+ */
+export interface HashPort {
+  readonly signalTypes: readonly SignalType[];
+  hash(inputs: readonly WalkEntry[], onResult: (done: HashedInput) => void, signal: AbortSignal): Promise<void>;
+}
+
+/** One lookup of one value of one signal type; `variant` is set for a rotated/flipped PDQ variant. */
+export interface MatchQuery {
+  readonly signal: SignalType;
+  readonly value: Uint32Array;
+  readonly radius: number;
+  readonly variant: KnownMatch['variant'];
+}
+
+/** What the index answers for one query: known-list entries and earlier-scan sightings. */
+export interface MatchAnswer {
+  readonly known: KnownMatch[];
+  readonly seen: SeenMatch[];
+}
+
+/** The index: lookups for a batch of queries, and recording this scan's content as 'seen'. */
+export interface IndexPort {
+  /** Where the index is (recorded in params) and a digest of its known lists (not of 'seen' entries). */
+  readonly path: string;
+  knownDigest(): string;
+  /** Counts recorded in the manifest (entries per signal type, lists…). */
+  counts(): Record<string, number>;
+  /** Answers every query (same order); excludes sightings recorded by `ownScan`. */
+  match(queries: readonly MatchQuery[], ownScan: string): MatchAnswer[];
+  /** Records the items' hashes as seen by `scan` at `at` (first sighting wins; safe to repeat). */
+  recordSeen(items: readonly ScanItem[], scan: string, at: string, signalTypes: readonly SignalType[]): void;
+  close(): void;
+}
+
+/** The output step. */
+export type WriteOutputs = (outDir: string, data: ScanData) => unknown;
+
+/** The real collaborators (scan-deps.ts builds them). */
+export interface ScanDeps {
+  readonly toolVersion: string;
+  readonly decodePolicy: unknown;
+  readonly hasher: HashPort;
+  readonly index: IndexPort;
+  readonly policy: PriorityPolicy;
+  readonly writeOutputs: WriteOutputs;
+  /** Logs the start (or resumption) of a scan in the output directory's audit log. */
+  readonly auditStart?: (outDir: string, data: Pick<ScanData, 'scanLabel' | 'toolVersion' | 'inputs' | 'startedAt'>, resumed: boolean) => void;
+  readonly searcher?: CodeSearcherFactory;
+}
+
+/** Progress callbacks (all optional). */
+export interface ScanHooks {
+  /** Called with the number of items finished (including resumed ones) and the total. */
+  readonly onProgress?: (done: number, total: number) => void;
+  /** Stop early: finished items are saved and the case can be resumed. */
+  readonly signal?: AbortSignal;
+  /** Clock (tests); default the system time. */
+  readonly now?: () => Date;
+}
+
+/** The scan's result as the command prints it. */
+export interface ScanSummary {
+  readonly outDir: string;
+  /** False when the scan was interrupted before writing outputs (resume it). */
+  readonly completed: boolean;
+  readonly files: number;
+  /** Files that could not be fully hashed (read or decode errors, symlink loops…). */
+  readonly failedFiles: number;
+  /** Problems in manifests (rows skipped or partly read). */
+  readonly inputErrors: number;
+  readonly reports: number;
+  readonly knownMatchFiles: number;
+  readonly previouslySeenFiles: number;
+  readonly lowQualityFiles: number;
+  readonly bundles: number;
+  readonly bundlesByTier: Readonly<Record<string, number>>;
+  readonly hashedThisRun: number;
+  readonly resumedItems: number;
+}
+
+/** A planned item: identity, display path and where to read it; failures found before hashing are kept. */
+interface PlannedItem {
+  readonly key: string;
+  readonly path: string;
+  readonly readPath: string;
+  readonly preError: { readonly code: ErrorCode; readonly message: string } | null;
+  readonly reportIds: string[];
+}
+
+const BATCH_MAX_ITEMS = 64;
+const BATCH_MAX_MS = 250;
+
+/** SHA-256 of a file's bytes; null when unreadable. */
+function fileSha256(file: string): string | null {
+  try {
+    return createHash('sha256').update(readFileSync(file)).digest('hex');
+  } catch {
+    return null;
+  }
+}
+
+function identity(abs: string): string {
+  try {
+    return realpathSync(abs);
+  } catch {
+    return abs;
+  }
+}
+
+function statOf(file: string): { size: number; mtimeMs: number } | null {
+  try {
+    const s = statSync(file);
+    return { size: s.size, mtimeMs: s.mtimeMs };
+  } catch {
+    return null;
+  }
+}
+
+/** Sorting by display path, code-unit order (machine- and locale-independent). */
+const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
+/**
+ * Builds the item list from walked inputs and manifest file references: one item per distinct file
+ * (by real path), sorted by display path, with the reports that name it.
+ */
+export function planItems(
+  walked: ReadonlyArray<{ path: string; error?: { code: ErrorCode; message: string } }>,
+  fileRefs: readonly FileRef[],
+  manifestDisplayDirs: ReadonlyMap<string, string>,
+): PlannedItem[] {
+  const byKey = new Map<string, PlannedItem>();
+  const add = (displayPath: string, error: PlannedItem['preError'], reportId: string | null) => {
+    const abs = path.resolve(displayPath);
+    const key = error === null ? identity(abs) : abs;
+    let item = byKey.get(key);
+    if (item === undefined) {
+      item = { key, path: displayPath, readPath: abs, preError: error, reportIds: [] };
+      byKey.set(key, item);
+    } else if (displayPath < item.path) {
+      item = { ...item, path: displayPath };
+      byKey.set(key, item);
+    }
+    if (reportId !== null && !item.reportIds.includes(reportId)) item.reportIds.push(reportId);
+  };
+  for (const w of walked) add(w.path, w.error ?? null, null);
+  for (const ref of fileRefs) {
+    const manifestFile = ref.source.slice(0, ref.source.lastIndexOf(':'));
+    const dir = manifestDisplayDirs.get(manifestFile) ?? path.dirname(manifestFile);
+    add(path.normalize(path.join(dir, ref.relPath)), null, ref.reportId);
+  }
+  const items = [...byKey.values()].sort(byPath);
+  for (const item of items) item.reportIds.sort();
+  return items;
+}
+
+/** The options that change results, as recorded in the case (concurrency does not change results). */
+function resultOptions(options: ScanOptions, policy: PriorityPolicy): ScanParams['options'] {
+  return { dihedral: options.dihedral, pdqFlavour: options.pdqFlavour, policy: policy.digest };
+}
+
+/** The inputs as the outputs record them: paths as given, manifests with their content digest. */
+function outputInputs(options: ScanOptions, params: ScanParams): ScanData['inputs'] {
+  return { paths: [...options.inputs], manifests: options.manifests.map((m, i) => ({ path: m, sha256: params.manifests[i].sha256 })), options: params.options };
+}
+
+/** Builds the match queries for one item: every matchable value, plus its variants with --dihedral. */
+function queriesFor(hash: FileHashResult, signalTypes: readonly SignalType[], dihedral: boolean): MatchQuery[] {
+  const out: MatchQuery[] = [];
+  for (const signal of signalTypes) {
+    const s = itemSignal(hash, signal);
+    if (s === null || !isMatchable(hash, signal, s)) continue;
+    out.push({ signal, value: s.value, radius: signal.defaultThreshold, variant: null });
+    if (dihedral) for (const v of s.variants) out.push({ signal, value: v.value, radius: signal.defaultThreshold, variant: v.name });
+  }
+  return out;
+}
+
+/** Blocks the thread for `ms` (test hook only: keeps the result callback synchronous). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Test hook: milliseconds to wait after each saved batch (lets a test kill a scan part-way). */
+function testDelayMs(): number {
+  const v = Number(process.env.HASHTRIAGE_TEST_SCAN_DELAY_MS ?? '0');
+  return Number.isFinite(v) && v > 0 ? v : 0;
+}
+
+/**
+ * Runs a scan (or resumes one). Guarantees: each finished item is in the case database before the next
+ * batch starts; an aborted scan returns `completed: false` with everything finished so far saved; a
+ * resumed scan hashes only unfinished (or changed) files and writes the same bundles as an uninterrupted
+ * one. Throws HashtriageError USAGE when the output directory cannot be used (see CaseDb).
+ */
+export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanHooks = {}): Promise<ScanSummary> {
+  const { hasher, index, policy } = deps;
+  const signalTypes = hasher.signalTypes;
+  const clock = hooks.now ?? (() => new Date());
+
+  // 1. Inputs: manifests and walked paths → the item plan.
+  const manifestDisplayDirs = new Map<string, string>();
+  const manifestParts = options.manifests.map((m) => {
+    manifestDisplayDirs.set(m, path.dirname(m));
+    return readManifest(m, m);
+  });
+  const manifests = mergeManifests(manifestParts.length > 0 ? manifestParts : [{ reports: [], fileRefs: [], errors: [] }]);
+  const walked = options.inputs.length > 0 ? await walkPaths(options.inputs) : [];
+  const plan = planItems(walked, manifests.fileRefs, manifestDisplayDirs);
+
+  // 2. The case: new, or resumed with identical parameters.
+  const params: ScanParams = {
+    inputs: options.inputs.map((p) => path.resolve(p)),
+    manifests: options.manifests.map((m) => ({ path: path.resolve(m), sha256: fileSha256(m) ?? 'unreadable' })),
+    options: resultOptions(options, policy),
+    index: { path: path.resolve(index.path), digest: index.knownDigest() },
+  };
+  const startedNow = clock().toISOString();
+  const caseDb = options.resume
+    ? CaseDb.resume(options.outDir, params)
+    : CaseDb.create(options.outDir, params, `${path.basename(path.resolve(options.outDir))}@${startedNow}`, startedNow);
+  try {
+    const info = caseDb.info();
+    const finished = caseDb.finishedItems();
+    deps.auditStart?.(options.outDir, { scanLabel: info.scanLabel, toolVersion: deps.toolVersion, inputs: outputInputs(options, params), startedAt: info.startedAt }, options.resume);
+
+    // 3. Hash and match what is not finished yet (or changed on disk since it was hashed).
+    const stored = new Map<string, StoredItem>();
+    const todo: PlannedItem[] = [];
+    for (const item of plan) {
+      const prev = finished.get(item.key);
+      const now = item.preError === null ? statOf(item.readPath) : null;
+      const unchanged = item.preError !== null || (now !== null && prev?.size === now.size && prev?.mtimeMs === now.mtimeMs);
+      if (prev !== undefined && unchanged) stored.set(item.key, { ...prev, path: item.path, hash: { ...prev.hash, path: item.path } });
+      else todo.push(item);
+    }
+    const resumedItems = stored.size;
+    const total = plan.length;
+    hooks.onProgress?.(stored.size, total);
+
+    const batch: StoredItem[] = [];
+    let lastFlush = Date.now();
+    const delay = testDelayMs();
+    // Matches a batch against the index and saves it in one transaction.
+    const flush = () => {
+      if (batch.length === 0) return;
+      const items = batch.splice(0);
+      const queries = items.map((it) => queriesFor(it.hash, signalTypes, options.dihedral));
+      const answers = index.match(queries.flat(), info.scanLabel);
+      let k = 0;
+      const matched = items.map((it, i) => {
+        const known: KnownMatch[] = [];
+        const seen: SeenMatch[] = [];
+        for (let q = 0; q < queries[i].length; q++, k++) {
+          known.push(...answers[k].known);
+          seen.push(...answers[k].seen);
+        }
+        return { ...it, known, seen };
+      });
+      caseDb.saveItems(matched);
+      for (const m of matched) stored.set(m.key, m);
+      lastFlush = Date.now();
+      hooks.onProgress?.(stored.size, total);
+      if (delay > 0) sleepSync(delay);
+    };
+    const abort = hooks.signal ?? new AbortController().signal;
+    if (!abort.aborted && todo.length > 0) {
+      await hasher.hash(
+        todo.map((t): WalkEntry => (t.preError === null ? { path: t.path } : { path: t.path, error: t.preError })),
+        ({ position, result }) => {
+          const item = todo[position];
+          const st = item.preError === null ? statOf(item.readPath) : null;
+          batch.push({
+            key: item.key,
+            path: item.path,
+            size: st?.size ?? null,
+            mtimeMs: st?.mtimeMs ?? null,
+            hash: { ...result, path: item.path },
+            known: [],
+            seen: [],
+            lowQuality: hasLowQuality(result, signalTypes),
+          });
+          if (batch.length >= BATCH_MAX_ITEMS || Date.now() - lastFlush >= BATCH_MAX_MS || delay > 0) flush();
+        },
+        abort,
+      );
+    }
+    flush();
+    const hashedThisRun = stored.size - resumedItems;
+    const manifestErrors = manifests.errors.length;
+    if (stored.size < plan.length) {
+      return summarise(options.outDir, false, plan.length, [...stored.values()], manifests.reports, manifestErrors, [], hashedThisRun, resumedItems);
+    }
+
+    // 4. Items in plan order; then this scan's content becomes 'seen' for later scans (after all matching,
+    //    so a scan never finds itself; recorded once per case).
+    const items: ScanItem[] = plan.map((p, i) => {
+      const s = stored.get(p.key)!;
+      return { index: i, path: p.path, hash: s.hash, reportIds: p.reportIds, known: s.known, seen: s.seen, lowQuality: s.lowQuality };
+    });
+    if (!info.seenRecorded) {
+      index.recordSeen(items, info.scanLabel, info.startedAt, signalTypes);
+      caseDb.markSeenRecorded();
+    }
+
+    // 5. Clusters → bundles → priority (recency measured from the scan's start, so a resume scores alike).
+    const clusters = clusterItems(items, manifests.reports, { signalTypes, searcher: deps.searcher });
+    const scoredAt = new Date(info.startedAt);
+    const bundles: Bundle[] = buildBundles(clusters, items, manifests.reports).map((b) => ({ ...b, priority: prioritise(b, items, policy, scoredAt) }));
+    bundles.sort((a, b) => compareBundles(a, b, policy));
+
+    // 6. Outputs.
+    const endedAt = clock().toISOString();
+    const data: ScanData = {
+      toolVersion: deps.toolVersion,
+      scanLabel: info.scanLabel,
+      decodePolicy: deps.decodePolicy,
+      inputs: outputInputs(options, params),
+      index: { path: params.index.path, digest: params.index.digest, counts: index.counts() },
+      priorityPolicy: policy,
+      startedAt: info.startedAt,
+      endedAt,
+      reports: manifests.reports,
+      items,
+      bundles,
+      errors: manifests.errors,
+    };
+    await deps.writeOutputs(options.outDir, data);
+    caseDb.markFinished(endedAt);
+    return summarise(options.outDir, true, plan.length, [...stored.values()], manifests.reports, manifestErrors, bundles, hashedThisRun, resumedItems);
+  } finally {
+    caseDb.close();
+  }
+}
+
+function summarise(
+  outDir: string,
+  completed: boolean,
+  files: number,
+  items: readonly StoredItem[],
+  reports: readonly Report[],
+  inputErrors: number,
+  bundles: readonly Bundle[],
+  hashedThisRun: number,
+  resumedItems: number,
+): ScanSummary {
+  const bundlesByTier: Record<string, number> = {};
+  for (const b of bundles) bundlesByTier[b.priority.tier] = (bundlesByTier[b.priority.tier] ?? 0) + 1;
+  return {
+    outDir,
+    completed,
+    files,
+    failedFiles: items.filter((i) => !i.hash.ok).length,
+    inputErrors,
+    reports: reports.length,
+    knownMatchFiles: items.filter((i) => i.known.length > 0).length,
+    previouslySeenFiles: items.filter((i) => i.seen.length > 0).length,
+    lowQualityFiles: items.filter((i) => i.lowQuality).length,
+    bundles: bundles.length,
+    bundlesByTier,
+    hashedThisRun,
+    resumedItems,
+  };
+}
