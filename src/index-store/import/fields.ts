@@ -227,45 +227,32 @@ function severityFor(label: string | null, ctx: RowContext): number | null {
 export function rowToItem(raw: RawRow, line: number, ctx: RowContext): ImportItem {
   try {
     const hashes: ImportHash[] = [];
-    const seen = new Set<SignalName>();
-    const opaque: Record<string, string> = {};
-    let hasOpaque = false;
-    const add = (signal: SignalName | 'photodna', text: string): void => {
-      if (signal === 'photodna') {
-        opaque.photodna = text;
-        hasOpaque = true;
-        return;
-      }
-      const words = parseHashValue(signal, text);
-      if (typeof words === 'string') throw new RowProblem(words);
-      if (seen.has(signal)) throw new RowProblem(`two ${signal} values in one row`);
-      seen.add(signal);
-      hashes.push({ signal, value: words });
-    };
-    for (const signal of SIGNAL_NAMES) {
+    for (let i = 0; i < SIGNAL_NAMES.length; i++) {
+      const signal = SIGNAL_NAMES[i];
       const text = hashText(signal, raw[signal]);
-      if (text !== null) add(signal, text);
+      if (text !== null) addHash(hashes, signal, text);
     }
+    let opaque: Record<string, string> | null = null;
     const photodna = hashText('photodna', raw.photodna);
-    if (photodna !== null) add('photodna', photodna);
+    if (photodna !== null) opaque = { photodna };
     const untyped = hashText('hash', raw.hash);
     const typeWord = textOf('type', raw.type);
-    if (untyped !== null) add(untypedSignal(untyped, typeWord, ctx), untyped);
-    else if (typeWord !== null && signalOf(typeWord) === null)
+    if (untyped !== null) {
+      const signal = untypedSignal(untyped, typeWord, ctx);
+      if (signal === 'photodna') opaque = { ...opaque, photodna: untyped };
+      else addHash(hashes, signal, untyped);
+    } else if (typeWord !== null && signalOf(typeWord) === null)
       throw new RowProblem(`unknown hash type '${typeWord}' (expected ${SIGNAL_NAMES.join(', ')})`);
     if (hashes.length === 0) {
       throw new RowProblem(
-        hasOpaque
+        opaque
           ? `only a PhotoDNA value, which is kept but never compared: the row needs one of ${SIGNAL_NAMES.join(', ')}`
           : `no hash value (expected one of ${SIGNAL_NAMES.join(', ')})`,
       );
     }
 
     const source = textOf('source', raw.source);
-    if (source !== null) {
-      opaque.source = source;
-      hasOpaque = true;
-    }
+    if (source !== null) opaque = { ...opaque, source };
     const victim = parseBoolean(raw.victimIdentified);
     if (victim === undefined)
       throw new RowProblem(`victim_identified value ${JSON.stringify(raw.victimIdentified)} is not a boolean (true/false, yes/no, 1/0)`);
@@ -280,11 +267,19 @@ export function rowToItem(raw: RawRow, line: number, ctx: RowContext): ImportIte
       note: textOf('note', raw.note),
       quality: qualityOf(raw.quality),
     };
-    return { kind: 'row', row: hasOpaque ? { line, hashes, meta, opaque } : { line, hashes, meta } };
+    return { kind: 'row', row: opaque ? { line, hashes, meta, opaque } : { line, hashes, meta } };
   } catch (err) {
     if (err instanceof RowProblem) return rowError(line, err.message);
     throw err;
   }
+}
+
+/** Validates one hash and appends it; throws RowProblem for a bad value or a second value of the same type. */
+function addHash(hashes: ImportHash[], signal: SignalName, text: string): void {
+  const words = parseHashValue(signal, text);
+  if (typeof words === 'string') throw new RowProblem(words);
+  for (let i = 0; i < hashes.length; i++) if (hashes[i].signal === signal) throw new RowProblem(`two ${signal} values in one row`);
+  hashes.push({ signal, value: words });
 }
 
 /** An 'error' item for `line`. */
