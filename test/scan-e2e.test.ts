@@ -1,0 +1,241 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readList } from '../src/index-store/import/read-list.js';
+import { openIndex } from '../src/index-store/store.js';
+import { openScanDeps } from '../src/pipeline/scan-deps.js';
+import { loadSeverityPolicy } from '../src/policy/severity.js';
+import { runScan, type ScanOptions, type ScanSummary } from '../src/pipeline/scan.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = path.join(ROOT, 'bin', 'hashtriage.js');
+const DEMO = 'fixtures/demo';
+const MEDIA = `${DEMO}/media`;
+/** The scan's clock: the demo complaints were received in the 24 hours before it. */
+const NOW = new Date('2026-03-02T12:00:00Z');
+
+interface BundleLine {
+  rank: number;
+  id: string;
+  tier: string;
+  score: number;
+  reasons: Array<{ signal: string; points: number; detail: string }>;
+  escalated: boolean;
+  items: number[];
+  paths: string[];
+  reportIds: string[];
+  reporters: string[];
+  urls: string[];
+  knownMatches: Array<{ list: string; signal: string; distance: number; category: string | null; variant: string | null }>;
+  seenMatches: Array<{ scan: string; signal: string; distance: number }>;
+}
+
+interface ItemLine {
+  index: number;
+  path: string;
+  ok: boolean;
+  md5: string | null;
+  pdqQuality: number | null;
+  lowQuality: boolean;
+  reportIds: string[];
+  known: unknown[];
+  seen: unknown[];
+  error: { code: string; message: string } | null;
+}
+
+let work: string;
+
+function cli(args: string[]) {
+  return spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+}
+
+function readLines<T>(file: string): T[] {
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as T);
+}
+
+async function scan(out: string, db: string, extra: Partial<ScanOptions> = {}): Promise<ScanSummary> {
+  const options: ScanOptions = {
+    inputs: [],
+    manifests: [`${DEMO}/complaints.csv`],
+    outDir: out,
+    resume: false,
+    dihedral: false,
+    pdqFlavour: 'full',
+    concurrency: 4,
+    ...extra,
+  };
+  const deps = openScanDeps(options, db, undefined);
+  try {
+    return await runScan(options, deps, { now: () => NOW });
+  } finally {
+    deps.index.close();
+  }
+}
+
+const bundleWith = (bundles: BundleLine[], file: string) => {
+  const b = bundles.find((x) => x.paths.includes(`${MEDIA}/${file}`));
+  if (b === undefined) throw new Error(`no bundle holds ${file}`);
+  return b;
+};
+const signals = (b: BundleLine) => b.reasons.map((r) => r.signal);
+
+/** A sample index: the demo known list (a PDQ of the base picture, category A1; an MD5 of rose.png, B2). */
+async function buildIndex(db: string): Promise<void> {
+  const store = openIndex(db);
+  try {
+    const list = await readList(`${DEMO}/known-list.csv`, { severity: loadSeverityPolicy() });
+    const summary = await store.importList({ name: 'demo-known', sourcePath: 'known-list.csv', fileSha256: null, format: list.format }, list.items);
+    expect(summary).toMatchObject({ added: 2, rejected: 0 });
+  } finally {
+    store.close();
+  }
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(path.join(tmpdir(), 'ht-scan-e2e-'));
+  await buildIndex(path.join(work, 'index.db'));
+  // A pristine copy of the index: the first scan records its content as 'seen' in index.db.
+  copyFileSync(path.join(work, 'index.db'), path.join(work, 'index-copy.db'));
+}, 60_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('scan of the demo complaints against a sample index', () => {
+  let summary: ScanSummary;
+  let bundles: BundleLine[];
+  let items: ItemLine[];
+  const out = () => path.join(work, 'out1');
+
+  beforeAll(async () => {
+    summary = await scan(out(), path.join(work, 'index.db'));
+    bundles = readLines<BundleLine>(path.join(out(), 'bundles.ndjson'));
+    items = readLines<ItemLine>(path.join(out(), 'items.ndjson'));
+  }, 60_000);
+
+  it('hashes every named file once and reports broken ones with their error, digests kept', () => {
+    expect(summary).toMatchObject({ completed: true, files: 14, failedFiles: 4, reports: 16, inputErrors: 1, lowQualityFiles: 1 });
+    const byName = new Map(items.map((i) => [path.basename(i.path), i]));
+    expect(byName.get('broken.jpg')?.error?.code).toBe('DECODE_FAILED');
+    expect(byName.get('broken.jpg')?.md5).toMatch(/^[0-9a-f]{32}$/);
+    expect(byName.get('empty.jpg')?.ok).toBe(false);
+    expect(byName.get('notes.jpg')?.error?.code).toBe('UNSUPPORTED_FORMAT');
+    expect(byName.get('notes.jpg')?.md5).toMatch(/^[0-9a-f]{32}$/);
+    expect(byName.get('missing.jpg')?.error?.code).toBe('NOT_FOUND');
+    expect(byName.get('flat.png')).toMatchObject({ ok: true, lowQuality: true, known: [] });
+    expect(byName.get('upload-1041-copy.jpg')?.reportIds).toEqual(['C-1002']);
+  });
+
+  it('bundles exact copies, re-encodings, resized, brightened and watermarked versions with every report naming them', () => {
+    const b = bundleWith(bundles, 'upload-1041.jpg');
+    expect(b.paths.map((p) => path.basename(p)).sort()).toEqual(['brighter.jpg', 'marked.jpg', 'thumb-77.jpg', 'upload-1041-copy.jpg', 'upload-1041.jpg']);
+    expect(b.reportIds).toEqual(['C-1001', 'C-1002', 'C-1003', 'C-1004']);
+    expect(b.reporters).toEqual(['anonymous', 'hotline-partner', 'parent', 'teacher']);
+    expect(b.urls).toEqual(['https://img.example.net/p/8841']);
+  });
+
+  it('finds the known series by PDQ within the threshold and puts it first in the queue with its reasons', () => {
+    const b = bundleWith(bundles, 'upload-1041.jpg');
+    const pdq = b.knownMatches.filter((k) => k.signal === 'pdq');
+    expect(pdq.length).toBeGreaterThan(0);
+    expect(pdq.every((k) => k.list === 'demo-known' && k.category === 'A1' && k.distance <= 31)).toBe(true);
+    expect(b.rank).toBe(1);
+    expect(b.tier).toBe('P1 immediate');
+    expect(signals(b)).toEqual(expect.arrayContaining(['known_match', 'known_severity', 'victim_not_identified']));
+    const reFiles = items.filter((i) => b.items.includes(i.index));
+    expect(reFiles.every((i) => i.known.length > 0)).toBe(true);
+  });
+
+  it('matches an exact copy of a listed file by MD5 with its category', () => {
+    const b = bundleWith(bundles, 'rose.png');
+    expect(b.knownMatches).toEqual([expect.objectContaining({ list: 'demo-known', signal: 'md5', distance: 0, category: 'B2' })]);
+    expect(signals(b)).toContain('known_match');
+    expect(b.tier).not.toBe('P1 immediate');
+  });
+
+  it('flags unknown content sent by several distinct reporters, escalation requests, and joins reports naming one URL', () => {
+    const plasma = bundleWith(bundles, 'plasma.jpg');
+    expect(plasma.reportIds).toEqual(['C-1006', 'C-1007', 'C-1008']);
+    expect(plasma.knownMatches).toEqual([]);
+    expect(signals(plasma)).toContain('new_content_many_reporters');
+
+    const text = bundleWith(bundles, 'text.png');
+    expect(text.escalated).toBe(true);
+    expect(signals(text)).toContain('escalation_requested');
+    expect(text.rank).toBeLessThan(bundleWith(bundles, 'logo.png').rank);
+
+    const logo = bundleWith(bundles, 'logo.png');
+    expect(logo.reportIds).toEqual(['C-1009', 'C-1010']);
+    expect(logo.urls).toEqual(['https://forum.example.org/t/123']);
+  });
+
+  it('writes every output file owner-only, with the manifest problem located and the queue in rank order', () => {
+    const files = readdirSync(out()).sort();
+    expect(files).toEqual(expect.arrayContaining(['audit.ndjson', 'bundles.csv', 'bundles.ndjson', 'case.db', 'items.ndjson', 'manifest.json', 'report.html']));
+    expect(statSync(out()).mode & 0o777).toBe(0o700);
+    for (const f of files) expect(statSync(path.join(out(), f)).mode & 0o777).toBe(0o600);
+    expect(bundles.map((b) => b.rank)).toEqual(bundles.map((_, i) => i + 1));
+    const csv = readFileSync(path.join(out(), 'bundles.csv'), 'utf8').trim().split('\n');
+    expect(csv).toHaveLength(bundles.length + 1);
+    const all = readFileSync(path.join(out(), 'manifest.json'), 'utf8') + readFileSync(path.join(out(), 'audit.ndjson'), 'utf8');
+    expect(all).toContain('complaints.csv:17');
+    expect(summary.bundles).toBe(bundles.length);
+    expect(Object.values(summary.bundlesByTier).reduce((a, b) => a + b, 0)).toBe(bundles.length);
+  });
+
+  it('gives the same outputs for the same inputs and index, apart from timestamps', async () => {
+    await scan(path.join(work, 'out-again'), path.join(work, 'index-copy.db'));
+    for (const f of ['bundles.ndjson', 'items.ndjson', 'bundles.csv']) {
+      expect(readFileSync(path.join(work, 'out-again', f), 'utf8')).toBe(readFileSync(path.join(out(), f), 'utf8'));
+    }
+  }, 60_000);
+
+  it('marks content as previously seen in a later scan (never in the scan that recorded it)', async () => {
+    expect(items.every((i) => i.seen.length === 0)).toBe(true);
+    const later = await scan(path.join(work, 'out2'), path.join(work, 'index.db'));
+    expect(later.previouslySeenFiles).toBeGreaterThan(0);
+    const again = readLines<BundleLine>(path.join(work, 'out2', 'bundles.ndjson'));
+    const plasma = bundleWith(again, 'plasma.jpg');
+    expect(plasma.seenMatches.length).toBeGreaterThan(0);
+    expect(signals(plasma)).toContain('previously_seen');
+  }, 60_000);
+});
+
+describe('scan --dihedral', () => {
+  it('matches a mirrored copy of listed content through the rotated/flipped PDQ variants only when asked', async () => {
+    const db = path.join(work, 'index-dihedral.db');
+    await buildIndex(db);
+    const mirror = 'fixtures/conformance/images/mod-mirror.jpg';
+    const plain = await scan(path.join(work, 'mirror-plain'), db, { inputs: [mirror], manifests: [] });
+    expect(plain.knownMatchFiles).toBe(0);
+    const withVariants = await scan(path.join(work, 'mirror-dihedral'), db, { inputs: [mirror], manifests: [], dihedral: true });
+    expect(withVariants.knownMatchFiles).toBe(1);
+    const [item] = readLines<{ known: Array<{ variant: string | null; distance: number }> }>(path.join(work, 'mirror-dihedral', 'items.ndjson'));
+    expect(item.known.some((k) => k.variant !== null && k.distance <= 31)).toBe(true);
+  }, 60_000);
+});
+
+describe('hashtriage scan (command line)', () => {
+  it('prints a summary, exits 1 when some inputs failed, and refuses to reuse an output directory', () => {
+    const db = path.join(work, 'index-cli.db');
+    const out = path.join(work, 'out-cli');
+    const first = cli(['scan', '--manifest', `${DEMO}/complaints.csv`, '--out', out, '--db', db]);
+    expect(first.status).toBe(1);
+    expect(first.stdout).toMatch(/^files: 14 \(4 failed/m);
+    expect(first.stdout).toMatch(/^bundles: \d+ \(/m);
+    expect(first.stdout).toContain(out);
+    const json = cli(['scan', `${MEDIA}/rose.png`, '--out', path.join(work, 'out-json'), '--db', db, '--json']);
+    expect(json.status).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ completed: true, files: 1, failedFiles: 0, bundles: 1 });
+    const again = cli(['scan', '--manifest', `${DEMO}/complaints.csv`, '--out', out, '--db', db]);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toMatch(/already holds a scan.*--resume/);
+    const nothing = cli(['scan', '--out', path.join(work, 'out-none')]);
+    expect(nothing.status).toBe(2);
+  }, 120_000);
+});
