@@ -126,7 +126,8 @@ function failure(path: string, code: FailedFile['error']['code'], message: strin
  * Hashes one file. Never throws: a missing or unreadable file is ok:false (NOT_FOUND / UNREADABLE); a
  * file that claims to be an image (image extension or image signature) but cannot be decoded is ok:false
  * with its error code and its digests kept; any other file (a video, a document) is ok:true with
- * format null and digests only. Fields come in the stable order of FileHashResult.
+ * format null and digests only. When no perceptual type is requested nothing is decoded: format is then
+ * the signature's (or null) and width/height are null. Fields come in the stable order of FileHashResult.
  */
 export async function hashFile(filePath: string, options: HashOptions = {}, hasher: ImageHasher = inlineImageHasher): Promise<FileHashResult> {
   const types = options.algorithms ?? SIGNAL_TYPES;
