@@ -69,6 +69,13 @@ describe('VICS JSON lists', () => {
     ]);
   });
 
+  it('keeps numeric ids exactly as written, however long', async () => {
+    const text = `{"@odata.context":"x#Media","value":[{"MediaID": 12345678901234567890123, "MD5": "${hex(32)}", "Category": 1}]}`;
+    const { rows, errors } = await readAll(dir.write('bigid.json', text));
+    expect(errors).toEqual([]);
+    expect(rows.map((r) => [r.meta.externalId, r.meta.category])).toEqual([['12345678901234567890123', '1']]);
+  });
+
   it('reads the VICS 2.0 case shape and leaves UK-model categories unmapped unless a scheme is given', async () => {
     const doc = {
       '@odata.context': 'http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/UK/$metadata#Cases',

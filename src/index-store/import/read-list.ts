@@ -16,6 +16,7 @@ import { readVicsList } from './vics.js';
 
 /** The list formats hashtriage reads. */
 export const LIST_FORMATS = ['text', 'csv', 'tsv', 'ndjson', 'vics'] as const;
+/** One of LIST_FORMATS. */
 export type ListFormat = (typeof LIST_FORMATS)[number];
 
 /** How to read one list. */

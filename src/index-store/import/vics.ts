@@ -31,7 +31,6 @@ export interface VicsOptions {
 type Role = 'root' | 'values' | 'record' | 'media' | 'entry' | 'other';
 
 interface Frame {
-  readonly kind: 'object' | 'array';
   readonly role: Role;
   key: string | null;
 }
@@ -208,7 +207,12 @@ class VicsWalker {
           } else if (this.text.length < 4096) this.text += t.value;
         } else if (t.name === 'endString' || t.name === 'endNumber') {
           if (this.mode === Mode.Context) this.onContext(this.text);
-          else this.set(this.into(), this.target, this.targetKey, t.name === 'endNumber' ? Number(this.text) : this.text);
+          else {
+            // Numbers stay as written (a 20-digit MediaID must not be rounded), except where a hash is
+            // expected: there the type is kept so the message can say "must be text".
+            const isHash = t.name === 'endNumber' && (SIGNAL_NAMES as readonly string[]).includes(this.target as string);
+            this.set(this.into(), this.target, this.targetKey, isHash ? Number(this.text) : this.text);
+          }
           this.mode = Mode.Normal;
         }
         return;
@@ -242,7 +246,7 @@ class VicsWalker {
   }
 
   private open(t: Token, role: Role): void {
-    this.stack.push({ kind: t.name === 'startObject' ? 'object' : 'array', role, key: null });
+    this.stack.push({ role, key: null });
   }
 
   private skip(t: Token): void {
@@ -412,7 +416,7 @@ export async function* readVicsList(chunks: AsyncIterable<Buffer>, ctx: RowConte
 
   const parser = new Parser({ packValues: false, streamValues: true });
   parser.on('error', () => {
-    /* read synchronously through writableErrored below */
+    /* seen synchronously through parser.errored after each write */
   });
   let failure: string | null = null;
   const drain = (): void => {
