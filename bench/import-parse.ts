@@ -13,6 +13,7 @@ import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import type { Transform } from 'node:stream';
 import { parse } from 'csv-parse';
 import { readList } from '../src/index-store/import/read-list.js';
 import { loadSeverityPolicy } from '../src/policy/severity.js';
@@ -56,10 +57,15 @@ async function bareCsv(file: string): Promise<number> {
 }
 
 async function bareJsonTokens(file: string): Promise<number> {
-  const Parser = createRequire(import.meta.url)('stream-json/Parser.js') as new (o: object) => NodeJS.ReadWriteStream;
+  // Same driving as the importer (write a chunk, read the tokens synchronously), without our walker.
+  const Parser = createRequire(import.meta.url)('stream-json/Parser.js') as new (o: object) => Transform;
+  const p = new Parser({ packValues: false, streamValues: true });
   let n = 0;
-  const p = createReadStream(file).pipe(new Parser({ packValues: false, streamValues: true }));
-  for await (const _ of p as AsyncIterable<unknown>) n++;
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 16 })) {
+    p.write(chunk as Buffer);
+    while (p.read() !== null) n++;
+  }
+  p.destroy();
   return n;
 }
 

@@ -49,4 +49,13 @@ describe('NDJSON lists', () => {
     expect(errors[6].message).toMatch(/^unknown hash type 'ssdeep'/);
     expect(errors[7].message).toBe('category must be text or a number, got an object');
   });
+
+  it('skips an over-long line with an error and keeps reading', async () => {
+    const after = hex(32);
+    const lines = [JSON.stringify({ md5: hex(32), note: 'n'.repeat(2 * 1024 * 1024) }), JSON.stringify({ md5: after })];
+    const { format, rows, errors } = await readAll(dir.write('huge.ndjson', lines.join('\n')));
+    expect(format).toBe('ndjson');
+    expect(rows.map((r) => [r.line, hexOf(r)])).toEqual([[2, { md5: after }]]);
+    expect(errors).toEqual([{ line: 1, message: expect.stringMatching(/^line is \d+ bytes long, more than the limit of 1048576 bytes; skipped$/) }]);
+  });
 });

@@ -172,7 +172,9 @@ export function detectFormat(head: string, path = 'input'): ListFormat {
     if (firstObj) return isVicsRoot(firstObj) ? 'vics' : 'ndjson';
     if (VICS_KEY.test(head) || /^\{\s*"value"\s*:/.test(trimmed)) return 'vics';
     if (parsed.some((p) => p !== null)) return 'ndjson';
-    return 'vics';
+    // One line longer than the head without VICS keys: an NDJSON record too big to sniff. Otherwise a
+    // multi-line JSON document: the VICS reader says clearly when it is not VICS.
+    return trimmed.includes('\n') ? 'vics' : 'ndjson';
   }
   const first = firstDataLine(head);
   if (first) {
