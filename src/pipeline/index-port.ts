@@ -50,11 +50,18 @@ export function toAnswer(query: MatchQuery, hits: readonly MatchHit[], ownScan: 
   return { known, seen };
 }
 
-/** The values of the scan's items that later scans should recognise: every matchable value. */
+/**
+ * The values of the scan's items that later scans should recognise: every matchable perceptual value and
+ * the widest digest (one digest identifies the bytes; later scans compute every digest, so recording the
+ * others would only add writes).
+ */
 export function seenItemsOf(items: readonly ScanItem[], at: string, signalTypes: readonly SignalType[]): SeenItem[] {
+  const digests = signalTypes.filter((t) => t.source === 'bytes');
+  const widest = digests.reduce<SignalType | null>((best, t) => (best === null || t.bits > best.bits ? t : best), null);
+  const recorded = signalTypes.filter((t) => t.source !== 'bytes' || t === widest);
   const out: SeenItem[] = [];
   for (const item of items) {
-    for (const signal of signalTypes) {
+    for (const signal of recorded) {
       const s = itemSignal(item.hash, signal);
       if (s === null || !isMatchable(item.hash, signal, s)) continue;
       out.push({ signal: signal.name, value: s.value, quality: s.quality, path: item.path, seenAt: at });

@@ -24,6 +24,8 @@ export interface FileRef {
   readonly absPath: string;
   /** The same path relative to the manifest's folder, with '/' separators (as stored in Report.files). */
   readonly relPath: string;
+  /** The manifest as named when it was read (its folder, as written, locates relPath). */
+  readonly manifest: string;
   /** manifest:line of the row that named it. */
   readonly source: string;
 }
@@ -316,7 +318,7 @@ export function parseManifest(content: string, name: string, rootReal: string): 
       if (seenRefs.has(key)) continue;
       seenRefs.add(key);
       report.files.push(resolved.relPath);
-      fileRefs.push({ reportId, ...resolved, source });
+      fileRefs.push({ reportId, ...resolved, manifest: name, source });
     }
   }
   const reports: Report[] = [...byId.values()].map((r) => ({ ...r, normalizedUrl: normalizeUrl(r.url) }));

@@ -127,7 +127,7 @@ export interface ScanSummary {
 }
 
 /** A planned item: identity, display path and where to read it; failures found before hashing are kept. */
-interface PlannedItem {
+export interface PlannedItem {
   readonly key: string;
   readonly path: string;
   readonly readPath: string;
@@ -171,11 +171,7 @@ const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? 
  * Builds the item list from walked inputs and manifest file references: one item per distinct file
  * (by real path), sorted by display path, with the reports that name it.
  */
-export function planItems(
-  walked: ReadonlyArray<{ path: string; error?: { code: ErrorCode; message: string } }>,
-  fileRefs: readonly FileRef[],
-  manifestDisplayDirs: ReadonlyMap<string, string>,
-): PlannedItem[] {
+export function planItems(walked: ReadonlyArray<{ path: string; error?: { code: ErrorCode; message: string } }>, fileRefs: readonly FileRef[]): PlannedItem[] {
   const byKey = new Map<string, PlannedItem>();
   const add = (displayPath: string, error: PlannedItem['preError'], reportId: string | null) => {
     const abs = path.resolve(displayPath);
@@ -191,11 +187,7 @@ export function planItems(
     if (reportId !== null && !item.reportIds.includes(reportId)) item.reportIds.push(reportId);
   };
   for (const w of walked) add(w.path, w.error ?? null, null);
-  for (const ref of fileRefs) {
-    const manifestFile = ref.source.slice(0, ref.source.lastIndexOf(':'));
-    const dir = manifestDisplayDirs.get(manifestFile) ?? path.dirname(manifestFile);
-    add(path.normalize(path.join(dir, ref.relPath)), null, ref.reportId);
-  }
+  for (const ref of fileRefs) add(path.normalize(path.join(path.dirname(ref.manifest), ref.relPath)), null, ref.reportId);
   const items = [...byKey.values()].sort(byPath);
   for (const item of items) item.reportIds.sort();
   return items;
@@ -246,14 +238,10 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
   const clock = hooks.now ?? (() => new Date());
 
   // 1. Inputs: manifests and walked paths → the item plan.
-  const manifestDisplayDirs = new Map<string, string>();
-  const manifestParts = options.manifests.map((m) => {
-    manifestDisplayDirs.set(m, path.dirname(m));
-    return readManifest(m, m);
-  });
+  const manifestParts = options.manifests.map((m) => readManifest(m, m));
   const manifests = mergeManifests(manifestParts.length > 0 ? manifestParts : [{ reports: [], fileRefs: [], errors: [] }]);
   const walked = options.inputs.length > 0 ? await walkPaths(options.inputs) : [];
-  const plan = planItems(walked, manifests.fileRefs, manifestDisplayDirs);
+  const plan = planItems(walked, manifests.fileRefs);
 
   // 2. The case: new, or resumed with identical parameters.
   const params: ScanParams = {

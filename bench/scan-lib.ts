@@ -1,0 +1,199 @@
+/**
+ * Whole-scan benchmark: a scan of generated images against a large random index, measured against
+ * hashing alone (the `hash` pipeline on the same files, same concurrency, in the same run). Exported so
+ * `npm run bench` can wrap it; bench/scan.ts is the command-line front end.
+ */
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import path from 'node:path';
+import { walkPaths } from '../src/files/walk.js';
+import { hashFiles } from '../src/hashing/hash-file.js';
+import { SIGNAL_TYPES } from '../src/hashing/signals.js';
+import { openScanDeps } from '../src/pipeline/scan-deps.js';
+import { runScan, type ScanOptions } from '../src/pipeline/scan.js';
+import { buildRandomIndex } from './random-index.js';
+import { generateImages } from './synthetic-images.js';
+
+/** What to measure. */
+export interface ScanBenchOptions {
+  /** Generated images to scan (default 5,000). */
+  readonly files?: number;
+  /** Random 256-bit PDQ hashes in the index (default 1,000,000). */
+  readonly indexSize?: number;
+  /** Files in flight (default: the hash command's default). */
+  readonly concurrency?: number;
+  /** Where generated images and the index are cached between runs (default: the OS temp dir). */
+  readonly cacheDir?: string;
+  readonly seed?: number;
+  /** Called with progress messages (default: none). */
+  readonly log?: (message: string) => void;
+}
+
+/** One timed pass. */
+export interface Pass {
+  readonly seconds: number;
+  readonly filesPerSecond: number;
+}
+
+/** The measured numbers. */
+export interface ScanBenchResult {
+  readonly files: number;
+  readonly indexSize: number;
+  readonly concurrency: number | null;
+  readonly machine: { readonly cpu: string; readonly cores: number; readonly memoryGiB: number; readonly node: string };
+  /** Hashing alone, before and after the scan (the mean is the baseline). */
+  readonly hashOnly: { readonly before: Pass; readonly after: Pass; readonly filesPerSecond: number };
+  readonly scan: Pass & { readonly peakRssMiB: number; readonly peakHeapMiB: number; readonly bundles: number; readonly knownMatchFiles: number };
+  /** Scan rate / hash-only rate. */
+  readonly ratio: number;
+  readonly goal: number;
+  readonly meetsGoal: boolean;
+  readonly setup: { readonly generateSeconds: number; readonly indexSeconds: number };
+}
+
+/** Sampling peak memory of this process (worker threads included) every few milliseconds. */
+function memorySampler(): { stop(): { rss: number; heap: number } } {
+  let rss = 0;
+  let heap = 0;
+  const sample = () => {
+    const m = process.memoryUsage();
+    rss = Math.max(rss, m.rss);
+    heap = Math.max(heap, m.heapUsed);
+  };
+  sample();
+  const timer = setInterval(sample, 20);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return { rss, heap };
+    },
+  };
+}
+
+async function timeHashOnly(dir: string, concurrency: number | undefined, files: number): Promise<Pass> {
+  const t0 = performance.now();
+  const entries = await walkPaths([dir]);
+  let n = 0;
+  await hashFiles(entries, { algorithms: SIGNAL_TYPES, ...(concurrency ? { concurrency } : {}) }, () => {
+    n++;
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  if (n !== files) throw new Error(`hash-only pass saw ${n} files, expected ${files}`);
+  return { seconds, filesPerSecond: files / seconds };
+}
+
+const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/**
+ * Generates (or reuses) the images and the index, then times hash-only, scan, hash-only. Guarantees the
+ * scan and the baseline see the same files with the same concurrency in the same process; the index is
+ * copied fresh for the scan so repeated runs measure the same work.
+ */
+export async function measureScan(options: ScanBenchOptions = {}): Promise<ScanBenchResult> {
+  const files = options.files ?? 5000;
+  const indexSize = options.indexSize ?? 1_000_000;
+  const seed = options.seed ?? 1;
+  const log = options.log ?? (() => {});
+  const cache = options.cacheDir ?? path.join(tmpdir(), 'hashtriage-bench-scan');
+  mkdirSync(cache, { recursive: true });
+
+  const imagesDir = path.join(cache, `images-${files}-s${seed}`);
+  let t0 = performance.now();
+  const complete = `${imagesDir}.complete`;
+  if (!existsSync(complete)) {
+    rmSync(imagesDir, { recursive: true, force: true });
+    log(`generating ${files} images in ${imagesDir}`);
+    await generateImages(imagesDir, files, { seed });
+    writeFileSync(complete, '');
+  }
+  const generateSeconds = (performance.now() - t0) / 1000;
+
+  const indexFile = path.join(cache, `index-${indexSize}-s${seed}.db`);
+  t0 = performance.now();
+  if (!existsSync(indexFile)) {
+    log(`building a ${indexSize}-hash index in ${indexFile}`);
+    await buildRandomIndex(indexFile, indexSize, seed, imagesDir);
+  }
+  const indexSeconds = (performance.now() - t0) / 1000;
+
+  const run = mkdtempSync(path.join(tmpdir(), 'hashtriage-bench-run-'));
+  try {
+    const db = path.join(run, 'index.db');
+    copyFileSync(indexFile, db);
+    const entries = await walkPaths([imagesDir]);
+    if (entries.length !== files) throw new Error(`${imagesDir} holds ${entries.length} files, expected ${files}`);
+
+    log('hash-only pass 1');
+    const before = await timeHashOnly(imagesDir, options.concurrency, files);
+    log(`scan of ${files} files against ${indexSize} hashes`);
+    const scanOptions: ScanOptions = {
+      inputs: [imagesDir],
+      manifests: [],
+      outDir: path.join(run, 'out'),
+      resume: false,
+      dihedral: false,
+      pdqFlavour: 'full',
+      concurrency: options.concurrency ?? 2 * availableParallelism(),
+    };
+    const mem = memorySampler();
+    const t1 = performance.now();
+    const deps = openScanDeps(scanOptions, db, undefined);
+    let summary;
+    try {
+      summary = await runScan(scanOptions, deps);
+    } finally {
+      deps.index.close();
+    }
+    const scanSeconds = (performance.now() - t1) / 1000;
+    const peak = mem.stop();
+    if (!summary.completed || summary.files !== files) throw new Error(`scan did not complete: ${JSON.stringify(summary)}`);
+    log('hash-only pass 2');
+    const after = await timeHashOnly(imagesDir, options.concurrency, files);
+
+    const hashRate = (before.filesPerSecond + after.filesPerSecond) / 2;
+    const scanRate = files / scanSeconds;
+    const goal = 0.8;
+    return {
+      files,
+      indexSize,
+      concurrency: options.concurrency ?? null,
+      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version },
+      hashOnly: {
+        before: { seconds: round(before.seconds), filesPerSecond: round(before.filesPerSecond, 1) },
+        after: { seconds: round(after.seconds), filesPerSecond: round(after.filesPerSecond, 1) },
+        filesPerSecond: round(hashRate, 1),
+      },
+      scan: {
+        seconds: round(scanSeconds),
+        filesPerSecond: round(scanRate, 1),
+        peakRssMiB: Math.round(peak.rss / 2 ** 20),
+        peakHeapMiB: Math.round(peak.heap / 2 ** 20),
+        bundles: summary.bundles,
+        knownMatchFiles: summary.knownMatchFiles,
+      },
+      ratio: round(scanRate / hashRate, 3),
+      goal,
+      meetsGoal: scanRate / hashRate >= goal,
+      setup: { generateSeconds: round(generateSeconds, 1), indexSeconds: round(indexSeconds, 1) },
+    };
+  } finally {
+    rmSync(run, { recursive: true, force: true });
+  }
+}
+
+/** The result as a Markdown table (what the README's performance section shows). */
+export function scanBenchMarkdown(r: ScanBenchResult): string {
+  return [
+    `Whole scan of ${r.files} generated images against ${r.indexSize.toLocaleString('en-US')} random PDQ hashes (${r.machine.cores} cores, ${r.machine.cpu}, Node ${r.machine.node}):`,
+    '',
+    '| pass | seconds | files/s | peak RSS |',
+    '|---|---|---|---|',
+    `| hash only (before scan) | ${r.hashOnly.before.seconds} | ${r.hashOnly.before.filesPerSecond} | |`,
+    `| scan (hash + match + case DB + bundles + outputs) | ${r.scan.seconds} | ${r.scan.filesPerSecond} | ${r.scan.peakRssMiB} MiB |`,
+    `| hash only (after scan) | ${r.hashOnly.after.seconds} | ${r.hashOnly.after.filesPerSecond} | |`,
+    '',
+    `Scan rate / hash-only rate: **${(r.ratio * 100).toFixed(1)}%** (goal ≥ ${r.goal * 100}%: ${r.meetsGoal ? 'met' : 'NOT met'}). ${r.scan.bundles} bundles, ${r.scan.knownMatchFiles} files with known matches.`,
+    '',
+  ].join('\n');
+}
