@@ -78,7 +78,7 @@ describe('hashtriage hash (CLI)', () => {
     writeFileSync(path.join(bad, 'truncated.jpg'), jpeg.subarray(0, Math.floor(jpeg.length * 0.6)));
     writeFileSync(path.join(bad, 'text.jpg'), 'This is a text file with a .jpg name.\n');
     writeFileSync(path.join(bad, 'bomb.png'), pngWithHeaderSize(100_000, 100_000));
-    const locked = path.join(bad, 'locked');
+    const locked = path.join(dir, 'locked');
     mkdirSync(locked);
     copyFileSync(path.join(IMAGES, 'granite-128.png'), path.join(locked, 'hidden.png'));
     chmodSync(locked, 0o000);
@@ -86,17 +86,13 @@ describe('hashtriage hash (CLI)', () => {
 
   afterAll(() => {
     if (dir) {
-      chmodSync(path.join(dir, 'bad', 'locked'), 0o755);
+      chmodSync(path.join(dir, 'locked'), 0o755);
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('reports each bad input with its code, hashes the rest, exits 1', (ctx) => {
-    if ('skip' in unprivileged) {
-      ctx.skip(unprivileged.skip);
-      return;
-    }
-    const run = runCli(['hash', 'good', 'bad', 'missing.jpg'], { cwd: dir, ...unprivileged.options });
+  it('reports each bad input with its code, hashes the rest, exits 1', () => {
+    const run = runCli(['hash', 'good', 'bad', 'missing.jpg'], { cwd: dir });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(1);
     const byPath = new Map(run.lines.map((l) => [l.path as string, l]));
@@ -106,9 +102,8 @@ describe('hashtriage hash (CLI)', () => {
     expect(errorCode('bad/truncated.jpg')).toBe('DECODE_FAILED');
     expect(errorCode('bad/text.jpg')).toBe('UNSUPPORTED_FORMAT');
     expect(errorCode('bad/bomb.png')).toBe('TOO_LARGE');
-    expect(errorCode('bad/locked')).toBe('UNREADABLE');
     expect(errorCode('missing.jpg')).toBe('NOT_FOUND');
-    for (const p of ['bad/empty.jpg', 'bad/truncated.jpg', 'bad/text.jpg', 'bad/bomb.png', 'bad/locked', 'missing.jpg']) {
+    for (const p of ['bad/empty.jpg', 'bad/truncated.jpg', 'bad/text.jpg', 'bad/bomb.png', 'missing.jpg']) {
       const line = byPath.get(p)!;
       expect(line.ok).toBe(false);
       expect((line.error as { message: string }).message.length).toBeGreaterThan(0);
@@ -146,7 +141,21 @@ describe('hashtriage hash (CLI)', () => {
     // One line per file, in path order.
     const paths = run.lines.map((l) => l.path as string);
     expect(paths).toEqual([...paths].sort());
-    expect(paths).toHaveLength(11);
+    expect(paths).toHaveLength(10);
+  });
+
+  it('reports a directory it may not read as UNREADABLE and hashes the other inputs', (ctx) => {
+    if ('skip' in unprivileged) {
+      ctx.skip(unprivileged.skip);
+      return;
+    }
+    const run = runCli(['hash', 'locked', 'good/rgba.png'], { cwd: dir, ...unprivileged.options });
+    expect(run.status).toBe(1);
+    expect(run.lines).toHaveLength(2);
+    // Path order: good/rgba.png sorts before locked.
+    expect(run.lines[0]).toMatchObject({ path: 'good/rgba.png', ok: true, pdq: expectedRow('rgba-500x400.png').pdq });
+    expect(run.lines[1]).toMatchObject({ path: 'locked', ok: false, error: { code: 'UNREADABLE' } });
+    expect((run.lines[1].error as { message: string }).message).toContain('locked');
   });
 
   it('exits 0 when every file hashed, and prints the same lines in the same order at any concurrency', () => {
