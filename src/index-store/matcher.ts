@@ -1,0 +1,318 @@
+/**
+ * The public matcher: answers batches of query values of one signal type against the index.
+ *
+ *  - Exact types (comparison 'exact': MD5, SHA-1, SHA-256) are answered by indexed equality.
+ *  - 256-bit Hamming types are answered by an exact radius search on one of two paths with identical
+ *    answers: the SQLite banded path (no loading; a few milliseconds per query at 1M values) or the
+ *    in-memory multi-index (loaded once per process from the packed value table, then ~0.1–0.2 ms per
+ *    query). Rule: the in-memory path is used when it is already loaded and current, or when the batch
+ *    has at least MEMORY_MIN_QUERIES distinct queries. Loading costs about as much as that many SQLite
+ *    queries at any index size (both grow linearly with the number of values; see bench/matching.ts).
+ *  - Identical queries are answered once. Hits are sorted by distance, then hash, with their entries.
+ *  - Quality: stored values and queries below the signal type's minMatchQuality are kept but not
+ *    matched unless includeLowQuality is set; such queries are flagged lowQuality, such hits too.
+ */
+import { HashtriageError } from '../errors.js';
+import { hamming256At } from '../hashing/bits.js';
+import type { SignalType } from '../hashing/signal-type.js';
+import { MemoryMultiIndex } from './memory-index.js';
+import { SqliteBandSearcher } from './sqlite-search.js';
+import type { IndexStore } from './store.js';
+import type { MatchEntry, MatchHit, MatchResult } from './types.js';
+
+/** Distinct queries from which a batch loads the in-memory index (when it is not loaded yet). */
+export const MEMORY_MIN_QUERIES = 128;
+
+/** How to match one batch. */
+export interface MatchOptions {
+  /** Largest distance that matches (integer 0–256); default the signal type's defaultThreshold. Ignored for exact types. */
+  readonly threshold?: number;
+  /**
+   * Per query, extra values searched on its behalf (e.g. PDQ's rotated/flipped variants computed by
+   * `hash --dihedral`); a hash found through several of them keeps its smallest distance.
+   */
+  readonly variants?: ReadonlyArray<readonly Uint32Array[] | undefined>;
+  /** Per query quality (null/undefined: unknown, treated as good). */
+  readonly qualities?: ReadonlyArray<number | null | undefined>;
+  /** Match low-quality queries and stored values too (they are flagged). */
+  readonly includeLowQuality?: boolean;
+  /** Force a path (tests, benchmarks); default 'auto' (see the module comment). */
+  readonly path?: 'auto' | 'memory' | 'sqlite';
+}
+
+/** A hit with the matcher's flags. */
+export interface MatchedHash extends MatchHit {
+  /** The stored value is below the type's minMatchQuality (only with includeLowQuality). */
+  readonly lowQuality?: true;
+  /** Index into the query's `variants` of the variant that gave the smallest distance (absent: the query itself). */
+  readonly variant?: number;
+}
+
+/** The answer for one query. */
+export interface MatchOutcome extends MatchResult {
+  readonly matches: readonly MatchedHash[];
+  /** The query is below the type's minMatchQuality (not matched unless includeLowQuality). */
+  readonly lowQuality?: true;
+}
+
+/** A loaded in-memory index of one signal type and the database state it reflects. */
+interface MemoryState {
+  readonly generation: number;
+  /** Largest id loaded (values appended later are searched linearly in `delta`). */
+  maxId: number;
+  readonly index: MemoryMultiIndex;
+  /** Hash id of each indexed position. */
+  readonly ids: Uint32Array;
+  delta: { ids: Uint32Array; codes: Uint32Array; count: number; lowQualityIds: Uint32Array };
+}
+
+interface RawHit {
+  id: number;
+  distance: number;
+  /** Stored value as words (when the path has it in memory). */
+  value?: Uint32Array;
+  variant?: number;
+}
+
+function minQualityOf(signal: SignalType): number {
+  return signal.source === 'pixels' ? signal.minMatchQuality : 0;
+}
+
+function containsSorted(sorted: Uint32Array, id: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = sorted[mid];
+    if (v === id) return true;
+    if (v < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+/** Answers queries against one open index; keeps loaded in-memory indexes between batches. */
+export class IndexMatcher {
+  private readonly memory = new Map<string, MemoryState>();
+  private readonly sqlite = new Map<string, SqliteBandSearcher>();
+
+  constructor(readonly store: IndexStore) {}
+
+  /**
+   * One outcome per query, in query order. Exact for every path; throws HashtriageError USAGE for a
+   * threshold that is not an integer 0–256 or a query of the wrong width.
+   */
+  matchValues(signal: SignalType, queries: readonly Uint32Array[], options: MatchOptions = {}): MatchOutcome[] {
+    const words = signal.bits / 32;
+    for (const [i, q] of queries.entries()) {
+      if (q.length !== words) throw new HashtriageError('USAGE', `query ${i + 1} has ${q.length * 32} bits, ${signal.name} has ${signal.bits}`);
+    }
+    const threshold = signal.comparison === 'exact' ? 0 : (options.threshold ?? signal.defaultThreshold);
+    if (!Number.isInteger(threshold) || threshold < 0 || threshold > 256) {
+      throw new HashtriageError('USAGE', `threshold must be an integer from 0 to 256, got ${options.threshold}`);
+    }
+    const minQ = minQualityOf(signal);
+    const includeLow = options.includeLowQuality ?? false;
+
+    // identical queries (same value, variants and quality class) are answered once
+    const keyOf = (i: number): string => {
+      const low = this.isLow(options.qualities?.[i], minQ);
+      const vs = options.variants?.[i] ?? [];
+      return `${signal.format(queries[i])}|${vs.map((v) => signal.format(v)).join(',')}|${low ? 'L' : ''}`;
+    };
+    const firstOf = new Map<string, number>();
+    const distinct: number[] = [];
+    const slot = new Int32Array(queries.length);
+    for (let i = 0; i < queries.length; i++) {
+      const key = keyOf(i);
+      let d = firstOf.get(key);
+      if (d === undefined) {
+        d = distinct.length;
+        firstOf.set(key, d);
+        distinct.push(i);
+      }
+      slot[i] = d;
+    }
+
+    const rawHits: RawHit[][] = distinct.map(() => []);
+    const searchable = distinct.map((qi) => includeLow || !this.isLow(options.qualities?.[qi], minQ));
+    if (signal.comparison === 'exact') {
+      const ids = this.store.idsOfValues(
+        signal,
+        distinct.map((qi) => queries[qi]),
+      );
+      ids.forEach((id, k) => {
+        if (id !== null && searchable[k]) rawHits[k].push({ id, distance: 0, value: queries[distinct[k]] });
+      });
+    } else {
+      if (signal.bits !== 256) throw new HashtriageError('USAGE', `near matching supports 256-bit types; ${signal.name} has ${signal.bits} bits`);
+      const path = options.path && options.path !== 'auto' ? options.path : this.choosePath(signal, distinct.length, includeLow);
+      const search = path === 'memory' ? this.memorySearch(signal, includeLow) : this.sqliteSearch(signal);
+      distinct.forEach((qi, k) => {
+        if (!searchable[k]) return;
+        const best = new Map<number, RawHit>();
+        const consider = (hits: RawHit[], variant?: number) => {
+          for (const h of hits) {
+            const prev = best.get(h.id);
+            if (!prev || h.distance < prev.distance) best.set(h.id, variant === undefined ? h : { ...h, variant });
+          }
+        };
+        consider(search(queries[qi], threshold));
+        (options.variants?.[qi] ?? []).forEach((v, vi) => consider(search(v, threshold), vi));
+        rawHits[k] = [...best.values()];
+      });
+    }
+
+    const outcomes = this.attach(signal, rawHits, minQ, includeLow);
+    return queries.map((q, i) => {
+      const k = slot[i];
+      const low = this.isLow(options.qualities?.[i], minQ);
+      return { query: signal.format(q), matches: outcomes[k], ...(low ? { lowQuality: true as const } : {}) };
+    });
+  }
+
+  /** The path a batch of `distinctQueries` would take now ('memory' or 'sqlite'); see the module comment. */
+  choosePath(signal: SignalType, distinctQueries: number, includeLowQuality = false): 'memory' | 'sqlite' {
+    const state = this.memory.get(this.memoryKey(signal, includeLowQuality));
+    if (state && state.generation === this.store.generation()) return 'memory';
+    return distinctQueries >= MEMORY_MIN_QUERIES ? 'memory' : 'sqlite';
+  }
+
+  /** Drops loaded in-memory indexes (they reload on demand). */
+  release(): void {
+    this.memory.clear();
+    this.sqlite.clear();
+  }
+
+  private isLow(quality: number | null | undefined, minQ: number): boolean {
+    return quality !== null && quality !== undefined && quality < minQ;
+  }
+
+  private memoryKey(signal: SignalType, includeLow: boolean): string {
+    return `${signal.name}|${includeLow ? 'all' : 'good'}`;
+  }
+
+  /** A search function over the current in-memory index (loaded or refreshed as needed). */
+  private memorySearch(signal: SignalType, includeLow: boolean): (q: Uint32Array, r: number) => RawHit[] {
+    const state = this.currentMemory(signal, includeLow);
+    const { index, ids, delta } = state;
+    return (q, r) => {
+      const out: RawHit[] = [];
+      for (const h of index.search(q, r)) out.push({ id: ids[h.index], distance: h.distance, value: index.codes.subarray(h.index * 8, h.index * 8 + 8) });
+      for (let i = 0; i < delta.count; i++) {
+        const d = hamming256At(delta.codes, i * 8, q, 0);
+        if (d > r) continue;
+        if (!includeLow && containsSorted(delta.lowQualityIds, delta.ids[i])) continue;
+        out.push({ id: delta.ids[i], distance: d, value: delta.codes.subarray(i * 8, i * 8 + 8) });
+      }
+      return out;
+    };
+  }
+
+  private currentMemory(signal: SignalType, includeLow: boolean): MemoryState {
+    const key = this.memoryKey(signal, includeLow);
+    const generation = this.store.generation();
+    let state = this.memory.get(key);
+    if (state && state.generation === generation) {
+      const maxId = this.store.maxHashId(signal);
+      if (maxId > state.maxId) {
+        const more = this.store.loadCodes(signal, state.maxId);
+        const total = state.delta.count + more.count;
+        if (total > Math.max(4096, state.index.count / 8)) {
+          state = undefined; // too many appended values for a linear side scan: rebuild
+        } else {
+          state.delta = concatDelta(state.delta, more);
+          state.maxId = maxId;
+        }
+      }
+    } else state = undefined;
+    if (!state) {
+      this.memory.delete(key);
+      state = this.loadMemory(signal, includeLow, generation);
+      this.memory.set(key, state);
+    }
+    return state;
+  }
+
+  private loadMemory(signal: SignalType, includeLow: boolean, generation: number): MemoryState {
+    const all = this.store.loadCodes(signal);
+    let { ids, codes, count } = all;
+    if (!includeLow && all.lowQualityIds.length > 0) {
+      // keep only values of sufficient (or unknown) quality
+      const keepIds = new Uint32Array(count);
+      const keepCodes = new Uint32Array(count * 8);
+      let n = 0;
+      for (let i = 0; i < count; i++) {
+        if (containsSorted(all.lowQualityIds, ids[i])) continue;
+        keepIds[n] = ids[i];
+        keepCodes.set(codes.subarray(i * 8, i * 8 + 8), n * 8);
+        n++;
+      }
+      ids = keepIds.subarray(0, n);
+      codes = keepCodes.subarray(0, n * 8);
+      count = n;
+    }
+    const maxId = all.count === 0 ? 0 : all.ids[all.count - 1];
+    return {
+      generation,
+      maxId,
+      index: MemoryMultiIndex.build(codes, count),
+      ids,
+      delta: { ids: new Uint32Array(0), codes: new Uint32Array(0), count: 0, lowQualityIds: new Uint32Array(0) },
+    };
+  }
+
+  /** A search function over the SQLite band table (one read transaction per query); low-quality hits are dropped in attach. */
+  private sqliteSearch(signal: SignalType): (q: Uint32Array, r: number) => RawHit[] {
+    let searcher = this.sqlite.get(signal.name);
+    if (!searcher) {
+      searcher = new SqliteBandSearcher(this.store, signal);
+      this.sqlite.set(signal.name, searcher);
+    }
+    const s = searcher;
+    return (q, r) => s.search(q, r);
+  }
+
+  /** Hex, quality flags and entries for every hit; drops low-quality stored values unless asked; sorts. */
+  private attach(signal: SignalType, rawHits: RawHit[][], minQ: number, includeLow: boolean): MatchedHash[][] {
+    const allIds = new Set<number>();
+    for (const hits of rawHits) for (const h of hits) allIds.add(h.id);
+    const idList = [...allIds];
+    const stored = this.store.valuesOf(signal, idList);
+    const entries = this.store.entriesOf(signal, idList);
+    return rawHits.map((hits) => {
+      const out: MatchedHash[] = [];
+      for (const h of hits) {
+        const s = stored.get(h.id);
+        const value = h.value ?? s?.value;
+        if (!value) continue; // removed since the search (cannot happen inside one batch)
+        const low = s !== undefined && s.quality !== null && s.quality < minQ;
+        if (low && !includeLow) continue;
+        out.push({
+          hash: signal.format(value),
+          distance: h.distance,
+          entries: entries.get(h.id) ?? ([] as MatchEntry[]),
+          ...(low ? { lowQuality: true as const } : {}),
+          ...(h.variant !== undefined ? { variant: h.variant } : {}),
+        });
+      }
+      return out.sort((a, b) => a.distance - b.distance || (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
+    });
+  }
+}
+
+function concatDelta(
+  a: MemoryState['delta'],
+  b: { ids: Uint32Array; codes: Uint32Array; count: number; lowQualityIds: Uint32Array },
+): MemoryState['delta'] {
+  const ids = new Uint32Array(a.count + b.count);
+  ids.set(a.ids.subarray(0, a.count));
+  ids.set(b.ids.subarray(0, b.count), a.count);
+  const codes = new Uint32Array(ids.length * 8);
+  codes.set(a.codes.subarray(0, a.count * 8));
+  codes.set(b.codes.subarray(0, b.count * 8), a.count * 8);
+  const low = new Uint32Array(a.lowQualityIds.length + b.lowQualityIds.length);
+  low.set(a.lowQualityIds);
+  low.set(b.lowQualityIds, a.lowQualityIds.length);
+  return { ids, codes, count: ids.length, lowQualityIds: low };
+}

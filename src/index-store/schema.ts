@@ -1,0 +1,167 @@
+/**
+ * The index database's schema: connection settings, versioned migrations (PRAGMA user_version) and the
+ * per-signal-type tables. Table names are derived from signal type names; nothing here names an algorithm.
+ *
+ * Tables
+ *  - meta(key, value): schema facts and the content generation counter (see bumpGeneration).
+ *  - lists: one row per list (name UNIQUE, kind 'known' | 'seen', imported_at, source_path = basename of
+ *    the file, file_sha256, format, rows_added (all imports), rows_rejected (last import)).
+ *  - band_layouts(signal, bands, widths): the band layout of each banded signal type's band table.
+ *  - opaque: values kept but never compared (e.g. PhotoDNA), with the row's metadata.
+ *  - per signal type S:
+ *    hashes_S(id INTEGER PRIMARY KEY, value BLOB UNIQUE, quality): each distinct value once, bytes in
+ *      hex-string order (bits.wordsToBytes); quality is the first known quality of the value.
+ *    entries_S: one row per (hash, list, metadata) with UNIQUE(hash_id, list_id, meta_key), so a
+ *      re-imported row is a no-op; meta_key is a digest of the row's metadata (see entryMetaKey).
+ *    bands_S (only 256-bit Hamming types): one row per (band, key), bk = band·2^16 + key, holding a BLOB
+ *      of the ids in that bucket as ascending little-endian uint32 (the layout measured fastest).
+ *    chunks_S (only 256-bit Hamming types): the values packed 4096 ids per row, for fast loading into
+ *      memory (value-chunks.ts).
+ */
+import type Database from 'better-sqlite3';
+import type { SignalType } from '../hashing/signal-type.js';
+import { chunkTableSql } from './value-chunks.js';
+
+/** Current schema version (PRAGMA user_version after migrate). */
+export const SCHEMA_VERSION = 1;
+
+/** Bands of the SQLite band tables: 16 × 16 bits (measured fastest for the one-BLOB-per-key layout). */
+export const SQLITE_BAND_COUNT = 16;
+/** Multiplier that packs (band, key) into the band tables' integer primary key. */
+export const BAND_KEY_SPAN = 2 ** 16;
+
+/** Table names of one signal type. */
+export interface SignalTables {
+  readonly hashes: string;
+  readonly entries: string;
+  /** Band table, or null when the type is not banded (exact digests, non-256-bit types). */
+  readonly bands: string | null;
+}
+
+const NAME_RE = /^[a-z][a-z0-9_]{0,31}$/;
+
+/** True when the type's values are searched by Hamming distance through band tables (256-bit Hamming types). */
+export function isBanded(signal: SignalType): boolean {
+  return signal.comparison === 'hamming' && signal.bits === 256;
+}
+
+/** Table names for a signal type; throws for names that are not plain identifiers (never interpolated unchecked). */
+export function tablesFor(signal: SignalType): SignalTables {
+  if (!NAME_RE.test(signal.name)) throw new Error(`signal type name "${signal.name}" is not a valid table suffix`);
+  return {
+    hashes: `hashes_${signal.name}`,
+    entries: `entries_${signal.name}`,
+    bands: isBanded(signal) ? `bands_${signal.name}` : null,
+  };
+}
+
+/** Applies the connection settings every opener needs: WAL, foreign keys, synchronous=NORMAL, busy timeout. */
+export function configureConnection(db: Database.Database, readonly: boolean): void {
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 30000');
+  if (!readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+  }
+  db.pragma('cache_size = -65536'); // 64 MiB page cache
+}
+
+const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
+  // 0 → 1: lists, meta, band layouts, opaque values.
+  (db) => {
+    db.exec(`
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE lists (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('known', 'seen')),
+        imported_at TEXT NOT NULL,
+        source_path TEXT,
+        file_sha256 TEXT,
+        format TEXT,
+        rows_added INTEGER NOT NULL DEFAULT 0,
+        rows_rejected INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE band_layouts (signal TEXT PRIMARY KEY, bands INTEGER NOT NULL, widths TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE opaque (
+        id INTEGER PRIMARY KEY,
+        list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        value TEXT NOT NULL,
+        meta_key BLOB NOT NULL,
+        category TEXT, severity INTEGER, series TEXT, victim_identified INTEGER,
+        external_id TEXT, added_at TEXT, note TEXT,
+        imported_at TEXT NOT NULL,
+        UNIQUE (list_id, kind, value, meta_key)
+      );
+      INSERT INTO meta (key, value) VALUES ('generation', '0');
+    `);
+  },
+];
+
+/**
+ * Brings the database to SCHEMA_VERSION inside one transaction (each step once, in order) and makes sure
+ * every given signal type has its tables. Throws when the file was written by a newer version.
+ */
+export function migrate(db: Database.Database, signals: readonly SignalType[]): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`index schema version ${version} is newer than this hashtriage supports (${SCHEMA_VERSION})`);
+  }
+  const needsTables = signals.some((s) => !tableExists(db, tablesFor(s).hashes));
+  if (version === SCHEMA_VERSION && !needsTables) return;
+  db.transaction(() => {
+    for (let v = version; v < SCHEMA_VERSION; v++) MIGRATIONS[v](db);
+    for (const s of signals) ensureSignalTables(db, s);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
+
+/** True when the database has the current schema and the tables of every given signal type (read-only check). */
+export function schemaIsCurrent(db: Database.Database, signals: readonly SignalType[]): boolean {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  return version === SCHEMA_VERSION && signals.every((s) => tableExists(db, tablesFor(s).hashes));
+}
+
+function tableExists(db: Database.Database, name: string): boolean {
+  return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;
+}
+
+function ensureSignalTables(db: Database.Database, signal: SignalType): void {
+  const t = tablesFor(signal);
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS ${t.hashes} (
+      id INTEGER PRIMARY KEY,
+      value BLOB NOT NULL UNIQUE,
+      quality INTEGER
+    );
+    CREATE TABLE IF NOT EXISTS ${t.entries} (
+      id INTEGER PRIMARY KEY,
+      hash_id INTEGER NOT NULL REFERENCES ${t.hashes}(id),
+      list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
+      meta_key BLOB NOT NULL,
+      category TEXT, severity INTEGER, series TEXT, victim_identified INTEGER,
+      external_id TEXT, added_at TEXT, note TEXT, quality INTEGER,
+      imported_at TEXT NOT NULL,
+      UNIQUE (hash_id, list_id, meta_key)
+    );
+    CREATE INDEX IF NOT EXISTS ${t.entries}_list ON ${t.entries}(list_id);
+  `);
+  if (t.bands) {
+    db.exec(`CREATE TABLE IF NOT EXISTS ${t.bands} (bk INTEGER PRIMARY KEY, ids BLOB NOT NULL);`);
+    db.exec(chunkTableSql(t.hashes));
+    const widths = new Array(SQLITE_BAND_COUNT).fill(256 / SQLITE_BAND_COUNT).join(',');
+    db.prepare(`INSERT OR IGNORE INTO band_layouts (signal, bands, widths) VALUES (?, ?, ?)`).run(signal.name, SQLITE_BAND_COUNT, widths);
+  }
+}
+
+/** Increments the content generation: readers holding derived data (in-memory indexes) reload when it changes. */
+export function bumpGeneration(db: Database.Database): void {
+  db.prepare(`UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'`).run();
+}
+
+/** The content generation (changes on every removal, replacement or quality change; appends are seen by max id). */
+export function readGeneration(db: Database.Database): number {
+  const row = db.prepare(`SELECT value FROM meta WHERE key = 'generation'`).get() as { value: string } | undefined;
+  return row ? Number(row.value) : 0;
+}
