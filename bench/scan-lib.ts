@@ -143,7 +143,7 @@ export async function measureScan(options: ScanBenchOptions = {}): Promise<ScanB
     try {
       summary = await runScan(scanOptions, deps);
     } finally {
-      deps.index.close();
+      await deps.index.close();
     }
     const scanSeconds = (performance.now() - t1) / 1000;
     const peak = mem.stop();

@@ -74,7 +74,7 @@ async function scan(out: string, db: string, extra: Partial<ScanOptions> = {}): 
   try {
     return await runScan(options, deps, { now: () => NOW });
   } finally {
-    deps.index.close();
+    await deps.index.close();
   }
 }
 

@@ -196,7 +196,7 @@ describe('case database', () => {
     expect(() => CaseDb.create(out, params, 'scan-2', '2024-01-02T00:00:00.000Z')).toThrow(/already holds a scan.*--resume/);
     const again = CaseDb.resume(out, params);
     expect([...again.finishedItems().values()]).toEqual([stored]);
-    expect(again.info()).toMatchObject({ scanLabel: 'scan-1', seenRecorded: false, finishedAt: null });
+    expect(again.info()).toMatchObject({ scanLabel: 'scan-1', finishedAt: null });
     again.close();
   });
 

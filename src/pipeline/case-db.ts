@@ -64,8 +64,6 @@ export interface CaseInfo {
   readonly scanLabel: string;
   readonly startedAt: string;
   readonly params: ScanParams;
-  /** True once this scan's content was recorded as 'seen' in the index. */
-  readonly seenRecorded: boolean;
   readonly finishedAt: string | null;
 }
 
@@ -118,17 +116,17 @@ export class CaseDb {
     this.saveMany = db.transaction((items: readonly StoredItem[]) => {
       const doneAt = new Date().toISOString();
       for (const item of items) {
-  this.insertItem.run({
-    key: item.key,
-    path: item.path,
-    size: item.size,
-    mtimeMs: item.mtimeMs,
-    result: JSON.stringify(item.hash),
-    known: JSON.stringify(item.known),
-    seen: JSON.stringify(item.seen),
-    lowQuality: item.lowQuality ? 1 : 0,
-    doneAt,
-  });
+        this.insertItem.run({
+          key: item.key,
+          path: item.path,
+          size: item.size,
+          mtimeMs: item.mtimeMs,
+          result: JSON.stringify(item.hash),
+          known: JSON.stringify(item.known),
+          seen: JSON.stringify(item.seen),
+          lowQuality: item.lowQuality ? 1 : 0,
+          doneAt,
+        });
       }
     });
   }
@@ -207,18 +205,17 @@ export class CaseDb {
       const startedAt = meta.get('started_at');
       if (params === undefined || scanLabel === undefined || startedAt === undefined) return null;
       return {
-  params: JSON.parse(params) as ScanParams,
-  scanLabel,
-  startedAt,
-  seenRecorded: meta.get('seen_recorded') === '1',
-  finishedAt: meta.get('finished_at') ?? null,
+        params: JSON.parse(params) as ScanParams,
+        scanLabel,
+        startedAt,
+        finishedAt: meta.get('finished_at') ?? null,
       };
     } catch {
       return null;
     }
   }
 
-  /** The scan's label, start time, parameters and progress flags. */
+  /** The scan's label, start time, parameters and finish time. */
   info(): CaseInfo {
     const info = this.readInfo();
     if (info === null) throw new HashtriageError('INTERNAL', `${this.file}: case metadata missing`);
@@ -240,14 +237,14 @@ export class CaseDb {
     const out = new Map<string, StoredItem>();
     for (const r of rows) {
       out.set(r.key, {
-  key: r.key,
-  path: r.path,
-  size: r.size,
-  mtimeMs: r.mtime_ms,
-  hash: JSON.parse(r.result) as FileHashResult,
-  known: JSON.parse(r.known) as KnownMatch[],
-  seen: JSON.parse(r.seen) as SeenMatch[],
-  lowQuality: r.low_quality === 1,
+        key: r.key,
+        path: r.path,
+        size: r.size,
+        mtimeMs: r.mtime_ms,
+        hash: JSON.parse(r.result) as FileHashResult,
+        known: JSON.parse(r.known) as KnownMatch[],
+        seen: JSON.parse(r.seen) as SeenMatch[],
+        lowQuality: r.low_quality === 1,
       });
     }
     return out;
@@ -256,11 +253,6 @@ export class CaseDb {
   /** Writes finished items in one transaction: after it returns they survive a crash. */
   saveItems(items: readonly StoredItem[]): void {
     if (items.length > 0) this.saveMany(items);
-  }
-
-  /** Records that this scan's content was written to the index as 'seen' (done once per case). */
-  markSeenRecorded(): void {
-    this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('seen_recorded', '1')").run();
   }
 
   /** Records that the outputs were written. */

@@ -2,16 +2,15 @@
  * The scan's view of the index store: batched lookups (known-list entries become KnownMatch, earlier-scan
  * entries become SeenMatch), recording this scan's content as 'seen', and what identifies the index.
  */
-import type { SignalType } from '../hashing/signal-type.js';
-import { SqliteBandSearcher } from '../index-store/sqlite-search.js';
-import { openIndex, type IndexStore, type SeenItem } from '../index-store/store.js';
+import { SIGNAL_TYPES } from '../hashing/signals.js';
+import { IndexMatcher, MEMORY_MIN_QUERIES } from '../index-store/matcher.js';
+import type { IndexStore, SeenItem } from '../index-store/store.js';
 import type { MatchEntry, MatchHit } from '../index-store/types.js';
-import { isMatchable, itemSignal } from './item-hashes.js';
-import type { IndexPort, MatchAnswer, MatchQuery } from './scan.js';
-import type { KnownMatch, ScanItem, SeenMatch } from './types.js';
+import type { IndexDescription, IndexPort, MatchAnswer, MatchQuery } from './scan.js';
+import type { KnownMatch, SeenMatch } from './types.js';
 
-/** Answers a batch of queries with hits per query (same order); the real matcher or a test double. */
-export type BatchMatcher = (store: IndexStore, queries: readonly MatchQuery[]) => MatchHit[][];
+/** Answers a batch of queries with hits per query (same order); `variant` indexes the query's variants. */
+export type BatchMatcher = (queries: readonly MatchQuery[]) => ReadonlyArray<ReadonlyArray<MatchHit & { readonly variant?: number }>>;
 
 /** The scan path named in a 'seen' entry's note ("<scan label>: <path>"), or null. */
 export function seenPath(entry: MatchEntry): string | null {
@@ -24,7 +23,7 @@ export function seenPath(entry: MatchEntry): string | null {
  * Splits hits into known matches and earlier-scan sightings. Sightings recorded by `ownScan` are left
  * out, so a resumed scan never finds itself.
  */
-export function toAnswer(query: MatchQuery, hits: readonly MatchHit[], ownScan: string): MatchAnswer {
+export function toAnswer(query: MatchQuery, hits: ReadonlyArray<MatchHit & { readonly variant?: number }>, ownScan: string): MatchAnswer {
   const known: KnownMatch[] = [];
   const seen: SeenMatch[] = [];
   for (const hit of hits) {
@@ -37,7 +36,7 @@ export function toAnswer(query: MatchQuery, hits: readonly MatchHit[], ownScan: 
           signal: query.signal.name,
           hash: hit.hash,
           distance: hit.distance,
-          variant: query.variant,
+          variant: hit.variant === undefined ? null : (query.variants[hit.variant]?.name ?? null),
           list: e.list,
           category: e.category,
           severity: e.severity,
@@ -51,68 +50,86 @@ export function toAnswer(query: MatchQuery, hits: readonly MatchHit[], ownScan: 
 }
 
 /**
- * The values of the scan's items that later scans should recognise: every matchable perceptual value and
- * the widest digest (one digest identifies the bytes; later scans compute every digest, so recording the
- * others would only add writes).
+ * A batch matcher over the store's IndexMatcher: queries grouped by signal type (and radius), variants
+ * searched on each query's behalf. With `memory` set, Hamming types use the in-memory multi-index
+ * (loaded once, kept between batches) instead of the SQLite band tables; the answers are identical.
  */
-export function seenItemsOf(items: readonly ScanItem[], at: string, signalTypes: readonly SignalType[]): SeenItem[] {
-  const digests = signalTypes.filter((t) => t.source === 'bytes');
-  const widest = digests.reduce<SignalType | null>((best, t) => (best === null || t.bits > best.bits ? t : best), null);
-  const recorded = signalTypes.filter((t) => t.source !== 'bytes' || t === widest);
-  const out: SeenItem[] = [];
-  for (const item of items) {
-    for (const signal of recorded) {
-      const s = itemSignal(item.hash, signal);
-      if (s === null || !isMatchable(item.hash, signal, s)) continue;
-      out.push({ signal: signal.name, value: s.value, quality: s.quality, path: item.path, seenAt: at });
-    }
-  }
-  return out;
+export function storeMatcher(store: IndexStore): { match: BatchMatcher; preferMemory(yes: boolean): void } {
+  const matcher = new IndexMatcher(store);
+  let memory = false;
+  return {
+    preferMemory(yes) {
+      memory = yes;
+    },
+    match(queries) {
+      const out: Array<ReadonlyArray<MatchHit & { variant?: number }>> = queries.map(() => []);
+      const groups = new Map<string, number[]>();
+      queries.forEach((q, i) => {
+        const key = `${q.signal.name}|${q.radius}`;
+        const g = groups.get(key);
+        if (g === undefined) groups.set(key, [i]);
+        else g.push(i);
+      });
+      for (const positions of groups.values()) {
+        const first = queries[positions[0]];
+        const results = matcher.matchValues(
+          first.signal,
+          positions.map((i) => queries[i].value),
+          {
+            threshold: first.radius,
+            variants: positions.map((i) => queries[i].variants.map((v) => v.value)),
+            path: memory && first.signal.comparison === 'hamming' ? 'memory' : 'auto',
+          },
+        );
+        positions.forEach((qi, k) => {
+          out[qi] = results[k].matches;
+        });
+      }
+      return out;
+    },
+  };
 }
 
-/** An IndexPort over an open store and a batch matcher. */
-export function indexPortOf(store: IndexStore, matcher: BatchMatcher): IndexPort {
+/** The synchronous operations behind an IndexPort, run where the store is open (this thread or a worker). */
+export interface IndexService {
+  describe(): IndexDescription;
+  expect(items: number): void;
+  matchAndRecord(queries: readonly MatchQuery[], seen: readonly SeenItem[], scan: string): MatchAnswer[];
+  close(): void;
+}
+
+/** The index operations over an open store (used in-process, and inside the index worker). */
+export function indexService(store: IndexStore): IndexService {
+  const matcher = storeMatcher(store);
   return {
-    path: store.path,
-    knownDigest: () => store.listsDigest(['known']),
-    counts() {
-      const counts: Record<string, number> = {};
-      const stats = store.stats();
-      counts.lists = stats.lists.filter((l) => l.kind === 'known').length;
-      for (const s of stats.signals) counts[s.signal] = s.values;
-      return counts;
+    describe() {
+      // Cheap counts only (store.stats() also measures band buckets, which costs seconds on large indexes).
+      const counts: Record<string, number> = { knownLists: store.lists().filter((l) => l.kind === 'known').length };
+      for (const signal of SIGNAL_TYPES) if (store.signal(signal.name) !== undefined) counts[signal.name] = store.valueCount(signal);
+      return { knownDigest: store.listsDigest(['known']), counts };
     },
-    match(queries, ownScan) {
-      const hits = matcher(store, queries);
-      return queries.map((q, i) => toAnswer(q, hits[i], ownScan));
+    expect(items) {
+      // Loading the in-memory index costs about as much as MEMORY_MIN_QUERIES SQLite lookups.
+      matcher.preferMemory(items >= MEMORY_MIN_QUERIES);
     },
-    recordSeen(items, scan, at, signalTypes) {
-      store.recordSeen(scan, seenItemsOf(items, at, signalTypes));
+    matchAndRecord(queries, seen, scan) {
+      const hits = matcher.match(queries);
+      const answers = queries.map((q, i) => toAnswer(q, hits[i], scan));
+      if (seen.length > 0) store.recordSeen(scan, seen);
+      return answers;
     },
     close: () => store.close(),
   };
 }
 
-/** Provisional batch matcher over the SQLite paths (exact digests by value, 256-bit types by bands). */
-export const matchBatch: BatchMatcher = (store, queries) => {
-  const searchers = new Map<string, SqliteBandSearcher>();
-  return queries.map((q) => {
-    let ids: Array<{ id: number; distance: number }>;
-    if (q.signal.comparison === 'exact') {
-      const id = store.idsOfValues(q.signal, [q.value])[0];
-      ids = id === null ? [] : [{ id, distance: 0 }];
-    } else {
-      let s = searchers.get(q.signal.name);
-      if (s === undefined) searchers.set(q.signal.name, (s = new SqliteBandSearcher(store, q.signal)));
-      ids = s.search(q.value, q.radius);
-    }
-    const entries = store.entriesOf(q.signal, ids.map((h) => h.id));
-    const values = store.valuesOf(q.signal, ids.map((h) => h.id));
-    return ids.map((h) => ({ hash: q.signal.format(values.get(h.id)!.value), distance: h.distance, entries: entries.get(h.id) ?? [] }));
-  });
-};
-
-/** Opens the index at `file` (created when missing) for a scan. */
-export function openIndexPort(file: string): IndexPort {
-  return indexPortOf(openIndex(file), matchBatch);
+/** An IndexPort that runs on this thread (small scans, tests). */
+export function inProcessIndexPort(store: IndexStore): IndexPort {
+  const service = indexService(store);
+  return {
+    path: store.path,
+    describe: async () => service.describe(),
+    expect: (items) => service.expect(items),
+    matchAndRecord: async (queries, seen, scan) => service.matchAndRecord(queries, seen, scan),
+    close: async () => service.close(),
+  };
 }

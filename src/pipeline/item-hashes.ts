@@ -5,6 +5,8 @@
  */
 import type { FileHashResult } from '../hashing/record.js';
 import type { DihedralName, SignalType } from '../hashing/signal-type.js';
+import type { SeenItem } from '../index-store/store.js';
+import type { ScanItem } from './types.js';
 
 /** One signal's value for one file: parsed words, quality (null when the type has none) and variants. */
 export interface ItemSignal {
@@ -58,4 +60,24 @@ export function hasLowQuality(hash: FileHashResult, signals: readonly SignalType
     if (s !== null && (s.quality ?? 100) < signal.minMatchQuality) return true;
   }
   return false;
+}
+
+/**
+ * The values of the scan's items that later scans should recognise: every matchable perceptual value and
+ * the widest digest (one digest identifies the bytes; later scans compute every digest, so recording the
+ * others would only add writes).
+ */
+export function seenItemsOf(items: ReadonlyArray<Pick<ScanItem, 'path' | 'hash'>>, at: string, signalTypes: readonly SignalType[]): SeenItem[] {
+  const digests = signalTypes.filter((t) => t.source === 'bytes');
+  const widest = digests.reduce<SignalType | null>((best, t) => (best === null || t.bits > best.bits ? t : best), null);
+  const recorded = signalTypes.filter((t) => t.source !== 'bytes' || t === widest);
+  const out: SeenItem[] = [];
+  for (const item of items) {
+    for (const signal of recorded) {
+      const s = itemSignal(item.hash, signal);
+      if (s === null || !isMatchable(item.hash, signal, s)) continue;
+      out.push({ signal: signal.name, value: s.value, quality: s.quality, path: item.path, seenAt: at });
+    }
+  }
+  return out;
 }

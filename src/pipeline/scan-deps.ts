@@ -8,7 +8,7 @@ import { DECODE_POLICY } from '../hashing/decode.js';
 import { SIGNAL_TYPES } from '../hashing/signals.js';
 import { loadPriorityPolicy } from '../policy/priority.js';
 import { appendAuditEvents, scanStartedEvent, writeScanOutputs } from './outputs/index.js';
-import { openIndexPort } from './index-port.js';
+import { workerIndexPort } from './index-worker-client.js';
 import type { HashPort, ScanDeps, ScanOptions } from './scan.js';
 
 /** Thrown inside the result callback to stop hashFiles early; never escapes the port. */
@@ -43,7 +43,7 @@ export function toolVersion(): string {
  */
 export function openScanDeps(options: ScanOptions, indexPath: string, policyPath: string | undefined): ScanDeps {
   const policy = loadPriorityPolicy(policyPath);
-  const index = openIndexPort(indexPath);
+  const index = workerIndexPort(indexPath);
   return {
     toolVersion: toolVersion(),
     decodePolicy: DECODE_POLICY,

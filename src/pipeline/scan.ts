@@ -15,8 +15,9 @@ import { compareBundles, prioritise, type PriorityPolicy } from '../policy/prior
 import { buildBundles } from './bundle.js';
 import { CaseDb, type ScanParams, type StoredItem } from './case-db.js';
 import { clusterItems, type CodeSearcherFactory } from './cluster.js';
-import { hasLowQuality, isMatchable, itemSignal } from './item-hashes.js';
+import { hasLowQuality, isMatchable, itemSignal, seenItemsOf } from './item-hashes.js';
 import { mergeManifests, readManifest, type FileRef, type ManifestError } from './manifest.js';
+import type { SeenItem } from '../index-store/store.js';
 import type { ScanData } from './outputs/types.js';
 import type { Bundle, KnownMatch, Report, ScanItem, SeenMatch } from './types.js';
 
@@ -52,12 +53,12 @@ export interface HashPort {
   hash(inputs: readonly WalkEntry[], onResult: (done: HashedInput) => void, signal: AbortSignal): Promise<void>;
 }
 
-/** One lookup of one value of one signal type; `variant` is set for a rotated/flipped PDQ variant. */
+/** One lookup of one value of one signal type, with the rotated/flipped variants searched on its behalf. */
 export interface MatchQuery {
   readonly signal: SignalType;
   readonly value: Uint32Array;
+  readonly variants: ReadonlyArray<{ readonly name: NonNullable<KnownMatch['variant']>; readonly value: Uint32Array }>;
   readonly radius: number;
-  readonly variant: KnownMatch['variant'];
 }
 
 /** What the index answers for one query: known-list entries and earlier-scan sightings. */
@@ -66,18 +67,31 @@ export interface MatchAnswer {
   readonly seen: SeenMatch[];
 }
 
-/** The index: lookups for a batch of queries, and recording this scan's content as 'seen'. */
+/** What identifies the index a scan matched against. */
+export interface IndexDescription {
+  /** Digest of its known lists (not of 'seen' entries, which scans add). */
+  readonly knownDigest: string;
+  /** Counts recorded in the manifest (lists, values per signal type). */
+  readonly counts: Record<string, number>;
+}
+
+/**
+ * The index: batched lookups, and recording this scan's content as 'seen' for later scans. Calls are
+ * answered in the order they were made.
+ */
 export interface IndexPort {
-  /** Where the index is (recorded in params) and a digest of its known lists (not of 'seen' entries). */
+  /** Where the index is (recorded in the case parameters). */
   readonly path: string;
-  knownDigest(): string;
-  /** Counts recorded in the manifest (entries per signal type, lists…). */
-  counts(): Record<string, number>;
-  /** Answers every query (same order); excludes sightings recorded by `ownScan`. */
-  match(queries: readonly MatchQuery[], ownScan: string): MatchAnswer[];
-  /** Records the items' hashes as seen by `scan` at `at` (first sighting wins; safe to repeat). */
-  recordSeen(items: readonly ScanItem[], scan: string, at: string, signalTypes: readonly SignalType[]): void;
-  close(): void;
+  describe(): Promise<IndexDescription>;
+  /** Says how many items this run will match, so the port can choose its lookup path once (e.g. load into memory). */
+  expect(items: number): void;
+  /**
+   * Answers every query (same order), leaving out sightings recorded by `scan` itself; then records
+   * `seen` as seen by `scan` (first sighting wins, repeating is harmless). Matching comes first, so an
+   * item never finds itself.
+   */
+  matchAndRecord(queries: readonly MatchQuery[], seen: readonly SeenItem[], scan: string): Promise<MatchAnswer[]>;
+  close(): Promise<void>;
 }
 
 /** The output step. */
@@ -209,8 +223,7 @@ function queriesFor(hash: FileHashResult, signalTypes: readonly SignalType[], di
   for (const signal of signalTypes) {
     const s = itemSignal(hash, signal);
     if (s === null || !isMatchable(hash, signal, s)) continue;
-    out.push({ signal, value: s.value, radius: signal.defaultThreshold, variant: null });
-    if (dihedral) for (const v of s.variants) out.push({ signal, value: v.value, radius: signal.defaultThreshold, variant: v.name });
+    out.push({ signal, value: s.value, variants: dihedral ? s.variants : [], radius: signal.defaultThreshold });
   }
   return out;
 }
@@ -244,11 +257,12 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
   const plan = planItems(walked, manifests.fileRefs);
 
   // 2. The case: new, or resumed with identical parameters.
+  const described = await index.describe();
   const params: ScanParams = {
     inputs: options.inputs.map((p) => path.resolve(p)),
     manifests: options.manifests.map((m) => ({ path: path.resolve(m), sha256: fileSha256(m) ?? 'unreadable' })),
     options: resultOptions(options, policy),
-    index: { path: path.resolve(index.path), digest: index.knownDigest() },
+    index: { path: path.resolve(index.path), digest: described.knownDigest },
   };
   const startedNow = clock().toISOString();
   const caseDb = options.resume
@@ -276,67 +290,82 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
     const batch: StoredItem[] = [];
     let lastFlush = Date.now();
     const delay = testDelayMs();
-    // Matches a batch against the index and saves it in one transaction.
+    // Batches are matched (and recorded as seen) in call order while hashing goes on; each answer is saved
+    // in one case-database transaction before the next one, so the case only ever holds matched items.
+    let saving: Promise<void> = Promise.resolve();
+    let failure: unknown = null;
     const flush = () => {
       if (batch.length === 0) return;
       const items = batch.splice(0);
-      const queries = items.map((it) => queriesFor(it.hash, signalTypes, options.dihedral));
-      const answers = index.match(queries.flat(), info.scanLabel);
-      let k = 0;
-      const matched = items.map((it, i) => {
-        const known: KnownMatch[] = [];
-        const seen: SeenMatch[] = [];
-        for (let q = 0; q < queries[i].length; q++, k++) {
-          known.push(...answers[k].known);
-          seen.push(...answers[k].seen);
-        }
-        return { ...it, known, seen };
-      });
-      caseDb.saveItems(matched);
-      for (const m of matched) stored.set(m.key, m);
       lastFlush = Date.now();
-      hooks.onProgress?.(stored.size, total);
-      if (delay > 0) sleepSync(delay);
+      const queries = items.map((it) => queriesFor(it.hash, signalTypes, options.dihedral));
+      const seenNow = seenItemsOf(items.map((it) => ({ path: it.path, hash: it.hash })), info.startedAt, signalTypes);
+      const answered = index.matchAndRecord(queries.flat(), seenNow, info.scanLabel);
+      saving = saving.then(async () => {
+        const answers = await answered;
+        let k = 0;
+        const matched = items.map((it, i) => {
+          const known: KnownMatch[] = [];
+          const seen: SeenMatch[] = [];
+          for (let q = 0; q < queries[i].length; q++, k++) {
+            known.push(...answers[k].known);
+            seen.push(...answers[k].seen);
+          }
+          return { ...it, known, seen };
+        });
+        caseDb.saveItems(matched);
+        for (const m of matched) stored.set(m.key, m);
+        hooks.onProgress?.(stored.size, total);
+        if (delay > 0) sleepSync(delay);
+      });
+      saving.catch((err: unknown) => {
+        failure ??= err;
+      });
     };
-    const abort = hooks.signal ?? new AbortController().signal;
-    if (!abort.aborted && todo.length > 0) {
-      await hasher.hash(
-        todo.map((t): WalkEntry => (t.preError === null ? { path: t.path } : { path: t.path, error: t.preError })),
-        ({ position, result }) => {
-          const item = todo[position];
-          const st = item.preError === null ? statOf(item.readPath) : null;
-          batch.push({
-            key: item.key,
-            path: item.path,
-            size: st?.size ?? null,
-            mtimeMs: st?.mtimeMs ?? null,
-            hash: { ...result, path: item.path },
-            known: [],
-            seen: [],
-            lowQuality: hasLowQuality(result, signalTypes),
-          });
-          if (batch.length >= BATCH_MAX_ITEMS || Date.now() - lastFlush >= BATCH_MAX_MS || delay > 0) flush();
-        },
-        abort,
-      );
+    const userAbort = hooks.signal ?? new AbortController().signal;
+    const stop = new AbortController();
+    const onUserAbort = () => stop.abort();
+    userAbort.addEventListener('abort', onUserAbort);
+    index.expect(todo.length);
+    try {
+      if (!userAbort.aborted && todo.length > 0) {
+        await hasher.hash(
+          todo.map((t): WalkEntry => (t.preError === null ? { path: t.path } : { path: t.path, error: t.preError })),
+          ({ position, result }) => {
+            if (failure !== null) stop.abort();
+            const item = todo[position];
+            const st = item.preError === null ? statOf(item.readPath) : null;
+            batch.push({
+              key: item.key,
+              path: item.path,
+              size: st?.size ?? null,
+              mtimeMs: st?.mtimeMs ?? null,
+              hash: { ...result, path: item.path },
+              known: [],
+              seen: [],
+              lowQuality: hasLowQuality(result, signalTypes),
+            });
+            if (batch.length >= BATCH_MAX_ITEMS || Date.now() - lastFlush >= BATCH_MAX_MS || delay > 0) flush();
+          },
+          stop.signal,
+        );
+      }
+      flush();
+      await saving;
+    } finally {
+      userAbort.removeEventListener('abort', onUserAbort);
     }
-    flush();
     const hashedThisRun = stored.size - resumedItems;
     const manifestErrors = manifests.errors.length;
     if (stored.size < plan.length) {
       return summarise(options.outDir, false, plan.length, [...stored.values()], manifests.reports, manifestErrors, [], hashedThisRun, resumedItems);
     }
 
-    // 4. Items in plan order; then this scan's content becomes 'seen' for later scans (after all matching,
-    //    so a scan never finds itself; recorded once per case).
+    // 4. Items in plan order (their content was recorded as 'seen' batch by batch, after matching).
     const items: ScanItem[] = plan.map((p, i) => {
       const s = stored.get(p.key)!;
       return { index: i, path: p.path, hash: s.hash, reportIds: p.reportIds, known: s.known, seen: s.seen, lowQuality: s.lowQuality };
     });
-    if (!info.seenRecorded) {
-      index.recordSeen(items, info.scanLabel, info.startedAt, signalTypes);
-      caseDb.markSeenRecorded();
-    }
 
     // 5. Clusters → bundles → priority (recency measured from the scan's start, so a resume scores alike).
     const clusters = clusterItems(items, manifests.reports, { signalTypes, searcher: deps.searcher });
@@ -351,7 +380,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
       scanLabel: info.scanLabel,
       decodePolicy: deps.decodePolicy,
       inputs: outputInputs(options, params),
-      index: { path: params.index.path, digest: params.index.digest, counts: index.counts() },
+      index: { path: params.index.path, digest: params.index.digest, counts: described.counts },
       priorityPolicy: policy,
       startedAt: info.startedAt,
       endedAt,

@@ -107,7 +107,7 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions): Promis
   } finally {
     (progress as ProgressReporter | null)?.stop();
     process.off('SIGINT', onSigint);
-    deps?.index.close();
+    await deps?.index.close();
   }
   if (opts.json) process.stdout.write(`${JSON.stringify({ ...summary, outDir: path.resolve(summary.outDir) })}\n`);
   else process.stdout.write(formatSummary(summary));
