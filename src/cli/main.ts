@@ -5,6 +5,8 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { register as registerHash } from './commands/hash.js';
+import { register as registerIndex } from './commands/index.js';
+import { register as registerMatch } from './commands/match.js';
 import { register as registerScan } from './commands/scan.js';
 
 /** Exit codes shared by every command. */
@@ -13,7 +15,7 @@ export const EXIT = { OK: 0, SOME_FAILED: 1, USAGE: 2 } as const;
 /** A command module: adds itself to the program; its action sets process.exitCode. */
 export type CommandModule = (program: Command) => void;
 
-const commandModules: CommandModule[] = [registerHash, registerScan];
+const commandModules: CommandModule[] = [registerHash, registerScan, registerIndex, registerMatch];
 
 /** The program with every command registered (exported for tests). */
 export function buildProgram(): Command {

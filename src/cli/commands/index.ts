@@ -1,0 +1,281 @@
+/**
+ * `hashtriage index import|stats|export|remove|verify`: manage the known-hash index (one SQLite file,
+ * default ./hashtriage.db, or --db, or $HASHTRIAGE_DB).
+ *
+ *  import <file> --list NAME   reads a list (text, CSV/TSV, NDJSON, VICS; detected or --format) and adds
+ *                              it atomically; each rejected row goes to stderr as file:line: message.
+ *                              Exit 0 when no row was rejected, 1 when some were (the rest imported) or
+ *                              the file could not be read, 2 for usage errors.
+ *  stats [--json]              lists, counts per signal type, band layout, bucket sizes, size on disk.
+ *  export [--list] [--format]  entries as CSV (default) or NDJSON on stdout; re-importable.
+ *  remove --list NAME          deletes a list and the values no other list holds.
+ *  verify [--json]             integrity check; exit 1 when problems are found.
+ */
+import { createReadStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { Option, type Command } from 'commander';
+import { HashtriageError, toErrorInfo } from '../../errors.js';
+import { SIGNAL_NAMES } from '../../hashing/signals.js';
+import type { SignalName } from '../../hashing/signal-type.js';
+import { LIST_FORMATS, readList, type ListFormat } from '../../index-store/import/read-list.js';
+import { checkListName, openIndex, resolveDbPath, type ExportFormat, type IndexStats, type IndexStore } from '../../index-store/store.js';
+import { loadSeverityPolicy } from '../../policy/severity.js';
+import { EXIT, type CommandModule } from '../main.js';
+
+const DB_HELP = 'index database (default $HASHTRIAGE_DB or ./hashtriage.db)';
+
+/** Exit code for an error: 2 for usage errors, 1 for everything else (an input could not be processed). */
+function exitFor(err: unknown): number {
+  return err instanceof HashtriageError && err.code === 'USAGE' ? EXIT.USAGE : EXIT.SOME_FAILED;
+}
+
+function fail(command: string, err: unknown): number {
+  const info = toErrorInfo(err);
+  process.stderr.write(`hashtriage index ${command}: ${info.message}\n`);
+  return exitFor(err);
+}
+
+/** SHA-256 hex of a file's bytes, streamed. */
+async function fileSha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  } catch (err) {
+    const info = toErrorInfo(err);
+    throw new HashtriageError(info.code === 'NOT_FOUND' ? 'NOT_FOUND' : 'UNREADABLE', `${file}: ${info.message}`);
+  }
+  return hash.digest('hex');
+}
+
+/** Writes text to stdout, waiting when the pipe is full; false once the reader has gone (EPIPE). */
+async function writeOut(text: string): Promise<boolean> {
+  if (process.stdout.destroyed) return false;
+  if (!process.stdout.write(text)) await Promise.race([once(process.stdout, 'drain'), once(process.stdout, 'close')]);
+  return !process.stdout.destroyed;
+}
+
+interface ImportOptions {
+  list: string;
+  format: ListFormat | 'auto';
+  type?: SignalName;
+  replace: boolean;
+  severityPolicy?: string;
+  scheme?: string;
+  db?: string;
+  json: boolean;
+}
+
+async function runImport(file: string, opts: ImportOptions): Promise<number> {
+  let store: IndexStore | undefined;
+  const tty = process.stderr.isTTY === true;
+  let progressShown = false;
+  try {
+    checkListName(opts.list);
+    const policy = loadSeverityPolicy(opts.severityPolicy);
+    const reader = await readList(file, { format: opts.format, type: opts.type, severity: policy, scheme: opts.scheme });
+    const digest = await fileSha256(file);
+    store = openIndex(resolveDbPath(opts.db));
+    const summary = await store.importList(
+      { name: opts.list, sourcePath: file, fileSha256: digest, format: reader.format },
+      reader.items,
+      {
+        replace: opts.replace,
+        onRowError: (e) => {
+          if (progressShown) process.stderr.write('\r\x1b[K');
+          process.stderr.write(`${file}:${e.line}: ${e.message}\n`);
+        },
+        onProgress: (rows) => {
+          if (!tty) return;
+          progressShown = true;
+          process.stderr.write(`\rimporting ${opts.list}: ${rows} rows read`);
+        },
+      },
+    );
+    if (progressShown) process.stderr.write('\r\x1b[K');
+    if (opts.json) {
+      const { errors: _errors, ...rest } = summary;
+      await writeOut(`${JSON.stringify(rest)}\n`);
+    } else if (summary.unchanged) {
+      await writeOut(`${opts.list}: unchanged (this file was already imported under this name)\n`);
+    } else {
+      await writeOut(
+        `${opts.list} (${summary.format}${opts.replace ? ', replaced' : ''}): ${summary.added} added, ${summary.duplicate} duplicate, ${summary.rejected} rejected\n`,
+      );
+    }
+    return summary.rejected > 0 ? EXIT.SOME_FAILED : EXIT.OK;
+  } catch (err) {
+    if (progressShown) process.stderr.write('\r\x1b[K');
+    return fail('import', err);
+  } finally {
+    store?.close();
+  }
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(1)} ${units[u]}`;
+}
+
+/** The human-readable form of `index stats`. */
+export function formatStats(stats: IndexStats): string {
+  const lines: string[] = [];
+  lines.push(`index ${stats.path} (schema ${stats.schemaVersion}, ${formatBytes(stats.bytesOnDisk)} on disk)`);
+  lines.push('');
+  lines.push(stats.lists.length === 0 ? 'no lists' : 'lists:');
+  for (const l of stats.lists) {
+    const entries = Object.entries(l.entries)
+      .map(([s, n]) => `${s} ${n}`)
+      .join(', ');
+    const extra = [entries, l.opaque > 0 ? `opaque ${l.opaque}` : ''].filter((x) => x !== '').join(', ');
+    lines.push(
+      `  ${l.name} [${l.kind}] ${l.rowsAdded} rows${l.rowsRejected > 0 ? ` (${l.rowsRejected} rejected in last import)` : ''}; ${extra || 'empty'}; imported ${l.importedAt}${l.sourcePath ? ` from ${l.sourcePath}` : ''}${l.format ? ` (${l.format})` : ''}`,
+    );
+  }
+  lines.push('');
+  lines.push('signal types:');
+  for (const s of stats.signals) {
+    let line = `  ${s.signal}: ${s.values} distinct values, ${s.entries} entries`;
+    if (s.lowQuality > 0) line += `, ${s.lowQuality} below match quality (kept, not matched by default)`;
+    lines.push(line);
+    if (s.bands) {
+      lines.push(
+        `    bands: ${s.bands.count} × ${s.bands.widths[0]} bits, ${s.bands.rows} bucket rows; bucket size max ${s.bands.bucketMax}, p50 ${s.bands.bucketP50}, p90 ${s.bands.bucketP90}, p99 ${s.bands.bucketP99}`,
+      );
+    }
+  }
+  if (stats.opaque > 0) lines.push(`  opaque values (stored, never compared): ${stats.opaque}`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function runStats(opts: { json: boolean; db?: string }): Promise<number> {
+  let store: IndexStore | undefined;
+  try {
+    store = openIndex(resolveDbPath(opts.db), { readonly: true });
+    const stats = store.stats();
+    await writeOut(opts.json ? `${JSON.stringify(stats)}\n` : formatStats(stats));
+    return EXIT.OK;
+  } catch (err) {
+    return fail('stats', err);
+  } finally {
+    store?.close();
+  }
+}
+
+async function runExport(opts: { list?: string; format: ExportFormat; db?: string }): Promise<number> {
+  let store: IndexStore | undefined;
+  try {
+    store = openIndex(resolveDbPath(opts.db), { readonly: true });
+    if (opts.list !== undefined && !store.hasList(opts.list)) throw new HashtriageError('NOT_FOUND', `no list named "${opts.list}"`);
+    for (const line of store.exportLines(opts.format, opts.list)) {
+      if (!(await writeOut(line))) break; // reader closed the pipe
+    }
+    return EXIT.OK;
+  } catch (err) {
+    return fail('export', err);
+  } finally {
+    store?.close();
+  }
+}
+
+async function runRemove(opts: { list: string; db?: string }): Promise<number> {
+  let store: IndexStore | undefined;
+  try {
+    store = openIndex(resolveDbPath(opts.db));
+    const result = store.removeList(opts.list);
+    if (!result.removed) throw new HashtriageError('NOT_FOUND', `no list named "${opts.list}"`);
+    await writeOut(`${opts.list}: removed ${result.entries} entries; ${result.valuesDeleted} values no other list holds were deleted\n`);
+    return EXIT.OK;
+  } catch (err) {
+    return fail('remove', err);
+  } finally {
+    store?.close();
+  }
+}
+
+async function runVerify(opts: { json: boolean; db?: string }): Promise<number> {
+  let store: IndexStore | undefined;
+  try {
+    store = openIndex(resolveDbPath(opts.db), { readonly: true });
+    const report = store.verify();
+    if (opts.json) await writeOut(`${JSON.stringify(report)}\n`);
+    else if (report.ok) {
+      const checked = Object.entries(report.checked)
+        .map(([s, n]) => `${s} ${n}`)
+        .join(', ');
+      await writeOut(`ok: database intact, band and packed tables consistent (${checked || 'no banded values'})\n`);
+    } else {
+      for (const p of report.problems) await writeOut(`problem: ${p}\n`);
+    }
+    return report.ok ? EXIT.OK : EXIT.SOME_FAILED;
+  } catch (err) {
+    return fail('verify', err);
+  } finally {
+    store?.close();
+  }
+}
+
+/** Registers `index` and its subcommands on the program. */
+export const register: CommandModule = (program: Command) => {
+  const index = program.command('index').description('Manage the known-hash index: import lists, stats, export, remove, verify.');
+
+  index
+    .command('import')
+    .description('Import a known-hash list (text, CSV/TSV, NDJSON or Project VIC VICS JSON) under a list name.')
+    .argument('<file>', 'list file')
+    .requiredOption('--list <name>', 'name of the list (re-importing the same file under the same name changes nothing)')
+    .addOption(new Option('--format <format>', 'list format (auto detects it from the content)').choices(['auto', ...LIST_FORMATS]).default('auto'))
+    .addOption(new Option('--type <type>', 'hash type of values whose type the list does not give (needed for 64-digit hashes)').choices([...SIGNAL_NAMES]))
+    .option('--replace', "replace the list's contents with this file's (atomically)", false)
+    .option('--severity-policy <path>', 'category → severity policy file (default: the shipped policy)')
+    .option('--scheme <name>', 'category scheme of the list (a scheme of the policy; default inferred per label)')
+    .option('--json', 'print the summary as JSON', false)
+    .option('--db <path>', DB_HELP)
+    .action(async (file: string, opts: ImportOptions) => {
+      process.exitCode = await runImport(file, opts);
+    });
+
+  index
+    .command('stats')
+    .description('Show lists, counts per signal type, band layout, bucket sizes and size on disk.')
+    .option('--json', 'print as JSON', false)
+    .option('--db <path>', DB_HELP)
+    .action(async (opts: { json: boolean; db?: string }) => {
+      process.exitCode = await runStats(opts);
+    });
+
+  index
+    .command('export')
+    .description('Write the entries of one list (or all) to stdout as CSV or NDJSON (re-importable).')
+    .option('--list <name>', 'only this list')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'ndjson']).default('csv'))
+    .option('--db <path>', DB_HELP)
+    .action(async (opts: { list?: string; format: ExportFormat; db?: string }) => {
+      process.exitCode = await runExport(opts);
+    });
+
+  index
+    .command('remove')
+    .description('Remove a list and every value no other list holds.')
+    .requiredOption('--list <name>', 'list to remove')
+    .option('--db <path>', DB_HELP)
+    .action(async (opts: { list: string; db?: string }) => {
+      process.exitCode = await runRemove(opts);
+    });
+
+  index
+    .command('verify')
+    .description('Check the database: SQLite integrity, foreign keys, band and packed tables against the stored values.')
+    .option('--json', 'print the report as JSON', false)
+    .option('--db <path>', DB_HELP)
+    .action(async (opts: { json: boolean; db?: string }) => {
+      process.exitCode = await runVerify(opts);
+    });
+};

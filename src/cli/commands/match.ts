@@ -1,0 +1,214 @@
+/**
+ * `hashtriage match [--algorithm A] [--threshold N] [--dihedral] (HASH... | --stdin)`: looks hashes up in
+ * the index and writes one NDJSON line per query, in input order:
+ *   {"query","matches":[{"hash","distance","entries":[{"list","category","severity","series","victimIdentified"}]}]}
+ * with matches sorted by distance (then hash). A query that cannot be read gives an error line
+ * {"position","input","error":{"code","message"}} (position = argument number, or stdin line number),
+ * the rest are answered, and the exit code is 1.
+ *
+ * --stdin reads one query per line: a bare hex hash, or a JSON record as `hashtriage hash` prints it
+ * (the algorithm's field is the query; its quality and path are used).
+ *
+ * --dihedral: the rotated/flipped variants of a PDQ hash cannot be derived from the hash (they need the
+ * image's DCT), so --dihedral only applies to records from `hashtriage hash --dihedral` read with
+ * --stdin: each record's variants are searched too and a hit found through one says which. It is a usage
+ * error with HASH arguments, and a bare hash line under --dihedral is reported as an error line.
+ */
+import { createInterface } from 'node:readline';
+import { once } from 'node:events';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { HashtriageError, toErrorInfo, type ErrorCode } from '../../errors.js';
+import { DIHEDRAL_NAMES } from '../../hashing/signal-type.js';
+import { SIGNAL_NAMES, signalTypeByName } from '../../hashing/signals.js';
+import type { SignalType } from '../../hashing/signal-type.js';
+import { IndexMatcher, type MatchOutcome } from '../../index-store/matcher.js';
+import { openIndex, resolveDbPath, type IndexStore } from '../../index-store/store.js';
+import { EXIT, type CommandModule } from '../main.js';
+
+/** Queries answered per matcher call when reading stdin (bounds memory; the in-memory index is reused). */
+const BATCH = 10_000;
+
+interface MatchCommandOptions {
+  algorithm: string;
+  threshold?: number;
+  dihedral: boolean;
+  stdin: boolean;
+  includeLowQuality: boolean;
+  db?: string;
+}
+
+/** One parsed query, or the reason it could not be parsed. */
+type Parsed =
+  | { ok: true; position: number; value: Uint32Array; variants?: Uint32Array[]; variantNames?: string[]; quality?: number; path?: string }
+  | { ok: false; position: number; input: string; code: ErrorCode; message: string };
+
+function thresholdArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 256) throw new InvalidArgumentError('expected an integer from 0 to 256.');
+  return n;
+}
+
+function bad(position: number, input: string, message: string, code: ErrorCode = 'BAD_HASH'): Parsed {
+  return { ok: false, position, input: input.length > 200 ? `${input.slice(0, 200)}…` : input, code, message };
+}
+
+/** Parses a bare hex hash. */
+function parseHex(signal: SignalType, text: string, position: number): Parsed {
+  const value = signal.parse(text.trim().toLowerCase());
+  if (value === null) return bad(position, text, `not a ${signal.name} hash: expected ${signal.bits / 4} hex digits`);
+  return { ok: true, position, value };
+}
+
+/** Parses one stdin line: a hex hash or a `hashtriage hash` JSON record. */
+function parseLine(signal: SignalType, line: string, position: number, dihedral: boolean): Parsed {
+  const text = line.trim();
+  if (!text.startsWith('{')) {
+    if (dihedral) return bad(position, text, 'a bare hash has no dihedral variants: pipe `hashtriage hash --dihedral` output, or drop --dihedral', 'BAD_INPUT');
+    return parseHex(signal, text, position);
+  }
+  let record: Record<string, unknown>;
+  try {
+    record = JSON.parse(text) as Record<string, unknown>;
+  } catch (err) {
+    return bad(position, text, `not valid JSON: ${(err as Error).message}`, 'BAD_INPUT');
+  }
+  const hex = record[signal.name];
+  const path = typeof record.path === 'string' ? record.path : undefined;
+  if (typeof hex !== 'string') return bad(position, text, `record${path ? ` for ${path}` : ''} has no ${signal.name} hash`, 'BAD_INPUT');
+  const parsed = parseHex(signal, hex, position);
+  if (!parsed.ok) return parsed;
+  const q = record[`${signal.name}Quality`];
+  const out: Parsed = { ...parsed, ...(typeof q === 'number' ? { quality: q } : {}), ...(path !== undefined ? { path } : {}) };
+  if (!dihedral) return out;
+  const variants = record[`${signal.name}Dihedral`];
+  if (variants === null || typeof variants !== 'object') return bad(position, text, `record has no ${signal.name}Dihedral variants (hash it with --dihedral)`, 'BAD_INPUT');
+  const values: Uint32Array[] = [];
+  const names: string[] = [];
+  for (const name of DIHEDRAL_NAMES) {
+    const v = (variants as Record<string, unknown>)[name];
+    if (typeof v !== 'string') continue;
+    const w = signal.parse(v.toLowerCase());
+    if (w === null) return bad(position, text, `variant ${name} is not a ${signal.name} hash`);
+    values.push(w);
+    names.push(name);
+  }
+  return { ...out, variants: values, variantNames: names };
+}
+
+/** The output line of one answered query. */
+function answerLine(p: Extract<Parsed, { ok: true }>, outcome: MatchOutcome): string {
+  return `${JSON.stringify({
+    query: outcome.query,
+    ...(p.path !== undefined ? { path: p.path } : {}),
+    ...(outcome.lowQuality ? { lowQuality: true } : {}),
+    matches: outcome.matches.map((m) => ({
+      hash: m.hash,
+      distance: m.distance,
+      ...(m.variant !== undefined && p.variantNames ? { variant: p.variantNames[m.variant] } : {}),
+      ...(m.lowQuality ? { lowQuality: true } : {}),
+      entries: m.entries.map((e) => ({
+        list: e.list,
+        category: e.category,
+        severity: e.severity,
+        series: e.series,
+        victimIdentified: e.victimIdentified,
+      })),
+    })),
+  })}\n`;
+}
+
+async function write(text: string): Promise<boolean> {
+  if (process.stdout.destroyed) return false;
+  if (!process.stdout.write(text)) await Promise.race([once(process.stdout, 'drain'), once(process.stdout, 'close')]);
+  return !process.stdout.destroyed;
+}
+
+/** Answers one batch in order; returns the number of error lines written. */
+async function answerBatch(matcher: IndexMatcher, signal: SignalType, batch: Parsed[], opts: MatchCommandOptions): Promise<number> {
+  const good = batch.filter((p): p is Extract<Parsed, { ok: true }> => p.ok);
+  const outcomes = matcher.matchValues(
+    signal,
+    good.map((p) => p.value),
+    {
+      threshold: opts.threshold,
+      includeLowQuality: opts.includeLowQuality,
+      qualities: good.map((p) => p.quality),
+      variants: good.map((p) => p.variants),
+    },
+  );
+  let errors = 0;
+  let g = 0;
+  for (const p of batch) {
+    let line: string;
+    if (p.ok) line = answerLine(p, outcomes[g++]);
+    else {
+      errors++;
+      process.stderr.write(`hashtriage match: ${opts.stdin ? 'line' : 'argument'} ${p.position}: ${p.message}\n`);
+      line = `${JSON.stringify({ position: p.position, input: p.input, error: { code: p.code, message: p.message } })}\n`;
+    }
+    if (!(await write(line))) return errors;
+  }
+  return errors;
+}
+
+async function runMatch(hashes: string[], opts: MatchCommandOptions): Promise<number> {
+  const usage = (message: string): number => {
+    process.stderr.write(`hashtriage match: ${message}\n`);
+    return EXIT.USAGE;
+  };
+  const signal = signalTypeByName(opts.algorithm);
+  if (!signal) return usage(`unknown algorithm "${opts.algorithm}"; choose from ${SIGNAL_NAMES.join(', ')}`);
+  if (opts.stdin && hashes.length > 0) return usage('give hashes as arguments or --stdin, not both');
+  if (!opts.stdin && hashes.length === 0) return usage('give at least one hash, or --stdin');
+  if (signal.comparison === 'exact' && opts.threshold !== undefined && opts.threshold !== 0)
+    return usage(`${signal.name} matches by equality only; --threshold does not apply`);
+  if (opts.dihedral && signal.source !== 'pixels') return usage(`--dihedral applies to perceptual hashes, not ${signal.name}`);
+  if (opts.dihedral && !opts.stdin)
+    return usage('--dihedral needs the variants computed from the image: pipe `hashtriage hash --dihedral` output into `match --stdin --dihedral`');
+
+  let store: IndexStore | undefined;
+  try {
+    store = openIndex(resolveDbPath(opts.db), { readonly: true });
+    const matcher = new IndexMatcher(store);
+    let errors = 0;
+    if (!opts.stdin) {
+      errors += await answerBatch(matcher, signal, hashes.map((h, i) => parseHex(signal, h, i + 1)), opts);
+    } else {
+      let batch: Parsed[] = [];
+      let lineNo = 0;
+      for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+        lineNo++;
+        if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
+        batch.push(parseLine(signal, line, lineNo, opts.dihedral));
+        if (batch.length >= BATCH) {
+          errors += await answerBatch(matcher, signal, batch, opts);
+          batch = [];
+        }
+      }
+      if (batch.length > 0) errors += await answerBatch(matcher, signal, batch, opts);
+    }
+    return errors > 0 ? EXIT.SOME_FAILED : EXIT.OK;
+  } catch (err) {
+    process.stderr.write(`hashtriage match: ${toErrorInfo(err).message}\n`);
+    return err instanceof HashtriageError && err.code === 'USAGE' ? EXIT.USAGE : EXIT.SOME_FAILED;
+  } finally {
+    store?.close();
+  }
+}
+
+/** Registers `match` on the program. */
+export const register: CommandModule = (program: Command) => {
+  program
+    .command('match')
+    .description('Look hashes up in the index; one JSON line per query with its matches sorted by distance.')
+    .argument('[hashes...]', 'hashes to look up (hex)')
+    .addOption(new Option('--algorithm <name>', 'hash type of the queries').choices([...SIGNAL_NAMES]).default('pdq'))
+    .addOption(new Option('--threshold <n>', "largest distance that matches (default: the type's, 31 for pdq)").argParser(thresholdArg))
+    .option('--dihedral', 'also match the rotated/flipped variants carried by `hash --dihedral` records (with --stdin)', false)
+    .option('--stdin', 'read queries from stdin: hex hashes or `hashtriage hash` JSON lines', false)
+    .option('--include-low-quality', 'also match queries and known values below the quality a match needs (flagged)', false)
+    .option('--db <path>', 'index database (default $HASHTRIAGE_DB or ./hashtriage.db)')
+    .action(async (hashes: string[], opts: MatchCommandOptions) => {
+      process.exitCode = await runMatch(hashes, opts);
+    });
+};

@@ -1,0 +1,254 @@
+/**
+ * `hashtriage index …` and `hashtriage match` as a user runs them: the real CLI in child processes, on
+ * lists built from the conformance images' reference hashes. Covers summaries, rejected rows with
+ * file:line, exit codes, NDJSON answers sorted by distance, bad hashes answered with positioned error
+ * lines, --stdin records with dihedral variants, export/re-import, remove and verify.
+ */
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hexToWords, popcount32 } from '../src/hashing/bits.js';
+import { signalTypeByName } from '../src/hashing/signals.js';
+
+const PROJECT = path.resolve('.');
+const CLI = path.join(PROJECT, 'bin/hashtriage.js');
+const IMAGES = path.join(PROJECT, 'fixtures/conformance/images');
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  lines: Array<Record<string, any>>;
+}
+
+function run(args: string[], options: SpawnSyncOptions & { input?: string } = {}): Run {
+  const res = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, ...options });
+  const stdout = String(res.stdout);
+  const lines = stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, any>);
+  return { status: res.status, stdout, stderr: String(res.stderr), lines };
+}
+
+/** The conformance reference rows: file → column → value. */
+function reference(): Map<string, Record<string, string>> {
+  const [header, ...rows] = readFileSync(path.join(PROJECT, 'fixtures/conformance/expected.tsv'), 'utf8').trim().split('\n');
+  const cols = header.split('\t');
+  return new Map(rows.map((r) => r.split('\t')).map((cells) => [cells[0], Object.fromEntries(cols.map((c, i) => [c, cells[i]]))]));
+}
+
+function distance(a: string, b: string): number {
+  const x = hexToWords(a, 256)!;
+  const y = hexToWords(b, 256)!;
+  let d = 0;
+  for (let i = 0; i < 8; i++) d += popcount32(x[i] ^ y[i]);
+  return d;
+}
+
+const REF = reference();
+const KNOWN = [...REF.keys()].filter((f) => !f.startsWith('mod-'));
+const MODS = [...REF.keys()].filter((f) => f.startsWith('mod-'));
+const CATEGORIES = ['A1', 'B2', 'Cat A', '1'];
+
+describe('hashtriage index and match (CLI)', () => {
+  let dir: string;
+  let db: string;
+  let listFile: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'hashtriage-match-'));
+    db = path.join(dir, 'index.db');
+    listFile = path.join(dir, 'known.csv');
+    const lines = ['pdq,md5,blockhash,category,series,victim_identified,note'];
+    KNOWN.forEach((f, i) => {
+      const r = REF.get(f)!;
+      lines.push(`${r.pdq},${r.md5},${r.blockhash16},${CATEGORIES[i % 4]},series-${i},${i % 2 === 0 ? 'yes' : 'no'},${f}`);
+    });
+    writeFileSync(listFile, `${lines.join('\n')}\n`);
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('imports a list, reports it unchanged the second time, and takes the path from HASHTRIAGE_DB', () => {
+    const first = run(['index', 'import', listFile, '--list', 'known', '--db', db]);
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    expect(first.stdout).toBe(`known (csv): ${KNOWN.length} added, 0 duplicate, 0 rejected\n`);
+    const again = run(['index', 'import', listFile, '--list', 'known', '--json'], { env: { ...process.env, HASHTRIAGE_DB: db } });
+    expect(again.status).toBe(0);
+    expect(again.lines[0]).toMatchObject({ list: 'known', unchanged: true, added: 0 });
+  });
+
+  it('imports the good rows of a list with bad ones, reporting each as file:line, and exits 1', () => {
+    const base = REF.get('base-900x700.jpg')!;
+    const file = path.join(dir, 'mixed.csv');
+    writeFileSync(file, ['pdq,category', `${base.pdq},B1`, 'not-a-hash,A1', `${base.pdq.slice(0, 60)},A1`, `${REF.get('wizard.jpg')!.pdq},A2`].join('\n'));
+    const res = run(['index', 'import', file, '--list', 'mixed', '--db', db]);
+    expect(res.status).toBe(1);
+    expect(res.stdout).toBe('mixed (csv): 2 added, 0 duplicate, 2 rejected\n');
+    const errs = res.stderr.trim().split('\n');
+    expect(errs).toHaveLength(2);
+    expect(errs[0]).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: `));
+    expect(errs[1]).toMatch(/:4: /);
+  });
+
+  it('refuses bad usage with exit code 2 and writes nothing', () => {
+    expect(run(['index', 'import', listFile, '--db', db]).status).toBe(2); // no --list
+    const reserved = run(['index', 'import', listFile, '--list', '@seen', '--db', db]);
+    expect(reserved.status).toBe(2);
+    expect(reserved.stderr).toMatch(/reserved/);
+    expect(run(['index', 'import', listFile, '--list', 'x', '--format', 'xml', '--db', db]).status).toBe(2);
+    const missing = run(['index', 'import', path.join(dir, 'nope.csv'), '--list', 'x', '--db', db]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/nope\.csv/);
+    const stats = run(['index', 'stats', '--json', '--db', db]);
+    expect(stats.lines[0].lists.map((l: { name: string }) => l.name)).toEqual(['known', 'mixed']);
+  });
+
+  it('answers PDQ queries with matches sorted by distance, entries in the documented shape', () => {
+    const base = REF.get('base-900x700.jpg')!.pdq;
+    const queries = MODS.map((m) => REF.get(m)!.pdq);
+    const res = run(['match', '--db', db, ...queries]);
+    expect(res.status).toBe(0);
+    expect(res.lines).toHaveLength(MODS.length);
+    res.lines.forEach((line, i) => {
+      expect(line.query).toBe(queries[i]);
+      const expected = KNOWN.map((f) => ({ f, d: distance(queries[i], REF.get(f)!.pdq) }))
+        .filter((x) => x.d <= 31)
+        .sort((a, b) => a.d - b.d);
+      expect(line.matches.map((m: { distance: number }) => m.distance)).toEqual(expected.map((x) => x.d));
+      for (const m of line.matches) {
+        expect(Object.keys(m)).toEqual(['hash', 'distance', 'entries']);
+        for (const e of m.entries) expect(Object.keys(e)).toEqual(['list', 'category', 'severity', 'series', 'victimIdentified']);
+      }
+    });
+    // the base image itself: in two lists, both entries, with severity from the default policy
+    const exact = run(['match', '--db', db, '--threshold', '0', base]);
+    const entries = exact.lines[0].matches[0].entries;
+    expect(entries.map((e: { list: string }) => e.list)).toEqual(['known', 'mixed']);
+    expect(entries[1]).toEqual({ list: 'mixed', category: 'B1', severity: 2, series: null, victimIdentified: null });
+  });
+
+  it('answers the good hashes and gives each bad one an error line with its position, exit 1', () => {
+    const good = REF.get('mod-jpeg40.jpg')!.pdq;
+    const res = run(['match', '--db', db, good, 'xyz', good.toUpperCase(), `${good}00`]);
+    expect(res.status).toBe(1);
+    expect(res.lines).toHaveLength(4);
+    expect(res.lines[0].matches.length).toBeGreaterThan(0);
+    expect(res.lines[1]).toEqual({ position: 2, input: 'xyz', error: { code: 'BAD_HASH', message: expect.stringMatching(/64 hex digits/) } });
+    expect(res.lines[2]).toEqual(res.lines[0]); // case does not matter
+    expect(res.lines[3]).toMatchObject({ position: 4, error: { code: 'BAD_HASH' } });
+    expect(res.stderr).toMatch(/argument 2/);
+  });
+
+  it('reads --stdin: hex lines and `hash` records, skipping blank and comment lines', () => {
+    const q = REF.get('mod-bright.jpg')!.pdq;
+    const input = ['# queries', q, '', JSON.stringify({ path: 'a/b.jpg', ok: true, pdq: q, pdqQuality: 100 }), JSON.stringify({ path: 'c.txt', ok: true }), 'zz'].join('\n');
+    const res = run(['match', '--db', db, '--stdin'], { input });
+    expect(res.status).toBe(1);
+    expect(res.lines.map((l) => l.position ?? l.query)).toEqual([q, q, 5, 6]);
+    expect(res.lines[1].path).toBe('a/b.jpg');
+    expect(res.lines[2].error.message).toMatch(/c\.txt has no pdq hash/);
+  });
+
+  it('matches MD5 by equality and refuses a threshold for it', () => {
+    const md5 = REF.get('wizard.jpg')!.md5;
+    const res = run(['match', '--db', db, '--algorithm', 'md5', md5, 'd41d8cd98f00b204e9800998ecf8427e']);
+    expect(res.status).toBe(0);
+    expect(res.lines[0].matches).toEqual([expect.objectContaining({ hash: md5, distance: 0 })]);
+    expect(res.lines[1].matches).toEqual([]);
+    expect(run(['match', '--db', db, '--algorithm', 'md5', '--threshold', '3', md5]).status).toBe(2);
+  });
+
+  it("uses blockhash's default threshold: blockhash-surviving edits of the base match it, unrelated good-quality images never match each other", () => {
+    const blockhash = signalTypeByName('blockhash')!;
+    const all = [...REF.keys()];
+    const res = run(['match', '--db', db, '--algorithm', 'blockhash', ...all.map((f) => REF.get(f)!.blockhash16)]);
+    expect(res.status).toBe(0);
+    const base = REF.get('base-900x700.jpg')!.blockhash16;
+    all.forEach((f, i) => {
+      const hits: string[] = res.lines[i].matches.map((m: { hash: string }) => m.hash);
+      const d = distance(REF.get(f)!.blockhash16, base);
+      if (f.startsWith('mod-') && d <= blockhash.defaultThreshold) expect(hits).toContain(base);
+      // every hit is the image itself, the base of a modification, or a flat (quality 0) image's twin
+      for (const h of hits) {
+        const owner = KNOWN.find((k) => REF.get(k)!.blockhash16 === h)!;
+        const related = owner === f || (f.startsWith('mod-') && owner === 'base-900x700.jpg');
+        const flat = Number(REF.get(f)!.pdq_quality) < 50 && Number(REF.get(owner)!.pdq_quality) < 50;
+        expect(related || flat, `${f} matched ${owner}`).toBe(true);
+      }
+    });
+    // the edits blockhash is meant to survive are within the default threshold
+    for (const m of ['mod-jpeg40.jpg', 'mod-resize50.jpg', 'mod-bright.jpg', 'mod-watermark.jpg', 'mod-crop5.jpg']) {
+      expect(distance(REF.get(m)!.blockhash16, base)).toBeLessThanOrEqual(blockhash.defaultThreshold);
+    }
+  });
+
+  it('--dihedral matches rotated and mirrored copies through the variants of `hash --dihedral` records', () => {
+    const hashed = run(['hash', '--dihedral', '--algorithms', 'pdq', path.join(IMAGES, 'mod-rot90.jpg'), path.join(IMAGES, 'mod-mirror.jpg')]);
+    expect(hashed.status).toBe(0);
+    const base = REF.get('base-900x700.jpg')!.pdq;
+    const plain = run(['match', '--db', db, '--stdin'], { input: hashed.stdout });
+    for (const line of plain.lines) expect(line.matches.map((m: { hash: string }) => m.hash)).not.toContain(base);
+    const res = run(['match', '--db', db, '--stdin', '--dihedral'], { input: hashed.stdout });
+    expect(res.status).toBe(0);
+    for (const line of res.lines) {
+      const hit = line.matches.find((m: { hash: string }) => m.hash === base);
+      expect(hit, line.path).toBeDefined();
+      expect(['rot90', 'rot270', 'flipX', 'flipY']).toContain(hit.variant);
+    }
+    // variants cannot come from a bare hash
+    expect(run(['match', '--db', db, '--dihedral', base]).status).toBe(2);
+    const bare = run(['match', '--db', db, '--stdin', '--dihedral'], { input: `${base}\n` });
+    expect(bare.status).toBe(1);
+    expect(bare.lines[0].error.message).toMatch(/no dihedral variants/);
+  });
+
+  it('exports a list that re-imports into a fresh index identically', () => {
+    for (const format of ['csv', 'ndjson']) {
+      const exported = run(['index', 'export', '--list', 'known', '--format', format, '--db', db]);
+      expect(exported.status).toBe(0);
+      const file = path.join(dir, `export.${format}`);
+      writeFileSync(file, exported.stdout);
+      const other = path.join(dir, `other-${format}.db`);
+      const imported = run(['index', 'import', file, '--list', 'known', '--db', other]);
+      expect(imported.stderr).toBe('');
+      expect(imported.status).toBe(0);
+      expect(run(['index', 'export', '--list', 'known', '--format', format, '--db', other]).stdout).toBe(exported.stdout);
+    }
+    expect(run(['index', 'export', '--list', 'nope', '--db', db]).status).toBe(1);
+  });
+
+  it('verifies a clean index, reports a damaged one, removes lists', () => {
+    const ok = run(['index', 'verify', '--db', db]);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/^ok/);
+    const damaged = path.join(dir, 'damaged.db');
+    expect(run(['index', 'import', listFile, '--list', 'k', '--db', damaged]).status).toBe(0);
+    const raw = new Database(damaged);
+    raw.prepare('DELETE FROM bands_pdq WHERE bk = (SELECT min(bk) FROM bands_pdq)').run();
+    raw.close();
+    const bad = run(['index', 'verify', '--json', '--db', damaged]);
+    expect(bad.status).toBe(1);
+    expect(bad.lines[0].ok).toBe(false);
+    expect(bad.lines[0].problems.join('\n')).toMatch(/missing from band 0/);
+
+    const removed = run(['index', 'remove', '--list', 'mixed', '--db', db]);
+    expect(removed.status).toBe(0);
+    expect(run(['index', 'remove', '--list', 'mixed', '--db', db]).status).toBe(1);
+    const stats = run(['index', 'stats', '--json', '--db', db]).lines[0];
+    expect(stats.lists.map((l: { name: string }) => l.name)).toEqual(['known']);
+    expect(run(['index', 'verify', '--db', db]).status).toBe(0);
+  });
+
+  it('says where the index is missing', () => {
+    const res = run(['match', '--db', path.join(dir, 'absent.db'), REF.get('base-900x700.jpg')!.pdq]);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toMatch(/no index at/);
+    expect(run(['match', '--db', db]).status).toBe(2); // no query at all
+  });
+});
