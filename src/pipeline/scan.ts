@@ -150,6 +150,8 @@ export interface PlannedItem {
 }
 
 const BATCH_MAX_ITEMS = 64;
+/** Items whose content is recorded as 'seen' per index call (each call has a fixed cost). */
+const SEEN_CHUNK_ITEMS = 1024;
 const BATCH_MAX_MS = 250;
 
 /** SHA-256 of a file's bytes; null when unreadable. */
@@ -293,14 +295,19 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
     // Batches are matched (and recorded as seen) in call order while hashing goes on; each answer is saved
     // in one case-database transaction before the next one, so the case only ever holds matched items.
     let saving: Promise<void> = Promise.resolve();
+    // Items matched (or taken from the case) whose content is not yet recorded as 'seen'. Items restored
+    // by a resume are recorded again: first sighting wins, so an item recorded before the crash is unchanged.
+    const unrecorded: Array<Pick<ScanItem, 'path' | 'hash'>> = [...stored.values()];
     let failure: unknown = null;
     const flush = () => {
       if (batch.length === 0) return;
       const items = batch.splice(0);
       lastFlush = Date.now();
       const queries = items.map((it) => queriesFor(it.hash, signalTypes, options.dihedral));
-      const seenNow = seenItemsOf(items.map((it) => ({ path: it.path, hash: it.hash })), info.startedAt, signalTypes);
-      const answered = index.matchAndRecord(queries.flat(), seenNow, info.scanLabel);
+      // Recording 'seen' has a cost per call, so it goes in chunks; the items are matched first either way.
+      unrecorded.push(...items);
+      const record = unrecorded.length >= SEEN_CHUNK_ITEMS ? seenItemsOf(unrecorded.splice(0), info.startedAt, signalTypes) : [];
+      const answered = index.matchAndRecord(queries.flat(), record, info.scanLabel);
       saving = saving.then(async () => {
         const answers = await answered;
         let k = 0;
@@ -351,6 +358,12 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
         );
       }
       flush();
+      if (unrecorded.length > 0 && !stop.signal.aborted) {
+        const last = index.matchAndRecord([], seenItemsOf(unrecorded.splice(0), info.startedAt, signalTypes), info.scanLabel);
+        saving = saving.then(async () => {
+          await last;
+        });
+      }
       await saving;
     } finally {
       userAbort.removeEventListener('abort', onUserAbort);
