@@ -1,9 +1,11 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HashtriageError } from '../src/errors.js';
 import { CaseDb, type ScanParams, type StoredItem } from '../src/pipeline/case-db.js';
+import { runScan, type ScanOptions } from '../src/pipeline/scan.js';
+import { openScanDeps } from '../src/pipeline/scan-deps.js';
 import { mergeManifests, normalizeTimestamp, parseFlag, readManifest } from '../src/pipeline/manifest.js';
 import { hostOf, normalizeUrl } from '../src/pipeline/url.js';
 
@@ -220,4 +222,49 @@ describe('case database', () => {
     writeFileSync(path.join(out, 'notes.txt'), 'x');
     expect(() => CaseDb.create(out, params, 's', 't')).toThrow(/not empty/);
   });
+});
+
+describe('scan inputs on disk', () => {
+  it('reports symlink loops, dangling links, empty files and unreadable inputs as failed items and scans the rest', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'ht-scan-walk-'));
+    const media = path.join(root, 'media');
+    mkdirSync(path.join(media, 'sub'), { recursive: true });
+    copyFileSync('fixtures/conformance/images/rose-210x138.png', path.join(media, 'rose.png'));
+    copyFileSync('fixtures/conformance/images/rose-210x138.png', path.join(media, 'sub', 'rose-copy.png'));
+    writeFileSync(path.join(media, 'empty.jpg'), '');
+    symlinkSync('..', path.join(media, 'sub', 'back-up')); // a directory loop
+    symlinkSync('nowhere.jpg', path.join(media, 'dangling.jpg'));
+    const options: ScanOptions = {
+      inputs: [media, path.join(root, 'missing-dir')],
+      manifests: [],
+      outDir: path.join(root, 'out'),
+      resume: false,
+      dihedral: false,
+      pdqFlavour: 'full',
+      concurrency: 2,
+    };
+    const deps = openScanDeps(options, path.join(root, 'index.db'), undefined, true);
+    let summary;
+    try {
+      summary = await runScan(options, deps);
+    } finally {
+      await deps.index.close();
+    }
+    const items = readFileSync(path.join(root, 'out', 'items.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { path: string; ok: boolean; error: { code: string; message: string } | null });
+    const failed = Object.fromEntries(items.filter((i) => !i.ok).map((i) => [path.relative(root, i.path), i.error?.code]));
+    expect(failed).toEqual({
+      'media/dangling.jpg': 'NOT_FOUND',
+      'media/empty.jpg': 'DECODE_FAILED',
+      'media/sub/back-up': 'UNREADABLE',
+      'missing-dir': 'NOT_FOUND',
+    });
+    expect(items.find((i) => i.path.endsWith('sub/back-up'))?.error?.message).toMatch(/loop/);
+    expect(summary).toMatchObject({ completed: true, files: 6, failedFiles: 4 });
+    // The two copies are one bundle; every failed item still has its own bundle in the queue.
+    const bundles = readFileSync(path.join(root, 'out', 'bundles.ndjson'), 'utf8').trim().split('\n');
+    expect(bundles).toHaveLength(5);
+  }, 60_000);
 });

@@ -8,6 +8,8 @@ import { DECODE_POLICY } from '../hashing/decode.js';
 import { SIGNAL_TYPES } from '../hashing/signals.js';
 import { loadPriorityPolicy } from '../policy/priority.js';
 import { appendAuditEvents, scanStartedEvent, writeScanOutputs } from './outputs/index.js';
+import { openIndex } from '../index-store/store.js';
+import { inProcessIndexPort } from './index-port.js';
 import { workerIndexPort } from './index-worker-client.js';
 import type { HashPort, ScanDeps, ScanOptions } from './scan.js';
 
@@ -38,12 +40,13 @@ export function toolVersion(): string {
 }
 
 /**
- * Opens everything a scan needs: the index at `indexPath` (created when missing), the priority policy
- * (`policyPath` or the shipped default). Throws HashtriageError for an unusable index or policy.
+ * Opens everything a scan needs: the index at `indexPath` (created when missing; on a worker thread unless
+ * `inProcessIndex`), the priority policy (`policyPath` or the shipped default). Throws HashtriageError for
+ * an unusable policy, and for an unusable index (at once in-process, at the first index call on a worker).
  */
-export function openScanDeps(options: ScanOptions, indexPath: string, policyPath: string | undefined): ScanDeps {
+export function openScanDeps(options: ScanOptions, indexPath: string, policyPath: string | undefined, inProcessIndex = false): ScanDeps {
   const policy = loadPriorityPolicy(policyPath);
-  const index = workerIndexPort(indexPath);
+  const index = inProcessIndex ? inProcessIndexPort(openIndex(indexPath)) : workerIndexPort(indexPath);
   return {
     toolVersion: toolVersion(),
     decodePolicy: DECODE_POLICY,
