@@ -112,7 +112,23 @@ export function updateBands(db: Database.Database, bandsTable: string, entries: 
   const layout = SQLITE_LAYOUT;
   const get = db.prepare(`SELECT ids FROM ${bandsTable} WHERE bk = ?`).pluck();
   const getBand = db.prepare(`SELECT bk, ids FROM ${bandsTable} WHERE bk >= ? AND bk < ?`).raw();
-  const put = db.prepare(`INSERT INTO ${bandsTable} (bk, ids) VALUES (?, ?) ON CONFLICT(bk) DO UPDATE SET ids = excluded.ids`);
+  const upsert = (rows: number) =>
+    db.prepare(`INSERT INTO ${bandsTable} (bk, ids) VALUES ${new Array(rows).fill('(?, ?)').join(', ')} ON CONFLICT(bk) DO UPDATE SET ids = excluded.ids`);
+  const putOne = upsert(1);
+  const putMany = upsert(PUT_ROWS);
+  // rows are written PUT_ROWS per statement: one statement per bucket would cost more than the SQL work
+  const queued: Array<number | Buffer> = [];
+  const put = (bk: number, blob: Buffer) => {
+    queued.push(bk, blob);
+    if (queued.length === 2 * PUT_ROWS) {
+      putMany.run(queued);
+      queued.length = 0;
+    }
+  };
+  const flush = () => {
+    for (let k = 0; k < queued.length; k += 2) putOne.run(queued[k], queued[k + 1]);
+    queued.length = 0;
+  };
   const del = db.prepare(`DELETE FROM ${bandsTable} WHERE bk = ?`);
   for (let b = 0; b < layout.count; b++) {
     const { order, keys } = sortByBandKey(layout, b, entries.codes, entries.count);
@@ -131,18 +147,28 @@ export function updateBands(db: Database.Database, bandsTable: string, entries: 
       while (j < entries.count && keys[j] === key) j++;
       const group = new Uint32Array(j - i);
       for (let g = i; g < j; g++) group[g - i] = entries.ids[order[g]];
-      group.sort();
+      // ids of a group come out of the stable sort in input order; sort only when the input was not ascending
+      for (let g = 1; g < group.length; g++) {
+        if (group[g - 1] > group[g]) {
+          group.sort();
+          break;
+        }
+      }
       const bk = bandRowKey(b, key);
       const blob = rowsOfBand ? rowsOfBand.get(bk) : (get.get(bk) as Buffer | undefined);
       const existing = blob ? unpackIds(blob) : new Uint32Array(0);
       const next = change === 'add' ? mergeAscending(existing, group) : subtractAscending(existing, group);
       if (next.length === 0) {
         if (blob) del.run(bk);
-      } else put.run(bk, packIds(next));
+      } else put(bk, packIds(next));
       i = j;
     }
+    flush();
   }
 }
+
+/** Band rows written per multi-row upsert statement. */
+const PUT_ROWS = 64;
 
 /** One inconsistency found by verifyBands. */
 export interface BandProblem {

@@ -224,22 +224,36 @@ interface EntryRow {
 
 const ZERO_KEY = Buffer.alloc(16);
 
+interface ValueStatements {
+  readonly tables: SignalTables;
+  readonly insert: Database.Statement;
+  readonly find: Database.Statement;
+  readonly setQuality: Database.Statement;
+}
+
 /**
  * Digest of an entry's metadata: two rows of one list with the same value and the same digest are the
  * same entry. Severity is left out (it is derived from the category by policy), so is the row's set of
  * other values (an exported row per value re-imports as duplicates).
  */
 export function entryMetaKey(meta: EntryMeta): Buffer {
-  const parts = [
-    meta.category ?? null,
-    meta.series ?? null,
-    meta.victimIdentified ?? null,
-    meta.externalId ?? null,
-    meta.addedAt ?? null,
-    meta.note ?? null,
-    meta.quality ?? null,
-  ];
-  return createHash('sha256').update(JSON.stringify(parts)).digest().subarray(0, 16);
+  const text = `${field(meta.category)}${field(meta.series)}${field(meta.victimIdentified)}${field(meta.externalId)}${field(meta.addedAt)}${field(meta.note)}${field(meta.quality)}`;
+  let key = META_KEYS.get(text);
+  if (!key) {
+    key = createHash('sha256').update(text).digest().subarray(0, 16);
+    if (META_KEYS.size >= 4096) META_KEYS.clear(); // lists repeat a few metadata combinations: a small memo is enough
+    META_KEYS.set(text, key);
+  }
+  return key;
+}
+
+const META_KEYS = new Map<string, Buffer>();
+
+/** One metadata field in the meta-key text: type tag, length, value (unambiguous for any content). */
+function field(v: string | number | boolean | null | undefined): string {
+  if (v === null || v === undefined) return 'n;';
+  if (typeof v === 'string') return `s${v.length}:${v};`;
+  return `${typeof v === 'number' ? 'i' : 'b'}${String(v)};`;
 }
 
 function boolToInt(v: boolean | null | undefined): number | null {
@@ -255,6 +269,7 @@ export class IndexStore {
   private readonly tables = new Map<string, SignalTables>();
   private readonly byName = new Map<string, SignalType>();
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly valueStmts = new Map<SignalType, ValueStatements>();
   /** Values inserted by the open write transaction, not yet in the band and chunk tables. */
   private readonly pending = new Map<SignalType, IdCodeBuffer>();
   private writing = false;
@@ -816,17 +831,33 @@ export class IndexStore {
     return deleted;
   }
 
+  /** Prepared statements of one signal type's value table (cached per store). */
+  private valueStatements(signal: SignalType): ValueStatements {
+    let v = this.valueStmts.get(signal);
+    if (!v) {
+      const t = this.tablesOf(signal);
+      v = {
+        tables: t,
+        insert: this.db.prepare(`INSERT INTO ${t.hashes} (value, quality) VALUES (?, ?) ON CONFLICT(value) DO NOTHING`),
+        find: this.db.prepare(`SELECT id, quality FROM ${t.hashes} WHERE value = ?`).raw(),
+        setQuality: this.db.prepare(`UPDATE ${t.hashes} SET quality = ? WHERE id = ?`),
+      };
+      this.valueStmts.set(signal, v);
+    }
+    return v;
+  }
+
   /**
    * The id of a value (inserted when new; new values of banded types are queued for the band and chunk
    * tables); fills in a quality where none was known.
    */
   private hashId(signal: SignalType, value: Uint32Array, quality: number | null): { id: number; qualityChanged: boolean } {
-    const t = this.tablesOf(signal);
+    const v = this.valueStatements(signal);
     const bytes = wordsToBytes(value);
-    const res = this.stmt(`INSERT INTO ${t.hashes} (value, quality) VALUES (?, ?) ON CONFLICT(value) DO NOTHING`).run(bytes, quality);
+    const res = v.insert.run(bytes, quality);
     if (res.changes === 1) {
       const id = Number(res.lastInsertRowid);
-      if (t.bands) {
+      if (v.tables.bands) {
         let buffer = this.pending.get(signal);
         if (!buffer) {
           buffer = new IdCodeBuffer();
@@ -837,12 +868,12 @@ export class IndexStore {
       }
       return { id, qualityChanged: false };
     }
-    const row = this.stmt(`SELECT id, quality FROM ${t.hashes} WHERE value = ?`).get(bytes) as { id: number; quality: number | null };
-    if (row.quality === null && quality !== null) {
-      this.stmt(`UPDATE ${t.hashes} SET quality = ? WHERE id = ?`).run(quality, row.id);
-      return { id: row.id, qualityChanged: true };
+    const [id, known] = v.find.get(bytes) as [number, number | null];
+    if (known === null && quality !== null) {
+      v.setQuality.run(quality, id);
+      return { id, qualityChanged: true };
     }
-    return { id: row.id, qualityChanged: false };
+    return { id, qualityChanged: false };
   }
 
   /** A writer of rows into one list: validates each row whole, then writes its entries. */
@@ -876,7 +907,8 @@ export class IndexStore {
         const key = entryMetaKey(m);
         const victim = boolToInt(m.victimIdentified);
         let added = false;
-        for (const h of row.hashes) {
+        for (let k = 0; k < row.hashes.length; k++) {
+          const h = row.hashes[k];
           const s = self.byName.get(h.signal)!;
           const quality = s.source === 'pixels' ? (m.quality ?? null) : null;
           const { id, qualityChanged } = self.hashId(s, h.value, quality);
