@@ -5,9 +5,10 @@
  *  - 256-bit Hamming types are answered by an exact radius search on one of two paths with identical
  *    answers: the SQLite banded path (no loading; a few milliseconds per query at 1M values) or the
  *    in-memory multi-index (loaded once per process from the packed value table, then ~0.1–0.2 ms per
- *    query). Rule: the in-memory path is used when it is already loaded and current, or when the batch
- *    has at least MEMORY_MIN_QUERIES distinct queries. Loading costs about as much as that many SQLite
- *    queries at any index size (both grow linearly with the number of values; see bench/matching.ts).
+ *    query at 1M). Rule: the in-memory path is used when it is already loaded and current, or when the
+ *    batch has at least MEMORY_MIN_QUERIES distinct queries: loading costs about as much as that many
+ *    SQLite-path queries at any index size (both grow linearly with the number of values; measured by
+ *    bench/matching.ts as breakEvenQueries).
  *  - Identical queries are answered once. Hits are sorted by distance, then hash, with their entries.
  *  - Quality: stored values and queries below the signal type's minMatchQuality are kept but not
  *    matched unless includeLowQuality is set; such queries are flagged lowQuality, such hits too.
@@ -20,8 +21,12 @@ import { SqliteBandSearcher } from './sqlite-search.js';
 import type { IndexStore } from './store.js';
 import type { MatchEntry, MatchHit, MatchResult } from './types.js';
 
-/** Distinct queries from which a batch loads the in-memory index (when it is not loaded yet). */
-export const MEMORY_MIN_QUERIES = 128;
+/**
+ * Distinct queries from which a batch loads the in-memory index (when it is not loaded yet). The
+ * benchmark measures the break-even (load + build time ÷ per-query saving): about 50–70 queries at 0.1M
+ * and 1M values, because both loading and the SQLite path's per-query cost grow linearly with the index.
+ */
+export const MEMORY_MIN_QUERIES = 64;
 
 /** How to match one batch. */
 export interface MatchOptions {
