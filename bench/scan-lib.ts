@@ -33,6 +33,14 @@ export interface ScanBenchOptions {
 export interface Pass {
   readonly seconds: number;
   readonly filesPerSecond: number;
+  /** CPU time of the whole process (all threads) during the pass: less sensitive to other load than wall time. */
+  readonly cpuSeconds: number;
+}
+
+/** CPU seconds (user + system, all threads) used by this process since `from`. */
+function cpuSince(from: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(from);
+  return (u.user + u.system) / 1e6;
 }
 
 /** The measured numbers. */
@@ -73,6 +81,7 @@ function memorySampler(): { stop(): { rss: number; heap: number } } {
 
 async function timeHashOnly(dir: string, concurrency: number | undefined, files: number): Promise<Pass> {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const entries = await walkPaths([dir]);
   let n = 0;
   await hashFiles(entries, { algorithms: SIGNAL_TYPES, ...(concurrency ? { concurrency } : {}) }, () => {
@@ -80,7 +89,7 @@ async function timeHashOnly(dir: string, concurrency: number | undefined, files:
   });
   const seconds = (performance.now() - t0) / 1000;
   if (n !== files) throw new Error(`hash-only pass saw ${n} files, expected ${files}`);
-  return { seconds, filesPerSecond: files / seconds };
+  return { seconds, filesPerSecond: files / seconds, cpuSeconds: cpuSince(cpu0) };
 }
 
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -142,6 +151,7 @@ export async function measureScan(options: ScanBenchOptions = {}): Promise<ScanB
     };
     const mem = memorySampler();
     const t1 = performance.now();
+    const cpu1 = process.cpuUsage();
     const deps = openScanDeps(scanOptions, db, undefined);
     let summary;
     try {
@@ -150,6 +160,7 @@ export async function measureScan(options: ScanBenchOptions = {}): Promise<ScanB
       await deps.index.close();
     }
     const scanSeconds = (performance.now() - t1) / 1000;
+    const scanCpu = cpuSince(cpu1);
     const peak = mem.stop();
     if (!summary.completed || summary.files !== files) throw new Error(`scan did not complete: ${JSON.stringify(summary)}`);
     log('hash-only pass 2');
@@ -164,13 +175,14 @@ export async function measureScan(options: ScanBenchOptions = {}): Promise<ScanB
       concurrency: options.concurrency ?? null,
       machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version },
       hashOnly: {
-        before: { seconds: round(before.seconds), filesPerSecond: round(before.filesPerSecond, 1) },
-        after: { seconds: round(after.seconds), filesPerSecond: round(after.filesPerSecond, 1) },
+        before: { seconds: round(before.seconds), filesPerSecond: round(before.filesPerSecond, 1), cpuSeconds: round(before.cpuSeconds, 1) },
+        after: { seconds: round(after.seconds), filesPerSecond: round(after.filesPerSecond, 1), cpuSeconds: round(after.cpuSeconds, 1) },
         filesPerSecond: round(hashRate, 1),
       },
       scan: {
         seconds: round(scanSeconds),
         filesPerSecond: round(scanRate, 1),
+        cpuSeconds: round(scanCpu, 1),
         peakRssMiB: Math.round(peak.rss / 2 ** 20),
         peakHeapMiB: Math.round(peak.heap / 2 ** 20),
         bundles: summary.bundles,
@@ -191,11 +203,11 @@ export function scanBenchMarkdown(r: ScanBenchResult): string {
   return [
     `Whole scan of ${r.files} generated images against ${r.indexSize.toLocaleString('en-US')} random PDQ hashes (${r.machine.cores} cores, ${r.machine.cpu}, Node ${r.machine.node}):`,
     '',
-    '| pass | seconds | files/s | peak RSS |',
-    '|---|---|---|---|',
-    `| hash only (before scan) | ${r.hashOnly.before.seconds} | ${r.hashOnly.before.filesPerSecond} | |`,
-    `| scan (hash + match + case DB + bundles + outputs) | ${r.scan.seconds} | ${r.scan.filesPerSecond} | ${r.scan.peakRssMiB} MiB |`,
-    `| hash only (after scan) | ${r.hashOnly.after.seconds} | ${r.hashOnly.after.filesPerSecond} | |`,
+    '| pass | seconds | files/s | CPU seconds (all threads) | peak RSS |',
+    '|---|---|---|---|---|',
+    `| hash only (before scan) | ${r.hashOnly.before.seconds} | ${r.hashOnly.before.filesPerSecond} | ${r.hashOnly.before.cpuSeconds} | |`,
+    `| scan (hash + match + case DB + bundles + outputs) | ${r.scan.seconds} | ${r.scan.filesPerSecond} | ${r.scan.cpuSeconds} | ${r.scan.peakRssMiB} MiB |`,
+    `| hash only (after scan) | ${r.hashOnly.after.seconds} | ${r.hashOnly.after.filesPerSecond} | ${r.hashOnly.after.cpuSeconds} | |`,
     '',
     `Scan rate / hash-only rate: **${(r.ratio * 100).toFixed(1)}%** (goal ≥ ${r.goal * 100}%: ${r.meetsGoal ? 'met' : 'NOT met'}). ${r.scan.bundles} bundles, ${r.scan.knownMatchFiles} files with known matches.`,
     '',
