@@ -4,6 +4,18 @@
  */
 import { hamming256At } from '../hashing/bits.js';
 
+/**
+ * Environment switch: set to 1, every indexed searcher (in-memory multi-index, SQLite bands) answers by a
+ * linear scan instead. Answers stay exact, only slower; it exists so the benchmark guard can be shown to
+ * fail when matching gets slower. Never set it in production.
+ */
+export const FORCE_BRUTE_FORCE_ENV = 'HASHTRIAGE_FORCE_BRUTE_FORCE';
+
+/** True exactly when FORCE_BRUTE_FORCE_ENV is "1" in `env` (searchers then scan every code, same answers). */
+export function bruteForceForced(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env[FORCE_BRUTE_FORCE_ENV] === '1';
+}
+
 /** One code within the radius: its position in the code array and its distance to the query. */
 export interface IndexHit {
   readonly index: number;

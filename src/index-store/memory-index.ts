@@ -26,7 +26,7 @@ import {
   probeCount,
   type BandLayout,
 } from './bands.js';
-import { compareHits, type IndexHit } from './brute-force.js';
+import { bruteForceForced, compareHits, type IndexHit } from './brute-force.js';
 
 export type { IndexHit } from './brute-force.js';
 
@@ -263,7 +263,8 @@ export class MemoryMultiIndex {
       probes += p;
       candidates += (p * this.count) / 2 ** layout.widths[b];
     }
-    const linear = tooMany || (this.fallback === 'auto' && probes * PROBE_COST + candidates * CANDIDATE_COST >= this.count);
+    // with 'auto', HASHTRIAGE_FORCE_BRUTE_FORCE=1 (bruteForceForced) turns every plan into the linear scan
+    const linear = tooMany || (this.fallback === 'auto' && (bruteForceForced() || probes * PROBE_COST + candidates * CANDIDATE_COST >= this.count));
     const masks = linear
       ? []
       : Array.from(radii, (rb, b) => (rb < 0 ? null : flipMasks(layout.widths[b], rb)));

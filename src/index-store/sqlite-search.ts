@@ -10,6 +10,7 @@ import { hamming256At, popcount32 } from '../hashing/bits.js';
 import type { SignalType } from '../hashing/signal-type.js';
 import { bandKey, bandRadii, flipMasks, totalProbes } from './bands.js';
 import { SQLITE_LAYOUT, unpackIds } from './band-tables.js';
+import { bruteForceForced } from './brute-force.js';
 import { BAND_KEY_SPAN } from './schema.js';
 import type { IndexStore } from './store.js';
 import type { HammingSearcher } from './types.js';
@@ -57,11 +58,13 @@ export class SqliteBandSearcher implements HammingSearcher {
   private readonly valueById;
   private readonly scanAll;
   private readonly readTx;
+  /** HASHTRIAGE_FORCE_BRUTE_FORCE=1: always scan the hashes table (see brute-force.ts). */
+  private readonly forceScan = bruteForceForced();
   private mark = new Uint32Array(0);
   private generation = 0;
 
   constructor(
-    private readonly store: IndexStore,
+    store: IndexStore,
     readonly signal: SignalType,
     /** Id-indexed values to verify against; when absent, candidates are read from the hashes table. */
     private readonly cache: ValueCache | null = null,
@@ -79,7 +82,7 @@ export class SqliteBandSearcher implements HammingSearcher {
   search(query: Uint32Array, radius: number): IdHit[] {
     if (!(radius >= 0)) return [];
     const r = Math.min(Math.floor(radius), 256);
-    return this.readTx(() => (totalProbes(SQLITE_LAYOUT, r) > MAX_SQLITE_PROBES ? this.scan(query, r) : this.probe(query, r)));
+    return this.readTx(() => (this.forceScan || totalProbes(SQLITE_LAYOUT, r) > MAX_SQLITE_PROBES ? this.scan(query, r) : this.probe(query, r)));
   }
 
   private probe(query: Uint32Array, r: number): IdHit[] {
