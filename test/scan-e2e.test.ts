@@ -229,6 +229,8 @@ describe('hashtriage scan (command line)', () => {
     expect(first.stdout).toMatch(/^files: 14 \(4 failed/m);
     expect(first.stdout).toMatch(/^bundles: \d+ \(/m);
     expect(first.stdout).toContain(out);
+    expect(first.stderr).toMatch(/complaints\.csv:17: BAD_ROW: .*outside the manifest's folder/);
+    expect(first.stderr).toMatch(/media\/missing\.jpg: NOT_FOUND/);
     const json = cli(['scan', `${MEDIA}/rose.png`, '--out', path.join(work, 'out-json'), '--db', db, '--json']);
     expect(json.status).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ completed: true, files: 1, failedFiles: 0, bundles: 1 });

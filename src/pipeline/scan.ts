@@ -130,6 +130,8 @@ export interface ScanSummary {
   readonly failedFiles: number;
   /** Problems in manifests (rows skipped or partly read). */
   readonly inputErrors: number;
+  /** The first SUMMARY_MAX_PROBLEMS problems, manifest rows first, then files by path, each with its location. */
+  readonly problems: ReadonlyArray<{ readonly source: string; readonly code: ErrorCode; readonly message: string }>;
   readonly reports: number;
   readonly knownMatchFiles: number;
   readonly previouslySeenFiles: number;
@@ -369,9 +371,8 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
       userAbort.removeEventListener('abort', onUserAbort);
     }
     const hashedThisRun = stored.size - resumedItems;
-    const manifestErrors = manifests.errors.length;
     if (stored.size < plan.length) {
-      return summarise(options.outDir, false, plan.length, [...stored.values()], manifests.reports, manifestErrors, [], hashedThisRun, resumedItems);
+      return summarise(options.outDir, false, plan.length, [...stored.values()], manifests.reports, manifests.errors, [], hashedThisRun, resumedItems);
     }
 
     // 4. Items in plan order (their content was recorded as 'seen' batch by batch, after matching).
@@ -404,11 +405,14 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
     };
     await deps.writeOutputs(options.outDir, data);
     caseDb.markFinished(endedAt);
-    return summarise(options.outDir, true, plan.length, [...stored.values()], manifests.reports, manifestErrors, bundles, hashedThisRun, resumedItems);
+    return summarise(options.outDir, true, plan.length, [...stored.values()], manifests.reports, manifests.errors, bundles, hashedThisRun, resumedItems);
   } finally {
     caseDb.close();
   }
 }
+
+/** Problems listed in the summary (all of them are in the output files). */
+export const SUMMARY_MAX_PROBLEMS = 100;
 
 function summarise(
   outDir: string,
@@ -416,19 +420,24 @@ function summarise(
   files: number,
   items: readonly StoredItem[],
   reports: readonly Report[],
-  inputErrors: number,
+  manifestErrors: readonly ManifestError[],
   bundles: readonly Bundle[],
   hashedThisRun: number,
   resumedItems: number,
 ): ScanSummary {
   const bundlesByTier: Record<string, number> = {};
   for (const b of bundles) bundlesByTier[b.priority.tier] = (bundlesByTier[b.priority.tier] ?? 0) + 1;
+  const fileProblems = [...items]
+    .sort(byPath)
+    .flatMap((i) => (i.hash.ok ? [] : [{ source: i.path, code: i.hash.error.code, message: i.hash.error.message }]));
+  const problems = [...manifestErrors.map((e) => ({ source: e.source, code: e.code, message: e.message })), ...fileProblems];
   return {
     outDir,
     completed,
     files,
-    failedFiles: items.filter((i) => !i.hash.ok).length,
-    inputErrors,
+    failedFiles: fileProblems.length,
+    inputErrors: manifestErrors.length,
+    problems: problems.slice(0, SUMMARY_MAX_PROBLEMS),
     reports: reports.length,
     knownMatchFiles: items.filter((i) => i.known.length > 0).length,
     previouslySeenFiles: items.filter((i) => i.seen.length > 0).length,

@@ -109,6 +109,9 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions): Promis
     process.off('SIGINT', onSigint);
     await deps?.index.close();
   }
+  for (const p of summary.problems) process.stderr.write(`hashtriage scan: ${p.source}: ${p.code}: ${p.message}\n`);
+  const unlisted = summary.failedFiles + summary.inputErrors - summary.problems.length;
+  if (unlisted > 0) process.stderr.write(`hashtriage scan: … and ${unlisted} more problems (see items.ndjson and audit.ndjson in ${summary.outDir})\n`);
   if (opts.json) process.stdout.write(`${JSON.stringify({ ...summary, outDir: path.resolve(summary.outDir) })}\n`);
   else process.stdout.write(formatSummary(summary));
   if (!summary.completed) return EXIT_INTERRUPTED;
