@@ -1,8 +1,8 @@
 /**
- * The scan orchestrator: inputs → items (hash + match, saved to the case database as they finish) →
- * 'seen' recorded in the index → clusters → bundles → priority → output files. The hashing, the index and
- * the output writers come in through small ports (scan-deps.ts wires the real ones), so this file holds
- * only the order of the work and the resume logic.
+ * The scan orchestrator: inputs → items (hashed, matched against the index, saved to the case database
+ * batch by batch; their content recorded as 'seen' after it was matched) → clusters → bundles →
+ * priority → output files. The hashing, the index and the output writers come in through small ports
+ * (scan-deps.ts wires the real ones), so this file holds only the order of the work and the resume logic.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
@@ -244,10 +244,11 @@ function testDelayMs(): number {
 }
 
 /**
- * Runs a scan (or resumes one). Guarantees: each finished item is in the case database before the next
- * batch starts; an aborted scan returns `completed: false` with everything finished so far saved; a
- * resumed scan hashes only unfinished (or changed) files and writes the same bundles as an uninterrupted
- * one. Throws HashtriageError USAGE when the output directory cannot be used (see CaseDb).
+ * Runs a scan (or resumes one). Guarantees: an item is in the case database only with its matches; an
+ * aborted scan returns `completed: false` with everything finished so far saved; a resumed scan hashes
+ * only unfinished (or changed) files and writes the same items and bundles as an uninterrupted one; a
+ * scan never reports its own content as previously seen. Throws HashtriageError USAGE when the output
+ * directory cannot be used (see CaseDb), and the index's error when the index cannot be opened.
  */
 export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanHooks = {}): Promise<ScanSummary> {
   const { hasher, index, policy } = deps;
