@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -217,6 +218,32 @@ describe('scan --dihedral', () => {
     expect(withVariants.knownMatchFiles).toBe(1);
     const [item] = readLines<{ known: Array<{ variant: string | null; distance: number }> }>(path.join(work, 'mirror-dihedral', 'items.ndjson'));
     expect(item.known.some((k) => k.variant !== null && k.distance <= 31)).toBe(true);
+  }, 60_000);
+});
+
+describe('scan of files that are not images', () => {
+  it('still digests them and matches them exactly against known lists', async () => {
+    const dir = mkdtempSync(path.join(work, 'docs-'));
+    const doc = path.join(dir, 'statement.txt');
+    writeFileSync(doc, 'a synthetic document that a known list names by its digest\n');
+    writeFileSync(path.join(dir, 'other.txt'), 'unrelated\n');
+    const list = path.join(dir, 'list.txt');
+    writeFileSync(list, `md5:${createHash('md5').update(readFileSync(doc)).digest('hex')}\n`);
+    const db = path.join(dir, 'index.db');
+    const store = openIndex(db);
+    try {
+      const reader = await readList(list, { severity: loadSeverityPolicy() });
+      await store.importList({ name: 'docs', sourcePath: 'list.txt', fileSha256: null, format: reader.format }, reader.items);
+    } finally {
+      store.close();
+    }
+    const summary = await scan(path.join(dir, 'out'), db, { inputs: [doc, path.join(dir, 'other.txt')], manifests: [] });
+    expect(summary).toMatchObject({ completed: true, files: 2, failedFiles: 0, knownMatchFiles: 1 });
+    const items = readLines<ItemLine & { format: string | null }>(path.join(dir, 'out', 'items.ndjson'));
+    expect(items.map((i) => [path.basename(i.path), i.format, i.known.length])).toEqual([
+      ['other.txt', null, 0],
+      ['statement.txt', null, 1],
+    ]);
   }, 60_000);
 });
 
