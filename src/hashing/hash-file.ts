@@ -175,6 +175,9 @@ export async function hashFile(filePath: string, options: HashOptions = {}, hash
     const errno = (err as NodeJS.ErrnoException | undefined)?.code;
     if (errno === 'ENOENT') return failure(filePath, 'NOT_FOUND', `no such file: ${filePath}`);
     if (errno === 'EACCES' || errno === 'EPERM') return failure(filePath, 'UNREADABLE', `permission denied: cannot read ${filePath}`);
+    // Any other system error while reading (EIO, EISDIR, ELOOP, …) means the file could not be read.
+    if (typeof errno === 'string' && (err as NodeJS.ErrnoException).syscall !== undefined)
+      return failure(filePath, 'UNREADABLE', `cannot read ${filePath}: ${info.message}`);
     return failure(filePath, info.code, `${filePath}: ${info.message}`);
   }
 }
