@@ -63,14 +63,19 @@ export function hasLowQuality(hash: FileHashResult, signals: readonly SignalType
 }
 
 /**
- * The values of the scan's items that later scans should recognise: every matchable perceptual value and
- * the widest digest (one digest identifies the bytes; later scans compute every digest, so recording the
- * others would only add writes).
+ * The signal types a scan records as 'seen': one per source, the widest digest (it identifies the bytes)
+ * and the first perceptual type in `signalTypes` order (the primary one, for near-duplicates). Later
+ * scans compute every type, so recording the others would only add writes to the index.
  */
+export function seenSignalTypes(signalTypes: readonly SignalType[]): SignalType[] {
+  const widest = signalTypes.filter((t) => t.source === 'bytes').reduce<SignalType | null>((best, t) => (best === null || t.bits > best.bits ? t : best), null);
+  const primary = signalTypes.find((t) => t.source === 'pixels') ?? null;
+  return signalTypes.filter((t) => t === widest || t === primary);
+}
+
+/** The values of the scan's items that later scans should recognise: their matchable values of seenSignalTypes. */
 export function seenItemsOf(items: ReadonlyArray<Pick<ScanItem, 'path' | 'hash'>>, at: string, signalTypes: readonly SignalType[]): SeenItem[] {
-  const digests = signalTypes.filter((t) => t.source === 'bytes');
-  const widest = digests.reduce<SignalType | null>((best, t) => (best === null || t.bits > best.bits ? t : best), null);
-  const recorded = signalTypes.filter((t) => t.source !== 'bytes' || t === widest);
+  const recorded = seenSignalTypes(signalTypes);
   const out: SeenItem[] = [];
   for (const item of items) {
     for (const signal of recorded) {
