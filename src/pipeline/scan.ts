@@ -140,6 +140,8 @@ export interface ScanSummary {
   readonly bundlesByTier: Readonly<Record<string, number>>;
   readonly hashedThisRun: number;
   readonly resumedItems: number;
+  /** Known lists in the index (0: nothing could match). */
+  readonly knownLists: number;
 }
 
 /** A planned item: identity, display path and where to read it; failures found before hashing are kept. */
@@ -263,6 +265,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
 
   // 2. The case: new, or resumed with identical parameters.
   const described = await index.describe();
+  const knownLists = described.counts.knownLists ?? 0;
   const params: ScanParams = {
     inputs: options.inputs.map((p) => path.resolve(p)),
     manifests: options.manifests.map((m) => ({ path: path.resolve(m), sha256: fileSha256(m) ?? 'unreadable' })),
@@ -373,7 +376,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
     }
     const hashedThisRun = stored.size - resumedItems;
     if (stored.size < plan.length) {
-      return summarise(options.outDir, false, plan.length, [...stored.values()], manifests.reports, manifests.errors, [], hashedThisRun, resumedItems);
+      return summarise(options.outDir, false, plan.length, [...stored.values()], manifests.reports, manifests.errors, [], hashedThisRun, resumedItems, knownLists);
     }
 
     // 4. Items in plan order (their content was recorded as 'seen' batch by batch, after matching).
@@ -406,7 +409,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
     };
     await deps.writeOutputs(options.outDir, data);
     caseDb.markFinished(endedAt);
-    return summarise(options.outDir, true, plan.length, [...stored.values()], manifests.reports, manifests.errors, bundles, hashedThisRun, resumedItems);
+    return summarise(options.outDir, true, plan.length, [...stored.values()], manifests.reports, manifests.errors, bundles, hashedThisRun, resumedItems, knownLists);
   } finally {
     caseDb.close();
   }
@@ -425,6 +428,7 @@ function summarise(
   bundles: readonly Bundle[],
   hashedThisRun: number,
   resumedItems: number,
+  knownLists: number,
 ): ScanSummary {
   const bundlesByTier: Record<string, number> = {};
   for (const b of bundles) bundlesByTier[b.priority.tier] = (bundlesByTier[b.priority.tier] ?? 0) + 1;
@@ -447,5 +451,6 @@ function summarise(
     bundlesByTier,
     hashedThisRun,
     resumedItems,
+    knownLists,
   };
 }

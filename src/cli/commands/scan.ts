@@ -109,6 +109,8 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions): Promis
     process.off('SIGINT', onSigint);
     await deps?.index.close();
   }
+  if (summary.knownLists === 0)
+    process.stderr.write(`hashtriage scan: the index ${indexPath} holds no known lists, so nothing could match (import one with hashtriage index import)\n`);
   for (const p of summary.problems) process.stderr.write(`hashtriage scan: ${p.source}: ${p.code}: ${p.message}\n`);
   const unlisted = summary.failedFiles + summary.inputErrors - summary.problems.length;
   if (unlisted > 0) process.stderr.write(`hashtriage scan: … and ${unlisted} more problems (see items.ndjson and audit.ndjson in ${summary.outDir})\n`);
