@@ -314,6 +314,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
       unrecorded.push(...items);
       const record = unrecorded.length >= SEEN_CHUNK_ITEMS ? seenItemsOf(unrecorded.splice(0), info.startedAt, signalTypes) : [];
       const answered = index.matchAndRecord(queries.flat(), record, info.scanLabel);
+      answered.catch(() => {}); // handled where the chain awaits it; this only marks it as handled early
       saving = saving.then(async () => {
         const answers = await answered;
         let k = 0;
@@ -366,6 +367,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
       flush();
       if (unrecorded.length > 0 && !stop.signal.aborted) {
         const last = index.matchAndRecord([], seenItemsOf(unrecorded.splice(0), info.startedAt, signalTypes), info.scanLabel);
+        last.catch(() => {});
         saving = saving.then(async () => {
           await last;
         });
