@@ -121,7 +121,8 @@ export class MemoryMultiIndex {
     const ids: Uint32Array[] = [];
     const scratch = new RadixScratch(count);
     for (let b = 0; b < layout.count; b++) {
-      const { keys, order } = scratch.sortBand(layout, b, codes, count);
+      const order = new Uint32Array(count);
+      const keys = scratch.sortBand(layout, b, codes, count, order);
       const bucketWords = Math.max(1, 2 ** layout.widths[b] / 32);
       const occ = new Uint32Array(bucketWords * 2);
       let distinct = 0;
@@ -142,7 +143,7 @@ export class MemoryMultiIndex {
       }
       occupancy.push(occ);
       offsets.push(start);
-      ids.push(order.slice(0, count));
+      ids.push(order);
     }
     return new MemoryMultiIndex(codes, count, layout, occupancy, offsets, ids, options.fallback ?? 'auto');
   }
@@ -296,19 +297,19 @@ class RadixScratch {
     this.orderB = new Uint32Array(count);
   }
 
-  /** Keys of band b sorted ascending, with the positions in the same order (ascending within a key). */
-  sortBand(layout: BandLayout, b: number, codes: Uint32Array, count: number): { keys: Uint32Array; order: Uint32Array } {
+  /** Keys of band b sorted ascending (returned, scratch), with the positions in the same order written to `order`. */
+  sortBand(layout: BandLayout, b: number, codes: Uint32Array, count: number, order: Uint32Array): Uint32Array {
     const keys = this.keysA;
-    const order = this.orderA;
+    const positions = this.orderA;
     for (let i = 0, o = 0; i < count; i++, o += 8) {
       keys[i] = bandKey(layout, b, codes, o);
-      order[i] = i;
+      positions[i] = i;
     }
     const width = layout.widths[b];
     const lowBits = Math.ceil(width / 2);
-    radixPass(keys, order, this.keysB, this.orderB, count, 0, lowBits);
+    radixPass(keys, positions, this.keysB, this.orderB, count, 0, lowBits);
     radixPass(this.keysB, this.orderB, keys, order, count, lowBits, width - lowBits);
-    return { keys, order };
+    return keys;
   }
 }
 

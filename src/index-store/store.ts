@@ -12,7 +12,7 @@ import { HashtriageError } from '../errors.js';
 import { bytesToWords, wordsToBytes } from '../hashing/bits.js';
 import type { SignalType } from '../hashing/signal-type.js';
 import { SIGNAL_TYPES } from '../hashing/signals.js';
-import { readIdCodes, SQLITE_LAYOUT, unpackIds, updateBands, verifyBands } from './band-tables.js';
+import { readIdCodes, SQLITE_LAYOUT, updateBands, verifyBands } from './band-tables.js';
 import { IdCodeBuffer, type IdCodes } from './id-blobs.js';
 import { readChunks, updateChunks, verifyChunks } from './value-chunks.js';
 import {
@@ -331,10 +331,10 @@ export class IndexStore {
     this.assertWritable();
     checkListName(source.name);
     const summary = { list: source.name, format: source.format, added: 0, duplicate: 0, rejected: 0, errors: [] as RowError[], unchanged: false };
-    this.db.pragma(`cache_size = -${IMPORT_CACHE_KIB}`);
     this.beginWrite();
     try {
       const db = this.db;
+      db.pragma(`cache_size = -${IMPORT_CACHE_KIB}`);
       const existing = db.prepare(`SELECT id, file_sha256, format FROM lists WHERE name = ?`).get(source.name) as
         | { id: number; file_sha256: string | null; format: string | null }
         | undefined;
@@ -716,19 +716,6 @@ export class IndexStore {
       return { ...base, lowQualityIds: Uint32Array.from(low) };
     });
     return read();
-  }
-
-  /** Ids in the band rows with the given packed keys (duplicates possible across bands). */
-  bandRows(signal: SignalType): { get(bk: number): Uint32Array | undefined } {
-    const t = this.tablesOf(signal);
-    if (!t.bands) throw new HashtriageError('USAGE', `${signal.name} has no band table`);
-    const stmt = this.db.prepare(`SELECT ids FROM ${t.bands} WHERE bk = ?`).pluck();
-    return {
-      get: (bk: number) => {
-        const blob = stmt.get(bk) as Buffer | undefined;
-        return blob ? unpackIds(blob) : undefined;
-      },
-    };
   }
 
   // ---- internals ----
