@@ -9,9 +9,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../src/cli/main.js';
-import { readList } from '../src/index-store/import/read-list.js';
-import { openIndex } from '../src/index-store/store.js';
-import { loadSeverityPolicy } from '../src/policy/severity.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TOP = 5;
@@ -36,15 +33,10 @@ async function run(): Promise<number> {
   const out = path.join(base, 'scan');
 
   step('1. Build a sample index from fixture hashes (fixtures/demo/known-list.csv)');
-  // The same as `hashtriage index import fixtures/demo/known-list.csv --list demo-known --db <db>`.
-  const store = openIndex(db);
-  try {
-    const list = await readList('fixtures/demo/known-list.csv', { severity: loadSeverityPolicy() });
-    const summary = await store.importList({ name: 'demo-known', sourcePath: 'known-list.csv', fileSha256: null, format: list.format }, list.items);
-    process.stdout.write(`list demo-known: ${summary.added} entries added (${list.format}), ${summary.rejected} rejected\n`);
-    if (summary.rejected > 0) return 1;
-  } finally {
-    store.close();
+  const imported = await main(['node', 'hashtriage', 'index', 'import', 'fixtures/demo/known-list.csv', '--list', 'demo-known', '--db', db]);
+  if (imported !== 0) {
+    process.stderr.write(`demo: building the sample index failed (exit ${imported})\n`);
+    return 1;
   }
 
   step('2. Scan the sample complaints (fixtures/demo/complaints.csv: copies, re-encodings, resized and watermarked versions, shared URLs, broken files)');
