@@ -96,14 +96,33 @@ export class SqliteBandSearcher implements HammingSearcher {
       const base = b * BAND_KEY_SPAN;
       for (let k = 0; k < masks.length; k++) keys.push(base + ((key ^ masks[k]) >>> 0));
     }
-    // one statement fetches every probed bucket; then the union of their ids (a value can sit in the
-    // probed buckets of several bands)
+    // one statement fetches every probed bucket; a value can sit in the probed buckets of several bands
     const buckets = (this.getBuckets.all(JSON.stringify(keys)) as Buffer[]).map(unpackIds);
+    const gen = this.nextGeneration();
+    const hits: IdHit[] = [];
+    if (this.cache) {
+      // verify straight from the buckets (repeats are rare and cheaper to verify twice than to filter)
+      const codes = this.cache.codes;
+      const maxId = this.cache.maxId;
+      for (const ids of buckets) {
+        for (let i = 0; i < ids.length; i++) {
+          const id = ids[i];
+          if (id > maxId) continue; // appended after the cache was loaded: not in it
+          const d = hamming256At(codes, id * 8, query, 0);
+          if (d > r) continue;
+          if (id >= this.mark.length) this.growMark(id);
+          if (this.mark[id] === gen) continue;
+          this.mark[id] = gen;
+          hits.push({ id, distance: d });
+        }
+      }
+      return hits.sort(byDistanceThenId);
+    }
+    // union of the candidate ids, then one indexed lookup per distinct candidate
     let total = 0;
     for (const ids of buckets) total += ids.length;
     const candidates = new Uint32Array(total);
     let n = 0;
-    const gen = this.nextGeneration();
     for (const ids of buckets) {
       for (let i = 0; i < ids.length; i++) {
         const id = ids[i];
@@ -113,25 +132,14 @@ export class SqliteBandSearcher implements HammingSearcher {
         candidates[n++] = id;
       }
     }
-    const hits: IdHit[] = [];
-    if (this.cache) {
-      const codes = this.cache.codes;
-      for (let i = 0; i < n; i++) {
-        const id = candidates[i];
-        if (id > this.cache.maxId) continue; // appended after the cache was loaded: not in it
-        const d = hamming256At(codes, id * 8, query, 0);
-        if (d <= r) hits.push({ id, distance: d });
-      }
-    } else {
-      // ascending ids keep the B-tree lookups local (about twice as fast as random order)
-      const sorted = candidates.subarray(0, n).sort();
-      for (let i = 0; i < n; i++) {
-        const id = sorted[i];
-        const value = this.valueById.get(id) as Buffer | undefined;
-        if (value === undefined) continue;
-        const d = hammingOfBytes(value, query);
-        if (d <= r) hits.push({ id, distance: d });
-      }
+    // ascending ids keep the B-tree lookups local (about twice as fast as random order)
+    const sorted = candidates.subarray(0, n).sort();
+    for (let i = 0; i < n; i++) {
+      const id = sorted[i];
+      const value = this.valueById.get(id) as Buffer | undefined;
+      if (value === undefined) continue;
+      const d = hammingOfBytes(value, query);
+      if (d <= r) hits.push({ id, distance: d });
     }
     return hits.sort(byDistanceThenId);
   }
