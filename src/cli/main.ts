@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
+import { register as registerBench } from './commands/bench.js';
 import { register as registerHash } from './commands/hash.js';
 import { register as registerIndex } from './commands/index.js';
 import { register as registerMatch } from './commands/match.js';
@@ -15,7 +16,7 @@ export const EXIT = { OK: 0, SOME_FAILED: 1, USAGE: 2 } as const;
 /** A command module: adds itself to the program; its action sets process.exitCode. */
 export type CommandModule = (program: Command) => void;
 
-const commandModules: CommandModule[] = [registerHash, registerScan, registerIndex, registerMatch];
+const commandModules: CommandModule[] = [registerHash, registerScan, registerIndex, registerMatch, registerBench];
 
 /** The program with every command registered (exported for tests). */
 export function buildProgram(): Command {

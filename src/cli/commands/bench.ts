@@ -1,0 +1,91 @@
+/**
+ * `hashtriage bench [--sizes 100000,1000000] [--radius 31] [--queries N] [--rounds N] [--mix M] [--db PATH] [--json]`:
+ * sizes a machine for matching. For each index size (random PDQ values in a temporary index) or for the
+ * user's own index (--db, read-only, queried with near-duplicates of its values), measures the matcher's
+ * lookups per second on its in-memory and SQLite paths next to a brute-force scan in the same rounds, the
+ * time to load the index into memory, and checks every answer against the brute-force scan.
+ *
+ * stdout: a table and one sentence per size, or with --json one JSON document. Exit codes: 0 done, 1 the
+ * index could not be used or an answer differed from brute force, 2 usage errors.
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { HashtriageError, toErrorInfo } from '../../errors.js';
+import { QUERY_MIXES, type QueryMixName } from '../../bench/hamming-workload.js';
+import { formatSizing, measureSizing } from '../../bench/sizing.js';
+import { EXIT, type CommandModule } from '../main.js';
+
+/** Largest generated index size accepted (memory: about 100 bytes per value in the temporary index and matcher). */
+const MAX_SIZE = 50_000_000;
+/** Seconds each path spends per round, at most (fewer queries for slow paths). */
+const ROUND_SECONDS = 0.5;
+
+interface BenchCommandOptions {
+  sizes?: number[];
+  radius: number;
+  queries: number;
+  rounds: number;
+  mix: QueryMixName;
+  db?: string;
+  json: boolean;
+}
+
+function intArg(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value.replaceAll('_', ''));
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}.`);
+    return n;
+  };
+}
+
+function sizesArg(value: string): number[] {
+  const parse = intArg(1, MAX_SIZE);
+  const sizes = value.split(',').map((s) => parse(s.trim()));
+  if (sizes.length === 0) throw new InvalidArgumentError('expected at least one size.');
+  return sizes;
+}
+
+async function runBench(opts: BenchCommandOptions): Promise<number> {
+  if (opts.db !== undefined && opts.sizes !== undefined) {
+    process.stderr.write('hashtriage bench: give --sizes (generated indexes) or --db (your index), not both\n');
+    return EXIT.USAGE;
+  }
+  const log = process.stderr.isTTY ? (m: string) => process.stderr.write(`hashtriage bench: ${m}\n`) : undefined;
+  try {
+    const report = await measureSizing({
+      sizes: opts.sizes ?? [100_000, 1_000_000],
+      db: opts.db,
+      radius: opts.radius,
+      mix: opts.mix,
+      rounds: opts.rounds,
+      maxQueries: opts.queries,
+      roundSeconds: ROUND_SECONDS,
+      log,
+    });
+    process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : formatSizing(report));
+    if (!report.exact) {
+      process.stderr.write('hashtriage bench: some answers differed from the brute-force scan (see the mismatches); please report this\n');
+      return EXIT.SOME_FAILED;
+    }
+    return EXIT.OK;
+  } catch (err) {
+    process.stderr.write(`hashtriage bench: ${toErrorInfo(err).message}\n`);
+    return err instanceof HashtriageError && err.code === 'USAGE' ? EXIT.USAGE : EXIT.SOME_FAILED;
+  }
+}
+
+/** Registers `bench` on the program. */
+export const register: CommandModule = (program: Command) => {
+  program
+    .command('bench')
+    .description('Measure matching speed on this machine: lookups per second in memory and through SQLite, against a brute-force scan.')
+    .addOption(new Option('--sizes <list>', 'index sizes to generate, comma-separated (default 100000,1000000)').argParser(sizesArg))
+    .addOption(new Option('--radius <n>', 'match threshold (Hamming distance)').argParser(intArg(0, 256)).default(31))
+    .addOption(new Option('--queries <n>', 'most queries per path per round').argParser(intArg(1, 1_000_000)).default(1000))
+    .addOption(new Option('--rounds <n>', 'measurement rounds (the median is reported)').argParser(intArg(1, 100)).default(3))
+    .addOption(new Option('--mix <mix>', 'query mix').choices(Object.keys(QUERY_MIXES)).default('mixed'))
+    .option('--db <path>', 'measure your own index file instead (read-only; queries are near-duplicates of its values)')
+    .option('--json', 'print the report as JSON', false)
+    .action(async (opts: BenchCommandOptions) => {
+      process.exitCode = await runBench(opts);
+    });
+};
