@@ -54,7 +54,7 @@ async function measureHashing(config: GuardConfig, stages: readonly GuardStage[]
   for (let r = 0; r < rounds; r++) passes.push(await timeStages(files));
   const ratios: Partial<Record<GuardStage, Spread>> = {};
   for (const s of stages) ratios[s] = spread(passes.map((p) => p.cpuMs[s] / p.cpuMs.decode));
-  const cpuMsPerImage = Object.fromEntries((['decode', ...stages] as const).map((s) => [s, spread(passes.map((p) => p.cpuMs[s]))]));
+  const cpuMsPerImage = Object.fromEntries(['decode', ...stages].map((s) => [s, spread(passes.map((p) => p.cpuMs[s]))]));
   return { ratios, cpuMsPerImage };
 }
 

@@ -5,31 +5,27 @@
  * stream-json tokens) without our row mapping, to show where the time goes.
  *
  * Run: npx tsx bench/import-parse.ts [--rows 200000] [--repeats 3]
- * Writes bench/results/import-parse.json and prints a Markdown table.
+ * Writes bench/results/import-parse.{json,md} and prints the Markdown table.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import type { Transform } from 'node:stream';
 import { parse } from 'csv-parse';
+import { describeMachine, observeMachine, spread, timeOnceAsync, type Spread } from '../src/bench/measure.js';
 import { readList } from '../src/index-store/import/read-list.js';
 import { loadSeverityPolicy } from '../src/policy/severity.js';
+import { positiveIntFlag } from './lib/args.js';
+import { fmtInt, markdownTable, writeResults } from './lib/results.js';
 
 const GOAL_HASHES_PER_SECOND = 100_000; // whole import incl. SQLite (issue 3); parsing must be well above
 
-function argument(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  if (at < 0) return fallback;
-  const value = Number(process.argv[at + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} needs a positive integer`);
-  return value;
-}
-
-const rows = argument('rows', 200_000);
-const repeats = argument('repeats', 3);
+const rows = positiveIntFlag('rows', 200_000);
+const repeats = positiveIntFlag('repeats', 3);
+const machine = observeMachine();
 const hex = (digits: number): string => randomBytes(digits / 2).toString('hex');
 
 async function writeList(file: string, head: string, line: (i: number) => string, tail = ''): Promise<void> {
@@ -69,19 +65,11 @@ async function bareJsonTokens(file: string): Promise<number> {
   return n;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
-
-async function time(fn: () => Promise<unknown>): Promise<number> {
+/** Wall-clock seconds of `fn`, `repeats` times (median and spread). */
+async function time(fn: () => Promise<unknown>): Promise<Spread> {
   const samples: number[] = [];
-  for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now();
-    await fn();
-    samples.push((performance.now() - t0) / 1000);
-  }
-  return median(samples);
+  for (let r = 0; r < repeats; r++) samples.push((await timeOnceAsync(fn)).wallSeconds);
+  return spread(samples);
 }
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'hashtriage-bench-lists-'));
@@ -124,35 +112,44 @@ try {
     if (count !== rows) throw new Error(`${list.format}: ${count} rows read, ${rows} written`);
     const raw = await time(() => rawLines(list.file));
     const bare = list.format === 'csv' ? await time(() => bareCsv(list.file)) : list.format === 'vics' ? await time(() => bareJsonTokens(list.file)) : null;
+    const seconds = full.median;
     results.push({
       list: list.label ?? list.format,
       rows,
       megabytes: +(bytes / 2 ** 20).toFixed(1),
-      seconds: +full.toFixed(3),
-      rowsPerSecond: Math.round(rows / full),
-      hashesPerSecond: Math.round((rows * list.hashesPerRow) / full),
-      rawReadSeconds: +raw.toFixed(3),
-      bareParserSeconds: bare === null ? null : +bare.toFixed(3),
-      timesRawRead: +(full / raw).toFixed(1),
-      bareParserShare: bare === null ? null : +(bare / full).toFixed(2),
+      seconds: +seconds.toFixed(3),
+      secondsSpread: full,
+      rowsPerSecond: Math.round(rows / seconds),
+      hashesPerSecond: Math.round((rows * list.hashesPerRow) / seconds),
+      rawReadSeconds: +raw.median.toFixed(3),
+      bareParserSeconds: bare === null ? null : +bare.median.toFixed(3),
+      timesRawRead: +(seconds / raw.median).toFixed(1),
+      bareParserShare: bare === null ? null : +(bare.median / seconds).toFixed(2),
     });
   }
-  console.log(`\nList parsing, ${rows} rows per list, median of ${repeats} (${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version})\n`);
-  console.log('| list | MiB | rows/s | hashes/s | × raw read time | bare parser share of time |');
-  console.log('|---|---|---|---|---|---|');
-  for (const r of results)
-    console.log(
-      `| ${r.list} | ${r.megabytes} | ${r.rowsPerSecond.toLocaleString('en')} | ${r.hashesPerSecond.toLocaleString('en')} | ${r.timesRawRead} | ${r.bareParserShare === null ? '–' : `${Math.round(r.bareParserShare * 100)} %`} |`,
-    );
+  const info = machine();
   const slow = results.filter((r) => r.hashesPerSecond < 2 * GOAL_HASHES_PER_SECOND);
-  console.log(
+  const markdown = [
+    `List parsing (no database), ${fmtInt(rows)} rows per list, median of ${repeats}; ${describeMachine(info)}.`,
+    '',
+    markdownTable(
+      ['list', 'MiB', 'rows/s', 'hashes/s', '× raw read time', 'bare parser share of time'],
+      results.map((r) => [
+        r.list,
+        r.megabytes,
+        fmtInt(r.rowsPerSecond),
+        fmtInt(r.hashesPerSecond),
+        r.timesRawRead,
+        r.bareParserShare === null ? '–' : `${Math.round(r.bareParserShare * 100)} %`,
+      ]),
+    ),
+    '',
     slow.length
-      ? `\nBelow 2× the ${GOAL_HASHES_PER_SECOND.toLocaleString('en')} hashes/s import goal: ${slow.map((r) => r.list).join(', ')}`
-      : `\nEvery format parses at ≥ 2× the ${GOAL_HASHES_PER_SECOND.toLocaleString('en')} hashes/s import goal.`,
-  );
-  const out = path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, 'import-parse.json'), JSON.stringify({ rows, repeats, node: process.version, results }, null, 2) + '\n', { mode: 0o600 });
+      ? `Below 2× the ${fmtInt(GOAL_HASHES_PER_SECOND)} hashes/s import goal: ${slow.map((r) => r.list).join(', ')}.`
+      : `Every format parses at ≥ 2× the ${fmtInt(GOAL_HASHES_PER_SECOND)} hashes/s import goal.`,
+  ].join('\n');
+  writeResults('import-parse', { benchmark: 'import-parse', date: new Date().toISOString(), machine: info, rows, repeats, results }, markdown);
+  console.log(markdown);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -10,6 +10,8 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { makeQueries, QUERY_MIXES, randomCodes } from '../src/bench/hamming-workload.js';
+import { collectGarbage, observeMachine, spread, timeOnce, type MachineInfo, type Spread } from '../src/bench/measure.js';
 import { signalTypeByName } from '../src/hashing/signals.js';
 import { bruteForceSearch } from '../src/index-store/brute-force.js';
 import { MEMORY_MIN_QUERIES } from '../src/index-store/matcher.js';
@@ -44,13 +46,7 @@ export interface MatchingBenchOptions {
   readonly log?: (message: string) => void;
 }
 
-/** Median, min and max of repeated measurements, with the runs. */
-export interface Spread {
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
-  readonly runs: readonly number[];
-}
+export type { Spread } from '../src/bench/measure.js';
 
 /** Throughput of one search path: wall-clock and CPU-time based (the latter is robust to other load). */
 export interface Throughput {
@@ -101,13 +97,7 @@ export interface SizeResult {
 export interface MatchingBenchResult {
   readonly benchmark: 'matching';
   readonly date: string;
-  readonly machine: {
-    readonly cpu: string;
-    readonly cores: number;
-    readonly node: string;
-    readonly platform: string;
-    readonly loadAverage: { readonly start: number; readonly end: number };
-  };
+  readonly machine: MachineInfo;
   readonly parameters: Required<Omit<MatchingBenchOptions, 'workDir' | 'log' | 'sqliteMaxSize'>> & {
     readonly sqliteMaxSize: number | null;
     readonly queryMix: string;
@@ -126,76 +116,22 @@ export interface MatchingBenchResult {
   }>;
 }
 
-function spread(runs: number[]): Spread {
-  const sorted = [...runs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { median, min: sorted[0], max: sorted[sorted.length - 1], runs };
-}
-
-/** xorshift32: fast seeded words for large code sets. */
-function words(seed: number): () => number {
-  let x = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
-}
-
-/** `count` random codes (8 words each). */
-export function randomCodes(count: number, seed: number): Uint32Array {
-  const next = words(seed);
-  const codes = new Uint32Array(count * 8);
-  for (let i = 0; i < codes.length; i++) codes[i] = next();
-  return codes;
-}
-
-/** Queries: even positions copy a stored code and flip 0–31 random bits (near-duplicates), odd ones are random. */
-export function makeQueries(codes: Uint32Array, count: number, queries: number, seed: number): { flat: Uint32Array; sources: Int32Array } {
-  const next = words(seed ^ 0x5bd1e995);
-  const flat = new Uint32Array(queries * 8);
-  const sources = new Int32Array(queries).fill(-1);
-  for (let q = 0; q < queries; q++) {
-    const off = q * 8;
-    if (q % 2 === 0) {
-      const src = next() % count;
-      sources[q] = src;
-      flat.set(codes.subarray(src * 8, src * 8 + 8), off);
-      const flips = next() % 32;
-      for (let f = 0; f < flips; f++) {
-        const bit = next() & 255;
-        flat[off + (bit >> 5)] ^= 1 << (bit & 31);
-      }
-    } else {
-      for (let w = 0; w < 8; w++) flat[off + w] = next();
-    }
-  }
-  return { flat, sources };
-}
-
 /** Runs `fn(q)` for q in [0, queries) `repeats` times; wall and CPU queries/s. */
 function timeQueries(queries: number, repeats: number, fn: (q: number) => void): Throughput {
   const wall: number[] = [];
   const cpu: number[] = [];
   fn(0); // warm up (JIT, caches)
   for (let r = 0; r < repeats; r++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    for (let q = 0; q < queries; q++) fn(q);
-    const seconds = (performance.now() - t0) / 1000;
-    const c = process.cpuUsage(c0);
-    wall.push(queries / seconds);
-    cpu.push(queries / ((c.user + c.system) / 1e6));
+    const t = timeOnce(() => {
+      for (let q = 0; q < queries; q++) fn(q);
+    });
+    wall.push(queries / t.wallSeconds);
+    cpu.push(queries / t.cpuSeconds);
   }
   return { queriesPerSecond: spread(wall), cpuQueriesPerSecond: spread(cpu), queries };
 }
 
-function gc(): void {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (g) g();
-}
+const gc = collectGarbage;
 
 /** Collects garbage twice with a pause, so freed array buffers are returned before RSS is read. */
 async function settle(): Promise<void> {
@@ -223,7 +159,7 @@ export async function measureMatching(options: MatchingBenchOptions = {}): Promi
   const sqliteMaxSize = options.sqliteMaxSize ?? Infinity;
   const log = options.log ?? (() => {});
   const pdq = signalTypeByName('pdq')!;
-  const loadStart = os.loadavg()[0];
+  const machine = observeMachine();
   const workDir = options.workDir ?? mkdtempSync(path.join(os.tmpdir(), 'hashtriage-bench-matching-'));
   const ownDir = options.workDir === undefined;
   const sizes: SizeResult[] = [];
@@ -232,7 +168,7 @@ export async function measureMatching(options: MatchingBenchOptions = {}): Promi
       log(`${count} codes: generating`);
       const codes = randomCodes(count, p.seed * 1000003 + count);
       const nQueries = Math.max(p.memoryQueries, p.sqliteQueries, p.sqliteCachedQueries, p.bruteQueries);
-      const { flat, sources } = makeQueries(codes, count, nQueries, p.seed);
+      const { flat, sources } = makeQueries(codes, count, nQueries, p.radius, 'mixed', p.seed);
       const query = (q: number) => flat.subarray(q * 8, q * 8 + 8);
 
       log(`${count} codes: in-memory build and queries`);
@@ -354,22 +290,15 @@ export async function measureMatching(options: MatchingBenchOptions = {}): Promi
   } finally {
     if (ownDir) rmSync(workDir, { recursive: true, force: true });
   }
-  const cpus = os.cpus();
   const result: Omit<MatchingBenchResult, 'targets'> = {
     benchmark: 'matching',
     date: new Date().toISOString(),
-    machine: {
-      cpu: cpus[0]?.model ?? 'unknown',
-      cores: cpus.length,
-      node: process.version,
-      platform: `${process.platform} ${process.arch}`,
-      loadAverage: { start: loadStart, end: os.loadavg()[0] },
-    },
+    machine: machine(),
     parameters: {
       ...p,
       sizes: [...p.sizes],
       sqliteMaxSize: Number.isFinite(sqliteMaxSize) ? sqliteMaxSize : null,
-      queryMix: 'half near-duplicates of stored codes (0-31 random bit flips), half uniformly random codes',
+      queryMix: QUERY_MIXES.mixed.description,
       matcherMemoryMinQueries: MEMORY_MIN_QUERIES,
     },
     sizes,

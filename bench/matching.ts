@@ -6,32 +6,21 @@
  *        [--sqlite-queries 100] [--sqlite-cached-queries 500] [--brute-queries 20] [--sqlite-max-size N]
  *        [--radius 31] [--seed 1] [--out bench/results/matching.json]
  * Quick run: --sizes 1e5 --repeats 1. Environment: HASHTRIAGE_BENCH_SIZES overrides the default sizes.
- * Writes the JSON result (owner-only) and prints Markdown tables.
+ * Writes the JSON result and the Markdown tables beside it (owner-only: bench/results/matching.{json,md})
+ * and prints the tables.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { flagValue, intListFlag, parsePositiveInt } from './lib/args.js';
+import { RESULTS_DIR, writeResults } from './lib/results.js';
 import { matchingMarkdown, measureMatching } from './matching-lib.js';
 
-function flag(name: string): string | undefined {
-  const at = process.argv.indexOf(`--${name}`);
-  return at < 0 ? undefined : process.argv[at + 1];
-}
-
 function count(name: string): number | undefined {
-  const v = flag(name);
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name} needs a positive integer, got ${v}`);
-  return n;
+  const v = flagValue(name);
+  return v === undefined ? undefined : parsePositiveInt(v, `--${name}`);
 }
 
-const sizesText = flag('sizes') ?? process.env.HASHTRIAGE_BENCH_SIZES;
-const sizes = sizesText?.split(',').map((s) => {
-  const n = Number(s.trim());
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`bad size ${s}`);
-  return n;
-});
-const out = flag('out') ?? path.join('bench', 'results', 'matching.json');
+const sizes = intListFlag('sizes', process.env.HASHTRIAGE_BENCH_SIZES);
+const out = flagValue('out') ?? path.join(RESULTS_DIR, 'matching.json');
 
 const result = await measureMatching({
   sizes,
@@ -45,7 +34,7 @@ const result = await measureMatching({
   seed: count('seed'),
   log: (m) => process.stderr.write(`${m}\n`),
 });
-mkdirSync(path.dirname(out), { recursive: true, mode: 0o700 });
-writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`, { mode: 0o600 });
-process.stdout.write(matchingMarkdown(result));
-process.stderr.write(`wrote ${out}\n`);
+const markdown = matchingMarkdown(result);
+const written = writeResults(path.basename(out, '.json'), result, markdown, path.dirname(out));
+process.stdout.write(markdown);
+process.stderr.write(`wrote ${path.relative(process.cwd(), written.json)}\n`);

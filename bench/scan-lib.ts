@@ -4,13 +4,15 @@
  * `npm run bench` can wrap it; bench/scan.ts is the command-line front end.
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
+import { describeMachine, observeMachine, timeOnceAsync, type MachineInfo } from '../src/bench/measure.js';
 import { walkPaths } from '../src/files/walk.js';
 import { hashFiles } from '../src/hashing/hash-file.js';
 import { SIGNAL_TYPES } from '../src/hashing/signals.js';
 import { openScanDeps } from '../src/pipeline/scan-deps.js';
 import { runScan, type ScanOptions } from '../src/pipeline/scan.js';
+import { round } from './lib/results.js';
 import { buildRandomIndex } from './random-index.js';
 import { generateImages } from './synthetic-images.js';
 
@@ -37,20 +39,13 @@ export interface Pass {
   readonly cpuSeconds: number;
 }
 
-/** CPU seconds (user + system, all threads) used by this process since `from`. */
-function cpuSince(from: NodeJS.CpuUsage): number {
-  const u = process.cpuUsage(from);
-  return (u.user + u.system) / 1e6;
-}
-
 /** The measured numbers. */
 export interface ScanBenchResult {
   readonly files: number;
   readonly indexSize: number;
   readonly concurrency: number | null;
-  readonly machine: { readonly cpu: string; readonly cores: number; readonly memoryGiB: number; readonly node: string };
-  /** 1-minute load average before and after the timed passes: other work on the machine skews wall-clock ratios. */
-  readonly loadAverage: { readonly before: number; readonly after: number };
+  /** The machine, with the 1-minute load average before and after the timed passes: other work on the machine skews wall-clock ratios. */
+  readonly machine: MachineInfo;
   /** Hashing alone, before and after the scan (the mean is the baseline). */
   readonly hashOnly: { readonly before: Pass; readonly after: Pass; readonly filesPerSecond: number };
   readonly scan: Pass & { readonly peakRssMiB: number; readonly peakHeapMiB: number; readonly bundles: number; readonly knownMatchFiles: number };
@@ -82,19 +77,16 @@ function memorySampler(): { stop(): { rss: number; heap: number } } {
 }
 
 async function timeHashOnly(dir: string, concurrency: number | undefined, files: number): Promise<Pass> {
-  const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
-  const entries = await walkPaths([dir]);
   let n = 0;
-  await hashFiles(entries, { algorithms: SIGNAL_TYPES, ...(concurrency ? { concurrency } : {}) }, () => {
-    n++;
+  const t = await timeOnceAsync(async () => {
+    const entries = await walkPaths([dir]);
+    await hashFiles(entries, { algorithms: SIGNAL_TYPES, ...(concurrency ? { concurrency } : {}) }, () => {
+      n++;
+    });
   });
-  const seconds = (performance.now() - t0) / 1000;
   if (n !== files) throw new Error(`hash-only pass saw ${n} files, expected ${files}`);
-  return { seconds, filesPerSecond: files / seconds, cpuSeconds: cpuSince(cpu0) };
+  return { seconds: t.wallSeconds, filesPerSecond: files / t.wallSeconds, cpuSeconds: t.cpuSeconds };
 }
-
-const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /**
  * Generates (or reuses) the images and the index, then times (after an untimed warm-up pass) hash-only,
@@ -139,7 +131,7 @@ export async function measureScan(options: ScanBenchOptions = {}): Promise<ScanB
     // timed passes measure the same steady state.
     log('warm-up pass (not timed)');
     await timeHashOnly(imagesDir, options.concurrency, files);
-    const loadBefore = loadavg()[0];
+    const machine = observeMachine();
     log('hash-only pass 1');
     const before = await timeHashOnly(imagesDir, options.concurrency, files);
     log(`scan of ${files} files against ${indexSize} hashes`);
@@ -153,23 +145,22 @@ export async function measureScan(options: ScanBenchOptions = {}): Promise<ScanB
       concurrency: options.concurrency ?? 2 * availableParallelism(),
     };
     const mem = memorySampler();
-    const t1 = performance.now();
-    const cpu1 = process.cpuUsage();
-    const deps = openScanDeps(scanOptions, db, undefined);
-    let summary;
-    try {
-      summary = await runScan(scanOptions, deps);
-    } finally {
-      await deps.index.close();
-    }
-    const scanSeconds = (performance.now() - t1) / 1000;
-    const scanCpu = cpuSince(cpu1);
+    let summary: Awaited<ReturnType<typeof runScan>> | undefined;
+    const timing = await timeOnceAsync(async () => {
+      const deps = openScanDeps(scanOptions, db, undefined);
+      try {
+        summary = await runScan(scanOptions, deps);
+      } finally {
+        await deps.index.close();
+      }
+    });
+    const scanSeconds = timing.wallSeconds;
+    const scanCpu = timing.cpuSeconds;
     const peak = mem.stop();
-    if (!summary.completed || summary.files !== files) throw new Error(`scan did not complete: ${JSON.stringify(summary)}`);
+    if (!summary || !summary.completed || summary.files !== files) throw new Error(`scan did not complete: ${JSON.stringify(summary)}`);
     log('hash-only pass 2');
     const after = await timeHashOnly(imagesDir, options.concurrency, files);
 
-    const loadAfter = loadavg()[0];
     const hashRate = (before.filesPerSecond + after.filesPerSecond) / 2;
     const scanRate = files / scanSeconds;
     const goal = 0.8;
@@ -177,15 +168,14 @@ export async function measureScan(options: ScanBenchOptions = {}): Promise<ScanB
       files,
       indexSize,
       concurrency: options.concurrency ?? null,
-      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version },
-      loadAverage: { before: round(loadBefore), after: round(loadAfter) },
+      machine: machine(),
       hashOnly: {
-        before: { seconds: round(before.seconds), filesPerSecond: round(before.filesPerSecond, 1), cpuSeconds: round(before.cpuSeconds, 1) },
-        after: { seconds: round(after.seconds), filesPerSecond: round(after.filesPerSecond, 1), cpuSeconds: round(after.cpuSeconds, 1) },
+        before: { seconds: round(before.seconds, 2), filesPerSecond: round(before.filesPerSecond, 1), cpuSeconds: round(before.cpuSeconds, 1) },
+        after: { seconds: round(after.seconds, 2), filesPerSecond: round(after.filesPerSecond, 1), cpuSeconds: round(after.cpuSeconds, 1) },
         filesPerSecond: round(hashRate, 1),
       },
       scan: {
-        seconds: round(scanSeconds),
+        seconds: round(scanSeconds, 2),
         filesPerSecond: round(scanRate, 1),
         cpuSeconds: round(scanCpu, 1),
         peakRssMiB: Math.round(peak.rss / 2 ** 20),
@@ -206,7 +196,7 @@ export async function measureScan(options: ScanBenchOptions = {}): Promise<ScanB
 /** The result as a Markdown table (what the README's performance section shows). */
 export function scanBenchMarkdown(r: ScanBenchResult): string {
   return [
-    `Whole scan of ${r.files} generated images against ${r.indexSize.toLocaleString('en-US')} random PDQ hashes (${r.machine.cores} cores, ${r.machine.cpu}, Node ${r.machine.node}):`,
+    `Whole scan of ${r.files} generated images against ${r.indexSize.toLocaleString('en-US')} random PDQ hashes (${describeMachine(r.machine)}):`,
     '',
     '| pass | seconds | files/s | CPU seconds (all threads) | peak RSS |',
     '|---|---|---|---|---|',
@@ -214,7 +204,7 @@ export function scanBenchMarkdown(r: ScanBenchResult): string {
     `| scan (hash + match + case DB + bundles + outputs) | ${r.scan.seconds} | ${r.scan.filesPerSecond} | ${r.scan.cpuSeconds} | ${r.scan.peakRssMiB} MiB |`,
     `| hash only (after scan) | ${r.hashOnly.after.seconds} | ${r.hashOnly.after.filesPerSecond} | ${r.hashOnly.after.cpuSeconds} | |`,
     '',
-    `Scan rate / hash-only rate: **${(r.ratio * 100).toFixed(1)}%** (goal ≥ ${r.goal * 100}%: ${r.meetsGoal ? 'met' : 'NOT met'}). ${r.scan.bundles} bundles, ${r.scan.knownMatchFiles} files with known matches. Load average ${r.loadAverage.before} → ${r.loadAverage.after} on ${r.machine.cores} cores (other work on the machine lowers the ratio: the scan needs more CPU than hashing alone).`,
+    `Scan rate / hash-only rate: **${(r.ratio * 100).toFixed(1)}%** (goal ≥ ${r.goal * 100}%: ${r.meetsGoal ? 'met' : 'NOT met'}). ${r.scan.bundles} bundles, ${r.scan.knownMatchFiles} files with known matches. ${Math.max(r.machine.loadAverage.start, r.machine.loadAverage.end) > r.machine.cores ? `The machine was busy (load average above ${r.machine.cores}), which lowers the ratio: the scan needs more CPU than hashing alone.` : ''}`.trimEnd(),
     '',
   ].join('\n');
 }

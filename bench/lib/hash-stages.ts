@@ -1,27 +1,26 @@
 /**
- * Time of each hashing stage per image, one image at a time on one thread (libvips limited to one thread):
- * read, digests (MD5+SHA-1+SHA-256), decode, PDQ, blockhash. Wall-clock and CPU time both, so a stage's
- * share can be read even when other processes share the machine.
+ * Time of each hashing stage per image, one image at a time on one thread (libvips limited to one
+ * thread): reading the file, each digest, decoding, each perceptual hash. Wall-clock and CPU time both,
+ * so a stage's share can be read even when other processes share the machine. Stages are named after
+ * the signal types (iterated from the registry), plus 'read' and 'decode'.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
-import { blockhashSignalType } from '../../src/hashing/blockhash.js';
 import { decodeImage } from '../../src/hashing/decode.js';
-import { DIGEST_SIGNAL_TYPES } from '../../src/hashing/digests.js';
-import { pdqSignalType } from '../../src/hashing/pdq.js';
+import { digestTypesOf, perceptualTypesOf, SIGNAL_TYPES } from '../../src/hashing/signals.js';
 
-/** The stages, in pipeline order. */
-export type Stage = 'read' | 'digests' | 'decode' | 'pdq' | 'blockhash';
-export const STAGES: readonly Stage[] = ['read', 'digests', 'decode', 'pdq', 'blockhash'];
+const DIGESTS = digestTypesOf(SIGNAL_TYPES);
+const PERCEPTUAL = perceptualTypesOf(SIGNAL_TYPES);
 
-/** Milliseconds per image of each stage, averaged over the files of one pass. */
+/** The stages in pipeline order: read, the digests, decode, the perceptual hashes. */
+export const STAGES: readonly string[] = ['read', ...DIGESTS.map((t) => t.name), 'decode', ...PERCEPTUAL.map((t) => t.name)];
+
+/** Milliseconds per image of each stage (keys: STAGES), averaged over the files of one pass. */
 export interface StagePass {
-  readonly wallMs: Record<Stage, number>;
-  readonly cpuMs: Record<Stage, number>;
+  readonly wallMs: Readonly<Record<string, number>>;
+  readonly cpuMs: Readonly<Record<string, number>>;
 }
-
-const zero = (): Record<Stage, number> => ({ read: 0, digests: 0, decode: 0, pdq: 0, blockhash: 0 });
 
 /**
  * One pass over `files`, timing every stage of every file; sets sharp to one thread (and leaves it so).
@@ -29,15 +28,15 @@ const zero = (): Record<Stage, number> => ({ read: 0, digests: 0, decode: 0, pdq
  */
 export async function timeStages(files: readonly string[]): Promise<StagePass> {
   sharp.concurrency(1);
-  const wallMs = zero();
-  const cpuMs = zero();
+  const wallMs: Record<string, number> = Object.fromEntries(STAGES.map((s) => [s, 0]));
+  const cpuMs: Record<string, number> = { ...wallMs };
   let wall = 0;
   let cpu = process.cpuUsage();
   const start = () => {
     cpu = process.cpuUsage();
     wall = performance.now();
   };
-  const stop = (stage: Stage) => {
+  const stop = (stage: string) => {
     wallMs[stage] += performance.now() - wall;
     const used = process.cpuUsage(cpu);
     cpuMs[stage] += (used.user + used.system) / 1000;
@@ -46,18 +45,19 @@ export async function timeStages(files: readonly string[]): Promise<StagePass> {
     start();
     const bytes = readFileSync(file);
     stop('read');
-    start();
-    for (const type of DIGEST_SIGNAL_TYPES) createHash(type.cryptoAlgorithm).update(bytes).digest();
-    stop('digests');
+    for (const type of DIGESTS) {
+      start();
+      createHash(type.cryptoAlgorithm).update(bytes).digest();
+      stop(type.name);
+    }
     start();
     const image = await decodeImage(bytes);
     stop('decode');
-    start();
-    pdqSignalType.compute(image, {});
-    stop('pdq');
-    start();
-    blockhashSignalType.compute(image, {});
-    stop('blockhash');
+    for (const type of PERCEPTUAL) {
+      start();
+      type.compute(image, {});
+      stop(type.name);
+    }
   }
   for (const s of STAGES) {
     wallMs[s] /= files.length;
