@@ -16,7 +16,7 @@ import { chooseBandCount } from '../index-store/bands.js';
 import { bruteForceSearch, type IndexHit } from '../index-store/brute-force.js';
 import { IndexMatcher } from '../index-store/matcher.js';
 import { MemoryMultiIndex, MIN_MEMORY_BANDS } from '../index-store/memory-index.js';
-import { loadValueCache, SqliteBandSearcher } from '../index-store/sqlite-search.js';
+import { loadValueCache, SqliteBandSearcher, type ValueCache } from '../index-store/sqlite-search.js';
 import { openIndex, type IndexStore } from '../index-store/store.js';
 import type { ImportItem } from '../index-store/types.js';
 import { makeQueries, type QueryMixName } from './hamming-workload.js';
@@ -103,6 +103,8 @@ export interface MatchingRunOptions {
   readonly matcher?: IndexMatcher;
   /** Reused in-memory multi-index over index.codes (for the memory-index path). */
   readonly memoryIndex?: MemoryMultiIndex;
+  /** Reused value cache of index.store (for the sqlite-bands-cached path). */
+  readonly valueCache?: ValueCache;
   /** Progress messages. */
   readonly log?: (message: string) => void;
 }
@@ -245,7 +247,7 @@ export function measureMatchingPaths(index: BenchIndex, options: MatchingRunOpti
     } else if (path === 'matcher-sqlite') {
       contenders.push({ name: path, perRound: perRound[path], run: matcherRun('sqlite') });
     } else {
-      const searcher = new SqliteBandSearcher(index.store, PDQ, loadValueCache(index.store, PDQ));
+      const searcher = new SqliteBandSearcher(index.store, PDQ, options.valueCache ?? loadValueCache(index.store, PDQ));
       cached = searcher;
       contenders.push({
         name: path,

@@ -145,17 +145,23 @@ export interface RaceOptions {
 }
 
 /**
- * Runs every contender once untimed (warm-up: JIT, caches), then `rounds` rounds in which each contender
+ * Runs every contender untimed on query 0 (warm-up: JIT, caches), then `rounds` rounds in which each contender
  * in turn answers its next block of queries (2 + round·perRound on; queries 0 and 1 serve the warm-up
  * and calibration). Speed-ups are taken round by round against the baseline, so a slow spell of the
- * machine hits both sides of a ratio alike. The caller's query set must hold 2 + rounds·perRound queries.
+ * machine hits both sides of a ratio alike; with --expose-gc a full collection precedes each timed block.
+ * The caller's query set must hold 2 + rounds·perRound queries.
  */
 export function race(contenders: readonly Contender[], options: RaceOptions): RaceResult[] {
   const { rounds } = options;
   const baseline = options.baseline ?? 0;
   if (!(rounds >= 1)) throw new RangeError('race needs at least one round');
   const perRound = contenders.map((c) => {
-    c.run(0, 1);
+    // warm-up: query 0 once, or repeatedly for a third of a round when calibrating (JIT tiers, caches)
+    const warmUntil = performance.now() + ((options.roundSeconds ?? 0) * 1000) / 3;
+    for (let i = 0; i < 50; i++) {
+      c.run(0, 1);
+      if (performance.now() >= warmUntil) break;
+    }
     if (options.roundSeconds === undefined) return c.perRound;
     const one = timeOnce(() => c.run(1, 1)).wallSeconds;
     return Math.max(1, Math.min(c.perRound, Math.floor(options.roundSeconds / Math.max(one, 1e-7))));
@@ -165,6 +171,7 @@ export function race(contenders: readonly Contender[], options: RaceOptions): Ra
   for (let r = 0; r < rounds; r++) {
     contenders.forEach((c, i) => {
       const n = perRound[i];
+      collectGarbage(); // garbage left by the previous contender is not collected on this one's time
       const t = timeOnce(() => c.run(2 + r * n, n));
       wall[i].push(n / t.wallSeconds);
       cpu[i].push(n / Math.max(t.cpuSeconds, 1e-6));
