@@ -98,6 +98,24 @@ export function normalizeTimestamp(raw: string | null): string | null {
   return new Date(ms).toISOString();
 }
 
+/** The form normalizeTimestamp gives a value it read as a date; anything else is kept as text only. */
+const NORMALIZED_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** True when `value` (from normalizeTimestamp) is a date/time the scan orders by and scores recency on. */
+export function isNormalizedTimestamp(value: string): boolean {
+  return NORMALIZED_TIMESTAMP.test(value);
+}
+
+/** Column names of the merged report fields as users write them, for messages. */
+const FIELD_COLUMN: Readonly<Record<(typeof MERGED_FIELDS)[number], string>> = {
+  receivedAt: 'received_at',
+  reporter: 'reporter',
+  channel: 'channel',
+  url: 'url',
+  platform: 'platform',
+  notes: 'notes',
+};
+
 /** Splits a file cell that lists several files with ';' or '|'. */
 export function splitFileCell(cell: string): string[] {
   return cell
@@ -284,8 +302,15 @@ export function parseManifest(content: string, name: string, rootReal: string): 
       errors.push({ source, code: 'BAD_ROW', message: `escalation flag "${String(values.escalate)}" is not yes/no; read as no` });
       escalate = false;
     }
+    const receivedAt = normalizeTimestamp(text(values.receivedAt));
+    if (receivedAt !== null && !isNormalizedTimestamp(receivedAt))
+      errors.push({
+        source,
+        code: 'BAD_ROW',
+        message: `report ${reportId}: received_at "${receivedAt}" is not a date/time hashtriage reads (ISO 8601, e.g. 2026-03-02T08:15:00Z or 2026-03-02 08:15); kept as text, not used for first/last seen or recency`,
+      });
     const fields = {
-      receivedAt: normalizeTimestamp(text(values.receivedAt)),
+      receivedAt,
       reporter: text(values.reporter),
       channel: text(values.channel),
       url,
@@ -302,7 +327,7 @@ export function parseManifest(content: string, name: string, rootReal: string): 
         if (value === null) continue;
         if (report[key] === null) report[key] = value;
         else if (report[key] !== value)
-          errors.push({ source, code: 'BAD_ROW', message: `report ${reportId}: ${key} "${value}" differs from "${report[key]}" at ${report.source}; kept the first` });
+          errors.push({ source, code: 'BAD_ROW', message: `report ${reportId}: ${FIELD_COLUMN[key]} "${value}" differs from "${report[key]}" at ${report.source}; kept the first` });
       }
       report.escalate ||= escalate;
     }
@@ -366,7 +391,7 @@ export function mergeManifests(parts: readonly ManifestContents[]): ManifestCont
         if (value === null) continue;
         if (existing[key] === null) existing[key] = value;
         else if (existing[key] !== value)
-          errors.push({ source: r.source, code: 'BAD_ROW', message: `report ${r.reportId}: ${key} "${value}" differs from "${existing[key]}" at ${existing.source}; kept the first` });
+          errors.push({ source: r.source, code: 'BAD_ROW', message: `report ${r.reportId}: ${FIELD_COLUMN[key]} "${value}" differs from "${existing[key]}" at ${existing.source}; kept the first` });
       }
       existing.escalate ||= r.escalate;
       for (const f of r.files) if (!existing.files.includes(f)) existing.files.push(f);
