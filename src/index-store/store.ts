@@ -323,7 +323,7 @@ export class IndexStore {
 
   /**
    * Imports one list from a stream of items, atomically. Same name and same file digest as the list's
-   * last import → unchanged (nothing read, nothing written). A row whose entries all exist already counts
+   * last import, which rejected no row → unchanged (nothing read, nothing written). A row whose entries all exist already counts
    * as duplicate; bad rows are counted as rejected and reported through onRowError, the rest imports.
    * Band tables are updated for the new values before COMMIT. On any thrown error nothing is written.
    */
@@ -335,10 +335,18 @@ export class IndexStore {
     try {
       const db = this.db;
       db.pragma(`cache_size = -${IMPORT_CACHE_KIB}`);
-      const existing = db.prepare(`SELECT id, file_sha256, format FROM lists WHERE name = ?`).get(source.name) as
-        | { id: number; file_sha256: string | null; format: string | null }
+      const existing = db.prepare(`SELECT id, file_sha256, format, rows_rejected FROM lists WHERE name = ?`).get(source.name) as
+        | { id: number; file_sha256: string | null; format: string | null; rows_rejected: number }
         | undefined;
-      if (existing && source.fileSha256 !== null && existing.file_sha256 === source.fileSha256 && existing.format === source.format) {
+      // A file whose last import rejected rows is read again: the user may be retrying it with --type or
+      // another option that makes those rows valid (rows already in are counted as duplicates).
+      if (
+        existing &&
+        source.fileSha256 !== null &&
+        existing.file_sha256 === source.fileSha256 &&
+        existing.format === source.format &&
+        existing.rows_rejected === 0
+      ) {
         db.exec('ROLLBACK');
         return { ...summary, unchanged: true };
       }

@@ -1,0 +1,57 @@
+/**
+ * Re-importing a list file: a no-op once it imported cleanly, but a file whose last import rejected rows
+ * is read again, so a user who forgot --type (64-digit values are ambiguous) can simply retry with it.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const CLI = path.resolve('bin/hashtriage.js');
+
+function run(args: string[]) {
+  const res = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { status: res.status, stdout: String(res.stdout), stderr: String(res.stderr) };
+}
+
+/** Three distinct 64-digit hex values, fixed so reruns see the same list. */
+const VALUES = [
+  'e0535d32343a9a8e8cbf64bf770e11a31aa59fc2ca37dc13e729e2a495d64819',
+  '1abe6d33305f3ad2120ec88e64edd3041d2e3ce6a3237bc1acb3fc103ff6f028',
+  '9b5ee0a9d6ac41b4d1c3f0e6a2e7f00c5a8d0ab7b4a3c2e1f0d9c8b7a6954321',
+];
+
+describe('index import of a file already imported under the same name', () => {
+  let dir: string;
+  let list: string;
+  let db: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'hashtriage-import-retry-'));
+    list = path.join(dir, 'exchange.txt');
+    writeFileSync(list, `${VALUES.join('\n')}\n`);
+    db = path.join(dir, 'index.db');
+  });
+
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is read again after rejected rows, so retrying with --type imports them; then it is a no-op', () => {
+    const first = run(['index', 'import', list, '--list', 'exchange', '--db', db]);
+    expect(first.status).toBe(1);
+    expect(first.stdout).toBe('exchange (text): 0 added, 0 duplicate, 3 rejected\n');
+    expect(first.stderr).toContain(`${list}:1: hash value has 64 hex digits`);
+
+    const retry = run(['index', 'import', list, '--list', 'exchange', '--type', 'pdq', '--db', db]);
+    expect(retry.stdout).toBe('exchange (text): 3 added, 0 duplicate, 0 rejected\n');
+    expect(retry.status).toBe(0);
+    const match = run(['match', VALUES[1], '--db', db]);
+    expect(JSON.parse(match.stdout).matches[0]).toMatchObject({ hash: VALUES[1], distance: 0 });
+
+    const again = run(['index', 'import', list, '--list', 'exchange', '--type', 'pdq', '--db', db]);
+    expect(again.stdout).toBe('exchange: unchanged (this file was already imported under this name)\n');
+    expect(again.status).toBe(0);
+  });
+});
