@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
+import { toErrorInfo } from '../errors.js';
 import { register as registerBench } from './commands/bench.js';
 import { register as registerHash } from './commands/hash.js';
 import { register as registerIndex } from './commands/index.js';
@@ -30,7 +31,13 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs the CLI on argv and resolves to the process exit code; never throws for bad usage. */
+/** Environment variable that adds the stack trace to the message of an unexpected error. */
+export const DEBUG_ENV_VAR = 'HASHTRIAGE_DEBUG';
+
+/**
+ * Runs the CLI on argv and resolves to the process exit code; never throws. Bad usage gives 2; an error
+ * a command did not handle gives one line on stderr (its stack only with HASHTRIAGE_DEBUG=1) and 1.
+ */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   process.exitCode = undefined;
@@ -41,7 +48,10 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK;
       return EXIT.USAGE;
     }
-    throw err;
+    const debug = (process.env[DEBUG_ENV_VAR] ?? '') !== '' && process.env[DEBUG_ENV_VAR] !== '0';
+    const detail = debug && err instanceof Error && err.stack ? `\n${err.stack}` : ` (set ${DEBUG_ENV_VAR}=1 for details)`;
+    process.stderr.write(`hashtriage: unexpected error: ${toErrorInfo(err).message}${detail}\n`);
+    return EXIT.SOME_FAILED;
   }
   const code = process.exitCode;
   return typeof code === 'number' ? code : EXIT.OK;

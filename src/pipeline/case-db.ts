@@ -89,14 +89,40 @@ export function diffParams(a: ScanParams, b: ScanParams): string[] {
   return out;
 }
 
+const OUT_DIR_REASONS: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted (is the directory owned by another user?)',
+  ENOTDIR: 'a part of the path is a file, not a directory',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  EEXIST: 'a file of that name exists',
+};
+
+/**
+ * Runs one file-system step on the output directory; a system error comes back as a USAGE
+ * HashtriageError that names --out, what was being done and why (never a raw stack trace).
+ */
+function onOutDir<T>(outDir: string, doing: string, step: () => T): T {
+  try {
+    return step();
+  } catch (err) {
+    if (err instanceof HashtriageError) throw err;
+    const e = err as NodeJS.ErrnoException;
+    const reason = (e.code !== undefined ? OUT_DIR_REASONS[e.code] : undefined) ?? e.message;
+    throw new HashtriageError('USAGE', `--out ${outDir}: cannot ${doing}: ${reason}`);
+  }
+}
+
 /** The output directory: created 0o700 when missing; an existing one must be a directory. */
 function ensureOutDir(outDir: string): void {
   if (existsSync(outDir)) {
     if (!statSync(outDir).isDirectory()) throw new HashtriageError('USAGE', `--out ${outDir} exists and is not a directory`);
     return;
   }
-  mkdirSync(outDir, { recursive: true, mode: 0o700 });
-  chmodSync(outDir, 0o700);
+  onOutDir(outDir, 'create the directory', () => {
+    mkdirSync(outDir, { recursive: true, mode: 0o700 });
+    chmodSync(outDir, 0o700);
+  });
 }
 
 /** An open case database. */
@@ -140,12 +166,12 @@ export class CaseDb {
     const file = path.join(outDir, CASE_DB_NAME);
     if (existsSync(file))
       throw new HashtriageError('USAGE', `${outDir} already holds a scan (${CASE_DB_NAME}); add --resume to continue it, or choose another --out`);
-    const others = readdirSync(outDir);
+    const others = onOutDir(outDir, 'list the directory', () => readdirSync(outDir));
     if (others.length > 0)
       throw new HashtriageError('USAGE', `${outDir} is not empty (${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''}); choose a new or empty --out`);
-    chmodSync(outDir, 0o700);
+    onOutDir(outDir, 'make the directory owner-only (0700)', () => chmodSync(outDir, 0o700));
     // Create the file ourselves so it is owner-only from the first byte; SQLite gives its -wal/-shm the same mode.
-    closeSync(openSync(file, 'wx', 0o600));
+    onOutDir(outDir, `create ${CASE_DB_NAME}`, () => closeSync(openSync(file, 'wx', 0o600)));
     const db = CaseDb.open(file, true);
     const put = db.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
     db.db.transaction(() => {

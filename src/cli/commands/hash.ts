@@ -13,6 +13,7 @@ import { parseAlgorithmList, SIGNAL_NAMES, SIGNAL_TYPES } from '../../hashing/si
 import type { SignalType } from '../../hashing/signal-type.js';
 import { EXIT, type CommandModule } from '../main.js';
 import { createProgress } from '../progress.js';
+import { flushOutput, outputClosed, StdoutError, writeOutputNow } from '../stdout.js';
 
 interface HashCommandOptions {
   algorithms: SignalType[];
@@ -50,24 +51,21 @@ async function runHash(paths: string[], options: HashCommandOptions): Promise<nu
   const entries = await walkPaths(paths);
   const progress = createProgress('hashing', entries.length);
   let failures = 0;
-  let stdoutClosed = false;
-  const onStdoutError = (err: NodeJS.ErrnoException): void => {
-    if (err.code === 'EPIPE') stdoutClosed = true;
-    else throw err;
-  };
-  process.stdout.on('error', onStdoutError);
   try {
     await hashFiles(entries, options, (_index, result) => {
-      if (stdoutClosed) throw new Error('stdout was closed by the reader');
       if (!result.ok) failures++;
-      process.stdout.write(toLine(result));
+      if (!writeOutputNow(toLine(result))) throw new Error('stdout was closed by the reader');
       progress.increment();
     });
+    await flushOutput();
   } catch (err) {
-    if (!stdoutClosed) throw err;
+    if (err instanceof StdoutError) {
+      process.stderr.write(`hashtriage hash: ${err.message}\n`);
+      return EXIT.SOME_FAILED;
+    }
+    if (!outputClosed()) throw err;
   } finally {
     progress.stop();
-    process.stdout.off('error', onStdoutError);
   }
   if (entries.length === 0) process.stderr.write('hashtriage hash: no files found under the given paths\n');
   return failures > 0 ? EXIT.SOME_FAILED : EXIT.OK;

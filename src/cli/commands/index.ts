@@ -13,7 +13,6 @@
  */
 import { createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { Option, type Command } from 'commander';
 import { HashtriageError, toErrorInfo } from '../../errors.js';
 import { SIGNAL_NAMES } from '../../hashing/signals.js';
@@ -22,6 +21,7 @@ import { LIST_FORMATS, readList, type ListFormat } from '../../index-store/impor
 import { checkListName, openIndex, resolveDbPath, type ExportFormat, type IndexStats, type IndexStore } from '../../index-store/store.js';
 import { loadSeverityPolicy } from '../../policy/severity.js';
 import { EXIT, type CommandModule } from '../main.js';
+import { flushOutput, writeOutput } from '../stdout.js';
 
 const DB_HELP = 'index database (default $HASHTRIAGE_DB or ./hashtriage.db)';
 
@@ -48,12 +48,6 @@ async function fileSha256(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Writes text to stdout, waiting when the pipe is full; false once the reader has gone (EPIPE). */
-async function writeOut(text: string): Promise<boolean> {
-  if (process.stdout.destroyed) return false;
-  if (!process.stdout.write(text)) await Promise.race([once(process.stdout, 'drain'), once(process.stdout, 'close')]);
-  return !process.stdout.destroyed;
-}
 
 interface ImportOptions {
   list: string;
@@ -95,11 +89,11 @@ async function runImport(file: string, opts: ImportOptions): Promise<number> {
     if (progressShown) process.stderr.write('\r\x1b[K');
     if (opts.json) {
       const { errors: _errors, ...rest } = summary;
-      await writeOut(`${JSON.stringify(rest)}\n`);
+      await writeOutput(`${JSON.stringify(rest)}\n`);
     } else if (summary.unchanged) {
-      await writeOut(`${opts.list}: unchanged (this file was already imported under this name)\n`);
+      await writeOutput(`${opts.list}: unchanged (this file was already imported under this name)\n`);
     } else {
-      await writeOut(
+      await writeOutput(
         `${opts.list} (${summary.format}${opts.replace ? ', replaced' : ''}): ${summary.added} added, ${summary.duplicate} duplicate, ${summary.rejected} rejected\n`,
       );
     }
@@ -160,7 +154,7 @@ async function runStats(opts: { json: boolean; db?: string }): Promise<number> {
   try {
     store = openIndex(resolveDbPath(opts.db), { readonly: true });
     const stats = store.stats();
-    await writeOut(opts.json ? `${JSON.stringify(stats)}\n` : formatStats(stats));
+    await writeOutput(opts.json ? `${JSON.stringify(stats)}\n` : formatStats(stats));
     return EXIT.OK;
   } catch (err) {
     return fail('stats', err);
@@ -175,8 +169,9 @@ async function runExport(opts: { list?: string; format: ExportFormat; db?: strin
     store = openIndex(resolveDbPath(opts.db), { readonly: true });
     if (opts.list !== undefined && !store.hasList(opts.list)) throw new HashtriageError('NOT_FOUND', `no list named "${opts.list}"`);
     for (const line of store.exportLines(opts.format, opts.list)) {
-      if (!(await writeOut(line))) break; // reader closed the pipe
+      if (!(await writeOutput(line))) break; // reader closed the pipe
     }
+    await flushOutput();
     return EXIT.OK;
   } catch (err) {
     return fail('export', err);
@@ -191,7 +186,7 @@ async function runRemove(opts: { list: string; db?: string }): Promise<number> {
     store = openIndex(resolveDbPath(opts.db));
     const result = store.removeList(opts.list);
     if (!result.removed) throw new HashtriageError('NOT_FOUND', `no list named "${opts.list}"`);
-    await writeOut(`${opts.list}: removed ${result.entries} entries; ${result.valuesDeleted} values no other list holds were deleted\n`);
+    await writeOutput(`${opts.list}: removed ${result.entries} entries; ${result.valuesDeleted} values no other list holds were deleted\n`);
     return EXIT.OK;
   } catch (err) {
     return fail('remove', err);
@@ -205,14 +200,14 @@ async function runVerify(opts: { json: boolean; db?: string }): Promise<number> 
   try {
     store = openIndex(resolveDbPath(opts.db), { readonly: true });
     const report = store.verify();
-    if (opts.json) await writeOut(`${JSON.stringify(report)}\n`);
+    if (opts.json) await writeOutput(`${JSON.stringify(report)}\n`);
     else if (report.ok) {
       const checked = Object.entries(report.checked)
         .map(([s, n]) => `${s} ${n}`)
         .join(', ');
-      await writeOut(`ok: database intact, band and packed tables consistent (${checked || 'no banded values'})\n`);
+      await writeOutput(`ok: database intact, band and packed tables consistent (${checked || 'no banded values'})\n`);
     } else {
-      for (const p of report.problems) await writeOut(`problem: ${p}\n`);
+      for (const p of report.problems) await writeOutput(`problem: ${p}\n`);
     }
     return report.ok ? EXIT.OK : EXIT.SOME_FAILED;
   } catch (err) {
@@ -230,7 +225,7 @@ export const register: CommandModule = (program: Command) => {
     .command('import')
     .description('Import a known-hash list (text, CSV/TSV, NDJSON or Project VIC VICS JSON) under a list name.')
     .argument('<file>', 'list file')
-    .requiredOption('--list <name>', 'name of the list (re-importing the same file under the same name changes nothing)')
+    .requiredOption('--list <name>', 'name of the list (re-importing the same file under the same name changes nothing, unless rows were rejected last time)')
     .addOption(new Option('--format <format>', 'list format (auto detects it from the content)').choices(['auto', ...LIST_FORMATS]).default('auto'))
     .addOption(new Option('--type <type>', 'hash type of values whose type the list does not give (needed for 64-digit hashes)').choices([...SIGNAL_NAMES]))
     .option('--replace', "replace the list's contents with this file's (atomically)", false)

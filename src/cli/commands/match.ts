@@ -15,7 +15,6 @@
  * error with HASH arguments, and a bare hash line under --dihedral is reported as an error line.
  */
 import { createInterface } from 'node:readline';
-import { once } from 'node:events';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { HashtriageError, toErrorInfo, type ErrorCode } from '../../errors.js';
 import { DIHEDRAL_NAMES } from '../../hashing/signal-type.js';
@@ -24,6 +23,7 @@ import type { SignalType } from '../../hashing/signal-type.js';
 import { IndexMatcher, type MatchOutcome } from '../../index-store/matcher.js';
 import { openIndex, resolveDbPath, type IndexStore } from '../../index-store/store.js';
 import { EXIT, type CommandModule } from '../main.js';
+import { flushOutput, outputClosed, writeOutput } from '../stdout.js';
 
 /** Queries answered per matcher call when reading stdin (bounds memory; the in-memory index is reused). */
 const BATCH = 10_000;
@@ -42,8 +42,9 @@ type Parsed =
   | { ok: true; position: number; value: Uint32Array; variants?: Uint32Array[]; variantNames?: string[]; quality?: number; path?: string }
   | { ok: false; position: number; input: string; code: ErrorCode; message: string };
 
+/** commander parser for --threshold: decimal digits only (so '' or '0x10' are refused, not read as 0 or 16), 0–256. */
 function thresholdArg(value: string): number {
-  const n = Number(value);
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < 0 || n > 256) throw new InvalidArgumentError('expected an integer from 0 to 256.');
   return n;
 }
@@ -117,11 +118,6 @@ function answerLine(p: Extract<Parsed, { ok: true }>, outcome: MatchOutcome): st
   })}\n`;
 }
 
-async function write(text: string): Promise<boolean> {
-  if (process.stdout.destroyed) return false;
-  if (!process.stdout.write(text)) await Promise.race([once(process.stdout, 'drain'), once(process.stdout, 'close')]);
-  return !process.stdout.destroyed;
-}
 
 /** Answers one batch in order; returns the number of error lines written. */
 async function answerBatch(matcher: IndexMatcher, signal: SignalType, batch: Parsed[], opts: MatchCommandOptions): Promise<number> {
@@ -146,7 +142,7 @@ async function answerBatch(matcher: IndexMatcher, signal: SignalType, batch: Par
       process.stderr.write(`hashtriage match: ${opts.stdin ? 'line' : 'argument'} ${p.position}: ${p.message}\n`);
       line = `${JSON.stringify({ position: p.position, input: p.input, error: { code: p.code, message: p.message } })}\n`;
     }
-    if (!(await write(line))) return errors;
+    if (!(await writeOutput(line))) return errors;
   }
   return errors;
 }
@@ -177,6 +173,7 @@ async function runMatch(hashes: string[], opts: MatchCommandOptions): Promise<nu
       let batch: Parsed[] = [];
       let lineNo = 0;
       for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+        if (outputClosed()) break; // the reader has gone: stop reading queries
         lineNo++;
         if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
         batch.push(parseLine(signal, line, lineNo, opts.dihedral));
@@ -185,8 +182,9 @@ async function runMatch(hashes: string[], opts: MatchCommandOptions): Promise<nu
           batch = [];
         }
       }
-      if (batch.length > 0) errors += await answerBatch(matcher, signal, batch, opts);
+      if (batch.length > 0 && !outputClosed()) errors += await answerBatch(matcher, signal, batch, opts);
     }
+    await flushOutput();
     return errors > 0 ? EXIT.SOME_FAILED : EXIT.OK;
   } catch (err) {
     process.stderr.write(`hashtriage match: ${toErrorInfo(err).message}\n`);

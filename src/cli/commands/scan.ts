@@ -14,6 +14,7 @@ import { openScanDeps } from '../../pipeline/scan-deps.js';
 import { runScan, type ScanSummary } from '../../pipeline/scan.js';
 import { EXIT, type CommandModule } from '../main.js';
 import { createProgress, type ProgressReporter } from '../progress.js';
+import { flushOutput, StdoutError, writeOutput } from '../stdout.js';
 
 /** Exit code of a scan stopped by Ctrl-C (128 + SIGINT), resumable. */
 export const EXIT_INTERRUPTED = 130;
@@ -114,8 +115,14 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions): Promis
   for (const p of summary.problems) process.stderr.write(`hashtriage scan: ${p.source}: ${p.code}: ${p.message}\n`);
   const unlisted = summary.failedFiles + summary.inputErrors - summary.problems.length;
   if (unlisted > 0) process.stderr.write(`hashtriage scan: … and ${unlisted} more problems (see items.ndjson and audit.ndjson in ${summary.outDir})\n`);
-  if (opts.json) process.stdout.write(`${JSON.stringify({ ...summary, outDir: path.resolve(summary.outDir) })}\n`);
-  else process.stdout.write(formatSummary(summary));
+  try {
+    await writeOutput(opts.json ? `${JSON.stringify({ ...summary, outDir: path.resolve(summary.outDir) })}\n` : formatSummary(summary));
+    await flushOutput();
+  } catch (err) {
+    if (!(err instanceof StdoutError)) throw err;
+    process.stderr.write(`hashtriage scan: ${err.message} (the scan's outputs are in ${summary.outDir})\n`);
+    return EXIT.SOME_FAILED;
+  }
   if (!summary.completed) return EXIT_INTERRUPTED;
   return summary.failedFiles > 0 || summary.inputErrors > 0 ? EXIT.SOME_FAILED : EXIT.OK;
 }
