@@ -101,6 +101,8 @@ describe('hashtriage bench', () => {
       [['--sizes', '0'], 2, /--sizes/],
       [['--sizes', '1000,abc'], 2, /--sizes/],
       [['--radius', '257'], 2, /--radius/],
+      [['--radius', ''], 2, /--radius/],
+      [['--queries', '0x10'], 2, /--queries/],
       [['--mix', 'random'], 2, /--mix/],
       [['--sizes', '1000', '--db', db], 2, /not both/],
       [['--db', path.join(dir, 'missing.db')], 1, /no index at .*missing\.db/],

@@ -185,7 +185,7 @@ export function formatSizing(r: SizingReport): string {
   }
   if (m.loadAverage.start > m.cores || m.loadAverage.end > m.cores) {
     lines.push(
-      `The machine was busy (load average above ${m.cores}); on an idle core expect about the rates per CPU-second: ${r.sizes.map((s) => `${int(s.memory.cpuLookupsPerSecond)} in memory and ${int(s.sqlite.cpuLookupsPerSecond)} through SQLite at ${int(s.count)}`).join('; ')}.`,
+      `The machine was busy (load average above ${m.cores}), which may have lowered these rates. Per CPU-second of this process, which other work does not affect: ${r.sizes.map((s) => `${int(s.memory.cpuLookupsPerSecond)} in memory and ${int(s.sqlite.cpuLookupsPerSecond)} through SQLite at ${int(s.count)}`).join('; ')}.`,
     );
   }
   const compared = r.sizes.reduce((n, s) => n + s.comparedQueries, 0);

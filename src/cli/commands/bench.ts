@@ -29,14 +29,16 @@ interface BenchCommandOptions {
   json: boolean;
 }
 
+/** commander parser of an integer from min to max: decimal digits only ('' or '0x10' are refused), `_` separators allowed. */
 function intArg(min: number, max: number) {
   return (value: string): number => {
-    const n = Number(value.replaceAll('_', ''));
+    const n = /^\s*\d[\d_]*\s*$/.test(value) ? Number(value.replaceAll('_', '')) : Number.NaN;
     if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}.`);
     return n;
   };
 }
 
+/** commander parser of --sizes: comma-separated integers from 1 to MAX_SIZE. */
 function sizesArg(value: string): number[] {
   const parse = intArg(1, MAX_SIZE);
   const sizes = value.split(',').map((s) => parse(s.trim()));
