@@ -13,6 +13,7 @@ import { HashtriageError, toErrorInfo } from '../../errors.js';
 import { QUERY_MIXES, type QueryMixName } from '../../bench/hamming-workload.js';
 import { formatSizing, measureSizing } from '../../bench/sizing.js';
 import { EXIT, type CommandModule } from '../main.js';
+import { flushOutput, writeOutput } from '../stdout.js';
 
 /** Largest generated index size accepted (memory: about 100 bytes per value in the temporary index and matcher). */
 const MAX_SIZE = 50_000_000;
@@ -63,7 +64,8 @@ async function runBench(opts: BenchCommandOptions): Promise<number> {
       roundSeconds: ROUND_SECONDS,
       log,
     });
-    process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : formatSizing(report));
+    await writeOutput(opts.json ? `${JSON.stringify(report)}\n` : formatSizing(report));
+    await flushOutput();
     if (!report.exact) {
       process.stderr.write('hashtriage bench: some answers differed from the brute-force scan (see the mismatches); please report this\n');
       return EXIT.SOME_FAILED;
