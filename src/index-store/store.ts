@@ -583,12 +583,15 @@ export class IndexStore {
   }
 
   /**
-   * The entries (one line per entry, opaque values included) of one list or of all lists, as CSV (header
+   * The entries (one line per entry, opaque values included) of one list or of all known lists (the
+   * '@seen' record of earlier scans only when named), as CSV (header
    * first: one column per signal type and opaque kind, then EXPORT_META_COLUMNS) or NDJSON. Lines end in
    * "\n". Streams from the database: constant memory. Re-importing the output gives the same entries.
    */
   *exportLines(format: ExportFormat, listName?: string): Generator<string> {
-    const listFilter = listName === undefined ? '' : 'WHERE l.name = ?';
+    // Without a list name only known lists go out: the '@seen' record holds hashes (and paths) of every
+    // file earlier scans looked at, which must not leave the index, or come back as "known", by accident.
+    const listFilter = listName === undefined ? `WHERE l.kind = 'known'` : 'WHERE l.name = ?';
     const params = listName === undefined ? [] : [listName];
     const opaqueKinds = (
       this.db.prepare(`SELECT DISTINCT o.kind FROM opaque o JOIN lists l ON l.id = o.list_id ${listFilter} ORDER BY o.kind`).pluck().all(...params) as string[]

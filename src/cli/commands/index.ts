@@ -7,7 +7,8 @@
  *                              Exit 0 when no row was rejected, 1 when some were (the rest imported) or
  *                              the file could not be read, 2 for usage errors.
  *  stats [--json]              lists, counts per signal type, band layout, bucket sizes, size on disk.
- *  export [--list] [--format]  entries as CSV (default) or NDJSON on stdout; re-importable.
+ *  export [--list] [--format]  entries as CSV (default) or NDJSON on stdout; re-importable. Without
+ *                              --list, known lists only ('@seen' goes out only when named).
  *  remove --list NAME          deletes a list and the values no other list holds.
  *  verify [--json]             integrity check; exit 1 when problems are found.
  */
@@ -248,8 +249,8 @@ export const register: CommandModule = (program: Command) => {
 
   index
     .command('export')
-    .description('Write the entries of one list (or all) to stdout as CSV or NDJSON (re-importable).')
-    .option('--list <name>', 'only this list')
+    .description('Write the entries of one list (or all known lists) to stdout as CSV or NDJSON (re-importable).')
+    .option('--list <name>', "only this list ('@seen': what earlier scans looked at, never exported otherwise)")
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'ndjson']).default('csv'))
     .option('--db <path>', DB_HELP)
     .action(async (opts: { list?: string; format: ExportFormat; db?: string }) => {
