@@ -52,7 +52,8 @@ export function formatSummary(s: ScanSummary): string {
   const resumed = s.resumedItems > 0 ? `, ${s.resumedItems} taken from the interrupted run` : '';
   lines.push(`files: ${s.files} (${s.failedFiles} failed${s.lowQualityFiles > 0 ? `, ${s.lowQualityFiles} low-quality PDQ` : ''}${resumed})`);
   lines.push(`reports: ${s.reports}${s.inputErrors > 0 ? ` (${s.inputErrors} manifest problem${s.inputErrors === 1 ? '' : 's'})` : ''}`);
-  lines.push(`known matches: ${s.knownMatchFiles} file${s.knownMatchFiles === 1 ? '' : 's'}; seen in earlier scans: ${s.previouslySeenFiles}`);
+  const noLists = s.knownLists === 0 ? ' (the index holds no known lists)' : '';
+  lines.push(`known matches: ${s.knownMatchFiles} file${s.knownMatchFiles === 1 ? '' : 's'}${noLists}; seen in earlier scans: ${s.previouslySeenFiles}`);
   const tiers = Object.entries(s.bundlesByTier)
     .map(([tier, n]) => `${tier}: ${n}`)
     .join(', ');
@@ -110,11 +111,14 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions): Promis
     process.off('SIGINT', onSigint);
     await deps?.index.close();
   }
-  if (summary.knownLists === 0)
-    process.stderr.write(`hashtriage scan: the index ${indexPath} holds no known lists, so nothing could match (import one with hashtriage index import)\n`);
   for (const p of summary.problems) process.stderr.write(`hashtriage scan: ${p.source}: ${p.code}: ${p.message}\n`);
   const unlisted = summary.failedFiles + summary.inputErrors - summary.problems.length;
   if (unlisted > 0) process.stderr.write(`hashtriage scan: … and ${unlisted} more problems (see items.ndjson and audit.ndjson in ${summary.outDir})\n`);
+  // After the problem list, so a long list does not scroll these out of sight.
+  if (summary.completed && summary.files === 0 && summary.reports === 0)
+    process.stderr.write('hashtriage scan: no files or reports found in the given paths and manifests\n');
+  if (summary.knownLists === 0)
+    process.stderr.write(`hashtriage scan: the index ${indexPath} holds no known lists, so nothing could match (import one with hashtriage index import, or check --db / HASHTRIAGE_DB)\n`);
   try {
     await writeOutput(opts.json ? `${JSON.stringify({ ...summary, outDir: path.resolve(summary.outDir) })}\n` : formatSummary(summary));
     await flushOutput();
