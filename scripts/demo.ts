@@ -26,6 +26,21 @@ function step(text: string): void {
   process.stdout.write(`\n== ${text}\n`);
 }
 
+/** Runs one hashtriage command in-process after printing it, so the user can repeat it on their own data. */
+async function hashtriage(args: string[]): Promise<number> {
+  const shown = args.map((a) => {
+    const rel = path.isAbsolute(a) ? path.relative(process.cwd(), a) : a;
+    return rel.startsWith('..') ? a : rel;
+  });
+  process.stdout.write(`$ npx hashtriage ${shown.map((a) => (/[\s']/.test(a) ? `'${a}'` : a)).join(' ')}\n`);
+  return main(['node', 'hashtriage', ...args]);
+}
+
+/** A reason's points with their sign (policies may give negative points). */
+function signed(points: number): string {
+  return points < 0 ? String(points) : `+${points}`;
+}
+
 async function run(): Promise<number> {
   process.chdir(ROOT);
   const base = process.argv[2] ? path.resolve(process.argv[2]) : mkdtempSync(path.join(tmpdir(), 'hashtriage-demo-'));
@@ -33,14 +48,14 @@ async function run(): Promise<number> {
   const out = path.join(base, 'scan');
 
   step('1. Build a sample index from fixture hashes (fixtures/demo/known-list.csv)');
-  const imported = await main(['node', 'hashtriage', 'index', 'import', 'fixtures/demo/known-list.csv', '--list', 'demo-known', '--db', db]);
+  const imported = await hashtriage(['index', 'import', 'fixtures/demo/known-list.csv', '--list', 'demo-known', '--db', db]);
   if (imported !== 0) {
     process.stderr.write(`demo: building the sample index failed (exit ${imported})\n`);
     return 1;
   }
 
   step('2. Scan the sample complaints (fixtures/demo/complaints.csv: copies, re-encodings, resized and watermarked versions, shared URLs, broken files)');
-  const scanned = await main(['node', 'hashtriage', 'scan', '--manifest', 'fixtures/demo/complaints.csv', '--out', out, '--db', db]);
+  const scanned = await hashtriage(['scan', '--manifest', 'fixtures/demo/complaints.csv', '--out', out, '--db', db]);
   if (scanned !== 0 && scanned !== 1) {
     process.stderr.write(`demo: the scan failed (exit ${scanned})\n`);
     return 1;
@@ -55,7 +70,7 @@ async function run(): Promise<number> {
   for (const b of queue.slice(0, TOP)) {
     const files = b.paths.map((p) => path.basename(p)).join(', ') || '(no file: URL only)';
     process.stdout.write(`#${b.rank} ${b.tier} (score ${b.score}) reports ${b.reportIds.join(', ')}; files ${files}\n`);
-    for (const r of b.reasons.slice(0, 3)) process.stdout.write(`     +${r.points} ${r.signal}: ${r.detail}\n`);
+    for (const r of b.reasons.slice(0, 3)) process.stdout.write(`     ${signed(r.points)} ${r.signal}: ${r.detail}\n`);
   }
   if (queue.length > TOP) process.stdout.write(`… ${queue.length - TOP} more bundles\n`);
 
