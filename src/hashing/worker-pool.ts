@@ -42,11 +42,17 @@ export class HashWorkerPool {
     });
   }
 
-  /** Stops every worker; tasks still queued resolve as INTERNAL errors. */
+  /** Stops every worker; tasks still queued or running on a worker resolve as INTERNAL errors. */
   async close(): Promise<void> {
     this.closed = true;
     for (const pending of this.queue.splice(0)) pending.resolve(internalError('the worker pool was closed'));
-    await Promise.all(this.slots.splice(0).map((slot) => slot.worker.terminate()));
+    const slots = this.slots.splice(0);
+    for (const slot of slots) {
+      const running = slot.current;
+      slot.current = null;
+      running?.resolve(internalError('the worker pool was closed'));
+    }
+    await Promise.all(slots.map((slot) => slot.worker.terminate()));
   }
 
   private dispatch(): void {
