@@ -69,13 +69,6 @@ export function hamming256At(a: Uint32Array, ai: number, b: Uint32Array, bi: num
   );
 }
 
-/** True when two equal-length word arrays hold the same bits. */
-export function wordsEqual(a: Uint32Array, b: Uint32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** The words as bytes, highest word first and big-endian within each word (the hex string's byte order). */
 export function wordsToBytes(words: Uint32Array): Buffer {
   const buf = Buffer.alloc(words.length * 4);

@@ -85,12 +85,6 @@ export function bandKey(layout: BandLayout, b: number, codes: Uint32Array, off: 
   return (k & layout.mask[b]) >>> 0;
 }
 
-/** Writes the keys of all bands of one code into `out` (length ≥ layout.count); returns `out`. */
-export function bandKeys(layout: BandLayout, codes: Uint32Array, off: number, out: Uint32Array): Uint32Array {
-  for (let b = 0; b < layout.count; b++) out[b] = bandKey(layout, b, codes, off);
-  return out;
-}
-
 /**
  * Per-band probe radii for search radius r (Norouzi's tighter split): with r = m·s + a, the first a+1
  * bands get s and the others s−1 (−1 means the band is not probed). Radii are capped at the band width.
