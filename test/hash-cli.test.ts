@@ -195,5 +195,10 @@ describe('hashtriage hash (CLI)', () => {
     expect(runCli(['hash', 'good', '--pdq-flavour', 'half'], { cwd: dir }).status).toBe(2);
     expect(runCli(['hash', 'good', '--max-pixels', '-5'], { cwd: dir }).status).toBe(2);
     expect(runCli(['hash', 'good', '--algorithms', 'md5', '--dihedral'], { cwd: dir }).status).toBe(2);
+    // blockhash is perceptual but has no dihedral variants: still a usage error naming the types that do
+    const noVariants = runCli(['hash', 'good', '--algorithms', 'blockhash', '--dihedral'], { cwd: dir });
+    expect(noVariants.status).toBe(2);
+    expect(noVariants.stderr).toContain('pdq');
+    expect(noVariants.stdout).toBe('');
   });
 });

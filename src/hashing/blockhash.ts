@@ -52,6 +52,7 @@ export const blockhashSignalType: PerceptualSignalType = {
   comparison: 'hamming',
   defaultThreshold: 12,
   minMatchQuality: 0,
+  supportsDihedral: false,
   parse: (text) => hexToWords(text, BLOCKHASH_BITS),
   format: (value) => wordsToHex(value, BLOCKHASH_BITS),
   distance: (a, b) => hammingDistance(a, b),

@@ -244,6 +244,7 @@ export const pdqSignalType: PerceptualSignalType = {
   comparison: 'hamming',
   defaultThreshold: 31,
   minMatchQuality: 50,
+  supportsDihedral: true,
   parse: (text) => hexToWords(text, PDQ_BITS),
   format: (value) => wordsToHex(value, PDQ_BITS),
   distance: (a, b) => hammingDistance(a, b),

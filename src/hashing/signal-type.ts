@@ -69,6 +69,8 @@ export interface PerceptualSignalType extends SignalTypeBase {
   readonly source: 'pixels';
   /** Quality below which a hash is kept and flagged but not matched (0 when the type has no quality). */
   readonly minMatchQuality: number;
+  /** True when compute() can return the image's 8 rotated/flipped variants (PerceptualOptions.dihedral). */
+  readonly supportsDihedral: boolean;
   /** Computes the hash of one decoded image; pure and deterministic. */
   compute(image: DecodedImage, options: PerceptualOptions): PerceptualHash;
 }

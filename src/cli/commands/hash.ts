@@ -9,7 +9,7 @@ import { walkPaths } from '../../files/walk.js';
 import { DEFAULT_MAX_PIXELS } from '../../hashing/decode.js';
 import { defaultConcurrency, hashFiles } from '../../hashing/hash-file.js';
 import type { FileHashResult } from '../../hashing/record.js';
-import { parseAlgorithmList, SIGNAL_NAMES, SIGNAL_TYPES } from '../../hashing/signals.js';
+import { parseAlgorithmList, perceptualTypesOf, SIGNAL_NAMES, SIGNAL_TYPES } from '../../hashing/signals.js';
 import type { SignalType } from '../../hashing/signal-type.js';
 import { EXIT, type CommandModule } from '../main.js';
 import { createProgress } from '../progress.js';
@@ -44,8 +44,9 @@ function toLine(result: FileHashResult): string {
 }
 
 async function runHash(paths: string[], options: HashCommandOptions): Promise<number> {
-  if (options.dihedral && !options.algorithms.some((t) => t.name === 'pdq')) {
-    process.stderr.write('hashtriage hash: --dihedral needs pdq among --algorithms\n');
+  if (options.dihedral && !perceptualTypesOf(options.algorithms).some((t) => t.supportsDihedral)) {
+    const capable = perceptualTypesOf(SIGNAL_TYPES).filter((t) => t.supportsDihedral).map((t) => t.name);
+    process.stderr.write(`hashtriage hash: --dihedral needs one of ${capable.join(', ')} among --algorithms\n`);
     return EXIT.USAGE;
   }
   const entries = await walkPaths(paths);
