@@ -29,14 +29,23 @@ function compareEntries(a: WalkEntry, b: WalkEntry): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
+/** Real paths the walk leaves out silently: whole directory trees and single files. */
+export interface WalkSkip {
+  readonly dirs?: readonly string[];
+  readonly files?: readonly string[];
+}
+
 /**
  * Files under `inputs` (files as given, directories recursively, symlinks followed), as normalised paths
  * in code-unit order, each path at most once. Missing paths give NOT_FOUND entries; unreadable
  * directories, symlink loops and non-regular files (FIFOs, devices, sockets) give UNREADABLE entries.
- * Never throws for file-system problems; the order does not depend on timing or the locale.
+ * Files and directories whose real path is in `skip` (however they are reached) are left out without
+ * an entry. Never throws for file-system problems; the order does not depend on timing or the locale.
  */
-export async function walkPaths(inputs: readonly string[]): Promise<WalkEntry[]> {
+export async function walkPaths(inputs: readonly string[], skip: WalkSkip = {}): Promise<WalkEntry[]> {
   const entries: WalkEntry[] = [];
+  const skipDirs = new Set(skip.dirs ?? []);
+  const skipFiles = new Set(skip.files ?? []);
 
   async function visit(p: string, ancestors: ReadonlySet<string>): Promise<void> {
     let stats: Stats;
@@ -51,6 +60,7 @@ export async function walkPaths(inputs: readonly string[]): Promise<WalkEntry[]>
       return;
     }
     if (stats.isFile()) {
+      if (skipFiles.size > 0 && skipFiles.has(await fs.realpath(p).catch(() => path.resolve(p)))) return;
       entries.push({ path: p });
       return;
     }
@@ -66,6 +76,7 @@ export async function walkPaths(inputs: readonly string[]): Promise<WalkEntry[]>
     let children: Dirent[];
     try {
       real = await fs.realpath(p);
+      if (skipDirs.has(real)) return;
       if (ancestors.has(real)) {
         entries.push(failed(p, 'UNREADABLE', `symbolic link loop: ${p} leads back to ${real}`));
         return;
@@ -79,7 +90,10 @@ export async function walkPaths(inputs: readonly string[]): Promise<WalkEntry[]>
     for (const child of children) {
       const childPath = path.join(p, child.name);
       // Plain files and directories need no stat; links and anything unusual go through visit().
-      if (child.isFile()) entries.push({ path: childPath });
+      if (child.isFile()) {
+        // A plain file's real path is its real folder plus its name.
+        if (!skipFiles.has(path.join(real, child.name))) entries.push({ path: childPath });
+      }
       else if (child.isDirectory()) await visitDirectory(childPath, inside);
       else await visit(childPath, inside);
     }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ErrorCode } from '../errors.js';
-import { walkPaths, type WalkEntry } from '../files/walk.js';
+import { walkPaths, type WalkEntry, type WalkSkip } from '../files/walk.js';
 import type { FileHashResult } from '../hashing/record.js';
 import type { SignalName, SignalType } from '../hashing/signal-type.js';
 import { compareBundles, prioritise, type PriorityPolicy } from '../policy/priority.js';
@@ -184,6 +184,29 @@ function statOf(file: string): { size: number; mtimeMs: number } | null {
   }
 }
 
+/** The real path of `p`, also when it (or some of its last parts) does not exist yet. */
+function realPathOf(p: string): string {
+  const abs = path.resolve(p);
+  try {
+    return realpathSync(abs);
+  } catch {
+    const parent = path.dirname(abs);
+    return parent === abs ? abs : path.join(realPathOf(parent), path.basename(abs));
+  }
+}
+
+/** SQLite's companion files of a database (present or not), by suffix. */
+const SQLITE_COMPANIONS = ['', '-wal', '-shm', '-journal'];
+
+/**
+ * What the walk must never take as items: the scan's own output directory (its case database and output
+ * files) and the index database with its companion files, as real paths.
+ */
+export function ownFiles(outDir: string, indexPath: string): WalkSkip {
+  const index = realPathOf(indexPath);
+  return { dirs: [realPathOf(outDir)], files: SQLITE_COMPANIONS.map((suffix) => index + suffix) };
+}
+
 /** Sorting by display path, code-unit order (machine- and locale-independent). */
 const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
@@ -260,7 +283,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
   // 1. Inputs: manifests and walked paths → the item plan.
   const manifestParts = options.manifests.map((m) => readManifest(m, m));
   const manifests = mergeManifests(manifestParts.length > 0 ? manifestParts : [{ reports: [], fileRefs: [], errors: [] }]);
-  const walked = options.inputs.length > 0 ? await walkPaths(options.inputs) : [];
+  const walked = options.inputs.length > 0 ? await walkPaths(options.inputs, ownFiles(options.outDir, index.path)) : [];
   const plan = planItems(walked, manifests.fileRefs);
 
   // 2. The case: new, or resumed with identical parameters.

@@ -1,0 +1,52 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateImages } from '../bench/synthetic-images.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = path.join(ROOT, 'bin', 'hashtriage.js');
+const FILES = 6;
+
+let work: string;
+
+function cli(args: string[]) {
+  return spawnSync(process.execPath, [BIN, ...args], { cwd: work, encoding: 'utf8', timeout: 120_000 });
+}
+
+function itemPaths(outDir: string): string[] {
+  return readFileSync(path.join(outDir, 'items.ndjson'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { path: string }).path)
+    .sort();
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(path.join(tmpdir(), 'ht-ownfiles-'));
+  await generateImages(path.join(work, 'in'), FILES, { seed: 5, duplicateEvery: 3 });
+}, 60_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('a scan never takes its own files as items', () => {
+  it('leaves out an --out directory and an index database inside a scanned folder, also on --resume', () => {
+    // Output directory and index both inside the scanned folder.
+    const first = cli(['scan', 'in', '--out', 'in/out', '--db', 'in/index.db', '--json']);
+    expect(first.status, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ completed: true, files: FILES });
+    const items = itemPaths(path.join(work, 'in', 'out'));
+    expect(items).toHaveLength(FILES);
+    expect(items.filter((p) => p.includes('out/') || p.includes('index.db'))).toEqual([]);
+    const bundles = readFileSync(path.join(work, 'in', 'out', 'bundles.ndjson'), 'utf8');
+
+    // The resumed (here: already finished) case sees the same files, not case.db, audit.ndjson, report.html, index.db-wal…
+    const resumed = cli(['scan', 'in', '--out', 'in/out', '--db', 'in/index.db', '--resume', '--json']);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ completed: true, files: FILES, failedFiles: 0, hashedThisRun: 0 });
+    expect(itemPaths(path.join(work, 'in', 'out'))).toEqual(items);
+    expect(readFileSync(path.join(work, 'in', 'out', 'bundles.ndjson'), 'utf8')).toBe(bundles);
+  }, 180_000);
+});
