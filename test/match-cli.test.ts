@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hexToWords, popcount32 } from '../src/hashing/bits.js';
 import { signalTypeByName } from '../src/hashing/signals.js';
+import { openIndex } from '../src/index-store/store.js';
 
 const PROJECT = path.resolve('.');
 const CLI = path.join(PROJECT, 'bin/hashtriage.js');
@@ -250,5 +251,55 @@ describe('hashtriage index and match (CLI)', () => {
     expect(res.status).toBe(1);
     expect(res.stderr).toMatch(/no index at/);
     expect(run(['match', '--db', db]).status).toBe(2); // no query at all
+  });
+});
+
+describe('hashtriage match and the @seen record', () => {
+  let dir: string;
+  let db: string;
+  const known = REF.get('base-900x700.jpg')!.pdq;
+  // a value no list knows: every bit of the known hash flipped
+  const unknown = hexToWords(known, 256)!.map((w) => ~w >>> 0);
+  const unknownHex = signalTypeByName('pdq')!.format(unknown);
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'hashtriage-seen-'));
+    db = path.join(dir, 'index.db');
+    const list = path.join(dir, 'known.csv');
+    writeFileSync(list, `pdq,category\n${known},A1\n`);
+    expect(run(['index', 'import', list, '--list', 'known', '--db', db]).status).toBe(0);
+    const store = openIndex(db);
+    try {
+      const seenAt = new Date(0).toISOString();
+      store.recordSeen('scan-1', [
+        { signal: 'pdq', value: hexToWords(known, 256)!, quality: 100, path: 'case/a.jpg', seenAt },
+        { signal: 'pdq', value: unknown, quality: 100, path: 'case/b.jpg', seenAt },
+      ]);
+    } finally {
+      store.close();
+    }
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const lists = (line: Record<string, any>): string[][] => line.matches.map((m: any) => m.entries.map((e: any) => e.list));
+
+  it('reports known lists only: seen entries and seen-only hashes are left out', () => {
+    const res = run(['match', '--db', db, known, unknownHex]);
+    expect(res.status).toBe(0);
+    expect(res.lines).toHaveLength(2);
+    expect(res.lines[0].matches.map((m: any) => m.hash)).toEqual([known]);
+    expect(lists(res.lines[0])).toEqual([['known']]);
+    for (const m of res.lines[1].matches) expect(m.hash).not.toBe(unknownHex);
+    expect(lists(res.lines[1]).flat()).not.toContain('@seen');
+  });
+
+  it('reports the @seen entries too with --include-seen', () => {
+    const res = run(['match', '--include-seen', '--db', db, known, unknownHex]);
+    expect(res.status).toBe(0);
+    expect(lists(res.lines[0])[0].sort()).toEqual(['@seen', 'known']);
+    const seenOnly = res.lines[1].matches.find((m: any) => m.hash === unknownHex);
+    expect(seenOnly).toMatchObject({ distance: 0 });
+    expect(seenOnly.entries.map((e: any) => e.list)).toEqual(['@seen']);
   });
 });

@@ -6,6 +6,9 @@
  * {"position","input","error":{"code","message"}} (position = argument number, or stdin line number),
  * the rest are answered, and the exit code is 1.
  *
+ * Only known lists count as matches: entries of the reserved '@seen' list (recorded by earlier scans) are
+ * left out, and a hash whose only entries are '@seen' ones is not a match, unless --include-seen is given.
+ *
  * --stdin reads one query per line: a bare hex hash, or a JSON record as `hashtriage hash` prints it
  * (the algorithm's field is the query; its quality and path are used).
  *
@@ -34,6 +37,7 @@ interface MatchCommandOptions {
   dihedral: boolean;
   stdin: boolean;
   includeLowQuality: boolean;
+  includeSeen: boolean;
   db?: string;
 }
 
@@ -96,13 +100,29 @@ function parseLine(signal: SignalType, line: string, position: number, dihedral:
   return { ...out, variants: values, variantNames: names };
 }
 
+/**
+ * The hits a user asked for: without includeSeen, entries of the reserved '@seen' list (content earlier
+ * scans recorded, not known material) are left out, and so are hits that only had such entries, so any
+ * match reported is a hit on a known list.
+ */
+function reportedMatches(outcome: MatchOutcome, includeSeen: boolean): MatchOutcome['matches'] {
+  if (includeSeen) return outcome.matches;
+  const out: MatchOutcome['matches'][number][] = [];
+  for (const m of outcome.matches) {
+    const entries = m.entries.filter((e) => e.listKind !== 'seen');
+    if (entries.length === 0) continue;
+    out.push(entries.length === m.entries.length ? m : { ...m, entries });
+  }
+  return out;
+}
+
 /** The output line of one answered query. */
-function answerLine(p: Extract<Parsed, { ok: true }>, outcome: MatchOutcome): string {
+function answerLine(p: Extract<Parsed, { ok: true }>, outcome: MatchOutcome, includeSeen: boolean): string {
   return `${JSON.stringify({
     query: outcome.query,
     ...(p.path !== undefined ? { path: p.path } : {}),
     ...(outcome.lowQuality ? { lowQuality: true } : {}),
-    matches: outcome.matches.map((m) => ({
+    matches: reportedMatches(outcome, includeSeen).map((m) => ({
       hash: m.hash,
       distance: m.distance,
       ...(m.variant !== undefined && p.variantNames ? { variant: p.variantNames[m.variant] } : {}),
@@ -136,7 +156,7 @@ async function answerBatch(matcher: IndexMatcher, signal: SignalType, batch: Par
   let g = 0;
   for (const p of batch) {
     let line: string;
-    if (p.ok) line = answerLine(p, outcomes[g++]);
+    if (p.ok) line = answerLine(p, outcomes[g++], opts.includeSeen);
     else {
       errors++;
       process.stderr.write(`hashtriage match: ${opts.stdin ? 'line' : 'argument'} ${p.position}: ${p.message}\n`);
@@ -205,6 +225,7 @@ export const register: CommandModule = (program: Command) => {
     .option('--dihedral', 'also match the rotated/flipped variants carried by `hash --dihedral` records (with --stdin)', false)
     .option('--stdin', 'read queries from stdin: hex hashes or `hashtriage hash` JSON lines', false)
     .option('--include-low-quality', 'also match queries and known values below the quality a match needs (flagged)', false)
+    .option('--include-seen', "also report entries of the '@seen' list (files earlier scans looked at, not known material)", false)
     .option('--db <path>', 'index database (default $HASHTRIAGE_DB or ./hashtriage.db)')
     .action(async (hashes: string[], opts: MatchCommandOptions) => {
       process.exitCode = await runMatch(hashes, opts);
