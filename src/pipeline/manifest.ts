@@ -363,9 +363,18 @@ export function readManifest(file: string, displayName = file): ManifestContents
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const code: ErrorCode = e.code === 'ENOENT' ? 'NOT_FOUND' : 'UNREADABLE';
-    return { reports: [], fileRefs: [], errors: [{ source: displayName, code, message: `cannot read manifest: ${e.message}` }] };
+    const reason = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a directory, not a file' : e.message;
+    return { reports: [], fileRefs: [], errors: [{ source: displayName, code, message: `cannot read manifest: ${reason}` }] };
   }
   return parseManifest(content, displayName, rootReal);
+}
+
+/**
+ * The problem that makes a whole manifest unusable (cannot be opened, is a directory, not CSV, no usable
+ * header), or null when only rows (or none) are bad. Such a problem is the user's to fix before a scan.
+ */
+export function manifestFileProblem(contents: ManifestContents): ManifestError | null {
+  return contents.errors.find((e) => e.code !== 'BAD_ROW') ?? null;
 }
 
 /**

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { ErrorCode } from '../errors.js';
+import { HashtriageError, type ErrorCode } from '../errors.js';
 import { walkPaths, type WalkEntry, type WalkSkip } from '../files/walk.js';
 import type { FileHashResult } from '../hashing/record.js';
 import type { SignalName, SignalType } from '../hashing/signal-type.js';
@@ -16,7 +16,7 @@ import { buildBundles } from './bundle.js';
 import { CaseDb, type ScanParams, type StoredItem } from './case-db.js';
 import { clusterItems, type CodeSearcherFactory } from './cluster.js';
 import { hasLowQuality, isMatchable, itemSignal, seenItemsOf } from './item-hashes.js';
-import { mergeManifests, readManifest, type FileRef, type ManifestError } from './manifest.js';
+import { manifestFileProblem, mergeManifests, readManifest, type FileRef, type ManifestContents, type ManifestError } from './manifest.js';
 import type { SeenItem } from '../index-store/store.js';
 import type { ScanData } from './outputs/types.js';
 import type { Bundle, KnownMatch, Report, ScanItem, SeenMatch } from './types.js';
@@ -269,11 +269,27 @@ function testDelayMs(): number {
 }
 
 /**
+ * Reads the manifests. Throws HashtriageError USAGE (naming the manifest and the reason) when one cannot
+ * be used as a whole: unreadable, a directory, not CSV, no usable header. Bad rows come back in `errors`.
+ * Callers run it before creating anything (index, output directory), so a corrected re-run is not refused.
+ */
+export function readUsableManifests(manifests: readonly string[]): ManifestContents[] {
+  const parts = manifests.map((m) => readManifest(m, m));
+  for (const part of parts) {
+    const problem = manifestFileProblem(part);
+    if (problem !== null) throw new HashtriageError('USAGE', `manifest ${problem.source}: ${problem.message}; nothing was scanned`);
+  }
+  return parts;
+}
+
+/**
  * Runs a scan (or resumes one). Guarantees: an item is in the case database only with its matches; an
  * aborted scan returns `completed: false` with everything finished so far saved; a resumed scan hashes
  * only unfinished (or changed) files and writes the same items and bundles as an uninterrupted one; a
- * scan never reports its own content as previously seen. Throws HashtriageError USAGE when the output
- * directory cannot be used (see CaseDb), and the index's error when the index cannot be opened.
+ * scan never reports its own content as previously seen. Throws HashtriageError USAGE, before creating
+ * anything, when a manifest cannot be used as a whole (unreadable, a directory, no usable header); throws
+ * USAGE when the output directory cannot be used (see CaseDb), and the index's error when the index
+ * cannot be opened.
  */
 export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanHooks = {}): Promise<ScanSummary> {
   const { hasher, index, policy } = deps;
@@ -281,7 +297,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
   const clock = hooks.now ?? (() => new Date());
 
   // 1. Inputs: manifests and walked paths → the item plan.
-  const manifestParts = options.manifests.map((m) => readManifest(m, m));
+  const manifestParts = readUsableManifests(options.manifests);
   const manifests = mergeManifests(manifestParts.length > 0 ? manifestParts : [{ reports: [], fileRefs: [], errors: [] }]);
   const walked = options.inputs.length > 0 ? await walkPaths(options.inputs, ownFiles(options.outDir, index.path)) : [];
   const plan = planItems(walked, manifests.fileRefs);

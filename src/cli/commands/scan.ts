@@ -11,7 +11,7 @@ import { HashtriageError } from '../../errors.js';
 import { defaultConcurrency } from '../../hashing/hash-file.js';
 import { resolveDbPath } from '../../index-store/store.js';
 import { openScanDeps } from '../../pipeline/scan-deps.js';
-import { runScan, type ScanSummary } from '../../pipeline/scan.js';
+import { readUsableManifests, runScan, type ScanSummary } from '../../pipeline/scan.js';
 import { EXIT, type CommandModule } from '../main.js';
 import { createProgress, type ProgressReporter } from '../progress.js';
 import { flushOutput, StdoutError, writeOutput } from '../stdout.js';
@@ -91,6 +91,8 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions): Promis
   let summary: ScanSummary;
   let deps: ReturnType<typeof openScanDeps> | null = null;
   try {
+    // Before the index is opened (or created): an unusable manifest leaves nothing behind.
+    readUsableManifests(scanOptions.manifests);
     deps = openScanDeps(scanOptions, indexPath, opts.policy);
     summary = await runScan(scanOptions, deps, {
       signal: controller.signal,
