@@ -17,12 +17,12 @@ import type { HashPort, ScanDeps, ScanOptions } from './scan.js';
 class Stop extends Error {}
 
 /** The hashing pipeline (all signal types, one decode per file, worker threads) behind the scan's port. */
-export function hashingPort(options: Pick<ScanOptions, 'dihedral' | 'pdqFlavour' | 'concurrency'>): HashPort {
+export function hashingPort(options: Pick<ScanOptions, 'dihedral' | 'pdqFlavour' | 'concurrency' | 'maxPixels'>): HashPort {
   return {
     signalTypes: SIGNAL_TYPES,
     async hash(inputs, onResult, signal) {
       try {
-        await hashFiles(inputs, { algorithms: SIGNAL_TYPES, dihedral: options.dihedral, pdqFlavour: options.pdqFlavour, concurrency: options.concurrency }, (position, result) => {
+        await hashFiles(inputs, { algorithms: SIGNAL_TYPES, dihedral: options.dihedral, pdqFlavour: options.pdqFlavour, concurrency: options.concurrency, maxPixels: options.maxPixels }, (position, result) => {
           if (signal.aborted) throw new Stop();
           onResult({ position, result });
         });

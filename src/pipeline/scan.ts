@@ -9,6 +9,7 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { HashtriageError, type ErrorCode } from '../errors.js';
 import { walkPaths, type WalkEntry, type WalkSkip } from '../files/walk.js';
+import { DEFAULT_MAX_PIXELS } from '../hashing/decode.js';
 import type { FileHashResult } from '../hashing/record.js';
 import type { SignalName, SignalType } from '../hashing/signal-type.js';
 import { compareBundles, prioritise, type PriorityPolicy } from '../policy/priority.js';
@@ -35,6 +36,8 @@ export interface ScanOptions {
   readonly pdqFlavour: 'full' | 'cli512';
   /** Files hashed at once. */
   readonly concurrency: number;
+  /** Images with more pixels are refused as failed items (default DEFAULT_MAX_PIXELS). */
+  readonly maxPixels?: number;
 }
 
 /** One finished item as the hashing port hands it over. */
@@ -238,7 +241,7 @@ export function planItems(walked: ReadonlyArray<{ path: string; error?: { code: 
 
 /** The options that change results, as recorded in the case (concurrency does not change results). */
 function resultOptions(options: ScanOptions, policy: PriorityPolicy): ScanParams['options'] {
-  return { dihedral: options.dihedral, pdqFlavour: options.pdqFlavour, policy: policy.digest };
+  return { dihedral: options.dihedral, pdqFlavour: options.pdqFlavour, policy: policy.digest, maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS };
 }
 
 /** The inputs as the outputs record them: paths as given, manifests with their content digest. */

@@ -8,6 +8,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import path from 'node:path';
 import { HashtriageError } from '../../errors.js';
+import { DEFAULT_MAX_PIXELS } from '../../hashing/decode.js';
 import { defaultConcurrency } from '../../hashing/hash-file.js';
 import { resolveDbPath } from '../../index-store/store.js';
 import { openScanDeps } from '../../pipeline/scan-deps.js';
@@ -29,6 +30,7 @@ interface ScanCommandOptions {
   policy?: string;
   json: boolean;
   concurrency: number;
+  maxPixels: number;
 }
 
 function positiveInteger(value: string): number {
@@ -76,6 +78,7 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions): Promis
     dihedral: opts.dihedral,
     pdqFlavour: opts.pdqFlavour,
     concurrency: opts.concurrency,
+    maxPixels: opts.maxPixels,
   };
   const controller = new AbortController();
   let interrupts = 0;
@@ -145,6 +148,7 @@ export const register: CommandModule = (program: Command) => {
     .option('--resume', 'continue an interrupted scan in --out with the same inputs and options', false)
     .option('--dihedral', 'also match rotated/flipped PDQ variants', false)
     .addOption(new Option('--pdq-flavour <flavour>', "PDQ flavour: 'full' or 'cli512'").choices(['full', 'cli512']).default('full'))
+    .addOption(new Option('--max-pixels <n>', 'refuse images with more pixels than this (decompression bombs); recorded in the case').argParser(positiveInteger).default(DEFAULT_MAX_PIXELS))
     .option('--policy <file>', 'priority policy JSON (default: the shipped policy/priority.json)')
     .option('--json', 'print the summary as one JSON object', false)
     .addOption(new Option('--concurrency <n>', 'files processed at once').argParser(positiveInteger).default(defaultConcurrency()))

@@ -1,0 +1,42 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateImages } from '../bench/synthetic-images.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = path.join(ROOT, 'bin', 'hashtriage.js');
+const FILES = 3;
+
+let work: string;
+
+function cli(args: string[]) {
+  return spawnSync(process.execPath, [BIN, ...args], { cwd: work, encoding: 'utf8', timeout: 120_000 });
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(path.join(tmpdir(), 'ht-maxpixels-'));
+  await generateImages(path.join(work, 'in'), FILES, { seed: 3, duplicateEvery: 0 });
+}, 60_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('scan --max-pixels', () => {
+  it('refuses larger images as failed items, and a resume with another limit is refused', () => {
+    const small = cli(['scan', 'in', '--out', 'small', '--db', 'index.db', '--max-pixels', '16', '--json']);
+    expect(small.status, small.stderr).toBe(1);
+    expect(JSON.parse(small.stdout)).toMatchObject({ completed: true, files: FILES, failedFiles: FILES });
+    expect(small.stderr).toMatch(/over the limit of 16 \(--max-pixels\)/);
+
+    const other = cli(['scan', 'in', '--out', 'small', '--db', 'index.db', '--max-pixels', '17', '--resume']);
+    expect(other.status).toBe(2);
+    expect(other.stderr).toMatch(/maxPixels/);
+
+    const normal = cli(['scan', 'in', '--out', 'normal', '--db', 'index.db', '--json']);
+    expect(normal.status, normal.stderr).toBe(0);
+    expect(JSON.parse(normal.stdout)).toMatchObject({ files: FILES, failedFiles: 0 });
+    expect(readFileSync(path.join(work, 'normal', 'items.ndjson'), 'utf8')).not.toMatch(/max-pixels/);
+  }, 120_000);
+});
