@@ -192,6 +192,17 @@ describe('signals', () => {
   });
 });
 
+describe('hosted URLs', () => {
+  it('counts only http(s) URLs that name a host; javascript:, mailto: and bare text never fire', () => {
+    expect(pointsOf(bundle({ urls: ['javascript:alert(1)'] })).hosted_urls).toBeUndefined();
+    expect(pointsOf(bundle({ urls: ['mailto:x@h.example', 'not a url', 'file:///etc/passwd', 'data:text/html,hi'] })).hosted_urls).toBeUndefined();
+    const r = prioritise(bundle({ urls: ['javascript:alert(1)', 'https://H.example/a', 'http://h.example/b'], hosts: ['h.example'] }), [], policy, NOW);
+    const hosted = r.reasons.find((x) => x.signal === 'hosted_urls');
+    expect(hosted?.points).toBe(13);
+    expect(hosted?.detail).toMatch(/^reported at 2 URLs on 1 host \(h\.example\)/);
+  });
+});
+
 describe('score, tiers, explainability', () => {
   const everything = bundle({
     known: [known({ victimIdentified: false })],

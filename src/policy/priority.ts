@@ -350,9 +350,10 @@ export function prioritise(bundle: UnprioritisedBundle, items: readonly ScanItem
   }
 
   if (s.hosted_urls) {
-    const hosts = distinct(bundle.hosts);
-    const urls = distinct(bundle.urls);
-    const hostCount = hosts.length > 0 ? hosts.length : urls.length > 0 ? 1 : 0;
+    const web = webUrls(bundle.urls);
+    const urls = distinct(web.map((w) => w.url));
+    const hosts = distinct(web.map((w) => w.host));
+    const hostCount = hosts.length;
     if (hostCount > 0) {
       const shown = hosts.slice(0, 3).join(', ') + (hosts.length > 3 ? `, +${hosts.length - 3} more` : '');
       add(
@@ -469,6 +470,21 @@ export function compareSeen(a: SeenMatch, b: SeenMatch): number {
     compareStrings(a.signal, b.signal) ||
     compareStrings(a.path ?? '', b.path ?? '')
   );
+}
+
+/** The http(s) URLs among `urls` that name a host, with that host (lowercase); anything else (javascript:, mailto:, bare text) is dropped. */
+function webUrls(urls: readonly string[]): Array<{ url: string; host: string }> {
+  const out: Array<{ url: string; host: string }> = [];
+  for (const url of urls) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url.trim());
+    } catch {
+      continue;
+    }
+    if ((parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname !== '') out.push({ url, host: parsed.hostname.toLowerCase() });
+  }
+  return out;
 }
 
 function distinct<T extends string>(values: readonly T[]): T[] {
