@@ -151,6 +151,46 @@ describe('bundles.ndjson', () => {
   });
 });
 
+describe('files that could not be processed', () => {
+  const dir = written();
+  const bundles = readJsonLines(join(dir, 'bundles.ndjson'));
+  const failedId = data.bundles.find((b) => b.items.includes(8))!.id;
+  const emptyId = data.bundles.find((b) => b.items.length === 0)!.id;
+  const failedPath = data.items.find((i) => i.index === 8)!.path;
+
+  it('bundles.ndjson lists failed members with their error code; every other bundle has none', () => {
+    for (const b of bundles) {
+      if (b.id === failedId)
+        expect(b.failedFiles).toEqual([{ index: 8, path: failedPath, code: 'DECODE_FAILED', message: expect.stringContaining('truncated') }]);
+      else expect(b.failedFiles, b.id).toEqual([]);
+    }
+  });
+
+  it('a bundle with a failed or no file is not left in the backlog with "no signal fired"', () => {
+    for (const id of [failedId, emptyId]) {
+      const b = bundles.find((x) => x.id === id)!;
+      expect(b.reasons.map((r: { signal: string }) => r.signal), id).toContain('unprocessed_files');
+      expect(b.tier, id).not.toBe('P4 backlog');
+    }
+    expect(bundles.find((x) => x.id === failedId)!.reasons[0].detail).toMatch(/^1 of 1 file could not be hashed \(DECODE_FAILED: truncated/);
+  });
+
+  it('bundles.csv names failed members with their code in failed_files', () => {
+    const rows = parseCsv(readFileSync(join(dir, 'bundles.csv'), 'utf8'), { bom: true }) as string[][];
+    const col = (name: string) => BUNDLE_CSV_COLUMNS.indexOf(name as (typeof BUNDLE_CSV_COLUMNS)[number]);
+    for (const r of rows.slice(1)) expect(r[col('failed_files')], r[col('bundle_id')]).toBe(r[col('bundle_id')] === failedId ? `${failedPath} (DECODE_FAILED)` : '');
+  });
+
+  it('report.html marks a failed member and a bundle without files', () => {
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    const row = (id: string) => html.match(new RegExp(`<tr class="q[^"]*"[^>]*data-id="${id}">.*?</tr>`, 's'))![0];
+    expect(row(failedId)).toContain('<span class="badge warn">1 of 1 not processed</span>');
+    expect(row(failedId)).toContain('DECODE_FAILED');
+    expect(row(emptyId)).toContain('<span class="badge warn">no files</span>');
+    for (const b of data.bundles.filter((x) => ![failedId, emptyId].includes(x.id))) expect(row(b.id), b.id).not.toMatch(/not processed|no files/);
+  });
+});
+
 describe('bundles.csv', () => {
   const dir = written();
   const text = readFileSync(join(dir, 'bundles.csv'), 'utf8');
@@ -274,7 +314,7 @@ describe('audit.ndjson', () => {
   });
 
   const tamperings: Array<[string, (ls: string[]) => string[], number]> = [
-    ['a changed value', (ls) => ls.map((l, i) => (i === 3 ? l.replace('"files":10', '"files":9') : l)), 5],
+    ['a changed value', (ls) => ls.map((l, i) => (i === 3 ? l.replace(`"files":${data.items.length}`, `"files":${data.items.length - 1}`) : l)), 5],
     ['a removed line', (ls) => ls.filter((_, i) => i !== 1), 2],
     ['swapped lines', (ls) => [ls[0], ls[2], ls[1], ...ls.slice(3)], 2],
     ['an inserted line', (ls) => [ls[0], ls[1], ls[1], ...ls.slice(2)], 3],
@@ -283,7 +323,7 @@ describe('audit.ndjson', () => {
   for (const [name, tamper, line] of tamperings) {
     it(`detects ${name} and says where`, () => {
       const text = readFileSync(join(written(), 'audit.ndjson'), 'utf8');
-      expect(text).toContain('"files":10');
+      expect(text).toContain(`"files":${data.items.length}`);
       const v = verifyAuditChain(`${tamper(lines(text)).join('\n')}\n`);
       expect(v.ok).toBe(false);
       if (!v.ok) expect(v.line).toBe(line);

@@ -203,6 +203,36 @@ describe('hosted URLs', () => {
   });
 });
 
+describe('files that could not be processed', () => {
+  const failed = (index: number, code: 'DECODE_FAILED' | 'NOT_FOUND', message: string): ScanItem => ({
+    ...item(index),
+    hash: { path: `f${index}.jpg`, ok: false, bytes: 17, error: { code, message } },
+  });
+  const withSignal = parsePriorityPolicy({ ...TEST_DOC, signals: { ...TEST_DOC.signals, unprocessed_files: { points: 59 } } }, 'x.json');
+
+  it('fires when a member file failed, naming how many, the codes and what to do', () => {
+    const items = [item(0), failed(1, 'DECODE_FAILED', 'truncated JPEG'), failed(2, 'NOT_FOUND', 'file is gone'), failed(7, 'NOT_FOUND', 'not a member')];
+    const r = prioritise(bundle({ items: [0, 1, 2], paths: ['f0.jpg', 'f1.jpg', 'f2.jpg'] }), items, withSignal, NOW);
+    expect(r.reasons).toEqual([
+      { signal: 'unprocessed_files', points: 59, detail: '2 of 3 files could not be hashed (DECODE_FAILED, NOT_FOUND: truncated JPEG): check by hand' },
+    ]);
+    expect(pointsOf(bundle({ items: [0] }), withSignal, items)).toEqual({});
+  });
+
+  it('fires for a bundle with no file at all (its reports named nothing that could be read)', () => {
+    const r = prioritise(bundle({ items: [], paths: [], reportIds: ['R1'], reporters: ['a'] }), [], withSignal, NOW);
+    expect(r.reasons.map((x) => x.signal)).toEqual(['unprocessed_files']);
+    expect(r.reasons[0].detail).toMatch(/^no file of this bundle could be processed/);
+  });
+
+  it('with the shipped policy a failed file alone lifts its bundle out of the backlog', () => {
+    const def = loadPriorityPolicy();
+    const r = prioritise(bundle({ items: [0] }), [failed(0, 'DECODE_FAILED', 'premature end of data')], def, NOW);
+    expect(r.score).toBeGreaterThan(0);
+    expect(r.tier).toBe('P3 routine');
+  });
+});
+
 describe('score, tiers, explainability', () => {
   const everything = bundle({
     known: [known({ victimIdentified: false })],

@@ -22,6 +22,7 @@ export const SIGNAL_KEYS = [
   'recency',
   'previously_seen',
   'escalation_requested',
+  'unprocessed_files',
 ] as const;
 export type SignalKey = (typeof SIGNAL_KEYS)[number];
 
@@ -83,6 +84,7 @@ export interface SignalConfigs {
   readonly recency?: RecencySignal;
   readonly previously_seen?: FlatSignal;
   readonly escalation_requested?: FlatSignal;
+  readonly unprocessed_files?: FlatSignal;
 }
 
 /** One of our own tiers: a bundle gets the first tier (in policy order) whose minScore its score reaches. */
@@ -162,7 +164,7 @@ export function parsePriorityPolicy(json: unknown, source: string, digest = ''):
   if (top.version !== 1) fail('version', `must be 1 (got ${describe(top.version)})`);
   const sig = obj(top.signals, 'signals', SIGNAL_KEYS);
   const signals: { -readonly [K in SignalKey]?: SignalConfigs[K] } = {};
-  const flat = (key: 'known_match' | 'victim_not_identified' | 'previously_seen' | 'escalation_requested'): void => {
+  const flat = (key: 'known_match' | 'victim_not_identified' | 'previously_seen' | 'escalation_requested' | 'unprocessed_files'): void => {
     if (sig[key] === undefined) return;
     const f = `signals.${key}`;
     signals[key] = { points: int(obj(sig[key], f, ['points']), 'points', f) };
@@ -171,6 +173,7 @@ export function parsePriorityPolicy(json: unknown, source: string, digest = ''):
   flat('victim_not_identified');
   flat('previously_seen');
   flat('escalation_requested');
+  flat('unprocessed_files');
 
   if (sig.known_severity !== undefined) {
     const f = 'signals.known_severity';
@@ -274,12 +277,13 @@ export function prioritise(bundle: UnprioritisedBundle, items: readonly ScanItem
     if (points !== 0) reasons.push({ signal, points, detail });
   };
   const known = [...bundle.known].sort(compareKnown);
+  const memberSet = new Set(bundle.items);
+  const members = items.filter((it) => memberSet.has(it.index));
   const reporters = distinct(bundle.reporters.filter((r) => r.trim() !== ''));
   const reports = distinct(bundle.reportIds);
 
   if (s.known_match && known.length > 0) {
-    const memberSet = new Set(bundle.items);
-    const matchedFiles = items.filter((it) => memberSet.has(it.index) && it.known.length > 0).length;
+    const matchedFiles = members.filter((it) => it.known.length > 0).length;
     const lists = distinct(known.map((k) => k.list));
     const closest = [...known].sort((a, b) => a.distance - b.distance || compareKnown(a, b))[0];
     const on = matchedFiles > 0 ? ` on ${matchedFiles} of ${bundle.items.length} file${plural(bundle.items.length)}` : '';
@@ -325,6 +329,22 @@ export function prioritise(bundle: UnprioritisedBundle, items: readonly ScanItem
         s.victim_not_identified.points,
         `victim not identified according to list${plural(lists.length)} ${lists.join(', ')}` +
           (series.length > 0 ? ` (series ${series.join(', ')})` : ''),
+      );
+    }
+  }
+
+  if (s.unprocessed_files) {
+    const failed = members.filter((it) => !it.hash.ok);
+    if (bundle.items.length === 0) {
+      add('unprocessed_files', s.unprocessed_files.points, 'no file of this bundle could be processed (the reports name no file that could be read): check by hand');
+    } else if (failed.length > 0) {
+      const codes = distinct(failed.map((it) => (it.hash.ok ? '' : it.hash.error.code)));
+      const first = failed[0].hash;
+      const example = first.ok ? '' : `: ${first.error.message}`;
+      add(
+        'unprocessed_files',
+        s.unprocessed_files.points,
+        `${failed.length} of ${bundle.items.length} file${plural(bundle.items.length)} could not be hashed (${codes.join(', ')}${example}): check by hand`,
       );
     }
   }

@@ -113,6 +113,7 @@ export function sampleScanData(policy: PriorityPolicy = defaultPolicy()): ScanDa
     report('R-104', { reporter: '+cmd|calc', notes: HOSTILE_NOTE, url: 'javascript:alert(4)', normalizedUrl: null, receivedAt: '2025-03-09T23:00:00Z', escalate: true }),
     report('R-105', { reporter: '@SUM(1+1)', notes: '-2+3', receivedAt: '2024-11-02T10:00:00Z' }),
     report('R-106', { reporter: 'police-unit-7', receivedAt: '2025-03-08T12:00:00Z', escalate: true, channel: 'email' }),
+    report('R-107', { reporter: 'hotline-c', receivedAt: '2025-01-20T08:00:00Z', files: [] }), // its file paths were refused
   ];
 
   const base = (id: string, members: number[], reportIds: string[]): UnprioritisedBundle => {
@@ -142,6 +143,7 @@ export function sampleScanData(policy: PriorityPolicy = defaultPolicy()): ScanDa
     base('b-5a5a5a5a5a5a5a5a', [2], []),
     base('b-8b8b8b8b8b8b8b8b', [8], []),
     base('b-3c3c3c3c3c3c3c3c', [9], []),
+    base('b-6d6d6d6d6d6d6d6d', [], ['R-107']),
   ];
   for (const b of unprioritised) for (const i of b.items) items[i] = { ...items[i], reportIds: b.reportIds };
   const bundles: Bundle[] = unprioritised.map((b) => ({ ...b, priority: prioritise(b, items, policy, SAMPLE_NOW) }));

@@ -6,7 +6,7 @@
  */
 import type { KnownMatch, PriorityReason } from '../types.js';
 import type { ScanData } from './types.js';
-import { queue } from './records.js';
+import { failedFiles, itemsByIndex, queue } from './records.js';
 import { compareKnown, compareSeen } from '../../policy/priority.js';
 
 /** Separator of several values inside one cell (the NDJSON keeps them as arrays). */
@@ -25,6 +25,7 @@ export const BUNDLE_CSV_COLUMNS = [
   'previously_seen',
   'escalated',
   'files',
+  'failed_files',
   'paths',
   'reports',
   'report_ids',
@@ -65,8 +66,12 @@ export function reasonText(r: PriorityReason): string {
   return `${r.signal} (${r.points >= 0 ? '+' : ''}${r.points}): ${r.detail}`;
 }
 
-/** Lines of bundles.csv: header then one row per bundle, most urgent first; starts with a UTF-8 BOM. */
-export function* bundlesCsv(data: Pick<ScanData, 'bundles' | 'priorityPolicy'>): Generator<string> {
+/**
+ * Lines of bundles.csv: header then one row per bundle, most urgent first; starts with a UTF-8 BOM.
+ * failed_files names each member that could not be hashed as "path (CODE)" (filled from `items` when given).
+ */
+export function* bundlesCsv(data: Pick<ScanData, 'bundles' | 'priorityPolicy'> & Partial<Pick<ScanData, 'items'>>): Generator<string> {
+  const byIndex = itemsByIndex(data.items ?? []);
   yield `\uFEFF${csvRow(BUNDLE_CSV_COLUMNS.map((c) => csvText(c)))}`;
   for (const { rank, bundle: b } of queue(data.bundles, data.priorityPolicy)) {
     const known = [...b.known].sort(compareKnown);
@@ -90,6 +95,7 @@ export function* bundlesCsv(data: Pick<ScanData, 'bundles' | 'priorityPolicy'>):
       csvText(seen.length > 0 ? `yes: ${seen[0].scan} at ${seen[0].firstSeenAt}` : 'no'),
       csvText(b.escalated ? 'yes' : 'no'),
       csvNumber(b.items.length),
+      csvText(failedFiles(b, byIndex).map((f) => `${f.path} (${f.code})`).join(LIST_SEPARATOR)),
       csvText(b.paths.join(LIST_SEPARATOR)),
       csvNumber(b.reportIds.length),
       csvText(b.reportIds.join(LIST_SEPARATOR)),

@@ -8,9 +8,9 @@
  */
 import { createHash } from 'node:crypto';
 import { compareKnown, compareSeen } from '../../policy/priority.js';
-import type { Bundle, Report } from '../types.js';
+import type { Bundle, Report, ScanItem } from '../types.js';
 import { knownSummary } from './csv.js';
-import { allErrors, queue, scanCounts } from './records.js';
+import { allErrors, failedFiles, itemsByIndex, queue, scanCounts } from './records.js';
 import type { ScanData } from './types.js';
 
 /** Options of the HTML writer. */
@@ -180,6 +180,7 @@ const SIGNAL_LABELS: Readonly<Record<string, string>> = {
   recency: 'recent',
   previously_seen: 'seen before',
   escalation_requested: 'escalation requested',
+  unprocessed_files: 'files not processed',
 };
 
 function reasonsCell(b: Bundle): string {
@@ -251,7 +252,17 @@ function reportsCell(b: Bundle, reports: ReadonlyMap<string, Report>, max: numbe
   return parts.join('');
 }
 
-function filesCell(b: Bundle): string {
+function filesCell(b: Bundle, byIndex: ReadonlyMap<number, ScanItem>): string {
+  if (b.items.length === 0)
+    return `<div><span class="badge warn">no files</span></div><div class="small">none of the files its reports name could be read: check by hand</div><div class="bid">bundle <span class="mono">${e(b.id)}</span></div>`;
+  const failed = failedFiles(b, byIndex);
+  const failedNote =
+    failed.length === 0
+      ? ''
+      : `<div><span class="badge warn">${failed.length} of ${b.items.length} not processed</span></div><ul>${failed
+          .slice(0, 3)
+          .map((f) => `<li class="small"><span class="path">${e(f.path)}</span> <span class="mono">${e(f.code)}</span>: ${e(f.message)}</li>`)
+          .join('')}</ul>${failed.length > 3 ? `<div class="small">… and ${failed.length - 3} more in bundles.ndjson</div>` : ''}`;
   const head = b.paths.slice(0, 3).map((p) => `<li class="path">${e(p)}</li>`);
   const rest =
     b.paths.length > 3
@@ -260,7 +271,7 @@ function filesCell(b: Bundle): string {
           .map((p) => `<li class="path">${e(p)}</li>`)
           .join('')}</ul></details>`
       : '';
-  return `<div class="small">${plural(b.items.length, 'file')}</div><ul>${head.join('')}</ul>${rest}<div class="bid">bundle <span class="mono">${e(b.id)}</span></div>`;
+  return `<div class="small">${plural(b.items.length, 'file')}</div>${failedNote}<ul>${head.join('')}</ul>${rest}<div class="bid">bundle <span class="mono">${e(b.id)}</span></div>`;
 }
 
 /** Lowercased text the search box looks in: everything a person might type to find a bundle. */
@@ -286,6 +297,7 @@ export function reportHtml(data: ScanData, options: HtmlOptions = {}): string {
   const ordered = queue(data.bundles, data.priorityPolicy);
   const rendered = ordered.slice(0, maxRows);
   const reports = new Map(data.reports.map((r) => [r.reportId, r] as const));
+  const byIndex = itemsByIndex(data.items);
   const errors = allErrors(data);
   const errorTotal = errors.length;
 
@@ -305,7 +317,7 @@ export function reportHtml(data: ScanData, options: HtmlOptions = {}): string {
       `<td>${reasonsCell(b)}</td>` +
       `<td>${knownCell(b)}</td>` +
       `<td>${reportsCell(b, reports, maxReports)}</td>` +
-      `<td>${filesCell(b)}</td>` +
+      `<td>${filesCell(b, byIndex)}</td>` +
       `</tr>`
     );
   });

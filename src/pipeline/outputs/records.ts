@@ -49,13 +49,39 @@ export function orderedItems(items: readonly ScanItem[]): ScanItem[] {
   return [...items].sort((a, b) => a.index - b.index);
 }
 
+/** One member file that could not be hashed (unreadable, truncated, empty, missing…): nobody has looked at it yet. */
+export interface FailedFile {
+  readonly index: number;
+  readonly path: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** Items by ScanItem.index, for per-bundle lookups. */
+export function itemsByIndex(items: readonly ScanItem[]): ReadonlyMap<number, ScanItem> {
+  return new Map(items.map((it) => [it.index, it] as const));
+}
+
+/** The bundle's member files that could not be hashed, in item order; members missing from `byIndex` are not reported. */
+export function failedFiles(b: Bundle, byIndex: ReadonlyMap<number, ScanItem>): FailedFile[] {
+  const out: FailedFile[] = [];
+  for (const i of [...b.items].sort((x, y) => x - y)) {
+    const it = byIndex.get(i);
+    if (it && !it.hash.ok) out.push({ index: i, path: it.path, code: it.hash.error.code, message: it.hash.error.message });
+  }
+  return out;
+}
+
 /** Bundles in queue order (most urgent first), each with its 1-based rank. */
 export function queue(bundles: readonly Bundle[], policy: PriorityPolicy): Array<{ rank: number; bundle: Bundle }> {
   return [...bundles].sort((a, b) => compareBundles(a, b, policy)).map((bundle, i) => ({ rank: i + 1, bundle }));
 }
 
-/** One line of bundles.ndjson (fixed keys; known matches most severe first, sightings earliest first). */
-export function bundleRecord(rank: number, b: Bundle): Record<string, unknown> {
+/**
+ * One line of bundles.ndjson (fixed keys; known matches most severe first, sightings earliest first).
+ * failedFiles lists the members that could not be hashed (empty when all were, or when `byIndex` lacks them).
+ */
+export function bundleRecord(rank: number, b: Bundle, byIndex: ReadonlyMap<number, ScanItem> = new Map()): Record<string, unknown> {
   return {
     rank,
     id: b.id,
@@ -67,6 +93,7 @@ export function bundleRecord(rank: number, b: Bundle): Record<string, unknown> {
     escalated: b.escalated,
     items: [...b.items],
     paths: [...b.paths],
+    failedFiles: failedFiles(b, byIndex),
     reportIds: [...b.reportIds],
     reporters: [...b.reporters],
     distinctReporters: new Set(b.reporters).size,
