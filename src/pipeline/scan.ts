@@ -329,7 +329,9 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
     for (const item of plan) {
       const prev = finished.get(item.key);
       const now = item.preError === null ? statOf(item.readPath) : null;
-      const unchanged = item.preError !== null || (now !== null && prev?.size === now.size && prev?.mtimeMs === now.mtimeMs);
+      // Reused only when the file is there as it was when hashed. A path that now fails before hashing
+      // (gone, unreadable) goes through again: the hasher passes its error on without reading anything.
+      const unchanged = now !== null && prev?.size === now.size && prev?.mtimeMs === now.mtimeMs;
       if (prev !== undefined && unchanged) stored.set(item.key, { ...prev, path: item.path, hash: { ...prev.hash, path: item.path } });
       else todo.push(item);
     }
