@@ -151,11 +151,12 @@ describe('bundles.ndjson', () => {
   });
 });
 
-describe('files that could not be processed', () => {
+describe('files that could not be processed, and known-innocent matches', () => {
   const dir = written();
   const bundles = readJsonLines(join(dir, 'bundles.ndjson'));
   const failedId = data.bundles.find((b) => b.items.includes(8))!.id;
   const emptyId = data.bundles.find((b) => b.items.length === 0)!.id;
+  const innocentId = data.bundles.find((b) => b.items.includes(10))!.id;
   const failedPath = data.items.find((i) => i.index === 8)!.path;
 
   it('bundles.ndjson lists failed members with their error code; every other bundle has none', () => {
@@ -175,18 +176,31 @@ describe('files that could not be processed', () => {
     expect(bundles.find((x) => x.id === failedId)!.reasons[0].detail).toMatch(/^1 of 1 file could not be hashed \(DECODE_FAILED: truncated/);
   });
 
+  it('a non-web URL (javascript:) does not count as hosted content', () => {
+    const b = bundles.find((x) => x.urls.includes('javascript:alert(4)'))!;
+    expect(b.reasons.map((r: { signal: string }) => r.signal)).not.toContain('hosted_urls');
+  });
+
+  it('a bundle matching only a non-pertinent list says so and scores no known-material points', () => {
+    const b = bundles.find((x) => x.id === innocentId)!;
+    expect(b.reasons.map((r: { signal: string }) => r.signal)).toEqual(['known_non_pertinent']);
+    expect(b.score).toBeLessThanOrEqual(0);
+  });
+
   it('bundles.csv names failed members with their code in failed_files', () => {
     const rows = parseCsv(readFileSync(join(dir, 'bundles.csv'), 'utf8'), { bom: true }) as string[][];
     const col = (name: string) => BUNDLE_CSV_COLUMNS.indexOf(name as (typeof BUNDLE_CSV_COLUMNS)[number]);
     for (const r of rows.slice(1)) expect(r[col('failed_files')], r[col('bundle_id')]).toBe(r[col('bundle_id')] === failedId ? `${failedPath} (DECODE_FAILED)` : '');
   });
 
-  it('report.html marks a failed member and a bundle without files', () => {
+  it('report.html marks a failed member, a bundle without files and a non-pertinent-only match', () => {
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     const row = (id: string) => html.match(new RegExp(`<tr class="q[^"]*"[^>]*data-id="${id}">.*?</tr>`, 's'))![0];
     expect(row(failedId)).toContain('<span class="badge warn">1 of 1 not processed</span>');
     expect(row(failedId)).toContain('DECODE_FAILED');
     expect(row(emptyId)).toContain('<span class="badge warn">no files</span>');
+    expect(row(innocentId)).toContain('>known non-pertinent</span>');
+    expect(row(innocentId)).not.toContain('badge known');
     for (const b of data.bundles.filter((x) => ![failedId, emptyId].includes(x.id))) expect(row(b.id), b.id).not.toMatch(/not processed|no files/);
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY_PATH, loadSeverityPolicy, severityOf } from '../src/policy/severity.js';
+import { DEFAULT_POLICY_PATH, loadSeverityPolicy, nonPertinentLabels, severityOf } from '../src/policy/severity.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hashtriage-policy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -80,6 +80,29 @@ describe('severity policy', () => {
     expect(severityOf(custom, 'A1', 'ncmec')).toBe(7);
   });
 
+  it('marks Project VIC 4 (exemplar) and 5 (non-pertinent) as known-innocent labels, in every spelling the lookup accepts', () => {
+    const labels = nonPertinentLabels(shipped);
+    for (const l of ['4', '5', 'cat5', 'category4']) expect(labels.has(l), l).toBe(true);
+    // abuse-material ranks and "not yet reviewed" stay pertinent
+    for (const l of ['0', '1', '2', '3', '6', 'a1', 'cata', 'a']) expect(labels.has(l), l).toBe(false);
+    expect(severityOf(shipped, 'Cat 5')).toBeNull();
+  });
+
+  it('lets a user file mark its own labels non-pertinent, and never a label an earlier inferred scheme ranks', () => {
+    const p = write(
+      'pertinence.json',
+      JSON.stringify({
+        infer: ['mine', 'other'],
+        schemes: {
+          mine: { prefixes: ['cat'], labels: { X: 1, Innocent: { severity: null, pertinent: false, aliases: ['benign'] } } },
+          other: { labels: { X: { severity: null, pertinent: false } } },
+        },
+      }),
+    );
+    const labels = nonPertinentLabels(loadSeverityPolicy(p));
+    expect([...labels].sort()).toEqual(['benign', 'catbenign', 'catinnocent', 'innocent']);
+  });
+
   it('rejects invalid policy files with the path and the offending entry', () => {
     const bad: Array<[string, RegExp]> = [
       ['{ not json', /not valid JSON/],
@@ -92,6 +115,8 @@ describe('severity policy', () => {
       ['{"schemes": {"Bad Name": {"labels": {}}}}', /scheme names are lowercase/],
       ['{"schemes": {"x": {"prefixs": ["cat"], "labels": {}}}}', /schemes\.x: unknown key "prefixs"/],
       ['{"schemes": {"x": {"labels": {"A": {"severty": 1}}}}}', /schemes\.x\.labels\.A: unknown key "severty"/],
+      ['{"schemes": {"x": {"labels": {"5": {"severity": 2, "pertinent": false}}}}}', /schemes\.x\.labels\.5\.pertinent: a non-pertinent label .* must have severity null/],
+      ['{"schemes": {"x": {"labels": {"5": {"severity": null, "pertinent": "no"}}}}}', /schemes\.x\.labels\.5\.pertinent: must be true or false/],
     ];
     bad.forEach(([content, message], i) => {
       const p = write(`bad${i}.json`, content);

@@ -233,6 +233,38 @@ describe('files that could not be processed', () => {
   });
 });
 
+describe('non-pertinent known matches (known-innocent lists)', () => {
+  const def = loadPriorityPolicy();
+  const innocent = (over: Partial<KnownMatch> = {}) => known({ list: 'vics', category: 'Cat 5', severity: null, victimIdentified: false, ...over });
+
+  it('Project VIC 4 and 5 with the shipped policies are not known material: only a reason with no points or fewer says so', () => {
+    for (const category of ['5', 'Cat 5', 'category 4', '4']) {
+      const r = prioritise(bundle({ known: [innocent({ category })] }), [item(0, [innocent({ category })])], def, NOW);
+      expect(r.reasons.map((x) => x.signal), category).toEqual(['known_non_pertinent']);
+      expect(r.reasons[0].points).toBeLessThanOrEqual(0);
+      expect(r.reasons[0].detail).toContain(category);
+      expect(r.tier).toBe('P4 backlog');
+    }
+  });
+
+  it('uncategorised (Project VIC 0) and abuse categories still count as known', () => {
+    expect(Object.keys(pointsOf(bundle({ known: [innocent({ category: '0' })] }), def)).sort()).toEqual(['known_match', 'known_severity', 'victim_not_identified']);
+  });
+
+  it('a bundle with pertinent and non-pertinent matches is scored on the pertinent ones only', () => {
+    const k = [known({ list: 'national', category: 'A1', severity: 1, victimIdentified: true }), innocent()];
+    const r = prioritise(bundle({ known: k }), [item(0, k)], def, NOW);
+    expect(r.reasons.map((x) => x.signal)).toEqual(['known_severity', 'known_match']);
+    expect(r.reasons.find((x) => x.signal === 'known_match')?.detail).toMatch(/^1 known-list match \(list national\)/);
+  });
+
+  it('takes the non-pertinent label set it is given (e.g. from a user severity policy)', () => {
+    const own = parsePriorityPolicy(TEST_DOC, 'x.json', '', new Set(['innocent']));
+    expect(pointsOf(bundle({ known: [innocent({ category: 'Innocent!' })] }), own)).toEqual({});
+    expect(pointsOf(bundle({ known: [innocent({ category: '5' })] }), own).known_match).toBe(101);
+  });
+});
+
 describe('score, tiers, explainability', () => {
   const everything = bundle({
     known: [known({ victimIdentified: false })],

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { HashtriageError } from '../errors.js';
+import { loadSeverityPolicy, nonPertinentLabels, normalizeLabel } from './severity.js';
 import type { Bundle, KnownMatch, Priority, PriorityReason, ScanItem, SeenMatch } from '../pipeline/types.js';
 
 /** Stable keys of the signals a policy can weigh, in the order they are documented. */
@@ -23,6 +24,7 @@ export const SIGNAL_KEYS = [
   'previously_seen',
   'escalation_requested',
   'unprocessed_files',
+  'known_non_pertinent',
 ] as const;
 export type SignalKey = (typeof SIGNAL_KEYS)[number];
 
@@ -85,6 +87,7 @@ export interface SignalConfigs {
   readonly previously_seen?: FlatSignal;
   readonly escalation_requested?: FlatSignal;
   readonly unprocessed_files?: FlatSignal;
+  readonly known_non_pertinent?: FlatSignal;
 }
 
 /** One of our own tiers: a bundle gets the first tier (in policy order) whose minScore its score reaches. */
@@ -103,6 +106,11 @@ export interface PriorityPolicy {
   readonly signals: SignalConfigs;
   /** Most urgent first; minScore strictly descending. Scores below every minScore get the last tier. */
   readonly tiers: readonly TierDef[];
+  /**
+   * Category labels (normalised with normalizeLabel) that the severity policy marks `"pertinent": false`
+   * (e.g. Project VIC 4 exemplar, 5 non-pertinent): matches against them never count as known material.
+   */
+  readonly nonPertinentLabels: ReadonlySet<string>;
 }
 
 /** A bundle before it has a priority (what the clustering step produces). */
@@ -114,8 +122,20 @@ export const DEFAULT_PRIORITY_POLICY_PATH = fileURLToPath(new URL('../../policy/
 // ---------------------------------------------------------------------------------------------------
 // Loading and validation
 
-/** Loads and validates a policy file (default: the shipped one); any problem throws BAD_INPUT/NOT_FOUND naming the path and field. */
-export function loadPriorityPolicy(path?: string): PriorityPolicy {
+let shippedNonPertinent: ReadonlySet<string> | undefined;
+
+/** Non-pertinent labels of the shipped severity policy (policy/severity.json), loaded once. */
+export function defaultNonPertinentLabels(): ReadonlySet<string> {
+  shippedNonPertinent ??= nonPertinentLabels(loadSeverityPolicy());
+  return shippedNonPertinent;
+}
+
+/**
+ * Loads and validates a policy file (default: the shipped one); any problem throws BAD_INPUT/NOT_FOUND
+ * naming the path and field. Non-pertinent labels come from `nonPertinent` (default: the shipped
+ * severity policy's).
+ */
+export function loadPriorityPolicy(path?: string, nonPertinent: ReadonlySet<string> = defaultNonPertinentLabels()): PriorityPolicy {
   const file = path ?? DEFAULT_PRIORITY_POLICY_PATH;
   const shown = path ?? 'policy/priority.json (shipped default)';
   let bytes: Buffer;
@@ -134,11 +154,16 @@ export function loadPriorityPolicy(path?: string): PriorityPolicy {
   } catch (err) {
     throw new HashtriageError('BAD_INPUT', `${shown}: priority policy is not valid JSON (${(err as Error).message})`);
   }
-  return parsePriorityPolicy(json, shown, createHash('sha256').update(bytes).digest('hex'));
+  return parsePriorityPolicy(json, shown, createHash('sha256').update(bytes).digest('hex'), nonPertinent);
 }
 
 /** Validates a parsed policy document; throws BAD_INPUT "<source>: <field path> …" on the first problem. */
-export function parsePriorityPolicy(json: unknown, source: string, digest = ''): PriorityPolicy {
+export function parsePriorityPolicy(
+  json: unknown,
+  source: string,
+  digest = '',
+  nonPertinent: ReadonlySet<string> = defaultNonPertinentLabels(),
+): PriorityPolicy {
   const fail = (field: string, problem: string): never => {
     throw new HashtriageError('BAD_INPUT', `${source}: ${field} ${problem}`);
   };
@@ -164,7 +189,9 @@ export function parsePriorityPolicy(json: unknown, source: string, digest = ''):
   if (top.version !== 1) fail('version', `must be 1 (got ${describe(top.version)})`);
   const sig = obj(top.signals, 'signals', SIGNAL_KEYS);
   const signals: { -readonly [K in SignalKey]?: SignalConfigs[K] } = {};
-  const flat = (key: 'known_match' | 'victim_not_identified' | 'previously_seen' | 'escalation_requested' | 'unprocessed_files'): void => {
+  const flat = (
+    key: 'known_match' | 'victim_not_identified' | 'previously_seen' | 'escalation_requested' | 'unprocessed_files' | 'known_non_pertinent',
+  ): void => {
     if (sig[key] === undefined) return;
     const f = `signals.${key}`;
     signals[key] = { points: int(obj(sig[key], f, ['points']), 'points', f) };
@@ -174,6 +201,7 @@ export function parsePriorityPolicy(json: unknown, source: string, digest = ''):
   flat('previously_seen');
   flat('escalation_requested');
   flat('unprocessed_files');
+  flat('known_non_pertinent');
 
   if (sig.known_severity !== undefined) {
     const f = 'signals.known_severity';
@@ -236,7 +264,7 @@ export function parsePriorityPolicy(json: unknown, source: string, digest = ''):
     if (rec.meaning !== undefined && typeof rec.meaning !== 'string') fail(`${f}.meaning`, 'must be a string');
     tiers.push({ name: rec.name as string, minScore, meaning: (rec.meaning as string | undefined) ?? '' });
   });
-  return { source, digest, signals, tiers };
+  return { source, digest, signals, tiers, nonPertinentLabels: nonPertinent };
 }
 
 function parseRankTable(v: unknown, field: string, fail: (field: string, problem: string) => never): Record<string, number> {
@@ -276,14 +304,18 @@ export function prioritise(bundle: UnprioritisedBundle, items: readonly ScanItem
   const add = (signal: SignalKey, points: number, detail: string): void => {
     if (points !== 0) reasons.push({ signal, points, detail });
   };
-  const known = [...bundle.known].sort(compareKnown);
+  const isNonPertinent = (k: KnownMatch): boolean =>
+    k.severity === null && k.category !== null && policy.nonPertinentLabels.has(normalizeLabel(k.category));
+  const allKnown = [...bundle.known].sort(compareKnown);
+  const known = allKnown.filter((k) => !isNonPertinent(k));
+  const nonPertinent = allKnown.filter(isNonPertinent);
   const memberSet = new Set(bundle.items);
   const members = items.filter((it) => memberSet.has(it.index));
   const reporters = distinct(bundle.reporters.filter((r) => r.trim() !== ''));
   const reports = distinct(bundle.reportIds);
 
   if (s.known_match && known.length > 0) {
-    const matchedFiles = members.filter((it) => it.known.length > 0).length;
+    const matchedFiles = members.filter((it) => it.known.some((k) => !isNonPertinent(k))).length;
     const lists = distinct(known.map((k) => k.list));
     const closest = [...known].sort((a, b) => a.distance - b.distance || compareKnown(a, b))[0];
     const on = matchedFiles > 0 ? ` on ${matchedFiles} of ${bundle.items.length} file${plural(bundle.items.length)}` : '';
@@ -333,6 +365,16 @@ export function prioritise(bundle: UnprioritisedBundle, items: readonly ScanItem
     }
   }
 
+  if (s.known_non_pertinent && known.length === 0 && nonPertinent.length > 0) {
+    const cats = distinct(nonPertinent.map((k) => k.category as string));
+    const lists = distinct(nonPertinent.map((k) => k.list));
+    add(
+      'known_non_pertinent',
+      s.known_non_pertinent.points,
+      `only matches lists of known non-pertinent files (categor${cats.length === 1 ? 'y' : 'ies'} ${cats.join(', ')} in list${plural(lists.length)} ${lists.join(', ')}): not counted as known material`,
+    );
+  }
+
   if (s.unprocessed_files) {
     const failed = members.filter((it) => !it.hash.ok);
     if (bundle.items.length === 0) {
@@ -350,7 +392,7 @@ export function prioritise(bundle: UnprioritisedBundle, items: readonly ScanItem
   }
 
   const mr = s.new_content_many_reporters;
-  if (mr && known.length === 0 && reporters.length >= mr.minReporters) {
+  if (mr && allKnown.length === 0 && reporters.length >= mr.minReporters) {
     const pts = Math.min(mr.maxPoints, mr.points + mr.pointsPerExtraReporter * (reporters.length - mr.minReporters));
     add(
       'new_content_many_reporters',

@@ -15,6 +15,8 @@ export interface SeverityScheme {
   /** Words stripped from the start of a normalised label before lookup (e.g. "cat", "category"). */
   readonly prefixes: readonly string[];
   readonly labels: ReadonlyMap<string, number | null>;
+  /** Normalised labels marked `"pertinent": false`: lists of known-innocent files (always severity null). */
+  readonly nonPertinent: ReadonlySet<string>;
 }
 
 /** A validated policy, ready for lookups; immutable. */
@@ -90,25 +92,31 @@ export function compilePolicy(doc: unknown, path: string): SeverityPolicy {
     }
     if (!isPlainObject(raw.labels)) return fail(`${where}.labels`, 'must be an object of label → severity');
     const labels = new Map<string, number | null>();
-    const addLabel = (label: string, severity: number | null, at: string): void => {
+    const nonPertinent = new Set<string>();
+    const addLabel = (label: string, severity: number | null, at: string, pertinent = true): void => {
       const key = normalizeLabel(label);
       if (key === '') fail(at, 'label has no letters or digits');
       if (labels.has(key) && labels.get(key) !== severity) fail(at, `label "${label}" is given twice with different severities`);
+      if (labels.has(key) && nonPertinent.has(key) === pertinent) fail(at, `label "${label}" is given twice with different pertinence`);
       labels.set(key, severity);
+      if (!pertinent) nonPertinent.add(key);
     };
     for (const [label, entry] of Object.entries(raw.labels)) {
       const at = `${where}.labels.${label}`;
-      if (isPlainObject(entry)) onlyKeys(entry, at, ['severity', 'description', 'about', 'aliases']);
+      if (isPlainObject(entry)) onlyKeys(entry, at, ['severity', 'pertinent', 'description', 'about', 'aliases']);
       const rank = isPlainObject(entry) ? entry.severity : entry;
       if (!(rank === null || (typeof rank === 'number' && Number.isInteger(rank) && rank >= 1 && rank <= 1000)))
         fail(isPlainObject(entry) ? `${at}.severity` : at, `must be an integer rank from 1 (most severe) to 1000, or null; got ${JSON.stringify(rank)}`);
-      addLabel(label, rank as number | null, at);
+      const pertinent = isPlainObject(entry) && entry.pertinent !== undefined ? entry.pertinent : true;
+      if (typeof pertinent !== 'boolean') fail(`${at}.pertinent`, `must be true or false; got ${JSON.stringify(pertinent)}`);
+      if (pertinent === false && rank !== null) fail(`${at}.pertinent`, 'a non-pertinent label (known-innocent files) must have severity null');
+      addLabel(label, rank as number | null, at, pertinent as boolean);
       if (isPlainObject(entry) && entry.aliases !== undefined) {
         if (!Array.isArray(entry.aliases) || entry.aliases.some((a) => typeof a !== 'string')) fail(`${at}.aliases`, 'must be a list of labels');
-        for (const alias of entry.aliases as string[]) addLabel(alias, rank as number | null, `${at}.aliases`);
+        for (const alias of entry.aliases as string[]) addLabel(alias, rank as number | null, `${at}.aliases`, pertinent as boolean);
       }
     }
-    schemes.set(name, { name, description: (raw.description as string | undefined) ?? '', prefixes, labels });
+    schemes.set(name, { name, description: (raw.description as string | undefined) ?? '', prefixes, labels, nonPertinent });
   }
 
   let infer: string[] = [...schemes.keys()];
@@ -158,6 +166,25 @@ export function severityOf(policy: SeverityPolicy, label: string | null | undefi
     if (hit !== undefined) return hit;
   }
   return null;
+}
+
+/**
+ * Normalised category labels (as normalizeLabel gives them, with and without each scheme prefix, e.g.
+ * "5", "cat5", "category5") that the policy marks `"pertinent": false`, skipping any label an inferred
+ * scheme tried earlier ranks: a match carrying one of these labels is a known-innocent file, not known material.
+ */
+export function nonPertinentLabels(policy: SeverityPolicy): ReadonlySet<string> {
+  const out = new Set<string>();
+  const order = [...policy.infer, ...[...policy.schemes.keys()].filter((n) => !policy.infer.includes(n))];
+  for (const name of order) {
+    const scheme = policy.schemes.get(name)!;
+    for (const key of scheme.nonPertinent) {
+      for (const form of [key, ...scheme.prefixes.map((p) => p + key)]) {
+        if (severityOf(policy, form) === null) out.add(form);
+      }
+    }
+  }
+  return out;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -78,6 +78,7 @@ export function sampleScanData(policy: PriorityPolicy = defaultPolicy()): ScanDa
   const sev1 = known({ list: 'national-list', category: 'A1', severity: 1, series: 'Series-Blue', victimIdentified: false, distance: 4 });
   const sev1Exact = known({ list: 'vics-export', signal: 'md5', hash: hex('md5 0', 32), distance: 0, category: 'Cat A', severity: 1, series: 'Series-Blue', victimIdentified: false });
   const sev3 = known({ list: 'national-list', category: 'B2', severity: 3, series: null, victimIdentified: true, distance: 12 });
+  const innocent = known({ list: 'vics-export', signal: 'md5', hash: hex('md5 10', 32), distance: 0, category: 'Category 5', severity: null });
   const seen: SeenMatch = { signal: 'pdq', distance: 2, scan: 'case-2025-014', firstSeenAt: '2025-02-11T09:30:00Z', path: 'old/case14/img_0031.jpg' };
 
   const paths = [
@@ -91,13 +92,14 @@ export function sampleScanData(policy: PriorityPolicy = defaultPolicy()): ScanDa
     FORMULA_PATH, // 7 formula, old report
     'case/Downloads/broken, "quoted"\nname.jpg', // 8 failed file
     'case/seen/again.jpg', // 9 previously seen
+    'case/reference/exemplar.jpg', // 10 only on a known-innocent (non-pertinent) list
   ];
   const items: ScanItem[] = paths.map((p, i) => ({
     index: i,
     path: p,
     hash: hashed(i, p),
     reportIds: [],
-    known: i <= 1 ? [sev1, sev1Exact] : i === 2 ? [sev3] : [],
+    known: i <= 1 ? [sev1, sev1Exact] : i === 2 ? [sev3] : i === 10 ? [innocent] : [],
     seen: i === 9 ? [seen] : [],
     lowQuality: i === 7,
   }));
@@ -144,6 +146,7 @@ export function sampleScanData(policy: PriorityPolicy = defaultPolicy()): ScanDa
     base('b-8b8b8b8b8b8b8b8b', [8], []),
     base('b-3c3c3c3c3c3c3c3c', [9], []),
     base('b-6d6d6d6d6d6d6d6d', [], ['R-107']),
+    base('b-4e4e4e4e4e4e4e4e', [10], []),
   ];
   for (const b of unprioritised) for (const i of b.items) items[i] = { ...items[i], reportIds: b.reportIds };
   const bundles: Bundle[] = unprioritised.map((b) => ({ ...b, priority: prioritise(b, items, policy, SAMPLE_NOW) }));

@@ -181,6 +181,7 @@ const SIGNAL_LABELS: Readonly<Record<string, string>> = {
   previously_seen: 'seen before',
   escalation_requested: 'escalation requested',
   unprocessed_files: 'files not processed',
+  known_non_pertinent: 'known non-pertinent only',
 };
 
 function reasonsCell(b: Bundle): string {
@@ -195,7 +196,8 @@ function reasonsCell(b: Bundle): string {
 function knownCell(b: Bundle): string {
   if (b.known.length === 0) return '<span class="badge plain">unknown content</span>';
   const known = [...b.known].sort(compareKnown);
-  const victim = known.some((k) => k.victimIdentified === false)
+  const onlyNonPertinent = b.priority.reasons.some((r) => r.signal === 'known_non_pertinent');
+  const victim = onlyNonPertinent ? '' : known.some((k) => k.victimIdentified === false)
     ? ' <span class="badge warn">victim not identified</span>'
     : known.some((k) => k.victimIdentified === true)
       ? ' <span class="badge plain">victim identified</span>'
@@ -208,7 +210,10 @@ function knownCell(b: Bundle): string {
           .map((k) => `<li>${e(knownSummary(k))}</li>`)
           .join('')}</ul></details>`
       : '';
-  return `<div><span class="badge known">known</span>${victim}</div>${first}${more}`;
+  const badge = onlyNonPertinent
+    ? '<span class="badge plain" title="only matches lists of known non-pertinent (innocent) files">known non-pertinent</span>'
+    : '<span class="badge known">known</span>';
+  return `<div>${badge}${victim}</div>${first}${more}`;
 }
 
 function reportsCell(b: Bundle, reports: ReadonlyMap<string, Report>, max: number): string {
