@@ -217,6 +217,17 @@ describe('case database', () => {
     expect(() => CaseDb.resume(empty, params)).toThrow(/no scan to resume/);
   });
 
+  it('commits saved items durably (synchronous FULL), so a saved batch survives an OS crash or power loss', () => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'ht-case-')), 'out');
+    for (const db of [CaseDb.create(out, params, 'scan-1', '2024-01-01T00:00:00.000Z'), null]) {
+      const open = db ?? CaseDb.resume(out, params);
+      // The setting is per connection, so it is read on the case database's own connection.
+      const connection = (open as unknown as { db: { pragma(s: string, o: { simple: true }): unknown } }).db;
+      expect(connection.pragma('synchronous', { simple: true })).toBe(2); // 2 = FULL
+      open.close();
+    }
+  });
+
   it('refuses a non-empty directory that is not a scan', () => {
     const out = mkdtempSync(path.join(tmpdir(), 'ht-case-'));
     writeFileSync(path.join(out, 'notes.txt'), 'x');
