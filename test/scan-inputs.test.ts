@@ -134,6 +134,16 @@ describe('readManifest', () => {
     expect(reports.find((r) => r.reportId === 'E6')?.files).toEqual(['media/c.jpg']);
   });
 
+  it('accepts files whose names start with two dots inside the manifest folder, and still refuses ".." itself', () => {
+    writeFileSync(path.join(dir, '..dotted.jpg'), 'x');
+    writeFileSync(path.join(dir, 'media', '..also.jpg'), 'x');
+    writeFileSync(path.join(dir, 'dots.csv'), 'report_id,file\nD1,..dotted.jpg\nD2,media/..also.jpg\nD3,..\n');
+    const { reports, errors } = readManifest(path.join(dir, 'dots.csv'), 'dots.csv');
+    expect(reports.find((r) => r.reportId === 'D1')?.files).toEqual(['..dotted.jpg']);
+    expect(reports.find((r) => r.reportId === 'D2')?.files).toEqual(['media/..also.jpg']);
+    expect(errors).toEqual([expect.objectContaining({ source: 'dots.csv:4', message: expect.stringMatching(/outside the manifest's folder/) })]);
+  });
+
   it('reports rows without id, without file or url, bad flags and conflicting repeats, and reads the rest', () => {
     const csv =
       'report_id,url,file,escalate\n' +
