@@ -16,7 +16,7 @@ import { MemoryMultiIndex } from '../src/index-store/memory-index.js';
 import { loadValueCache, SqliteBandSearcher } from '../src/index-store/sqlite-search.js';
 import { openIndex, type IndexStore } from '../src/index-store/store.js';
 import type { ImportItem } from '../src/index-store/types.js';
-import { codeSet, prng, queriesFor, type CodeSetKind } from './index-fixtures.js';
+import { below, codeSet, prng, queriesFor, type CodeSetKind } from './index-fixtures.js';
 
 const KINDS: CodeSetKind[] = ['random', 'clustered', 'degenerate', 'duplicates', 'mixed'];
 const RADII = Array.from({ length: 65 }, (_, r) => r);
@@ -168,4 +168,64 @@ describe('SQLite banded path and the matcher equal brute force', () => {
       }
     });
   }
+});
+
+describe('the in-memory index stays exact while values are appended in many small batches', () => {
+  it('answers equal brute force after every batch (new values, low-quality ones, quality updates) without reloading', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hashtriage-append-'));
+    const store = openIndex(path.join(dir, 'index.db'));
+    try {
+      const rnd = prng(500);
+      const all = codeSet('random', rnd, 16_000);
+      const initial = 5000;
+      const seenAt = new Date(0).toISOString();
+      const item = (i: number, quality: number | null) => ({ signal: 'pdq', value: all.slice(i * 8, i * 8 + 8), quality, path: `f${i}`, seenAt });
+      // initial values have no quality; later batches give some of them a (sometimes low) quality
+      store.recordSeen('load', Array.from({ length: initial }, (_, i) => item(i, null)));
+      const matcher = new IndexMatcher(store);
+      const queriesOf = (n: number) => {
+        const flat = queriesFor(rnd, all, n, 6, 40);
+        return Array.from({ length: 6 }, (_, q) => flat.slice(q * 8, q * 8 + 8));
+      };
+      const expectExact = (n: number, includeLowQuality: boolean) => {
+        const stored = store.loadCodes(pdq);
+        const low = new Set(stored.lowQualityIds);
+        const queries = queriesOf(n);
+        const threshold = 40;
+        const got = matcher.matchValues(pdq, queries, { threshold, path: 'memory', includeLowQuality });
+        queries.forEach((query, q) => {
+          const expected = bruteForceSearch(stored.codes, stored.count, query, threshold)
+            .filter((h) => includeLowQuality || !low.has(stored.ids[h.index]))
+            .map((h) => ({ hash: wordsToHex(stored.codes.subarray(h.index * 8, h.index * 8 + 8), 256), distance: h.distance }))
+            .sort((a, b) => a.distance - b.distance || (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
+          expect(got[q].matches.map((m) => ({ hash: m.hash, distance: m.distance }))).toEqual(expected);
+        });
+      };
+      expectExact(initial, false);
+      expectExact(initial, true);
+      const generation = store.generation();
+      let next = initial;
+      let maxSegments = 0;
+      for (let batch = 0; next < 16_000; batch++) {
+        const size = Math.min(16_000 - next, 1 + below(rnd, batch % 5 === 0 ? 900 : 120));
+        const items = Array.from({ length: size }, (_, k) => item(next + k, k % 7 === 0 ? 20 : 80));
+        // quality updates of values stored without one: some become low and must stop matching
+        for (let u = 0; u < 3; u++) items.push(item(below(rnd, initial), u === 0 ? 10 : 90));
+        store.recordSeen(`scan-${batch}`, items);
+        next += size;
+        if (batch % 4 === 0 || next >= 16_000) {
+          expectExact(next, false);
+          expectExact(next, true);
+        }
+        maxSegments = Math.max(maxSegments, matcher.memorySegments(pdq)); 
+      }
+      // appends and quality updates did not force a reload; appended values were indexed in segments
+      expect(store.generation()).toBe(generation);
+      expect(maxSegments).toBeGreaterThan(1);
+      expect(matcher.memorySegments(pdq)).toBeLessThanOrEqual(Math.ceil(Math.log2(16_000 / 4096)) + 2);
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

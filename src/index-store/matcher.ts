@@ -5,7 +5,8 @@
  *  - 256-bit Hamming types are answered by an exact radius search on one of two paths with identical
  *    answers: the SQLite banded path (no loading; a few milliseconds per query at 1M values) or the
  *    in-memory multi-index (loaded once per process from the packed value table, then ~0.1–0.2 ms per
- *    query at 1M). Rule: the in-memory path is used when it is already loaded and current, or when the
+ *    query at 1M; values appended later, e.g. by a scan recording what it saw, are folded in without a
+ *    reload, see MemoryState). Rule: the in-memory path is used when it is already loaded and current, or when the
  *    batch has at least MEMORY_MIN_QUERIES distinct queries: loading costs about as much as that many
  *    SQLite-path queries at any index size (both grow linearly with the number of values; measured by
  *    bench/matching.ts as breakEvenQueries).
@@ -60,15 +61,38 @@ export interface MatchOutcome extends MatchResult {
   readonly lowQuality?: true;
 }
 
-/** A loaded in-memory index of one signal type and the database state it reflects. */
+/**
+ * Values appended since the last segment was built, searched linearly; at most this many before they are
+ * indexed as a segment of their own.
+ */
+const TAIL_MAX = 4096;
+
+/** Ids and codes (8 words each) of `count` values. */
+interface IdCodeList {
+  readonly ids: Uint32Array;
+  readonly codes: Uint32Array;
+  readonly count: number;
+}
+
+/** A multi-index over some of the values and the hash id of each of its positions. */
+interface Segment {
+  readonly index: MemoryMultiIndex;
+  readonly ids: Uint32Array;
+}
+
+/**
+ * A loaded in-memory index of one signal type and the database state it reflects. Values appended after
+ * loading go to `tail` (linear scan); a full tail becomes a segment, and segments merge like a binary
+ * counter (the newest is merged into the one before while at least as large), so appending n values in
+ * any batch sizes costs O(n log n) building and a search visits O(log n) segments.
+ */
 interface MemoryState {
   readonly generation: number;
-  /** Largest id loaded (values appended later are searched linearly in `delta`). */
+  /** Largest id loaded. */
   maxId: number;
-  readonly index: MemoryMultiIndex;
-  /** Hash id of each indexed position. */
-  readonly ids: Uint32Array;
-  delta: { ids: Uint32Array; codes: Uint32Array; count: number; lowQualityIds: Uint32Array };
+  /** Segments, oldest (largest) first. */
+  segments: Segment[];
+  tail: IdCodeList;
 }
 
 interface RawHit {
@@ -199,72 +223,55 @@ export class IndexMatcher {
 
   /** A search function over the current in-memory index (loaded or refreshed as needed). */
   private memorySearch(signal: SignalType, includeLow: boolean): (q: Uint32Array, r: number) => RawHit[] {
-    const state = this.currentMemory(signal, includeLow);
-    const { index, ids, delta } = state;
+    const { segments, tail } = this.currentMemory(signal, includeLow);
     return (q, r) => {
       const out: RawHit[] = [];
-      for (const h of index.search(q, r)) out.push({ id: ids[h.index], distance: h.distance, value: index.codes.subarray(h.index * 8, h.index * 8 + 8) });
-      for (let i = 0; i < delta.count; i++) {
-        const d = hamming256At(delta.codes, i * 8, q, 0);
-        if (d > r) continue;
-        if (!includeLow && containsSorted(delta.lowQualityIds, delta.ids[i])) continue;
-        out.push({ id: delta.ids[i], distance: d, value: delta.codes.subarray(i * 8, i * 8 + 8) });
+      for (const { index, ids } of segments) {
+        for (const h of index.search(q, r)) out.push({ id: ids[h.index], distance: h.distance, value: index.codes.subarray(h.index * 8, h.index * 8 + 8) });
+      }
+      for (let i = 0; i < tail.count; i++) {
+        const d = hamming256At(tail.codes, i * 8, q, 0);
+        if (d <= r) out.push({ id: tail.ids[i], distance: d, value: tail.codes.subarray(i * 8, i * 8 + 8) });
       }
       return out;
     };
   }
 
+  /** Number of segments the loaded in-memory index of `signal` has (0 when not loaded); for tests. */
+  memorySegments(signal: SignalType, includeLowQuality = false): number {
+    return this.memory.get(this.memoryKey(signal, includeLowQuality))?.segments.length ?? 0;
+  }
+
+  /**
+   * The in-memory index, current with the database: reloaded when the generation changed (removals);
+   * values appended since are folded in (see MemoryState). Quality updates need no reload: they only set
+   * an unknown quality, so a value can only become low, and attach() drops low stored values by their
+   * quality read at query time.
+   */
   private currentMemory(signal: SignalType, includeLow: boolean): MemoryState {
     const key = this.memoryKey(signal, includeLow);
     const generation = this.store.generation();
-    let state = this.memory.get(key);
+    const state = this.memory.get(key);
     if (state && state.generation === generation) {
       const maxId = this.store.maxHashId(signal);
       if (maxId > state.maxId) {
-        const more = this.store.loadCodes(signal, state.maxId);
-        const total = state.delta.count + more.count;
-        if (total > Math.max(4096, state.index.count / 8)) {
-          state = undefined; // too many appended values for a linear side scan: rebuild
-        } else {
-          state.delta = concatDelta(state.delta, more);
-          state.maxId = maxId;
-        }
+        appendValues(state, keepMatchable(this.store.loadCodes(signal, state.maxId), includeLow));
+        state.maxId = maxId;
       }
-    } else state = undefined;
-    if (!state) {
-      this.memory.delete(key);
-      state = this.loadMemory(signal, includeLow, generation);
-      this.memory.set(key, state);
+      return state;
     }
-    return state;
-  }
-
-  private loadMemory(signal: SignalType, includeLow: boolean, generation: number): MemoryState {
+    this.memory.delete(key);
     const all = this.store.loadCodes(signal);
-    let { ids, codes, count } = all;
-    if (!includeLow && all.lowQualityIds.length > 0) {
-      // keep only values of sufficient (or unknown) quality
-      const keepIds = new Uint32Array(count);
-      const keepCodes = new Uint32Array(count * 8);
-      let n = 0;
-      for (let i = 0; i < count; i++) {
-        if (containsSorted(all.lowQualityIds, ids[i])) continue;
-        keepIds[n] = ids[i];
-        keepCodes.set(codes.subarray(i * 8, i * 8 + 8), n * 8);
-        n++;
-      }
-      ids = keepIds.subarray(0, n);
-      codes = keepCodes.subarray(0, n * 8);
-      count = n;
-    }
-    const maxId = all.count === 0 ? 0 : all.ids[all.count - 1];
-    return {
+    const fresh: MemoryState = {
       generation,
-      maxId,
-      index: MemoryMultiIndex.build(codes, count),
-      ids,
-      delta: { ids: new Uint32Array(0), codes: new Uint32Array(0), count: 0, lowQualityIds: new Uint32Array(0) },
+      maxId: all.count === 0 ? 0 : all.ids[all.count - 1],
+      segments: [],
+      tail: EMPTY,
     };
+    const kept = keepMatchable(all, includeLow);
+    fresh.segments.push({ index: MemoryMultiIndex.build(kept.codes, kept.count), ids: kept.ids });
+    this.memory.set(key, fresh);
+    return fresh;
   }
 
   /** A search function over the SQLite band table (one read transaction per query); low-quality hits are dropped in attach. */
@@ -306,18 +313,45 @@ export class IndexMatcher {
   }
 }
 
-function concatDelta(
-  a: MemoryState['delta'],
-  b: { ids: Uint32Array; codes: Uint32Array; count: number; lowQualityIds: Uint32Array },
-): MemoryState['delta'] {
+const EMPTY: IdCodeList = { ids: new Uint32Array(0), codes: new Uint32Array(0), count: 0 };
+
+/** The values a search may return: all with includeLow, else those of sufficient (or unknown) quality. */
+function keepMatchable(all: IdCodeList & { lowQualityIds: Uint32Array }, includeLow: boolean): IdCodeList {
+  if (includeLow || all.lowQualityIds.length === 0) return all;
+  const ids = new Uint32Array(all.count);
+  const codes = new Uint32Array(all.count * 8);
+  let n = 0;
+  for (let i = 0; i < all.count; i++) {
+    if (containsSorted(all.lowQualityIds, all.ids[i])) continue;
+    ids[n] = all.ids[i];
+    codes.set(all.codes.subarray(i * 8, i * 8 + 8), n * 8);
+    n++;
+  }
+  return { ids: ids.subarray(0, n), codes: codes.subarray(0, n * 8), count: n };
+}
+
+/** Adds appended values to the state: into the tail, which becomes a segment when full; merges segments. */
+function appendValues(state: MemoryState, more: IdCodeList): void {
+  if (more.count === 0) return;
+  state.tail = concatValues(state.tail, more);
+  if (state.tail.count <= TAIL_MAX) return;
+  let merged: IdCodeList = state.tail;
+  state.tail = EMPTY;
+  const segments = state.segments;
+  while (segments.length > 0 && segments[segments.length - 1].index.count <= merged.count) {
+    const last = segments.pop()!;
+    merged = concatValues({ ids: last.ids, codes: last.index.codes, count: last.index.count }, merged);
+  }
+  segments.push({ index: MemoryMultiIndex.build(merged.codes, merged.count), ids: merged.ids });
+}
+
+/** `a` followed by `b`, in new arrays. */
+function concatValues(a: IdCodeList, b: IdCodeList): IdCodeList {
   const ids = new Uint32Array(a.count + b.count);
   ids.set(a.ids.subarray(0, a.count));
   ids.set(b.ids.subarray(0, b.count), a.count);
   const codes = new Uint32Array(ids.length * 8);
   codes.set(a.codes.subarray(0, a.count * 8));
   codes.set(b.codes.subarray(0, b.count * 8), a.count * 8);
-  const low = new Uint32Array(a.lowQualityIds.length + b.lowQualityIds.length);
-  low.set(a.lowQualityIds);
-  low.set(b.lowQualityIds, a.lowQualityIds.length);
-  return { ids, codes, count: ids.length, lowQualityIds: low };
+  return { ids, codes, count: ids.length };
 }

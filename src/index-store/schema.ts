@@ -160,7 +160,7 @@ export function bumpGeneration(db: Database.Database): void {
   db.prepare(`UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'`).run();
 }
 
-/** The content generation (changes on every removal, replacement or quality change; appends are seen by max id). */
+/** The content generation (changes on every removal or replacement; appends are seen by max id, quality updates by re-reading quality). */
 export function readGeneration(db: Database.Database): number {
   const row = db.prepare(`SELECT value FROM meta WHERE key = 'generation'`).get() as { value: string } | undefined;
   return row ? Number(row.value) : 0;

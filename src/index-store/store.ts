@@ -306,7 +306,11 @@ export class IndexStore {
     return t;
   }
 
-  /** The content generation: changes whenever values are removed or their quality changes (not on appends). */
+  /**
+   * The content generation: changes whenever values are removed or replaced (not on appends, which show in
+   * maxHashId, nor on quality updates: those only give an unknown quality a value, and readers re-check
+   * quality when they report a hit).
+   */
   generation(): number {
     return readGeneration(this.db);
   }
@@ -407,7 +411,6 @@ export class IndexStore {
         if (read % PROGRESS_EVERY === 0) options.onProgress?.(read);
       }
       flush();
-      if (writer.qualityChanged) changedExisting = true;
       this.flushPending();
       if (options.replace && existing) this.deleteOrphans();
       db.prepare(`UPDATE lists SET rows_added = rows_added + ?, rows_rejected = ? WHERE id = ?`).run(summary.added, summary.rejected, listId);
@@ -454,15 +457,13 @@ export class IndexStore {
       }
       let recorded = 0;
       let alreadySeen = 0;
-      let qualityChanged = false;
       for (const item of items) {
         const signal = this.byName.get(item.signal);
         if (!signal) throw new HashtriageError('BAD_INPUT', `recordSeen: unknown signal type ${item.signal}`);
         if (item.value.length * 32 !== signal.bits) throw new HashtriageError('BAD_INPUT', `recordSeen: ${item.signal} value has ${item.value.length * 32} bits, expected ${signal.bits}`);
         const t = this.tablesOf(signal);
         const quality = signal.source === 'pixels' ? (item.quality ?? null) : null;
-        const { id, qualityChanged: qc } = this.hashId(signal, item.value, quality);
-        qualityChanged ||= qc;
+        const id = this.hashId(signal, item.value, quality);
         const note = `${scanLabel}: ${item.path}`;
         const first = this.stmt(`SELECT id, added_at FROM ${t.entries} WHERE hash_id = ? AND list_id = ? AND meta_key = ?`).get(id, list.id, ZERO_KEY) as
           | { id: number; added_at: string | null }
@@ -482,7 +483,6 @@ export class IndexStore {
       }
       this.flushPending();
       db.prepare(`UPDATE lists SET imported_at = ?, rows_added = rows_added + ? WHERE id = ?`).run(now(), recorded, list.id);
-      if (qualityChanged) bumpGeneration(db);
       return { recorded, alreadySeen };
     });
   }
@@ -849,7 +849,7 @@ export class IndexStore {
    * The id of a value (inserted when new; new values of banded types are queued for the band and chunk
    * tables); fills in a quality where none was known.
    */
-  private hashId(signal: SignalType, value: Uint32Array, quality: number | null): { id: number; qualityChanged: boolean } {
+  private hashId(signal: SignalType, value: Uint32Array, quality: number | null): number {
     const v = this.valueStatements(signal);
     const bytes = wordsToBytes(value);
     const res = v.insert.run(bytes, quality);
@@ -864,14 +864,13 @@ export class IndexStore {
         buffer.push(id, value);
         if (buffer.count >= PENDING_FLUSH) this.flushPending();
       }
-      return { id, qualityChanged: false };
+      return id;
     }
     const [id, known] = v.find.get(bytes) as [number, number | null];
     if (known === null && quality !== null) {
-      v.setQuality.run(quality, id);
-      return { id, qualityChanged: true };
+      v.setQuality.run(quality, id); // an unknown quality becomes known (a known one is never changed)
     }
-    return { id, qualityChanged: false };
+    return id;
   }
 
   /** A writer of rows into one list: validates each row whole, then writes its entries. */
@@ -893,11 +892,7 @@ export class IndexStore {
       `INSERT OR IGNORE INTO opaque (list_id, kind, value, meta_key, category, severity, series, victim_identified, external_id, added_at, note, imported_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const state = { qualityChanged: false };
     return {
-      get qualityChanged() {
-        return state.qualityChanged;
-      },
       write(row: ImportRow): 'added' | 'duplicate' | { error: string } {
         const problem = self.rowProblem(row);
         if (problem) return { error: problem };
@@ -909,8 +904,7 @@ export class IndexStore {
           const h = row.hashes[k];
           const s = self.byName.get(h.signal)!;
           const quality = s.source === 'pixels' ? (m.quality ?? null) : null;
-          const { id, qualityChanged } = self.hashId(s, h.value, quality);
-          if (qualityChanged) state.qualityChanged = true;
+          const id = self.hashId(s, h.value, quality);
           const res = insertEntry
             .get(s.name)!
             .run(id, listId, key, m.category ?? null, m.severity ?? null, m.series ?? null, victim, m.externalId ?? null, m.addedAt ?? null, m.note ?? null, quality, importedAt);
