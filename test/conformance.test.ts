@@ -11,48 +11,9 @@ import { hashFile } from '../src/hashing/hash-file.js';
 import { pdqSignalType } from '../src/hashing/pdq.js';
 import type { FileHashResult, HashedFile } from '../src/hashing/record.js';
 import type { SignalType } from '../src/hashing/signal-type.js';
+import { referenceRows, type ReferenceRow } from './pdq-fixtures.js';
 
 const FIXTURES = path.resolve('fixtures/conformance');
-
-interface ExpectedRow {
-  file: string;
-  width: number;
-  height: number;
-  pdq: string;
-  pdqQuality: number;
-  pdqCli512: string;
-  pdqCli512Quality: number;
-  blockhash16: string;
-  md5: string;
-  sha1: string;
-  sha256: string;
-}
-
-function readExpected(): ExpectedRow[] {
-  const [header, ...lines] = readFileSync(path.join(FIXTURES, 'expected.tsv'), 'utf8').trim().split('\n');
-  const columns = header.split('\t');
-  return lines.map((line) => {
-    const cells = line.split('\t');
-    const get = (name: string): string => {
-      const at = columns.indexOf(name);
-      if (at < 0) throw new Error(`expected.tsv has no column ${name}`);
-      return cells[at];
-    };
-    return {
-      file: get('file'),
-      width: Number(get('width')),
-      height: Number(get('height')),
-      pdq: get('pdq'),
-      pdqQuality: Number(get('pdq_quality')),
-      pdqCli512: get('pdq_cli512'),
-      pdqCli512Quality: Number(get('pdq_cli512_quality')),
-      blockhash16: get('blockhash16'),
-      md5: get('md5'),
-      sha1: get('sha1'),
-      sha256: get('sha256'),
-    };
-  });
-}
 
 /** Lossless files must match exactly; lossy ones (JPEG, lossy WebP) depend on the decoder's IDCT. */
 function isLossless(file: string): boolean {
@@ -81,7 +42,7 @@ interface Row {
   lossless: boolean;
   full: HashedFile;
   cli512: HashedFile;
-  expected: ExpectedRow;
+  expected: ReferenceRow;
   dPdq: number;
   dCli512: number;
   dBlockhash: number;
@@ -91,7 +52,7 @@ interface Row {
 const CLI512_REFERENCE_BUG = new Set(['deep16-500x400.png']);
 
 describe('conformance with the reference hashes (fixtures/conformance/expected.tsv)', () => {
-  const expected = readExpected();
+  const expected = referenceRows();
   const rows: Row[] = [];
 
   beforeAll(async () => {

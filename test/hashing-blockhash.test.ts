@@ -7,24 +7,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { bmvbhash } from 'blockhash-core';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../bench/synthetic-images.js';
 import { blockhashFromImage, blockhashSignalType } from '../src/hashing/blockhash.js';
 import type { DecodedImage } from '../src/hashing/signal-type.js';
 
-function seeded(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-}
-
 /** A random image: smooth gradients plus noise, optionally with alpha (some pixels fully transparent). */
 function randomImage(seed: number, width: number, height: number, channels: 1 | 3, withAlpha: boolean): DecodedImage {
-  const rnd = seeded(seed);
+  const rnd = seededRandom(seed);
   const pixels = new Uint8Array(width * height * channels);
   const fx = rnd() * 0.2;
   const fy = rnd() * 0.2;

@@ -16,31 +16,57 @@ export interface RawImage {
   readonly channels: 1 | 3;
 }
 
-/** The reference values of one conformance image. */
+/** The reference values of one conformance image (one row of expected.tsv). */
 export interface ReferenceRow {
+  readonly file: string;
   readonly width: number;
   readonly height: number;
   readonly pdq: string;
   readonly pdqQuality: number;
   readonly pdqCli512: string;
   readonly pdqCli512Quality: number;
+  readonly blockhash16: string;
+  readonly md5: string;
+  readonly sha1: string;
+  readonly sha256: string;
+}
+
+let rows: readonly ReferenceRow[] | undefined;
+
+/** Every row of fixtures/conformance/expected.tsv, in file order; throws naming a missing column. */
+export function referenceRows(): readonly ReferenceRow[] {
+  if (rows) return rows;
+  const [header, ...lines] = readFileSync(path.join(ROOT, 'fixtures/conformance/expected.tsv'), 'utf8').trim().split('\n');
+  const columns = header.split('\t');
+  rows = lines.map((line) => {
+    const cells = line.split('\t');
+    const get = (name: string): string => {
+      const at = columns.indexOf(name);
+      if (at < 0) throw new Error(`expected.tsv has no column ${name}`);
+      return cells[at];
+    };
+    return {
+      file: get('file'),
+      width: Number(get('width')),
+      height: Number(get('height')),
+      pdq: get('pdq'),
+      pdqQuality: Number(get('pdq_quality')),
+      pdqCli512: get('pdq_cli512'),
+      pdqCli512Quality: Number(get('pdq_cli512_quality')),
+      blockhash16: get('blockhash16'),
+      md5: get('md5'),
+      sha1: get('sha1'),
+      sha256: get('sha256'),
+    };
+  });
+  return rows;
 }
 
 /** Reference values of a conformance image by file name (e.g. "rose-210x138.png"). */
 export function reference(file: string): ReferenceRow {
-  const [header, ...lines] = readFileSync(path.join(ROOT, 'fixtures/conformance/expected.tsv'), 'utf8').trim().split('\n');
-  const columns = header.split('\t');
-  const cells = lines.map((l) => l.split('\t')).find((c) => c[columns.indexOf('file')] === file);
-  if (!cells) throw new Error(`expected.tsv has no row for ${file}`);
-  const get = (name: string): string => cells[columns.indexOf(name)];
-  return {
-    width: Number(get('width')),
-    height: Number(get('height')),
-    pdq: get('pdq'),
-    pdqQuality: Number(get('pdq_quality')),
-    pdqCli512: get('pdq_cli512'),
-    pdqCli512Quality: Number(get('pdq_cli512_quality')),
-  };
+  const row = referenceRows().find((r) => r.file === file);
+  if (!row) throw new Error(`expected.tsv has no row for ${file}`);
+  return row;
 }
 
 /** Pixels of a conformance image from fixtures/pixels (`<name>.rgb.gz` or `<name>.grey.gz`). */

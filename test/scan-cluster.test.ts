@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../bench/synthetic-images.js';
 import { hammingDistance, hexToWords, wordsToHex } from '../src/hashing/bits.js';
 import type { FileHashResult } from '../src/hashing/record.js';
 import { SIGNAL_TYPES } from '../src/hashing/signals.js';
@@ -7,17 +8,10 @@ import { clusterItems } from '../src/pipeline/cluster.js';
 import type { Report, ScanItem } from '../src/pipeline/types.js';
 import { normalizeUrl } from '../src/pipeline/url.js';
 
-/** Deterministic pseudo-random words (xorshift32). */
+/** Deterministic pseudo-random 32-bit words (the shared xorshift32 generator, scaled back to words). */
 function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
+  const next = seededRandom(seed);
+  return () => next() * 0x100000000;
 }
 
 function randomCode(next: () => number): Uint32Array {
