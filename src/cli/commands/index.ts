@@ -150,56 +150,52 @@ export function formatStats(stats: IndexStats): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function runStats(opts: { json: boolean; db?: string }): Promise<number> {
+/**
+ * Opens the index at --db, runs `work` on it and closes it whatever happens; an error (opening included)
+ * is printed as `hashtriage index <command>: message` and gives its exit code.
+ */
+async function withStore(command: string, db: string | undefined, readonly: boolean, work: (store: IndexStore) => Promise<number>): Promise<number> {
   let store: IndexStore | undefined;
   try {
-    store = openIndex(resolveDbPath(opts.db), { readonly: true });
-    const stats = store.stats();
-    await writeOutput(opts.json ? `${JSON.stringify(stats)}\n` : formatStats(stats));
-    return EXIT.OK;
+    store = openIndex(resolveDbPath(db), { readonly });
+    return await work(store);
   } catch (err) {
-    return fail('stats', err);
+    return fail(command, err);
   } finally {
     store?.close();
   }
 }
 
-async function runExport(opts: { list?: string; format: ExportFormat; db?: string }): Promise<number> {
-  let store: IndexStore | undefined;
-  try {
-    store = openIndex(resolveDbPath(opts.db), { readonly: true });
+function runStats(opts: { json: boolean; db?: string }): Promise<number> {
+  return withStore('stats', opts.db, true, async (store) => {
+    const stats = store.stats();
+    await writeOutput(opts.json ? `${JSON.stringify(stats)}\n` : formatStats(stats));
+    return EXIT.OK;
+  });
+}
+
+function runExport(opts: { list?: string; format: ExportFormat; db?: string }): Promise<number> {
+  return withStore('export', opts.db, true, async (store) => {
     if (opts.list !== undefined && !store.hasList(opts.list)) throw new HashtriageError('NOT_FOUND', `no list named "${opts.list}"`);
     for (const line of store.exportLines(opts.format, opts.list)) {
       if (!(await writeOutput(line))) break; // reader closed the pipe
     }
     await flushOutput();
     return EXIT.OK;
-  } catch (err) {
-    return fail('export', err);
-  } finally {
-    store?.close();
-  }
+  });
 }
 
-async function runRemove(opts: { list: string; db?: string }): Promise<number> {
-  let store: IndexStore | undefined;
-  try {
-    store = openIndex(resolveDbPath(opts.db));
+function runRemove(opts: { list: string; db?: string }): Promise<number> {
+  return withStore('remove', opts.db, false, async (store) => {
     const result = store.removeList(opts.list);
     if (!result.removed) throw new HashtriageError('NOT_FOUND', `no list named "${opts.list}"`);
     await writeOutput(`${opts.list}: removed ${result.entries} entries; ${result.valuesDeleted} values no other list holds were deleted\n`);
     return EXIT.OK;
-  } catch (err) {
-    return fail('remove', err);
-  } finally {
-    store?.close();
-  }
+  });
 }
 
-async function runVerify(opts: { json: boolean; db?: string }): Promise<number> {
-  let store: IndexStore | undefined;
-  try {
-    store = openIndex(resolveDbPath(opts.db), { readonly: true });
+function runVerify(opts: { json: boolean; db?: string }): Promise<number> {
+  return withStore('verify', opts.db, true, async (store) => {
     const report = store.verify();
     if (opts.json) await writeOutput(`${JSON.stringify(report)}\n`);
     else if (report.ok) {
@@ -211,11 +207,7 @@ async function runVerify(opts: { json: boolean; db?: string }): Promise<number> 
       for (const p of report.problems) await writeOutput(`problem: ${p}\n`);
     }
     return report.ok ? EXIT.OK : EXIT.SOME_FAILED;
-  } catch (err) {
-    return fail('verify', err);
-  } finally {
-    store?.close();
-  }
+  });
 }
 
 /** Registers `index` and its subcommands on the program. */
