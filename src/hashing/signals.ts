@@ -49,3 +49,12 @@ export function parseAlgorithmList(text: string): SignalType[] {
   const wanted = new Set(names);
   return SIGNAL_TYPES.filter((t) => wanted.has(t.name));
 }
+
+/**
+ * The hash fields of a file's hashing record, in output order: each signal type's value, followed for
+ * perceptual types by its quality (types with a quality bar) and its dihedral variants (types that have them).
+ */
+export const HASH_RECORD_FIELDS: readonly string[] = SIGNAL_TYPES.flatMap((t) => {
+  if (t.source === 'bytes') return [t.name];
+  return [t.name, ...(t.minMatchQuality > 0 ? [`${t.name}Quality`] : []), ...(t.supportsDihedral ? [`${t.name}Dihedral`] : [])];
+});

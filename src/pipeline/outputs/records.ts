@@ -2,12 +2,13 @@
  * The records the output files are made of, built from ScanData with a fixed key order and stable
  * sorting, so the same scan always gives byte-identical files (apart from the timestamps it carries).
  */
+import { HASH_RECORD_FIELDS } from '../../hashing/signals.js';
 import { compareBundles, compareKnown, compareSeen, type PriorityPolicy } from '../../policy/priority.js';
 import type { Bundle, KnownMatch, ScanItem, SeenMatch } from '../types.js';
 import type { ScanData } from './types.js';
 
 /** Hash-record fields in output order (the order of src/hashing/record.ts); other fields follow, sorted. */
-const HASH_FIELDS = ['bytes', 'format', 'width', 'height', 'md5', 'sha1', 'sha256', 'pdq', 'pdqQuality', 'pdqDihedral', 'blockhash'] as const;
+const HASH_FIELDS = ['bytes', 'format', 'width', 'height', ...HASH_RECORD_FIELDS];
 const HASH_SKIP = new Set<string>(['path', 'ok', 'error', ...HASH_FIELDS]);
 
 /** One known-list match as written (fixed keys). */
