@@ -88,6 +88,10 @@ interface Segment {
  */
 interface MemoryState {
   readonly generation: number;
+  /** The connection's data_version when the state was last brought up to date (see skipAppended). */
+  dataVersion: number;
+  /** Some appended values were left out as skipped (see skipAppended). */
+  skippedAny: boolean;
   /** Largest id loaded. */
   maxId: number;
   /** Segments, oldest (largest) first. */
@@ -124,8 +128,25 @@ function containsSorted(sorted: Uint32Array, id: number): boolean {
 export class IndexMatcher {
   private readonly memory = new Map<string, MemoryState>();
   private readonly sqlite = new Map<string, SqliteBandSearcher>();
+  /** Per signal type name, ids given to skipAppended not yet folded into every loaded state. */
+  private readonly skipped = new Map<string, Set<number>>();
 
   constructor(readonly store: IndexStore) {}
+
+  /**
+   * Declares values this connection has just appended (e.g. a scan's own sightings) whose hits the
+   * caller discards: the in-memory path folds them in without them, so they are never searched. Only
+   * while no other connection has written since the in-memory index was last brought up to date (its
+   * entries could then refer to them too): then they are searched as before, and an index that left
+   * values out is reloaded whole. Ignored when no in-memory index of the type is loaded (a load reads
+   * every value).
+   */
+  skipAppended(signal: SignalType, ids: readonly number[]): void {
+    if (!this.memory.has(this.memoryKey(signal, false)) && !this.memory.has(this.memoryKey(signal, true))) return;
+    let set = this.skipped.get(signal.name);
+    if (!set) this.skipped.set(signal.name, (set = new Set()));
+    for (const id of ids) set.add(id);
+  }
 
   /**
    * One outcome per query, in query order. Exact for every path; throws HashtriageError USAGE for a
@@ -211,6 +232,7 @@ export class IndexMatcher {
   release(): void {
     this.memory.clear();
     this.sqlite.clear();
+    this.skipped.clear();
   }
 
   private isLow(quality: number | null | undefined, minQ: number): boolean {
@@ -251,19 +273,33 @@ export class IndexMatcher {
   private currentMemory(signal: SignalType, includeLow: boolean): MemoryState {
     const key = this.memoryKey(signal, includeLow);
     const generation = this.store.generation();
+    const dataVersion = this.store.dataVersion();
     const state = this.memory.get(key);
-    if (state && state.generation === generation) {
+    // a state that left values out is only current while no other connection has written since
+    if (state && state.generation === generation && !(state.skippedAny && dataVersion !== state.dataVersion)) {
+      const onlyOwnWrites = dataVersion === state.dataVersion;
+      state.dataVersion = dataVersion;
       const maxId = this.store.maxHashId(signal);
       if (maxId > state.maxId) {
-        appendValues(state, keepMatchable(this.store.loadCodes(signal, state.maxId), includeLow));
+        let more = keepMatchable(this.store.loadCodes(signal, state.maxId), includeLow);
+        const skip = this.skipped.get(signal.name);
+        if (onlyOwnWrites && skip !== undefined && skip.size > 0) {
+          const kept = withoutIds(more, skip);
+          if (kept.count < more.count) state.skippedAny = true;
+          more = kept;
+        }
+        appendValues(state, more);
         state.maxId = maxId;
       }
+      this.pruneSkipped(signal);
       return state;
     }
     this.memory.delete(key);
     const all = this.store.loadCodes(signal);
     const fresh: MemoryState = {
       generation,
+      dataVersion,
+      skippedAny: false,
       maxId: all.count === 0 ? 0 : all.ids[all.count - 1],
       segments: [],
       tail: EMPTY,
@@ -271,7 +307,20 @@ export class IndexMatcher {
     const kept = keepMatchable(all, includeLow);
     fresh.segments.push({ index: MemoryMultiIndex.build(kept.codes, kept.count), ids: kept.ids });
     this.memory.set(key, fresh);
+    this.pruneSkipped(signal);
     return fresh;
+  }
+
+  /** Forgets skipped ids that every loaded state of the type has passed (they can no longer be appended). */
+  private pruneSkipped(signal: SignalType): void {
+    const skip = this.skipped.get(signal.name);
+    if (skip === undefined) return;
+    let passed = Infinity;
+    for (const low of [false, true]) {
+      const st = this.memory.get(this.memoryKey(signal, low));
+      if (st) passed = Math.min(passed, st.maxId);
+    }
+    for (const id of skip) if (id <= passed) skip.delete(id);
   }
 
   /** A search function over the SQLite band table (one read transaction per query); low-quality hits are dropped in attach. */
@@ -343,6 +392,22 @@ function appendValues(state: MemoryState, more: IdCodeList): void {
     merged = concatValues({ ids: last.ids, codes: last.index.codes, count: last.index.count }, merged);
   }
   segments.push({ index: MemoryMultiIndex.build(merged.codes, merged.count), ids: merged.ids });
+}
+
+/** The values of `list` whose ids are not in `skip` (the same object when none is). */
+function withoutIds(list: IdCodeList, skip: ReadonlySet<number>): IdCodeList {
+  let n = 0;
+  for (let i = 0; i < list.count; i++) if (!skip.has(list.ids[i])) n++;
+  if (n === list.count) return list;
+  const ids = new Uint32Array(n);
+  const codes = new Uint32Array(n * 8);
+  for (let i = 0, k = 0; i < list.count; i++) {
+    if (skip.has(list.ids[i])) continue;
+    ids[k] = list.ids[i];
+    codes.set(list.codes.subarray(i * 8, i * 8 + 8), k * 8);
+    k++;
+  }
+  return { ids, codes, count: n };
 }
 
 /** `a` followed by `b`, in new arrays. */

@@ -315,6 +315,14 @@ export class IndexStore {
     return readGeneration(this.db);
   }
 
+  /**
+   * SQLite's data_version of this connection: changes when another connection commits to the database
+   * (never on this connection's own commits).
+   */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
   /** Largest hash id of a signal type (0 when empty); grows on every append. */
   maxHashId(signal: SignalType): number {
     return (this.db.prepare(`SELECT coalesce(max(id), 0) FROM ${this.tablesOf(signal).hashes}`).pluck().get() as number) ?? 0;
@@ -445,11 +453,21 @@ export class IndexStore {
    * Records values seen by a scan as entries of the reserved '@seen' list (kind 'seen'): external id =
    * scan label, note = "label: path", added time = the sighting. Only the first (earliest) sighting of a
    * value is kept; repeating a batch changes nothing. Atomic. Returns how many values were new.
+   * `onAppended` is called after the commit, per signal type, with the ids of the values this call
+   * inserted (ascending; not called for a type without new values).
    */
-  recordSeen(scanLabel: string, items: readonly SeenItem[]): { recorded: number; alreadySeen: number } {
+  recordSeen(
+    scanLabel: string,
+    items: readonly SeenItem[],
+    options: { readonly onAppended?: (signal: SignalType, ids: readonly number[]) => void } = {},
+  ): { recorded: number; alreadySeen: number } {
     this.assertWritable();
     const db = this.db;
-    return this.writeTransaction(() => {
+    // ids above a type's largest id at the start of the (IMMEDIATE) transaction are values it inserted
+    const maxBefore = new Map<SignalType, number>();
+    const appended = new Map<SignalType, Set<number>>();
+    const result = this.writeTransaction(() => {
+      if (options.onAppended) for (const s of this.signals) maxBefore.set(s, this.maxHashId(s));
       let list = db.prepare(`SELECT id FROM lists WHERE name = ?`).get(SEEN_LIST) as { id: number } | undefined;
       if (!list) {
         const id = db.prepare(`INSERT INTO lists (name, kind, imported_at, format) VALUES (?, 'seen', ?, 'scan')`).run(SEEN_LIST, now()).lastInsertRowid;
@@ -464,6 +482,12 @@ export class IndexStore {
         const t = this.tablesOf(signal);
         const quality = signal.source === 'pixels' ? (item.quality ?? null) : null;
         const id = this.hashId(signal, item.value, quality);
+        const before = maxBefore.get(signal);
+        if (before !== undefined && id > before) {
+          let ids = appended.get(signal);
+          if (!ids) appended.set(signal, (ids = new Set()));
+          ids.add(id);
+        }
         const note = `${scanLabel}: ${item.path}`;
         const first = this.stmt(`SELECT id, added_at FROM ${t.entries} WHERE hash_id = ? AND list_id = ? AND meta_key = ?`).get(id, list.id, ZERO_KEY) as
           | { id: number; added_at: string | null }
@@ -485,6 +509,8 @@ export class IndexStore {
       db.prepare(`UPDATE lists SET imported_at = ?, rows_added = rows_added + ? WHERE id = ?`).run(now(), recorded, list.id);
       return { recorded, alreadySeen };
     });
+    if (options.onAppended) for (const [signal, ids] of appended) options.onAppended(signal, [...ids]);
+    return result;
   }
 
   /** All lists with their counts, by name. */

@@ -2,6 +2,7 @@
  * The scan's view of the index store: batched lookups (known-list entries become KnownMatch, earlier-scan
  * entries become SeenMatch), recording this scan's content as 'seen', and what identifies the index.
  */
+import type { SignalType } from '../hashing/signal-type.js';
 import { SIGNAL_TYPES } from '../hashing/signals.js';
 import { IndexMatcher, MEMORY_MIN_QUERIES } from '../index-store/matcher.js';
 import type { IndexStore, SeenItem } from '../index-store/store.js';
@@ -54,13 +55,22 @@ export function toAnswer(query: MatchQuery, hits: ReadonlyArray<MatchHit & { rea
  * searched on each query's behalf. With `memory` set, Hamming types use the in-memory multi-index
  * (loaded once, kept between batches) instead of the SQLite band tables; the answers are identical.
  */
-export function storeMatcher(store: IndexStore): { match: BatchMatcher; preferMemory(yes: boolean): void } {
+export function storeMatcher(store: IndexStore): {
+  match: BatchMatcher;
+  preferMemory(yes: boolean): void;
+  /** See IndexMatcher.skipAppended. */
+  skipAppended(signal: SignalType, ids: readonly number[]): void;
+  /** See IndexMatcher.release. */
+  release(): void;
+} {
   const matcher = new IndexMatcher(store);
   let memory = false;
   return {
     preferMemory(yes) {
       memory = yes;
     },
+    skipAppended: (signal, ids) => matcher.skipAppended(signal, ids),
+    release: () => matcher.release(),
     match(queries) {
       const out: Array<ReadonlyArray<MatchHit & { variant?: number }>> = queries.map(() => []);
       const groups = new Map<string, number[]>();
@@ -101,6 +111,10 @@ export interface IndexService {
 /** The index operations over an open store (used in-process, and inside the index worker). */
 export function indexService(store: IndexStore): IndexService {
   const matcher = storeMatcher(store);
+  // Label of the scan whose sightings the matcher skips: toAnswer drops hits whose only entry is one,
+  // so they need not be searched (a new value recorded here has no other entry until another
+  // connection writes, which the matcher detects).
+  let skipFor: string | null = null;
   return {
     describe() {
       // Cheap counts only (store.stats() also measures band buckets, which costs seconds on large indexes).
@@ -113,9 +127,11 @@ export function indexService(store: IndexStore): IndexService {
       matcher.preferMemory(items >= MEMORY_MIN_QUERIES);
     },
     matchAndRecord(queries, seen, scan) {
+      if (skipFor !== null && skipFor !== scan) matcher.release(); // skipped values were another label's
+      skipFor = scan;
       const hits = matcher.match(queries);
       const answers = queries.map((q, i) => toAnswer(q, hits[i], scan));
-      if (seen.length > 0) store.recordSeen(scan, seen);
+      if (seen.length > 0) store.recordSeen(scan, seen, { onAppended: (signal, ids) => matcher.skipAppended(signal, ids) });
       return answers;
     },
     close: () => store.close(),
