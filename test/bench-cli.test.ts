@@ -10,12 +10,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomCodes } from '../src/bench/hamming-workload.js';
 import { wordsToHex } from '../src/hashing/bits.js';
+import { runCli } from './support/cli.js';
 
 const CLI = path.resolve('bin/hashtriage.js');
 
 function run(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  const res = spawnSync(process.execPath, [CLI, 'bench', ...args], { encoding: 'utf8', timeout: 120_000, env });
-  return { status: res.status, stdout: String(res.stdout), stderr: String(res.stderr) };
+  return runCli(['bench', ...args], { env });
 }
 
 const QUICK = ['--rounds', '2', '--queries', '30'];

@@ -4,11 +4,12 @@
  * user's, malformed option values, and an error no command expected. Every case must end with a
  * one-line message and the documented exit code, never a stack trace.
  */
-import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runCli } from './support/cli.js';
 
 const PROJECT = path.resolve('.');
 const CLI = path.join(PROJECT, 'bin/hashtriage.js');
@@ -17,10 +18,7 @@ const NOBODY = 65534;
 /** A line of a Node stack trace ("    at fn (file:line:col)"). */
 const STACK_LINE = /^\s+at /m;
 
-function run(args: string[], options: SpawnSyncOptions = {}) {
-  const res = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, ...options });
-  return { status: res.status, stdout: String(res.stdout), stderr: String(res.stderr) };
-}
+const run = runCli;
 
 /** Deterministic distinct hex strings of `digits` length (no randomness: reruns see the same data). */
 function hexValues(n: number, digits: number, salt: number): string[] {

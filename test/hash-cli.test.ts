@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pngWithHeaderSize } from './support/png.js';
+import { runCli } from './support/cli.js';
 
 const PROJECT = path.resolve('.');
 const CLI = path.join(PROJECT, 'bin/hashtriage.js');
@@ -22,14 +23,13 @@ interface Run {
   stderr: string;
 }
 
-function runCli(args: string[], options: SpawnSyncOptions = {}): Run {
-  const res = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, ...options });
-  const stdout = String(res.stdout);
-  const lines = stdout
+function runHash(args: string[], options: SpawnSyncOptions = {}): Run {
+  const run = runCli(args, options);
+  const lines = run.stdout
     .split('\n')
     .filter((l) => l.length > 0)
     .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { status: res.status, lines, stdout, stderr: String(res.stderr) };
+  return { ...run, lines };
 }
 
 function expectedRow(file: string): Record<string, string> {
@@ -92,7 +92,7 @@ describe('hashtriage hash (CLI)', () => {
   });
 
   it('reports each bad input with its code, hashes the rest, exits 1', () => {
-    const run = runCli(['hash', 'good', 'bad', 'missing.jpg'], { cwd: dir });
+    const run = runHash(['hash', 'good', 'bad', 'missing.jpg'], { cwd: dir });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(1);
     const byPath = new Map(run.lines.map((l) => [l.path as string, l]));
@@ -149,7 +149,7 @@ describe('hashtriage hash (CLI)', () => {
       ctx.skip(unprivileged.skip);
       return;
     }
-    const run = runCli(['hash', 'locked', 'good/rgba.png'], { cwd: dir, ...unprivileged.options });
+    const run = runHash(['hash', 'locked', 'good/rgba.png'], { cwd: dir, ...unprivileged.options });
     expect(run.status).toBe(1);
     expect(run.lines).toHaveLength(2);
     // Path order: good/rgba.png sorts before locked.
@@ -159,8 +159,8 @@ describe('hashtriage hash (CLI)', () => {
   });
 
   it('exits 0 when every file hashed, and prints the same lines in the same order at any concurrency', () => {
-    const one = runCli(['hash', 'good', '--concurrency', '1'], { cwd: dir });
-    const four = runCli(['hash', 'good', '--concurrency', '4'], { cwd: dir });
+    const one = runHash(['hash', 'good', '--concurrency', '1'], { cwd: dir });
+    const four = runHash(['hash', 'good', '--concurrency', '4'], { cwd: dir });
     expect(one.status).toBe(0);
     expect(four.status).toBe(0);
     expect(one.lines).toHaveLength(5);
@@ -168,7 +168,7 @@ describe('hashtriage hash (CLI)', () => {
   });
 
   it('computes only the requested algorithms, the CLI-512 flavour and the dihedral variants on request', () => {
-    const run = runCli(['hash', 'good/sub/plasma.jpg', '--algorithms', 'md5, PDQ', '--pdq-flavour', 'cli512', '--dihedral'], { cwd: dir });
+    const run = runHash(['hash', 'good/sub/plasma.jpg', '--algorithms', 'md5, PDQ', '--pdq-flavour', 'cli512', '--dihedral'], { cwd: dir });
     expect(run.status).toBe(0);
     const [line] = run.lines;
     const ref = expectedRow('plasma-d-2000x1200.jpg');
@@ -179,7 +179,7 @@ describe('hashtriage hash (CLI)', () => {
   });
 
   it('refuses images over --max-pixels as TOO_LARGE and hashes the smaller ones', () => {
-    const run = runCli(['hash', 'good/base.jpg', 'good/rgba.png', '--max-pixels', '300000'], { cwd: dir });
+    const run = runHash(['hash', 'good/base.jpg', 'good/rgba.png', '--max-pixels', '300000'], { cwd: dir });
     expect(run.status).toBe(1);
     const [base, rgba] = run.lines;
     expect((base.error as { code: string }).code).toBe('TOO_LARGE'); // 900×700 = 630000 pixels
@@ -187,16 +187,16 @@ describe('hashtriage hash (CLI)', () => {
   });
 
   it('exits 2 on usage errors, naming the problem', () => {
-    expect(runCli(['hash'], { cwd: dir }).status).toBe(2);
-    const unknown = runCli(['hash', 'good', '--algorithms', 'md5,phash'], { cwd: dir });
+    expect(runHash(['hash'], { cwd: dir }).status).toBe(2);
+    const unknown = runHash(['hash', 'good', '--algorithms', 'md5,phash'], { cwd: dir });
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain('"phash"');
     expect(unknown.stdout).toBe('');
-    expect(runCli(['hash', 'good', '--pdq-flavour', 'half'], { cwd: dir }).status).toBe(2);
-    expect(runCli(['hash', 'good', '--max-pixels', '-5'], { cwd: dir }).status).toBe(2);
-    expect(runCli(['hash', 'good', '--algorithms', 'md5', '--dihedral'], { cwd: dir }).status).toBe(2);
+    expect(runHash(['hash', 'good', '--pdq-flavour', 'half'], { cwd: dir }).status).toBe(2);
+    expect(runHash(['hash', 'good', '--max-pixels', '-5'], { cwd: dir }).status).toBe(2);
+    expect(runHash(['hash', 'good', '--algorithms', 'md5', '--dihedral'], { cwd: dir }).status).toBe(2);
     // blockhash is perceptual but has no dihedral variants: still a usage error naming the types that do
-    const noVariants = runCli(['hash', 'good', '--algorithms', 'blockhash', '--dihedral'], { cwd: dir });
+    const noVariants = runHash(['hash', 'good', '--algorithms', 'blockhash', '--dihedral'], { cwd: dir });
     expect(noVariants.status).toBe(2);
     expect(noVariants.stderr).toContain('pdq');
     expect(noVariants.stdout).toBe('');

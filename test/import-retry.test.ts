@@ -2,18 +2,14 @@
  * Re-importing a list file: a no-op once it imported cleanly, but a file whose last import rejected rows
  * is read again, so a user who forgot --type (64-digit values are ambiguous) can simply retry with it.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './support/cli.js';
 
-const CLI = path.resolve('bin/hashtriage.js');
 
-function run(args: string[]) {
-  const res = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { status: res.status, stdout: String(res.stdout), stderr: String(res.stderr) };
-}
+const run = (args: string[]) => runCli(args);
 
 /** Three distinct 64-digit hex values, fixed so reruns see the same list. */
 const VALUES = [

@@ -3,19 +3,15 @@
  * every file earlier scans looked at) leaves the index only when asked for by name: shared by accident
  * it would disclose case content, and imported elsewhere it would turn ordinary files into "known" matches.
  */
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './support/cli.js';
 
-const CLI = path.resolve('bin/hashtriage.js');
 const IMAGES = path.resolve('fixtures/conformance/images');
 
-function run(args: string[]) {
-  const res = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { status: res.status, stdout: String(res.stdout), stderr: String(res.stderr) };
-}
+const run = (args: string[]) => runCli(args);
 
 describe('index export and the @seen record', () => {
   let dir: string;

@@ -4,7 +4,7 @@
  * file:line, exit codes, NDJSON answers sorted by distance, bad hashes answered with positioned error
  * lines, --stdin records with dihedral variants, export/re-import, remove and verify.
  */
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import type { SpawnSyncOptions } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,9 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hexToWords, popcount32 } from '../src/hashing/bits.js';
 import { signalTypeByName } from '../src/hashing/signals.js';
 import { openIndex } from '../src/index-store/store.js';
+import { jsonLines, runCli } from './support/cli.js';
 
 const PROJECT = path.resolve('.');
-const CLI = path.join(PROJECT, 'bin/hashtriage.js');
 const IMAGES = path.join(PROJECT, 'fixtures/conformance/images');
 
 interface Run {
@@ -26,13 +26,8 @@ interface Run {
 }
 
 function run(args: string[], options: SpawnSyncOptions & { input?: string } = {}): Run {
-  const res = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, ...options });
-  const stdout = String(res.stdout);
-  const lines = stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, any>);
-  return { status: res.status, stdout, stderr: String(res.stderr), lines };
+  const res = runCli(args, options);
+  return { ...res, lines: jsonLines(res.stdout) };
 }
 
 /** The conformance reference rows: file → column → value. */

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,9 +9,9 @@ import { openIndex } from '../src/index-store/store.js';
 import { openScanDeps } from '../src/pipeline/scan-deps.js';
 import { loadSeverityPolicy } from '../src/policy/severity.js';
 import { runScan, type ScanOptions, type ScanSummary } from '../src/pipeline/scan.js';
+import { runCli } from './support/cli.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = path.join(ROOT, 'bin', 'hashtriage.js');
 const DEMO = 'fixtures/demo';
 const MEDIA = `${DEMO}/media`;
 /** The scan's clock: the demo complaints were received in the 24 hours before it. */
@@ -50,7 +49,7 @@ interface ItemLine {
 let work: string;
 
 function cli(args: string[]) {
-  return spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  return runCli(args, { cwd: ROOT });
 }
 
 function readLines<T>(file: string): T[] {

@@ -1,11 +1,12 @@
 import Database from 'better-sqlite3';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateImages } from '../bench/synthetic-images.js';
+import { runCli } from './support/cli.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin', 'hashtriage.js');
@@ -14,7 +15,7 @@ const FILES = 48;
 let work: string;
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return spawnSync(process.execPath, [BIN, ...args], { cwd: work, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 });
+  return runCli(args, { cwd: work, env: { ...process.env, ...env } });
 }
 
 function finishedItems(caseDb: string): number {
