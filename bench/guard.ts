@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { randomCodes, QUERY_MIXES } from '../src/bench/hamming-workload.js';
 import { measureMatchingPaths, openBenchIndex, writeCodesIndex, type MatchPath } from '../src/bench/matching-bench.js';
 import { collectGarbage, describeMachine, observeMachine, spread, type Spread } from '../src/bench/measure.js';
-import { bruteForceForced, FORCE_BRUTE_FORCE_ENV } from '../src/index-store/brute-force.js';
+import { bruteForceForced, FORCE_BRUTE_FORCE_ENV } from '../src/search/brute-force.js';
 import { flagValue } from './lib/args.js';
 import { GuardConfigError, judge, loadGuardConfig, verdictTable, type GuardConfig, type GuardMeasurements, type GuardStage } from './lib/guard-checks.js';
 import { timeStages, type StagePass } from './lib/hash-stages.js';

@@ -17,7 +17,7 @@ import { measureMatchingPaths, openBenchIndex, PATH_LABELS, writeCodesIndex, typ
 import { collectGarbage, describeMachine, observeMachine } from '../src/bench/measure.js';
 import { signalTypeByName } from '../src/hashing/signals.js';
 import { IndexMatcher } from '../src/index-store/matcher.js';
-import { MemoryMultiIndex } from '../src/index-store/memory-index.js';
+import { MemoryMultiIndex } from '../src/search/memory-index.js';
 import { loadValueCache } from '../src/index-store/sqlite-search.js';
 import { flagValue, intListFlag, positiveIntFlag, usageExit } from './lib/args.js';
 import { fmtInt, fmtRatio, markdownTable, round, writeResults } from './lib/results.js';

@@ -12,7 +12,7 @@ import {
   MAX_FLIP_MASKS,
   probeCount,
   totalProbes,
-} from '../src/index-store/bands.js';
+} from '../src/search/bands.js';
 import { below, flipBits, prng, randomCodes } from './index-fixtures.js';
 
 /** Band key computed bit by bit from the definition (bit b = bit b&31 of word b>>5). */

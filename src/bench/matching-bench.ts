@@ -12,10 +12,10 @@
  *  - sqlite-bands-cached  SqliteBandSearcher verifying candidates against values cached in memory
  */
 import { signalTypeByName } from '../hashing/signals.js';
-import { chooseBandCount } from '../index-store/bands.js';
-import { bruteForceSearch, type IndexHit } from '../index-store/brute-force.js';
+import { chooseBandCount } from '../search/bands.js';
+import { bruteForceSearch, type IndexHit } from '../search/brute-force.js';
 import { IndexMatcher } from '../index-store/matcher.js';
-import { MemoryMultiIndex, MIN_MEMORY_BANDS } from '../index-store/memory-index.js';
+import { MemoryMultiIndex, MIN_MEMORY_BANDS } from '../search/memory-index.js';
 import { loadValueCache, SqliteBandSearcher, type ValueCache } from '../index-store/sqlite-search.js';
 import { openIndex, type IndexStore } from '../index-store/store.js';
 import type { ImportItem } from '../index-store/types.js';

@@ -17,7 +17,7 @@
 import { HashtriageError } from '../errors.js';
 import { hamming256At } from '../hashing/bits.js';
 import type { SignalType } from '../hashing/signal-type.js';
-import { MemoryMultiIndex } from './memory-index.js';
+import { MemoryMultiIndex } from '../search/memory-index.js';
 import { SqliteBandSearcher } from './sqlite-search.js';
 import type { IndexStore } from './store.js';
 import type { MatchEntry, MatchHit, MatchResult } from './types.js';

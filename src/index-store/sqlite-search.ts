@@ -8,9 +8,9 @@
  */
 import { hamming256At, popcount32 } from '../hashing/bits.js';
 import type { SignalType } from '../hashing/signal-type.js';
-import { bandKey, bandRadii, flipMasks, totalProbes } from './bands.js';
+import { bandKey, bandRadii, flipMasks, totalProbes } from '../search/bands.js';
 import { SQLITE_LAYOUT, unpackIds } from './band-tables.js';
-import { bruteForceForced } from './brute-force.js';
+import { bruteForceForced } from '../search/brute-force.js';
 import { BAND_KEY_SPAN } from './schema.js';
 import type { IndexStore } from './store.js';
 import type { HammingSearcher } from './types.js';

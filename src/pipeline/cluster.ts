@@ -8,7 +8,7 @@
  * Pure: the same input gives the same groups in the same order.
  */
 import type { SignalName, SignalType } from '../hashing/signal-type.js';
-import { MemoryMultiIndex } from '../index-store/memory-index.js';
+import { MemoryMultiIndex } from '../search/memory-index.js';
 import type { Report, ScanItem } from './types.js';
 import { isMatchable, itemSignal } from './item-hashes.js';
 
