@@ -17,7 +17,9 @@ import { bruteForceSearch } from '../src/search/brute-force.js';
 import { MEMORY_MIN_QUERIES } from '../src/index-store/matcher.js';
 import { MemoryMultiIndex } from '../src/search/memory-index.js';
 import { loadValueCache, SqliteBandSearcher } from '../src/index-store/sqlite-search.js';
-import { openIndex } from '../src/index-store/store.js';
+import { openIndex } from '../src/index-store/open-index.js';
+import { importList } from '../src/index-store/list-writer.js';
+import { loadCodes } from '../src/index-store/value-reads.js';
 import type { ImportItem } from '../src/index-store/types.js';
 
 /** What to measure; every field has a default. */
@@ -217,7 +219,7 @@ export async function measureMatching(options: MatchingBenchOptions = {}): Promi
         }
         t0 = performance.now();
         const importCpu0 = process.cpuUsage();
-        await store.importList({ name: 'bench', sourcePath: null, fileSha256: null, format: 'generated' }, rows());
+        await importList(store, { name: 'bench', sourcePath: null, fileSha256: null, format: 'generated' }, rows());
         const importSeconds = (performance.now() - t0) / 1000;
         const importCpu = process.cpuUsage(importCpu0);
         store.close();
@@ -233,7 +235,7 @@ export async function measureMatching(options: MatchingBenchOptions = {}): Promi
           gc();
           t0 = performance.now();
           const cpu0 = process.cpuUsage();
-          const loaded = store.loadCodes(pdq);
+          const loaded = loadCodes(store, pdq);
           const t1 = performance.now();
           MemoryMultiIndex.build(loaded.codes, loaded.count);
           loadRuns.push((performance.now() - t0) / 1000);

@@ -9,6 +9,7 @@
  *        [--mixes hit-heavy,miss-heavy] [--rounds 3] [--round-ms 300] [--seed 1]
  * Writes bench/results/matching-sweep.{json,md} and prints the tables.
  */
+import { knownMatcher } from '../src/index-store/entry-reads.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -57,7 +58,7 @@ try {
     try {
       const memoryIndex = MemoryMultiIndex.build(index.codes, index.count);
       const valueCache = loadValueCache(index.store, signalTypeByName('pdq')!);
-      const matcher = new IndexMatcher(index.store);
+      const matcher = knownMatcher(index.store);
       const measurements: MatchingMeasurement[] = [];
       for (const { radius, mix } of combos) {
         log(`${fmtInt(count)} codes: radius ${radius}, ${mix}`);

@@ -7,7 +7,8 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { hashFile } from '../src/hashing/hash-file.js';
 import { SIGNAL_TYPES } from '../src/hashing/signals.js';
-import { openIndex } from '../src/index-store/store.js';
+import { openIndex } from '../src/index-store/open-index.js';
+import { importList } from '../src/index-store/list-writer.js';
 import type { ImportItem } from '../src/index-store/types.js';
 import { seededRandom } from './synthetic-images.js';
 
@@ -40,7 +41,7 @@ async function* randomRows(count: number, seed: number): AsyncGenerator<ImportIt
 export async function buildRandomIndex(file: string, count: number, seed: number, imagesDir: string): Promise<void> {
   const store = openIndex(file);
   try {
-    await store.importList({ name: 'bench-random', sourcePath: null, fileSha256: null, format: 'generated' }, randomRows(count, seed));
+    await importList(store, { name: 'bench-random', sourcePath: null, fileSha256: null, format: 'generated' }, randomRows(count, seed));
     const planted: ImportItem[] = [];
     const files = filesUnder(imagesDir).filter((_, i) => i % 100 === 0);
     for (const f of files) {
@@ -50,7 +51,7 @@ export async function buildRandomIndex(file: string, count: number, seed: number
       for (let b = 0; b < 6; b++) near[(b * 37) >> 5] ^= 1 << ((b * 37) & 31);
       planted.push({ kind: 'row', row: { line: planted.length + 1, hashes: [{ signal: 'pdq', value: near }, { signal: 'md5', value: md5.parse(h.md5)! }], meta: { category: 'A1', series: 'bench' } } });
     }
-    await store.importList(
+    await importList(store, 
       { name: 'bench-planted', sourcePath: null, fileSha256: null, format: 'generated' },
       (async function* () {
         yield* planted;

@@ -147,7 +147,7 @@ export async function measureScan(options: ScanBenchOptions = {}): Promise<ScanB
     const mem = memorySampler();
     let summary: Awaited<ReturnType<typeof runScan>> | undefined;
     const timing = await timeOnceAsync(async () => {
-      const deps = openScanDeps(scanOptions, db, undefined);
+      const deps = openScanDeps(scanOptions, { index: db, sightings: path.join(run, 'sightings.db') }, undefined);
       try {
         summary = await runScan(scanOptions, deps);
       } finally {

@@ -3,6 +3,10 @@
  * code sets (clustered near-duplicates, degenerate codes piling into single buckets, duplicates), for
  * every radius 0–64 (and a few beyond, which take the fallback scans).
  */
+import { openSightings } from '../src/sightings/sightings-store.js';
+import { knownMatcher } from '../src/index-store/entry-reads.js';
+import { importList } from '../src/index-store/list-writer.js';
+import { loadCodes } from '../src/index-store/value-reads.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,7 +18,8 @@ import { IndexMatcher } from '../src/index-store/matcher.js';
 import { totalProbes } from '../src/search/bands.js';
 import { MemoryMultiIndex } from '../src/search/memory-index.js';
 import { loadValueCache, SqliteBandSearcher } from '../src/index-store/sqlite-search.js';
-import { openIndex, type IndexStore } from '../src/index-store/store.js';
+import { openIndex } from '../src/index-store/open-index.js';
+import type { IndexStore } from '../src/index-store/store.js';
 import type { ImportItem } from '../src/index-store/types.js';
 import { below, codeSet, prng, queriesFor, type CodeSetKind } from './index-fixtures.js';
 
@@ -108,9 +113,9 @@ describe('SQLite banded path and the matcher equal brute force', () => {
           yield { kind: 'row', row: { line: i + 1, hashes: [{ signal: 'pdq', value: codes.slice(i * 8, i * 8 + 8) }], meta: { category: `c${i % 3}` } } };
         }
       }
-      await store.importList({ name: kind, sourcePath: `${kind}.csv`, fileSha256: null, format: 'csv' }, rows());
+      await importList(store, { name: kind, sourcePath: `${kind}.csv`, fileSha256: null, format: 'csv' }, rows());
       // the distinct stored values, in id order, are what a brute force over the index scans
-      const loaded = store.loadCodes(pdq);
+      const loaded = loadCodes(store, pdq);
       stores.set(kind, { store, distinct: loaded.codes.slice(), ids: Array.from(loaded.ids) });
     }
   });
@@ -150,7 +155,7 @@ describe('SQLite banded path and the matcher equal brute force', () => {
       const flat = queriesFor(rnd, distinct, n, 40, 45);
       const queries = Array.from({ length: 40 }, (_, q) => flat.slice(q * 8, q * 8 + 8));
       queries.push(queries[0], queries[1]); // repeated queries are answered like the first
-      const matcher = new IndexMatcher(store);
+      const matcher = knownMatcher(store);
       for (const threshold of [0, 10, 31, 48, 64]) {
         const viaMemory = matcher.matchValues(pdq, queries, { threshold, path: 'memory' });
         const viaSqlite = matcher.matchValues(pdq, queries, { threshold, path: 'sqlite' });
@@ -171,9 +176,11 @@ describe('SQLite banded path and the matcher equal brute force', () => {
 });
 
 describe('the in-memory index stays exact while values are appended in many small batches', () => {
+  // Appends come from another connection in real use (an import committing while a scan runs, scans
+  // recording sightings); the sightings store appends in small batches with quality updates, so it is used here.
   it('answers equal brute force after every batch (new values, low-quality ones, quality updates) without reloading', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'hashtriage-append-'));
-    const store = openIndex(path.join(dir, 'index.db'));
+    const store = openSightings(path.join(dir, 'sightings.db'))!;
     try {
       const rnd = prng(500);
       const all = codeSet('random', rnd, 16_000);
@@ -181,14 +188,14 @@ describe('the in-memory index stays exact while values are appended in many smal
       const seenAt = new Date(0).toISOString();
       const item = (i: number, quality: number | null) => ({ signal: 'pdq', value: all.slice(i * 8, i * 8 + 8), quality, path: `f${i}`, seenAt });
       // initial values have no quality; later batches give some of them a (sometimes low) quality
-      store.recordSeen('load', Array.from({ length: initial }, (_, i) => item(i, null)));
-      const matcher = new IndexMatcher(store);
+      store.record('load', Array.from({ length: initial }, (_, i) => item(i, null)));
+      const matcher = new IndexMatcher(store, (signal, ids) => store.sightingsOf(signal, ids));
       const queriesOf = (n: number) => {
         const flat = queriesFor(rnd, all, n, 6, 40);
         return Array.from({ length: 6 }, (_, q) => flat.slice(q * 8, q * 8 + 8));
       };
       const expectExact = (n: number, includeLowQuality: boolean) => {
-        const stored = store.loadCodes(pdq);
+        const stored = loadCodes(store, pdq);
         const low = new Set(stored.lowQualityIds);
         const queries = queriesOf(n);
         const threshold = 40;
@@ -211,7 +218,7 @@ describe('the in-memory index stays exact while values are appended in many smal
         const items = Array.from({ length: size }, (_, k) => item(next + k, k % 7 === 0 ? 20 : 80));
         // quality updates of values stored without one: some become low and must stop matching
         for (let u = 0; u < 3; u++) items.push(item(below(rnd, initial), u === 0 ? 10 : 90));
-        store.recordSeen(`scan-${batch}`, items);
+        store.record(`scan-${batch}`, items);
         next += size;
         if (batch % 4 === 0 || next >= 16_000) {
           expectExact(next, false);

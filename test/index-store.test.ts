@@ -1,8 +1,12 @@
 /**
  * The index store as a user relies on it: imports that are atomic (even when the process is killed),
  * re-imports that change nothing, --replace and remove that leave no stale values, export that
- * round-trips, 'seen' sightings, quality flags, and `verify` catching inconsistencies.
+ * round-trips, quality flags, and `verify` catching inconsistencies.
  */
+import { knownMatcher } from '../src/index-store/entry-reads.js';
+import { importList } from '../src/index-store/list-writer.js';
+import { removeList } from '../src/index-store/list-removal.js';
+import { exportLines, indexStats, listInfos, listsDigest, verifyIndex } from '../src/index-store/index-admin.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +18,8 @@ import { hexToWords, wordsToHex } from '../src/hashing/bits.js';
 import { signalTypeByName } from '../src/hashing/signals.js';
 import type { SignalName } from '../src/hashing/signal-type.js';
 import { IndexMatcher } from '../src/index-store/matcher.js';
-import { openIndex, resolveDbPath, SEEN_LIST, type IndexStore } from '../src/index-store/store.js';
+import { openIndex } from '../src/index-store/open-index.js';
+import { resolveDbPath, type IndexStore } from '../src/index-store/store.js';
 import type { EntryMeta, ImportItem, ImportRow } from '../src/index-store/types.js';
 import { flipBits, prng, randomCodes } from './index-fixtures.js';
 
@@ -60,11 +65,11 @@ describe('importList', () => {
       { kind: 'row', row: { line: 7, hashes: [], meta: { note: 'photodna only' }, opaque: { photodna: 'AAEC' } } },
     ];
     const errors: Array<{ line: number; message: string }> = [];
-    const summary = await store.importList(source('ncmec', 'd1'), items(list), { onRowError: (e) => errors.push(e) });
+    const summary = await importList(store, source('ncmec', 'd1'), items(list), { onRowError: (e) => errors.push(e) });
     expect(summary).toMatchObject({ list: 'ncmec', added: 4, duplicate: 0, rejected: 2, unchanged: false });
     expect(errors.map((e) => e.line)).toEqual([3, 5]);
     expect(errors[1].message).toMatch(/128 bits, expected 256/);
-    const stats = store.stats();
+    const stats = indexStats(store);
     const bySignal = Object.fromEntries(stats.signals.map((s) => [s.signal, s]));
     expect(bySignal.pdq.values).toBe(2); // code 0 appears in two rows: stored once
     expect(bySignal.pdq.entries).toBe(3);
@@ -72,17 +77,17 @@ describe('importList', () => {
     expect(stats.opaque).toBe(1);
     const [info] = stats.lists;
     expect(info).toMatchObject({ name: 'ncmec', kind: 'known', sourcePath: 'ncmec.csv', fileSha256: 'd1', rowsAdded: 4, rowsRejected: 2 });
-    expect(store.verify().ok).toBe(true);
+    expect(verifyIndex(store).ok).toBe(true);
   });
 
   it('does nothing for the same file digest under the same name, and counts re-imported rows as duplicates', async () => {
     const codes = randomCodes(prng(2), 50);
     const rows = Array.from({ length: 50 }, (_, i) => pdqRow(i + 1, code(codes, i), { category: 'A1' }));
-    const first = await store.importList(source('l', 'same'), items(rows));
+    const first = await importList(store, source('l', 'same'), items(rows));
     expect(first.added).toBe(50);
-    const before = store.lists()[0];
+    const before = listInfos(store)[0];
     let iterated = false;
-    const again = await store.importList(
+    const again = await importList(store, 
       source('l', 'same'),
       (async function* () {
         iterated = true;
@@ -91,24 +96,24 @@ describe('importList', () => {
     );
     expect(again).toMatchObject({ unchanged: true, added: 0, duplicate: 0 });
     expect(iterated).toBe(false);
-    expect(store.lists()[0]).toEqual(before);
+    expect(listInfos(store)[0]).toEqual(before);
 
-    const changedFile = await store.importList(source('l', 'other'), items([...rows, pdqRow(51, code(randomCodes(prng(3), 1), 0))]));
+    const changedFile = await importList(store, source('l', 'other'), items([...rows, pdqRow(51, code(randomCodes(prng(3), 1), 0))]));
     expect(changedFile).toMatchObject({ added: 1, duplicate: 50, rejected: 0, unchanged: false });
-    expect(store.stats().signals.find((s) => s.signal === 'pdq')!.entries).toBe(51);
+    expect(indexStats(store).signals.find((s) => s.signal === 'pdq')!.entries).toBe(51);
   });
 
   it('--replace swaps a list atomically: values only in the old version disappear, shared ones stay', async () => {
     const codes = randomCodes(prng(4), 30);
-    await store.importList(source('a'), items(Array.from({ length: 20 }, (_, i) => pdqRow(i + 1, code(codes, i)))));
-    await store.importList(source('b'), items([pdqRow(1, code(codes, 0))])); // shares code 0
-    const replaced = await store.importList(
+    await importList(store, source('a'), items(Array.from({ length: 20 }, (_, i) => pdqRow(i + 1, code(codes, i)))));
+    await importList(store, source('b'), items([pdqRow(1, code(codes, 0))])); // shares code 0
+    const replaced = await importList(store, 
       source('a', 'v2'),
       items(Array.from({ length: 10 }, (_, i) => pdqRow(i + 1, code(codes, 20 + i)))),
       { replace: true },
     );
     expect(replaced).toMatchObject({ added: 10, duplicate: 0 });
-    const matcher = new IndexMatcher(store);
+    const matcher = knownMatcher(store);
     for (const path of ['memory', 'sqlite'] as const) {
       const out = matcher.matchValues(pdq, [code(codes, 0), code(codes, 5), code(codes, 25)], { threshold: 0, path });
       expect(out[0].matches[0].entries.map((e) => e.list)).toEqual(['b']); // still held by list b
@@ -116,49 +121,51 @@ describe('importList', () => {
       expect(out[2].matches[0].entries.map((e) => e.list)).toEqual(['a']);
     }
     expect(store.valueCount(pdq)).toBe(11);
-    expect(store.lists().find((l) => l.name === 'a')!.rowsAdded).toBe(10);
-    expect(store.verify()).toMatchObject({ ok: true, problems: [] });
+    expect(listInfos(store).find((l) => l.name === 'a')!.rowsAdded).toBe(10);
+    expect(verifyIndex(store)).toMatchObject({ ok: true, problems: [] });
   });
 
   it('removeList deletes the list and the values no other list holds, and keeps the index consistent', async () => {
     const codes = randomCodes(prng(5), 10);
-    await store.importList(source('a'), items(Array.from({ length: 10 }, (_, i) => pdqRow(i + 1, code(codes, i)))));
-    await store.importList(source('b'), items([pdqRow(1, code(codes, 3))]));
-    expect(store.removeList('a')).toEqual({ removed: true, entries: 10, valuesDeleted: 9 });
-    expect(store.removeList('a')).toEqual({ removed: false, entries: 0, valuesDeleted: 0 });
-    expect(store.lists().map((l) => l.name)).toEqual(['b']);
+    await importList(store, source('a'), items(Array.from({ length: 10 }, (_, i) => pdqRow(i + 1, code(codes, i)))));
+    await importList(store, source('b'), items([pdqRow(1, code(codes, 3))]));
+    expect(removeList(store, 'a')).toEqual({ removed: true, entries: 10, valuesDeleted: 9 });
+    expect(removeList(store, 'a')).toEqual({ removed: false, entries: 0, valuesDeleted: 0 });
+    expect(listInfos(store).map((l) => l.name)).toEqual(['b']);
     expect(store.valueCount(pdq)).toBe(1);
-    expect(store.verify().ok).toBe(true);
+    expect(verifyIndex(store).ok).toBe(true);
   });
 
   it('writes nothing when the item stream fails part-way', async () => {
     const codes = randomCodes(prng(6), 3000);
-    await store.importList(source('kept'), items([pdqRow(1, code(codes, 2999))]));
+    await importList(store, source('kept'), items([pdqRow(1, code(codes, 2999))]));
     const failing = (async function* (): AsyncGenerator<ImportItem> {
       for (let i = 0; i < 2500; i++) yield pdqRow(i + 1, code(codes, i));
       throw new Error('disk read failed');
     })();
-    await expect(store.importList(source('broken'), failing)).rejects.toThrow('disk read failed');
-    expect(store.lists().map((l) => l.name)).toEqual(['kept']);
+    await expect(importList(store, source('broken'), failing)).rejects.toThrow('disk read failed');
+    expect(listInfos(store).map((l) => l.name)).toEqual(['kept']);
     expect(store.valueCount(pdq)).toBe(1);
-    expect(store.verify().ok).toBe(true);
+    expect(verifyIndex(store).ok).toBe(true);
   });
 
   it('rejects reserved and empty list names', async () => {
-    await expect(store.importList(source('@seen'), items([]))).rejects.toThrow(/reserved/);
-    await expect(store.importList(source('  '), items([]))).rejects.toThrow(/empty/);
+    await expect(importList(store, source('@seen'), items([]))).rejects.toThrow(/reserved/);
+    await expect(importList(store, source('  '), items([]))).rejects.toThrow(/empty/);
   });
 
   it('survives a SIGKILL in the middle of an import: the database is as before the import, and verify is clean', async () => {
     const dbFile = path.join(dir, 'index.db');
     const codes = randomCodes(prng(7), 200);
-    await store.importList(source('before'), items(Array.from({ length: 200 }, (_, i) => pdqRow(i + 1, code(codes, i)))));
+    await importList(store, source('before'), items(Array.from({ length: 200 }, (_, i) => pdqRow(i + 1, code(codes, i)))));
     store.close();
-    const storeModule = fileURLToPath(new URL('../src/index-store/store.ts', import.meta.url));
+    const openModule = fileURLToPath(new URL('../src/index-store/open-index.ts', import.meta.url));
+    const writerModule = fileURLToPath(new URL('../src/index-store/list-writer.ts', import.meta.url));
     const child = path.join(dir, 'child.mts');
     writeFileSync(
       child,
-      `import { openIndex } from ${JSON.stringify(storeModule)};
+      `import { openIndex } from ${JSON.stringify(openModule)};
+import { importList } from ${JSON.stringify(writerModule)};
 const store = openIndex(${JSON.stringify(dbFile)});
 let s = 99;
 const rnd = () => { s ^= s << 13; s ^= s >>> 17; s ^= s << 5; return s >>> 0; };
@@ -168,7 +175,7 @@ async function* rows() {
     yield { kind: 'row', row: { line: i + 1, hashes: [{ signal: 'pdq', value }], meta: { category: 'A1' } } };
   }
 }
-await store.importList({ name: 'killed', sourcePath: 'big.csv', fileSha256: null, format: 'csv' }, rows(), {
+await importList(store, { name: 'killed', sourcePath: 'big.csv', fileSha256: null, format: 'csv' }, rows(), {
   onProgress: (n) => {
     // a small page cache from here on makes the open transaction spill pages into the WAL file
     if (n === 10_000) store.db.pragma('cache_size = -256');
@@ -195,12 +202,12 @@ process.stdout.write('finished\\n');
     // the killed transaction had written uncommitted pages to the WAL: recovery must ignore them
     expect(statSync(`${dbFile}-wal`).size).toBeGreaterThan(1_000_000);
     store = openIndex(dbFile);
-    expect(store.lists().map((l) => l.name)).toEqual(['before']);
+    expect(listInfos(store).map((l) => l.name)).toEqual(['before']);
     expect(store.valueCount(pdq)).toBe(200);
-    expect(store.verify()).toMatchObject({ ok: true, problems: [] });
+    expect(verifyIndex(store)).toMatchObject({ ok: true, problems: [] });
     // and the index is still writable and searchable afterwards
-    await store.importList(source('after'), items([pdqRow(1, code(codes, 0))]));
-    const hit = new IndexMatcher(store).matchValues(pdq, [code(codes, 0)], { threshold: 0 });
+    await importList(store, source('after'), items([pdqRow(1, code(codes, 0))]));
+    const hit = knownMatcher(store).matchValues(pdq, [code(codes, 0)], { threshold: 0 });
     expect(hit[0].matches[0].entries.map((e) => e.list)).toEqual(['after', 'before']);
   }, 120_000);
 });
@@ -214,7 +221,7 @@ describe('export', () => {
       { kind: 'row', row: { line: 3, hashes: [{ signal: 'sha1', value: hexToWords('815a6a4d7733d0e63783ff6a08c31ffb27a27ba0', 160)! }], meta: { category: 'Cat B', severity: 2 } } },
       { kind: 'row', row: { line: 4, hashes: [], meta: { category: '1' }, opaque: { photodna: 'AQID' } } },
     ];
-    await target.importList(source('mixed'), items(rows));
+    await importList(target, source('mixed'), items(rows));
   }
 
   /** Reads exported CSV or NDJSON back into import rows (what the importers do for these columns). */
@@ -256,79 +263,37 @@ describe('export', () => {
   for (const format of ['csv', 'ndjson'] as const) {
     it(`round-trips through ${format}: re-imported into a fresh index it exports identically, into the same list it is all duplicates`, async () => {
       await importMixed(store);
-      const lines = [...store.exportLines(format, 'mixed')];
+      const lines = [...exportLines(store, format, 'mixed')];
       expect(lines.length).toBe(format === 'csv' ? 5 : 4);
       if (format === 'csv') expect(lines[0]).toBe('md5,sha1,sha256,pdq,blockhash,photodna,quality,category,severity,series,victim_identified,external_id,added_at,note,list\n');
       const body = format === 'csv' ? lines : lines;
       const other = openIndex(path.join(dir, `copy-${format}.db`));
       try {
-        const summary = await other.importList(source('mixed'), items(rowsOf(body, format)));
+        const summary = await importList(other, source('mixed'), items(rowsOf(body, format)));
         expect(summary).toMatchObject({ added: 4, rejected: 0 });
-        expect([...other.exportLines(format, 'mixed')]).toEqual(lines);
+        expect([...exportLines(other, format, 'mixed')]).toEqual(lines);
       } finally {
         other.close();
       }
-      const again = await store.importList(source('mixed', 'export'), items(rowsOf(body, format)));
+      const again = await importList(store, source('mixed', 'export'), items(rowsOf(body, format)));
       expect(again).toMatchObject({ added: 0, duplicate: 4 });
     });
   }
 
   it('exports every list when none is named, and nothing for an unknown list', async () => {
     await importMixed(store);
-    await store.importList(source('second'), items([pdqRow(1, code(randomCodes(prng(9), 1), 0))]));
-    const all = [...store.exportLines('ndjson')].map((l) => JSON.parse(l) as { list: string });
+    await importList(store, source('second'), items([pdqRow(1, code(randomCodes(prng(9), 1), 0))]));
+    const all = [...exportLines(store, 'ndjson')].map((l) => JSON.parse(l) as { list: string });
     expect(new Set(all.map((r) => r.list))).toEqual(new Set(['mixed', 'second']));
-    expect([...store.exportLines('ndjson', 'nope')]).toEqual([]);
-  });
-});
-
-describe('seen signals', () => {
-  it('records the first sighting of each value in the reserved seen list, found by the matchers', () => {
-    const codes = randomCodes(prng(10), 3);
-    const first = store.recordSeen('case-1', [
-      { signal: 'pdq', value: code(codes, 0), quality: 100, path: 'a/x.jpg', seenAt: '2024-05-01T10:00:00.000Z' },
-      { signal: 'md5', value: hexToWords('0cf11daa7ec18717b6e36f41de607c35', 128)!, path: 'a/x.jpg', seenAt: '2024-05-01T10:00:00.000Z' },
-    ]);
-    expect(first).toEqual({ recorded: 2, alreadySeen: 0 });
-    expect(store.recordSeen('case-1', [{ signal: 'pdq', value: code(codes, 0), path: 'a/x.jpg', seenAt: '2024-05-01T10:00:00.000Z' }])).toEqual({
-      recorded: 0,
-      alreadySeen: 1,
-    });
-    // a later scan does not replace the first sighting; an earlier one (recorded late) does
-    store.recordSeen('case-2', [{ signal: 'pdq', value: code(codes, 0), path: 'b/y.jpg', seenAt: '2024-06-01T00:00:00.000Z' }]);
-    const near = code(codes, 0);
-    flipBits(prng(11), near, 0, 9);
-    const matcher = new IndexMatcher(store);
-    let [out] = matcher.matchValues(pdq, [near]);
-    expect(out.matches).toHaveLength(1);
-    expect(out.matches[0].distance).toBe(9);
-    expect(out.matches[0].entries).toEqual([
-      expect.objectContaining({ list: SEEN_LIST, listKind: 'seen', externalId: 'case-1', note: 'case-1: a/x.jpg', addedAt: '2024-05-01T10:00:00.000Z' }),
-    ]);
-    store.recordSeen('case-0', [{ signal: 'pdq', value: code(codes, 0), path: 'c/z.jpg', seenAt: '2024-01-01T00:00:00.000Z' }]);
-    [out] = matcher.matchValues(pdq, [near]);
-    expect(out.matches[0].entries[0]).toMatchObject({ externalId: 'case-0', addedAt: '2024-01-01T00:00:00.000Z' });
-    const exact = matcher.matchValues(md5, [hexToWords('0cf11daa7ec18717b6e36f41de607c35', 128)!]);
-    expect(exact[0].matches[0]).toMatchObject({ distance: 0, entries: [expect.objectContaining({ listKind: 'seen' })] });
-    expect(store.lists().find((l) => l.name === SEEN_LIST)).toMatchObject({ kind: 'seen', rowsAdded: 2 });
-    expect(store.verify().ok).toBe(true);
-  });
-
-  it('keeps known-list digests apart from sightings', async () => {
-    const codes = randomCodes(prng(12), 2);
-    await store.importList(source('k', 'd'), items([pdqRow(1, code(codes, 0))]));
-    const digest = store.listsDigest();
-    store.recordSeen('scan', [{ signal: 'pdq', value: code(codes, 1), path: 'p', seenAt: '2024-01-01T00:00:00Z' }]);
-    expect(store.listsDigest()).toBe(digest);
-    expect(store.listsDigest(['known', 'seen'])).not.toBe(digest);
+    expect([...exportLines(store, 'ndjson', 'nope')]).toEqual([]);
   });
 });
 
 describe('quality', () => {
   it('keeps low-quality PDQ values and queries but matches them only when asked, flagged', async () => {
     const codes = randomCodes(prng(13), 2);
-    await store.importList(source('q'), items([pdqRow(1, code(codes, 0), { quality: 20 }), pdqRow(2, code(codes, 1), { quality: 80 })]));
-    const matcher = new IndexMatcher(store);
+    await importList(store, source('q'), items([pdqRow(1, code(codes, 0), { quality: 20 }), pdqRow(2, code(codes, 1), { quality: 80 })]));
+    const matcher = knownMatcher(store);
     for (const path of ['memory', 'sqlite'] as const) {
       const plain = matcher.matchValues(pdq, [code(codes, 0), code(codes, 1)], { path });
       expect(plain[0].matches).toEqual([]);
@@ -338,23 +303,23 @@ describe('quality', () => {
       const lowQuery = matcher.matchValues(pdq, [code(codes, 1)], { path, qualities: [30] });
       expect(lowQuery[0]).toMatchObject({ lowQuality: true, matches: [] });
     }
-    expect(store.stats().signals.find((s) => s.signal === 'pdq')!.lowQuality).toBe(1);
+    expect(indexStats(store).signals.find((s) => s.signal === 'pdq')!.lowQuality).toBe(1);
   });
 });
 
 describe('matcher cache', () => {
   it('sees values appended and removed after its in-memory index was loaded', async () => {
     const codes = randomCodes(prng(14), 300);
-    await store.importList(source('a'), items(Array.from({ length: 200 }, (_, i) => pdqRow(i + 1, code(codes, i)))));
-    const matcher = new IndexMatcher(store);
+    await importList(store, source('a'), items(Array.from({ length: 200 }, (_, i) => pdqRow(i + 1, code(codes, i)))));
+    const matcher = knownMatcher(store);
     const queries = [code(codes, 5), code(codes, 250)];
     let out = matcher.matchValues(pdq, queries, { path: 'memory' });
     expect(out.map((o) => o.matches.length)).toEqual([1, 0]);
-    await store.importList(source('b'), items(Array.from({ length: 100 }, (_, i) => pdqRow(i + 1, code(codes, 200 + i)))));
+    await importList(store, source('b'), items(Array.from({ length: 100 }, (_, i) => pdqRow(i + 1, code(codes, 200 + i)))));
     out = matcher.matchValues(pdq, queries, { path: 'memory' });
     expect(out.map((o) => o.matches.length)).toEqual([1, 1]);
     expect(matcher.choosePath(pdq, 1)).toBe('memory'); // loaded and current: reused even for one query
-    store.removeList('a');
+    removeList(store, 'a');
     expect(matcher.choosePath(pdq, 1)).toBe('sqlite'); // removal changed the generation
     out = matcher.matchValues(pdq, queries, { path: 'memory' });
     expect(out.map((o) => o.matches.length)).toEqual([0, 1]);
@@ -362,8 +327,8 @@ describe('matcher cache', () => {
 
   it('answers identical queries once and rejects bad thresholds and widths', async () => {
     const codes = randomCodes(prng(15), 1);
-    await store.importList(source('a'), items([pdqRow(1, code(codes, 0), { category: 'A1' })]));
-    const matcher = new IndexMatcher(store);
+    await importList(store, source('a'), items([pdqRow(1, code(codes, 0), { category: 'A1' })]));
+    const matcher = knownMatcher(store);
     const out = matcher.matchValues(pdq, [code(codes, 0), code(codes, 0)]);
     expect(out[1]).toBe(out[1]);
     expect(out[0].matches).toBe(out[1].matches);
@@ -375,13 +340,13 @@ describe('matcher cache', () => {
 describe('verify', () => {
   it('reports a band table that disagrees with the hashes table', async () => {
     const codes = randomCodes(prng(16), 50);
-    await store.importList(source('a'), items(Array.from({ length: 50 }, (_, i) => pdqRow(i + 1, code(codes, i)))));
-    expect(store.verify().ok).toBe(true);
+    await importList(store, source('a'), items(Array.from({ length: 50 }, (_, i) => pdqRow(i + 1, code(codes, i)))));
+    expect(verifyIndex(store).ok).toBe(true);
     const row = store.db.prepare('SELECT bk, ids FROM bands_pdq ORDER BY bk LIMIT 1').get() as { bk: number; ids: Buffer };
     store.db.prepare('DELETE FROM bands_pdq WHERE bk = ?').run(row.bk);
     const moved = store.db.prepare('SELECT bk FROM bands_pdq WHERE bk > ? ORDER BY bk LIMIT 1').pluck().get(row.bk) as number;
     store.db.prepare('UPDATE bands_pdq SET ids = ? WHERE bk = ?').run(Buffer.concat([row.ids, row.ids]), moved);
-    const report = store.verify();
+    const report = verifyIndex(store);
     expect(report.ok).toBe(false);
     expect(report.problems.join('\n')).toMatch(/belongs in bucket/);
     expect(report.problems.join('\n')).toMatch(/missing from band 0|not strictly ascending/);
@@ -389,9 +354,9 @@ describe('verify', () => {
 
   it('reports a packed value copy that disagrees with the hashes table', async () => {
     const codes = randomCodes(prng(17), 5);
-    await store.importList(source('a'), items(Array.from({ length: 5 }, (_, i) => pdqRow(i + 1, code(codes, i)))));
+    await importList(store, source('a'), items(Array.from({ length: 5 }, (_, i) => pdqRow(i + 1, code(codes, i)))));
     store.db.prepare('UPDATE hashes_pdq SET value = ? WHERE id = 1').run(Buffer.alloc(32, 0xab));
-    expect(store.verify().problems.join('\n')).toMatch(/chunks_pdq id 1: value differs|belongs in bucket/);
+    expect(verifyIndex(store).problems.join('\n')).toMatch(/chunks_pdq id 1: value differs|belongs in bucket/);
   });
 });
 
@@ -412,13 +377,13 @@ describe('files and paths', () => {
 
   it('stats give counts per signal type, the band layout and bucket sizes', async () => {
     const codes = randomCodes(prng(18), 64);
-    await store.importList(source('a'), items(Array.from({ length: 64 }, (_, i) => pdqRow(i + 1, code(codes, i)))));
-    const s = store.stats().signals.find((x) => x.signal === 'pdq')!;
+    await importList(store, source('a'), items(Array.from({ length: 64 }, (_, i) => pdqRow(i + 1, code(codes, i)))));
+    const s = indexStats(store).signals.find((x) => x.signal === 'pdq')!;
     expect(s).toMatchObject({ values: 64, entries: 64, lowQuality: 0 });
     expect(s.bands).toMatchObject({ count: 16, widths: new Array(16).fill(16) });
     expect(s.bands!.rows).toBeGreaterThan(16 * 50); // 64 random values spread over most keys of each band
     expect(s.bands!.bucketMax).toBeGreaterThanOrEqual(1);
-    expect(store.stats().bytesOnDisk).toBeGreaterThan(0);
+    expect(indexStats(store).bytesOnDisk).toBeGreaterThan(0);
     void wordsToHex;
   });
 });

@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hexToWords, popcount32 } from '../src/hashing/bits.js';
 import { signalTypeByName } from '../src/hashing/signals.js';
-import { openIndex } from '../src/index-store/store.js';
+import { defaultSightingsPath, openSightings } from '../src/sightings/sightings-store.js';
 import { jsonLines, runCli } from './support/cli.js';
 
 const PROJECT = path.resolve('.');
@@ -99,7 +99,7 @@ describe('hashtriage index and match (CLI)', () => {
     expect(reserved.stderr).toMatch(/reserved/);
     expect(run(['index', 'import', listFile, '--list', 'x', '--format', 'xml', '--db', db]).status).toBe(2);
     const missing = run(['index', 'import', path.join(dir, 'nope.csv'), '--list', 'x', '--db', db]);
-    expect(missing.status).toBe(1);
+    expect(missing.status).toBe(2); // a missing input path is a usage error, as for scan
     expect(missing.stderr).toMatch(/nope\.csv/);
     const stats = run(['index', 'stats', '--json', '--db', db]);
     expect(stats.lines[0].lists.map((l: { name: string }) => l.name)).toEqual(['known', 'mixed']);
@@ -216,7 +216,7 @@ describe('hashtriage index and match (CLI)', () => {
       expect(imported.status).toBe(0);
       expect(run(['index', 'export', '--list', 'known', '--format', format, '--db', other]).stdout).toBe(exported.stdout);
     }
-    expect(run(['index', 'export', '--list', 'nope', '--db', db]).status).toBe(1);
+    expect(run(['index', 'export', '--list', 'nope', '--db', db]).status).toBe(2);
   });
 
   it('verifies a clean index, reports a damaged one, removes lists', () => {
@@ -235,7 +235,7 @@ describe('hashtriage index and match (CLI)', () => {
 
     const removed = run(['index', 'remove', '--list', 'mixed', '--db', db]);
     expect(removed.status).toBe(0);
-    expect(run(['index', 'remove', '--list', 'mixed', '--db', db]).status).toBe(1);
+    expect(run(['index', 'remove', '--list', 'mixed', '--db', db]).status).toBe(2);
     const stats = run(['index', 'stats', '--json', '--db', db]).lines[0];
     expect(stats.lists.map((l: { name: string }) => l.name)).toEqual(['known']);
     expect(run(['index', 'verify', '--db', db]).status).toBe(0);
@@ -243,13 +243,13 @@ describe('hashtriage index and match (CLI)', () => {
 
   it('says where the index is missing', () => {
     const res = run(['match', '--db', path.join(dir, 'absent.db'), REF.get('base-900x700.jpg')!.pdq]);
-    expect(res.status).toBe(1);
+    expect(res.status).toBe(2); // nothing could be looked up: a usage error, as for every command
     expect(res.stderr).toMatch(/no index at/);
     expect(run(['match', '--db', db]).status).toBe(2); // no query at all
   });
 });
 
-describe('hashtriage match and the @seen record', () => {
+describe('hashtriage match and the sightings of earlier scans', () => {
   let dir: string;
   let db: string;
   const known = REF.get('base-900x700.jpg')!.pdq;
@@ -263,10 +263,10 @@ describe('hashtriage match and the @seen record', () => {
     const list = path.join(dir, 'known.csv');
     writeFileSync(list, `pdq,category\n${known},A1\n`);
     expect(run(['index', 'import', list, '--list', 'known', '--db', db]).status).toBe(0);
-    const store = openIndex(db);
+    const store = openSightings(defaultSightingsPath(db))!;
     try {
       const seenAt = new Date(0).toISOString();
-      store.recordSeen('scan-1', [
+      store.record('scan-1', [
         { signal: 'pdq', value: hexToWords(known, 256)!, quality: 100, path: 'case/a.jpg', seenAt },
         { signal: 'pdq', value: unknown, quality: 100, path: 'case/b.jpg', seenAt },
       ]);
@@ -279,22 +279,28 @@ describe('hashtriage match and the @seen record', () => {
 
   const lists = (line: Record<string, any>): string[][] => line.matches.map((m: any) => m.entries.map((e: any) => e.list));
 
-  it('reports known lists only: seen entries and seen-only hashes are left out', () => {
+  it('reports known lists only: what earlier scans saw is not a match', () => {
     const res = run(['match', '--db', db, known, unknownHex]);
     expect(res.status).toBe(0);
     expect(res.lines).toHaveLength(2);
     expect(res.lines[0].matches.map((m: any) => m.hash)).toEqual([known]);
     expect(lists(res.lines[0])).toEqual([['known']]);
-    for (const m of res.lines[1].matches) expect(m.hash).not.toBe(unknownHex);
-    expect(lists(res.lines[1]).flat()).not.toContain('@seen');
+    expect(res.lines[1].matches).toEqual([]);
+    expect(res.lines[0].seen).toBeUndefined();
   });
 
-  it('reports the @seen entries too with --include-seen', () => {
+  it('reports sightings of earlier scans apart, as "seen", with --include-seen', () => {
     const res = run(['match', '--include-seen', '--db', db, known, unknownHex]);
     expect(res.status).toBe(0);
-    expect(lists(res.lines[0])[0].sort()).toEqual(['@seen', 'known']);
-    const seenOnly = res.lines[1].matches.find((m: any) => m.hash === unknownHex);
-    expect(seenOnly).toMatchObject({ distance: 0 });
-    expect(seenOnly.entries.map((e: any) => e.list)).toEqual(['@seen']);
+    expect(lists(res.lines[0])).toEqual([['known']]);
+    expect(res.lines[0].seen).toEqual([{ hash: known, distance: 0, scan: 'scan-1', path: 'case/a.jpg', firstSeenAt: new Date(0).toISOString() }]);
+    expect(res.lines[1].matches).toEqual([]);
+    expect(res.lines[1].seen).toEqual([{ hash: unknownHex, distance: 0, scan: 'scan-1', path: 'case/b.jpg', firstSeenAt: new Date(0).toISOString() }]);
+  });
+
+  it('--include-seen without a sightings store gives empty "seen" arrays', () => {
+    const res = run(['match', '--include-seen', '--sightings', path.join(dir, 'none.db'), '--db', db, known]);
+    expect(res.status).toBe(0);
+    expect(res.lines[0].seen).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { importList } from '../src/index-store/list-writer.js';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -5,8 +6,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readList } from '../src/index-store/import/read-list.js';
-import { openIndex } from '../src/index-store/store.js';
+import { openIndex } from '../src/index-store/open-index.js';
 import { openScanDeps } from '../src/pipeline/scan-deps.js';
+import { defaultSightingsPath } from '../src/sightings/sightings-store.js';
 import { loadSeverityPolicy } from '../src/policy/severity.js';
 import { runScan, type ScanOptions, type ScanSummary } from '../src/pipeline/scan.js';
 import { runCli } from './support/cli.js';
@@ -70,7 +72,7 @@ async function scan(out: string, db: string, extra: Partial<ScanOptions> = {}): 
     concurrency: 4,
     ...extra,
   };
-  const deps = openScanDeps(options, db, undefined);
+  const deps = openScanDeps(options, { index: db, sightings: defaultSightingsPath(db) }, undefined);
   try {
     return await runScan(options, deps, { now: () => NOW });
   } finally {
@@ -90,7 +92,7 @@ async function buildIndex(db: string): Promise<void> {
   const store = openIndex(db);
   try {
     const list = await readList(`${DEMO}/known-list.csv`, { severity: loadSeverityPolicy() });
-    const summary = await store.importList({ name: 'demo-known', sourcePath: 'known-list.csv', fileSha256: null, format: list.format }, list.items);
+    const summary = await importList(store, { name: 'demo-known', sourcePath: 'known-list.csv', fileSha256: null, format: list.format }, list.items);
     expect(summary).toMatchObject({ added: 2, rejected: 0 });
   } finally {
     store.close();
@@ -100,7 +102,7 @@ async function buildIndex(db: string): Promise<void> {
 beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'ht-scan-e2e-'));
   await buildIndex(path.join(work, 'index.db'));
-  // A pristine copy of the index: the first scan records its content as 'seen' in index.db.
+  // A copy of the index (with no sightings beside it yet): the first scan records its content in index.sightings.db.
   copyFileSync(path.join(work, 'index.db'), path.join(work, 'index-copy.db'));
 }, 60_000);
 
@@ -232,7 +234,7 @@ describe('scan of files that are not images', () => {
     const store = openIndex(db);
     try {
       const reader = await readList(list, { severity: loadSeverityPolicy() });
-      await store.importList({ name: 'docs', sourcePath: 'list.txt', fileSha256: null, format: reader.format }, reader.items);
+      await importList(store, { name: 'docs', sourcePath: 'list.txt', fileSha256: null, format: reader.format }, reader.items);
     } finally {
       store.close();
     }

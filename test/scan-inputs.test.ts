@@ -264,7 +264,7 @@ describe('scan inputs on disk', () => {
       pdqFlavour: 'full',
       concurrency: 2,
     };
-    const deps = openScanDeps(options, path.join(root, 'index.db'), undefined, true);
+    const deps = openScanDeps(options, { index: null, sightings: path.join(root, 'sightings.db') }, undefined, true);
     let summary;
     try {
       summary = await runScan(options, deps);

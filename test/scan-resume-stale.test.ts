@@ -18,7 +18,7 @@ describe('scan --resume with files changed since the interruption', () => {
     const indexPath = path.join(root, 'index.db');
 
     // An interrupted scan: only the first file (a.png) was hashed and saved.
-    const first = openScanDeps(options, indexPath, undefined, true);
+    const first = openScanDeps(options, { index: null, sightings: `${indexPath}.sightings` }, undefined, true);
     const real = first.hasher;
     const partial = { ...first, hasher: { signalTypes: real.signalTypes, hash: (inputs: Parameters<typeof real.hash>[0], onResult: Parameters<typeof real.hash>[1], signal: AbortSignal) => real.hash(inputs.slice(0, 1), onResult, signal) } };
     try {
@@ -30,7 +30,7 @@ describe('scan --resume with files changed since the interruption', () => {
 
     unlinkSync(a);
     const resumeOptions = { ...options, resume: true };
-    const second = openScanDeps(resumeOptions, indexPath, undefined, true);
+    const second = openScanDeps(resumeOptions, { index: null, sightings: `${indexPath}.sightings` }, undefined, true);
     try {
       const summary = await runScan(resumeOptions, second);
       expect(summary).toMatchObject({ completed: true, files: 2, failedFiles: 1, resumedItems: 0 });

@@ -11,13 +11,17 @@
  *  - matcher-sqlite       IndexMatcher.matchValues on its SQLite band path (what small batches use)
  *  - sqlite-bands-cached  SqliteBandSearcher verifying candidates against values cached in memory
  */
+import { knownMatcher } from '../index-store/entry-reads.js';
+import { importList } from '../index-store/list-writer.js';
+import { loadCodes } from '../index-store/value-reads.js';
 import { signalTypeByName } from '../hashing/signals.js';
 import { chooseBandCount } from '../search/bands.js';
 import { bruteForceSearch, type IndexHit } from '../search/brute-force.js';
 import { IndexMatcher } from '../index-store/matcher.js';
 import { MemoryMultiIndex, MIN_MEMORY_BANDS } from '../search/memory-index.js';
 import { loadValueCache, SqliteBandSearcher, type ValueCache } from '../index-store/sqlite-search.js';
-import { openIndex, type IndexStore } from '../index-store/store.js';
+import { openIndex } from '../index-store/open-index.js';
+import type { IndexStore } from '../index-store/store.js';
 import type { ImportItem } from '../index-store/types.js';
 import { makeQueries, type QueryMixName } from './hamming-workload.js';
 import { race, timeOnce, timeOnceAsync, type Contender, type RaceResult, type Timing } from './measure.js';
@@ -60,7 +64,7 @@ export async function writeCodesIndex(file: string, codes: Uint32Array, count: n
         yield { kind: 'row', row: { line: i + 1, hashes: [{ signal: 'pdq', value: codes.subarray(i * 8, i * 8 + 8) }], meta: { category: i % 3 === 0 ? 'A1' : 'B2', quality: 100 } } };
       }
     }
-    return await timeOnceAsync(() => store.importList({ name: 'bench', sourcePath: null, fileSha256: null, format: 'generated' }, rows()));
+    return await timeOnceAsync(() => importList(store, { name: 'bench', sourcePath: null, fileSha256: null, format: 'generated' }, rows()));
   } finally {
     store.close();
   }
@@ -73,7 +77,7 @@ export async function writeCodesIndex(file: string, codes: Uint32Array, count: n
 export function openBenchIndex(file: string): BenchIndex {
   const store = openIndex(file, { readonly: true });
   try {
-    const { codes, ids, count } = store.loadCodes(PDQ);
+    const { codes, ids, count } = loadCodes(store, PDQ);
     return { store, codes, ids, count };
   } catch (err) {
     store.close();
@@ -203,7 +207,7 @@ export function measureMatchingPaths(index: BenchIndex, options: MatchingRunOpti
   const queries = makeQueries(codes, count, needed + exactQueries, radius, mix, options.seed ?? 1);
   const { flat } = queries;
   const views = Array.from({ length: queries.count }, (_, q) => flat.subarray(q * 8, q * 8 + 8));
-  const matcher = options.matcher ?? new IndexMatcher(index.store);
+  const matcher = options.matcher ?? knownMatcher(index.store);
 
   const bruteHits = new Map<number, IndexHit[]>();
   const contenders: Contender[] = [

@@ -1,6 +1,6 @@
 /**
  * The hashtriage command line: one commander program, one module per command under src/cli/commands.
- * Exit codes: 0 all done, 1 some inputs failed (reported, the rest processed), 2 usage errors.
+ * Exit codes: see exit.ts.
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
@@ -10,12 +10,8 @@ import { register as registerHash } from './commands/hash.js';
 import { register as registerIndex } from './commands/index.js';
 import { register as registerMatch } from './commands/match.js';
 import { register as registerScan } from './commands/scan.js';
-
-/** Exit codes shared by every command. */
-export const EXIT = { OK: 0, SOME_FAILED: 1, USAGE: 2 } as const;
-
-/** A command module: adds itself to the program; its action sets process.exitCode. */
-export type CommandModule = (program: Command) => void;
+import type { CommandModule } from './command-module.js';
+import { EXIT } from './exit.js';
 
 const commandModules: CommandModule[] = [registerHash, registerScan, registerIndex, registerMatch, registerBench];
 

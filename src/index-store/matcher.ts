@@ -1,12 +1,13 @@
 /**
- * The public matcher: answers batches of query values of one signal type against the index.
+ * The public matcher: answers batches of query values of one signal type against a value store (the
+ * known index, or the sightings store) and attaches each hit's entries (list entries, or sightings).
  *
  *  - Exact types (comparison 'exact': MD5, SHA-1, SHA-256) are answered by indexed equality.
  *  - 256-bit Hamming types are answered by an exact radius search on one of two paths with identical
  *    answers: the SQLite banded path (no loading; a few milliseconds per query at 1M values) or the
  *    in-memory multi-index (loaded once per process from the packed value table, then ~0.1–0.2 ms per
- *    query at 1M; values appended later, e.g. by a scan recording what it saw, are folded in without a
- *    reload, see MemoryState). Rule: the in-memory path is used when it is already loaded and current, or when the
+ *    query at 1M; values another process appends later, e.g. an import committing while a scan runs, are
+ *    folded in without a reload, see MemoryState). Rule: the in-memory path is used when it is already loaded and current, or when the
  *    batch has at least MEMORY_MIN_QUERIES distinct queries: loading costs about as much as that many
  *    SQLite-path queries at any index size (both grow linearly with the number of values; measured by
  *    bench/matching.ts as breakEvenQueries).
@@ -19,8 +20,12 @@ import { hamming256At } from '../hashing/bits.js';
 import type { SignalType } from '../hashing/signal-type.js';
 import { MemoryMultiIndex } from '../search/memory-index.js';
 import { SqliteBandSearcher } from './sqlite-search.js';
-import type { IndexStore } from './store.js';
 import type { MatchEntry, MatchHit, MatchResult } from './types.js';
+import { idsOfValues, loadCodes, valuesOf } from './value-reads.js';
+import type { ValueStore } from './value-store.js';
+
+/** What a hit carries about each of its stored values: list entries, or sightings; by hash id. */
+export type EntryReader<E> = (signal: SignalType, ids: readonly number[]) => Map<number, E[]>;
 
 /**
  * Distinct queries from which a batch loads the in-memory index (when it is not loaded yet). The
@@ -47,7 +52,7 @@ export interface MatchOptions {
 }
 
 /** A hit with the matcher's flags. */
-export interface MatchedHash extends MatchHit {
+export interface MatchedHash<E = MatchEntry> extends MatchHit<E> {
   /** The stored value is below the type's minMatchQuality (only with includeLowQuality). */
   readonly lowQuality?: true;
   /** Index into the query's `variants` of the variant that gave the smallest distance (absent: the query itself). */
@@ -55,8 +60,8 @@ export interface MatchedHash extends MatchHit {
 }
 
 /** The answer for one query. */
-export interface MatchOutcome extends MatchResult {
-  readonly matches: readonly MatchedHash[];
+export interface MatchOutcome<E = MatchEntry> extends MatchResult<E> {
+  readonly matches: readonly MatchedHash<E>[];
   /** The query is below the type's minMatchQuality (not matched unless includeLowQuality). */
   readonly lowQuality?: true;
 }
@@ -88,10 +93,6 @@ interface Segment {
  */
 interface MemoryState {
   readonly generation: number;
-  /** The connection's data_version when the state was last brought up to date (see skipAppended). */
-  dataVersion: number;
-  /** Some appended values were left out as skipped (see skipAppended). */
-  skippedAny: boolean;
   /** Largest id loaded. */
   maxId: number;
   /** Segments, oldest (largest) first. */
@@ -124,35 +125,22 @@ function containsSorted(sorted: Uint32Array, id: number): boolean {
   return false;
 }
 
-/** Answers queries against one open index; keeps loaded in-memory indexes between batches. */
-export class IndexMatcher {
+/** Answers queries against one open value store; keeps loaded in-memory indexes between batches. */
+export class IndexMatcher<E = MatchEntry> {
   private readonly memory = new Map<string, MemoryState>();
   private readonly sqlite = new Map<string, SqliteBandSearcher>();
-  /** Per signal type name, ids given to skipAppended not yet folded into every loaded state. */
-  private readonly skipped = new Map<string, Set<number>>();
 
-  constructor(readonly store: IndexStore) {}
-
-  /**
-   * Declares values this connection has just appended (e.g. a scan's own sightings) whose hits the
-   * caller discards: the in-memory path folds them in without them, so they are never searched. Only
-   * while no other connection has written since the in-memory index was last brought up to date (its
-   * entries could then refer to them too): then they are searched as before, and an index that left
-   * values out is reloaded whole. Ignored when no in-memory index of the type is loaded (a load reads
-   * every value).
-   */
-  skipAppended(signal: SignalType, ids: readonly number[]): void {
-    if (!this.memory.has(this.memoryKey(signal, false)) && !this.memory.has(this.memoryKey(signal, true))) return;
-    let set = this.skipped.get(signal.name);
-    if (!set) this.skipped.set(signal.name, (set = new Set()));
-    for (const id of ids) set.add(id);
-  }
+  constructor(
+    readonly store: ValueStore,
+    /** Reads the entries attached to hits. */
+    private readonly entriesOf: EntryReader<E>,
+  ) {}
 
   /**
    * One outcome per query, in query order. Exact for every path; throws HashtriageError USAGE for a
    * threshold that is not an integer 0–256 or a query of the wrong width.
    */
-  matchValues(signal: SignalType, queries: readonly Uint32Array[], options: MatchOptions = {}): MatchOutcome[] {
+  matchValues(signal: SignalType, queries: readonly Uint32Array[], options: MatchOptions = {}): MatchOutcome<E>[] {
     const words = signal.bits / 32;
     for (const [i, q] of queries.entries()) {
       if (q.length !== words) throw new HashtriageError('USAGE', `query ${i + 1} has ${q.length * 32} bits, ${signal.name} has ${signal.bits}`);
@@ -187,7 +175,8 @@ export class IndexMatcher {
     const rawHits: RawHit[][] = distinct.map(() => []);
     const searchable = distinct.map((qi) => includeLow || !this.isLow(options.qualities?.[qi], minQ));
     if (signal.comparison === 'exact') {
-      const ids = this.store.idsOfValues(
+      const ids = idsOfValues(
+        this.store,
         signal,
         distinct.map((qi) => queries[qi]),
       );
@@ -232,7 +221,6 @@ export class IndexMatcher {
   release(): void {
     this.memory.clear();
     this.sqlite.clear();
-    this.skipped.clear();
   }
 
   private isLow(quality: number | null | undefined, minQ: number): boolean {
@@ -273,54 +261,26 @@ export class IndexMatcher {
   private currentMemory(signal: SignalType, includeLow: boolean): MemoryState {
     const key = this.memoryKey(signal, includeLow);
     const generation = this.store.generation();
-    const dataVersion = this.store.dataVersion();
     const state = this.memory.get(key);
-    // a state that left values out is only current while no other connection has written since
-    if (state && state.generation === generation && !(state.skippedAny && dataVersion !== state.dataVersion)) {
-      const onlyOwnWrites = dataVersion === state.dataVersion;
-      state.dataVersion = dataVersion;
+    if (state && state.generation === generation) {
       const maxId = this.store.maxHashId(signal);
       if (maxId > state.maxId) {
-        let more = keepMatchable(this.store.loadCodes(signal, state.maxId), includeLow);
-        const skip = this.skipped.get(signal.name);
-        if (onlyOwnWrites && skip !== undefined && skip.size > 0) {
-          const kept = withoutIds(more, skip);
-          if (kept.count < more.count) state.skippedAny = true;
-          more = kept;
-        }
-        appendValues(state, more);
+        appendValues(state, keepMatchable(loadCodes(this.store, signal, state.maxId), includeLow));
         state.maxId = maxId;
       }
-      this.pruneSkipped(signal);
       return state;
     }
     this.memory.delete(key);
-    const all = this.store.loadCodes(signal);
+    const all = loadCodes(this.store, signal);
+    const kept = keepMatchable(all, includeLow);
     const fresh: MemoryState = {
       generation,
-      dataVersion,
-      skippedAny: false,
       maxId: all.count === 0 ? 0 : all.ids[all.count - 1],
-      segments: [],
+      segments: [{ index: MemoryMultiIndex.build(kept.codes, kept.count), ids: kept.ids }],
       tail: EMPTY,
     };
-    const kept = keepMatchable(all, includeLow);
-    fresh.segments.push({ index: MemoryMultiIndex.build(kept.codes, kept.count), ids: kept.ids });
     this.memory.set(key, fresh);
-    this.pruneSkipped(signal);
     return fresh;
-  }
-
-  /** Forgets skipped ids that every loaded state of the type has passed (they can no longer be appended). */
-  private pruneSkipped(signal: SignalType): void {
-    const skip = this.skipped.get(signal.name);
-    if (skip === undefined) return;
-    let passed = Infinity;
-    for (const low of [false, true]) {
-      const st = this.memory.get(this.memoryKey(signal, low));
-      if (st) passed = Math.min(passed, st.maxId);
-    }
-    for (const id of skip) if (id <= passed) skip.delete(id);
   }
 
   /** A search function over the SQLite band table (one read transaction per query); low-quality hits are dropped in attach. */
@@ -335,14 +295,14 @@ export class IndexMatcher {
   }
 
   /** Hex, quality flags and entries for every hit; drops low-quality stored values unless asked; sorts. */
-  private attach(signal: SignalType, rawHits: RawHit[][], minQ: number, includeLow: boolean): MatchedHash[][] {
+  private attach(signal: SignalType, rawHits: RawHit[][], minQ: number, includeLow: boolean): MatchedHash<E>[][] {
     const allIds = new Set<number>();
     for (const hits of rawHits) for (const h of hits) allIds.add(h.id);
     const idList = [...allIds];
-    const stored = this.store.valuesOf(signal, idList);
-    const entries = this.store.entriesOf(signal, idList);
+    const stored = valuesOf(this.store, signal, idList);
+    const entries = this.entriesOf(signal, idList);
     return rawHits.map((hits) => {
-      const out: MatchedHash[] = [];
+      const out: MatchedHash<E>[] = [];
       for (const h of hits) {
         const s = stored.get(h.id);
         const value = h.value ?? s?.value;
@@ -352,7 +312,7 @@ export class IndexMatcher {
         out.push({
           hash: signal.format(value),
           distance: h.distance,
-          entries: entries.get(h.id) ?? ([] as MatchEntry[]),
+          entries: entries.get(h.id) ?? [],
           ...(low ? { lowQuality: true as const } : {}),
           ...(h.variant !== undefined ? { variant: h.variant } : {}),
         });
@@ -392,22 +352,6 @@ function appendValues(state: MemoryState, more: IdCodeList): void {
     merged = concatValues({ ids: last.ids, codes: last.index.codes, count: last.index.count }, merged);
   }
   segments.push({ index: MemoryMultiIndex.build(merged.codes, merged.count), ids: merged.ids });
-}
-
-/** The values of `list` whose ids are not in `skip` (the same object when none is). */
-function withoutIds(list: IdCodeList, skip: ReadonlySet<number>): IdCodeList {
-  let n = 0;
-  for (let i = 0; i < list.count; i++) if (!skip.has(list.ids[i])) n++;
-  if (n === list.count) return list;
-  const ids = new Uint32Array(n);
-  const codes = new Uint32Array(n * 8);
-  for (let i = 0, k = 0; i < list.count; i++) {
-    if (skip.has(list.ids[i])) continue;
-    ids[k] = list.ids[i];
-    codes.set(list.codes.subarray(i * 8, i * 8 + 8), k * 8);
-    k++;
-  }
-  return { ids, codes, count: n };
 }
 
 /** `a` followed by `b`, in new arrays. */

@@ -23,7 +23,9 @@ import type { SignalType } from '../hashing/signal-type.js';
 import { chunkTableSql } from './value-chunks.js';
 
 /** Current schema version (PRAGMA user_version after migrate). */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+/** meta 'format' of a hashtriage index (files of other programs, or a sightings store, have another or none). */
+export const INDEX_FORMAT = 'hashtriage-index';
 
 /** Bands of the SQLite band tables: 16 × 16 bits (measured fastest for the one-BLOB-per-key layout). */
 export const SQLITE_BAND_COUNT = 16;
@@ -97,17 +99,24 @@ const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       INSERT INTO meta (key, value) VALUES ('generation', '0');
     `);
   },
+  // 1 → 2: the file says what it is (sightings of scans moved to a store of their own: see openIndex).
+  (db) => {
+    db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('format', ?)`).run(INDEX_FORMAT);
+  },
 ];
 
 /**
  * Brings the database to SCHEMA_VERSION inside one transaction (each step once, in order) and makes sure
- * every given signal type has its tables. Throws when the file was written by a newer version.
+ * every given signal type has its tables. Throws when the file was written by a newer version, or is a
+ * database of something else (tables but no index version, or another format).
  */
 export function migrate(db: Database.Database, signals: readonly SignalType[]): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
     throw new Error(`index schema version ${version} is newer than this hashtriage supports (${SCHEMA_VERSION})`);
   }
+  const problem = notAnIndex(db);
+  if (problem !== null) throw new Error(problem);
   const needsTables = signals.some((s) => !tableExists(db, tablesFor(s).hashes));
   if (version === SCHEMA_VERSION && !needsTables) return;
   db.transaction(() => {
@@ -120,21 +129,56 @@ export function migrate(db: Database.Database, signals: readonly SignalType[]): 
 /** True when the database has the current schema and the tables of every given signal type (read-only check). */
 export function schemaIsCurrent(db: Database.Database, signals: readonly SignalType[]): boolean {
   const version = db.pragma('user_version', { simple: true }) as number;
-  return version === SCHEMA_VERSION && signals.every((s) => tableExists(db, tablesFor(s).hashes));
+  return version === SCHEMA_VERSION && notAnIndex(db) === null && !hasLegacySightings(db) && signals.every((s) => tableExists(db, tablesFor(s).hashes));
 }
 
-function tableExists(db: Database.Database, name: string): boolean {
+/** True when the index still holds sightings of scans as a list (written by an earlier version; see openIndex). */
+export function hasLegacySightings(db: Database.Database): boolean {
+  return db.prepare(`SELECT 1 FROM lists WHERE kind = 'seen'`).get() !== undefined;
+}
+
+/** Why the database is not (and cannot become) a hashtriage index, or null when it is one or is empty. */
+export function notAnIndex(db: Database.Database): string | null {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version === 0) {
+    const tables = db.prepare(`SELECT count(*) FROM sqlite_master WHERE type = 'table'`).pluck().get() as number;
+    return tables === 0 ? null : 'the file is an SQLite database of another program, not a hashtriage index';
+  }
+  if (!tableExists(db, 'meta') || !tableExists(db, 'lists')) return 'the file is not a hashtriage index';
+  const format = db.prepare(`SELECT value FROM meta WHERE key = 'format'`).pluck().get() as string | undefined;
+  if (format !== undefined && format !== INDEX_FORMAT) return `the file is a ${format} file, not a hashtriage index`;
+  return null;
+}
+
+/** True when the database has a table of that name. */
+export function tableExists(db: Database.Database, name: string): boolean {
   return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;
 }
 
-function ensureSignalTables(db: Database.Database, signal: SignalType): void {
+/** SQL of the table that lists each band table's layout (every value store has one). */
+export const BAND_LAYOUTS_SQL = `CREATE TABLE IF NOT EXISTS band_layouts (signal TEXT PRIMARY KEY, bands INTEGER NOT NULL, widths TEXT NOT NULL) WITHOUT ROWID;`;
+
+/** Creates a signal type's value table, and for banded types its band and chunk tables (idempotent). */
+export function ensureValueTables(db: Database.Database, signal: SignalType): void {
   const t = tablesFor(signal);
   db.exec(`
     CREATE TABLE IF NOT EXISTS ${t.hashes} (
       id INTEGER PRIMARY KEY,
       value BLOB NOT NULL UNIQUE,
       quality INTEGER
-    );
+    );`);
+  if (t.bands) {
+    db.exec(`CREATE TABLE IF NOT EXISTS ${t.bands} (bk INTEGER PRIMARY KEY, ids BLOB NOT NULL);`);
+    db.exec(chunkTableSql(t.hashes));
+    const widths = new Array(SQLITE_BAND_COUNT).fill(256 / SQLITE_BAND_COUNT).join(',');
+    db.prepare(`INSERT OR IGNORE INTO band_layouts (signal, bands, widths) VALUES (?, ?, ?)`).run(signal.name, SQLITE_BAND_COUNT, widths);
+  }
+}
+
+function ensureSignalTables(db: Database.Database, signal: SignalType): void {
+  const t = tablesFor(signal);
+  ensureValueTables(db, signal);
+  db.exec(`
     CREATE TABLE IF NOT EXISTS ${t.entries} (
       id INTEGER PRIMARY KEY,
       hash_id INTEGER NOT NULL REFERENCES ${t.hashes}(id),
@@ -147,12 +191,6 @@ function ensureSignalTables(db: Database.Database, signal: SignalType): void {
     );
     CREATE INDEX IF NOT EXISTS ${t.entries}_list ON ${t.entries}(list_id);
   `);
-  if (t.bands) {
-    db.exec(`CREATE TABLE IF NOT EXISTS ${t.bands} (bk INTEGER PRIMARY KEY, ids BLOB NOT NULL);`);
-    db.exec(chunkTableSql(t.hashes));
-    const widths = new Array(SQLITE_BAND_COUNT).fill(256 / SQLITE_BAND_COUNT).join(',');
-    db.prepare(`INSERT OR IGNORE INTO band_layouts (signal, bands, widths) VALUES (?, ?, ?)`).run(signal.name, SQLITE_BAND_COUNT, widths);
-  }
 }
 
 /** Increments the content generation: readers holding derived data (in-memory indexes) reload when it changes. */

@@ -12,7 +12,8 @@ import { bandKey, bandRadii, flipMasks, totalProbes } from '../search/bands.js';
 import { SQLITE_LAYOUT, unpackIds } from './band-tables.js';
 import { bruteForceForced } from '../search/brute-force.js';
 import { BAND_KEY_SPAN } from './schema.js';
-import type { IndexStore } from './store.js';
+import { loadCodes } from './value-reads.js';
+import type { ValueStore } from './value-store.js';
 import type { HammingSearcher } from './types.js';
 
 /** One stored value within the radius: its hash id and distance. */
@@ -32,8 +33,8 @@ export interface ValueCache {
 }
 
 /** Loads every value of a 256-bit signal type into an id-indexed cache (one pass over the hashes table). */
-export function loadValueCache(store: IndexStore, signal: SignalType): ValueCache {
-  const { ids, codes, count } = store.loadCodes(signal);
+export function loadValueCache(store: ValueStore, signal: SignalType): ValueCache {
+  const { ids, codes, count } = loadCodes(store, signal);
   const maxId = count === 0 ? 0 : ids[count - 1];
   const byId = new Uint32Array((maxId + 1) * 8);
   for (let i = 0; i < count; i++) byId.set(codes.subarray(i * 8, i * 8 + 8), ids[i] * 8);
@@ -64,7 +65,7 @@ export class SqliteBandSearcher implements HammingSearcher {
   private generation = 0;
 
   constructor(
-    store: IndexStore,
+    store: ValueStore,
     readonly signal: SignalType,
     /** Id-indexed values to verify against; when absent, candidates are read from the hashes table. */
     private readonly cache: ValueCache | null = null,

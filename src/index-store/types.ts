@@ -60,34 +60,30 @@ export interface ImportSummary {
   readonly unchanged: boolean;
 }
 
-/** One list entry attached to a matched hash. */
+/** One known-list entry attached to a matched hash. */
 export interface MatchEntry {
   readonly list: string;
-  /** 'known' = an imported list of known material; 'seen' = content recorded by an earlier scan. */
-  readonly listKind: 'known' | 'seen';
   readonly category: string | null;
   readonly severity: number | null;
   readonly series: string | null;
   readonly victimIdentified: boolean | null;
   readonly externalId: string | null;
-  /** When the entry was added (for 'seen' entries: when that scan first saw it). */
   readonly addedAt: string | null;
-  /** Free text (for 'seen' entries: the scan and path where it was seen). */
   readonly note: string | null;
 }
 
-/** One known hash within the threshold of a query. */
-export interface MatchHit {
-  /** Hex of the known hash. */
+/** One stored hash within the threshold of a query, with its entries (known-list entries by default). */
+export interface MatchHit<E = MatchEntry> {
+  /** Hex of the stored hash. */
   readonly hash: string;
   readonly distance: number;
-  readonly entries: readonly MatchEntry[];
+  readonly entries: readonly E[];
 }
 
 /** Answer for one query value: hits sorted by distance, then hash. */
-export interface MatchResult {
+export interface MatchResult<E = MatchEntry> {
   readonly query: string;
-  readonly matches: readonly MatchHit[];
+  readonly matches: readonly MatchHit<E>[];
 }
 
 /**

@@ -40,8 +40,8 @@ export interface ScanParams {
   readonly manifests: ReadonlyArray<{ readonly path: string; readonly sha256: string }>;
   /** Options that change results (hashing flavour, dihedral, policy content digest, thresholds…). */
   readonly options: Readonly<Record<string, string | number | boolean | null>>;
-  /** The index database and a digest of its known lists (not of its 'seen' entries). */
-  readonly index: { readonly path: string; readonly digest: string };
+  /** The index database (null: a scan without one) and a digest of its known lists. */
+  readonly index: { readonly path: string | null; readonly digest: string };
 }
 
 /** One finished item as kept in the case database. */

@@ -1,80 +1,75 @@
 /**
- * The scan's view of the index store: batched lookups (known-list entries become KnownMatch, earlier-scan
- * entries become SeenMatch), recording this scan's content as 'seen', and what identifies the index.
+ * The scan's view of the stores it reads and writes: batched lookups against the known index (hits
+ * become KnownMatch) and the sightings store (hits become SeenMatch), recording what the scan saw in the
+ * sightings store, and what identifies the index. The known index is opened read-only: a scan never
+ * writes to it, so it never waits for an import and never finds its own content there.
  */
 import type { SignalType } from '../hashing/signal-type.js';
 import { SIGNAL_TYPES } from '../hashing/signals.js';
+import { knownMatcher } from '../index-store/entry-reads.js';
+import { listInfos, listsDigest } from '../index-store/index-admin.js';
 import { IndexMatcher, MEMORY_MIN_QUERIES } from '../index-store/matcher.js';
-import type { IndexStore, SeenItem } from '../index-store/store.js';
+import type { IndexStore } from '../index-store/store.js';
 import type { MatchEntry, MatchHit } from '../index-store/types.js';
+import type { SeenItem, Sighting, SightingsStore } from '../sightings/sightings-store.js';
 import type { IndexDescription, IndexPort, MatchAnswer, MatchQuery } from './scan.js';
 import type { KnownMatch, SeenMatch } from './types.js';
 
-/** Answers a batch of queries with hits per query (same order); `variant` indexes the query's variants. */
-export type BatchMatcher = (queries: readonly MatchQuery[]) => ReadonlyArray<ReadonlyArray<MatchHit & { readonly variant?: number }>>;
+/** A hit found for a query, with the index of the query's variant that found it (absent: the query itself). */
+type VariantHit<E> = MatchHit<E> & { readonly variant?: number };
 
-/** The scan path named in a 'seen' entry's note ("<scan label>: <path>"), or null. */
-export function seenPath(entry: MatchEntry): string | null {
-  if (entry.note === null) return null;
-  const prefix = `${entry.externalId ?? ''}: `;
-  return entry.note.startsWith(prefix) ? entry.note.slice(prefix.length) : entry.note;
-}
+/** Answers a batch of queries with hits per query (same order). */
+export type BatchMatcher<E> = (queries: readonly MatchQuery[]) => ReadonlyArray<ReadonlyArray<VariantHit<E>>>;
 
-/**
- * Splits hits into known matches and earlier-scan sightings. Sightings recorded by `ownScan` are left
- * out, so a resumed scan never finds itself.
- */
-export function toAnswer(query: MatchQuery, hits: ReadonlyArray<MatchHit & { readonly variant?: number }>, ownScan: string): MatchAnswer {
+/** The known matches of one query's hits. */
+export function knownMatchesOf(query: MatchQuery, hits: ReadonlyArray<VariantHit<MatchEntry>>): KnownMatch[] {
   const known: KnownMatch[] = [];
-  const seen: SeenMatch[] = [];
   for (const hit of hits) {
     for (const e of hit.entries) {
-      if (e.listKind === 'seen') {
-        if (e.externalId === ownScan) continue;
-        seen.push({ signal: query.signal.name, distance: hit.distance, scan: e.externalId ?? e.list, firstSeenAt: e.addedAt ?? '', path: seenPath(e) });
-      } else {
-        known.push({
-          signal: query.signal.name,
-          hash: hit.hash,
-          distance: hit.distance,
-          variant: hit.variant === undefined ? null : (query.variants[hit.variant]?.name ?? null),
-          list: e.list,
-          category: e.category,
-          severity: e.severity,
-          series: e.series,
-          victimIdentified: e.victimIdentified,
-        });
-      }
+      known.push({
+        signal: query.signal.name,
+        hash: hit.hash,
+        distance: hit.distance,
+        variant: hit.variant === undefined ? null : (query.variants[hit.variant]?.name ?? null),
+        list: e.list,
+        category: e.category,
+        severity: e.severity,
+        series: e.series,
+        victimIdentified: e.victimIdentified,
+      });
     }
   }
-  return { known, seen };
+  return known;
+}
+
+/** The earlier-scan sightings of one query's hits; those of `ownScan` are left out, so a resumed scan never finds itself. */
+export function seenMatchesOf(query: MatchQuery, hits: ReadonlyArray<VariantHit<Sighting>>, ownScan: string): SeenMatch[] {
+  const seen: SeenMatch[] = [];
+  for (const hit of hits) {
+    for (const s of hit.entries) {
+      if (s.scan === ownScan) continue;
+      seen.push({ signal: query.signal.name, distance: hit.distance, scan: s.scan, firstSeenAt: s.seenAt, path: s.path });
+    }
+  }
+  return seen;
 }
 
 /**
- * A batch matcher over the store's IndexMatcher: queries grouped by signal type (and radius), variants
- * searched on each query's behalf. With `memory` set, Hamming types use the in-memory multi-index
- * (loaded once, kept between batches) instead of the SQLite band tables; the answers are identical.
+ * A batch matcher over one store: queries grouped by signal type (and radius), variants searched on each
+ * query's behalf. With preferMemory set, Hamming types use the in-memory multi-index (loaded once, kept
+ * between batches) instead of the SQLite band tables; the answers are identical.
  */
-export function storeMatcher(store: IndexStore): {
-  match: BatchMatcher;
-  preferMemory(yes: boolean): void;
-  /** See IndexMatcher.skipAppended. */
-  skipAppended(signal: SignalType, ids: readonly number[]): void;
-  /** See IndexMatcher.release. */
-  release(): void;
-} {
-  const matcher = new IndexMatcher(store);
+export function storeMatcher<E>(matcher: IndexMatcher<E>): { match: BatchMatcher<E>; preferMemory(yes: boolean): void } {
   let memory = false;
   return {
     preferMemory(yes) {
       memory = yes;
     },
-    skipAppended: (signal, ids) => matcher.skipAppended(signal, ids),
-    release: () => matcher.release(),
     match(queries) {
-      const out: Array<ReadonlyArray<MatchHit & { variant?: number }>> = queries.map(() => []);
+      const out: Array<ReadonlyArray<VariantHit<E>>> = queries.map(() => []);
       const groups = new Map<string, number[]>();
       queries.forEach((q, i) => {
+        if (matcher.store.signal(q.signal.name) === undefined) return; // a type this store does not keep
         const key = `${q.signal.name}|${q.radius}`;
         const g = groups.get(key);
         if (g === undefined) groups.set(key, [i]);
@@ -100,52 +95,66 @@ export function storeMatcher(store: IndexStore): {
   };
 }
 
-/** The synchronous operations behind an IndexPort, run where the store is open (this thread or a worker). */
+/** The synchronous operations behind an IndexPort, run where the stores are open (this thread or a worker). */
 export interface IndexService {
   describe(): IndexDescription;
   expect(items: number): void;
-  matchAndRecord(queries: readonly MatchQuery[], seen: readonly SeenItem[], scan: string): MatchAnswer[];
+  match(queries: readonly MatchQuery[], scan: string): MatchAnswer[];
+  recordSightings(items: readonly SeenItem[], scan: string): void;
   close(): void;
 }
 
-/** The index operations over an open store (used in-process, and inside the index worker). */
-export function indexService(store: IndexStore): IndexService {
-  const matcher = storeMatcher(store);
-  // Label of the scan whose sightings the matcher skips: toAnswer drops hits whose only entry is one,
-  // so they need not be searched (a new value recorded here has no other entry until another
-  // connection writes, which the matcher detects).
-  let skipFor: string | null = null;
+/** Description of a scan without a known index (deduplication only). */
+const NO_INDEX: IndexDescription = { knownDigest: 'none', counts: { knownLists: 0 } };
+
+/**
+ * The operations over an open known index (null: deduplication only) and sightings store (null: the
+ * scan neither looks up nor records sightings).
+ */
+export function indexService(index: IndexStore | null, sightings: SightingsStore | null): IndexService {
+  const known = index === null ? null : storeMatcher(knownMatcher(index));
+  const seen = sightings === null ? null : storeMatcher(new IndexMatcher(sightings, (signal: SignalType, ids: readonly number[]) => sightings.sightingsOf(signal, ids)));
   return {
     describe() {
-      // Cheap counts only (store.stats() also measures band buckets, which costs seconds on large indexes).
-      const counts: Record<string, number> = { knownLists: store.lists().filter((l) => l.kind === 'known').length };
-      for (const signal of SIGNAL_TYPES) if (store.signal(signal.name) !== undefined) counts[signal.name] = store.valueCount(signal);
-      return { knownDigest: store.listsDigest(['known']), counts };
+      if (index === null) return NO_INDEX;
+      // Cheap counts only (index stats also measures band buckets, which costs seconds on large indexes).
+      const counts: Record<string, number> = { knownLists: listInfos(index).length };
+      for (const signal of SIGNAL_TYPES) if (index.signal(signal.name) !== undefined) counts[signal.name] = index.valueCount(signal);
+      return { knownDigest: listsDigest(index), counts };
     },
     expect(items) {
       // Loading the in-memory index costs about as much as MEMORY_MIN_QUERIES SQLite lookups.
-      matcher.preferMemory(items >= MEMORY_MIN_QUERIES);
+      known?.preferMemory(items >= MEMORY_MIN_QUERIES);
+      seen?.preferMemory(items >= MEMORY_MIN_QUERIES);
     },
-    matchAndRecord(queries, seen, scan) {
-      if (skipFor !== null && skipFor !== scan) matcher.release(); // skipped values were another label's
-      skipFor = scan;
-      const hits = matcher.match(queries);
-      const answers = queries.map((q, i) => toAnswer(q, hits[i], scan));
-      if (seen.length > 0) store.recordSeen(scan, seen, { onAppended: (signal, ids) => matcher.skipAppended(signal, ids) });
-      return answers;
+    match(queries, scan) {
+      const knownHits = known?.match(queries);
+      const seenHits = seen?.match(queries);
+      return queries.map((q, i) => ({
+        known: knownHits === undefined ? [] : knownMatchesOf(q, knownHits[i]),
+        seen: seenHits === undefined ? [] : seenMatchesOf(q, seenHits[i], scan),
+      }));
     },
-    close: () => store.close(),
+    recordSightings(items, scan) {
+      if (sightings !== null && items.length > 0) sightings.record(scan, items);
+    },
+    close() {
+      index?.close();
+      sightings?.close();
+    },
   };
 }
 
 /** An IndexPort that runs on this thread (small scans, tests). */
-export function inProcessIndexPort(store: IndexStore): IndexPort {
-  const service = indexService(store);
+export function inProcessIndexPort(index: IndexStore | null, sightings: SightingsStore | null): IndexPort {
+  const service = indexService(index, sightings);
   return {
-    path: store.path,
+    path: index?.path ?? null,
+    sightingsPath: sightings?.path ?? null,
     describe: async () => service.describe(),
     expect: (items) => service.expect(items),
-    matchAndRecord: async (queries, seen, scan) => service.matchAndRecord(queries, seen, scan),
+    match: async (queries, scan) => service.match(queries, scan),
+    recordSightings: async (items, scan) => service.recordSightings(items, scan),
     close: async () => service.close(),
   };
 }

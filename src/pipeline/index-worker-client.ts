@@ -1,10 +1,10 @@
 /**
- * An IndexPort backed by a worker thread that owns the index connection (index-worker.ts), so matching
- * and recording 'seen' content run beside hashing instead of on the thread that reads the files.
+ * An IndexPort backed by a worker thread that owns the store connections (index-worker.ts), so matching
+ * and recording sightings run beside hashing instead of on the thread that reads the files.
  */
 import { Worker } from 'node:worker_threads';
 import { HashtriageError, type ErrorCode } from '../errors.js';
-import type { SeenItem } from '../index-store/store.js';
+import type { SeenItem } from '../sightings/sightings-store.js';
 import type { IndexDescription, IndexPort, MatchAnswer, MatchQuery } from './scan.js';
 
 /** A query as it crosses to the worker (the signal type by name). */
@@ -15,11 +15,18 @@ export interface WireQuery {
   readonly radius: number;
 }
 
+/** The files the worker opens: the known index (read-only) and the sightings store; null for none. */
+export interface IndexWorkerFiles {
+  readonly index: string | null;
+  readonly sightings: string | null;
+}
+
 /** A request to the worker. */
 export type WorkerRequest =
   | { readonly id: number; readonly op: 'describe' }
   | { readonly id: number; readonly op: 'expect'; readonly items: number }
-  | { readonly id: number; readonly op: 'match'; readonly queries: readonly WireQuery[]; readonly seen: readonly SeenItem[]; readonly scan: string }
+  | { readonly id: number; readonly op: 'match'; readonly queries: readonly WireQuery[]; readonly scan: string }
+  | { readonly id: number; readonly op: 'record'; readonly items: readonly SeenItem[]; readonly scan: string }
   | { readonly id: number; readonly op: 'close' };
 
 /** The worker's answer to one request. */
@@ -33,11 +40,11 @@ type Pending = { resolve(value: unknown): void; reject(err: unknown): void };
 type RequestBody<R> = R extends { id: number } ? Omit<R, 'id'> : never;
 
 /**
- * Starts the index worker on `file` (created when missing). Requests are answered in order; a worker
- * that fails to open the index rejects every request with the open error (e.g. BAD_INPUT).
+ * Starts the index worker on `files`. Requests are answered in order; a worker that fails to open a store
+ * rejects every request with the open error (e.g. BAD_INPUT).
  */
-export function workerIndexPort(file: string): IndexPort {
-  const worker = new Worker(new URL('./index-worker-bootstrap.mjs', import.meta.url), { workerData: { file } });
+export function workerIndexPort(files: IndexWorkerFiles): IndexPort {
+  const worker = new Worker(new URL('./index-worker-bootstrap.mjs', import.meta.url), { workerData: files });
   const pending = new Map<number, Pending>();
   let nextId = 0;
   let dead: Error | null = null;
@@ -64,18 +71,19 @@ export function workerIndexPort(file: string): IndexPort {
     });
   };
   return {
-    path: file,
+    path: files.index,
+    sightingsPath: files.sightings,
     describe: () => call<IndexDescription>({ op: 'describe' }),
     expect(items) {
       call<null>({ op: 'expect', items }).catch(() => {});
     },
-    matchAndRecord: (queries, seen, scan) =>
+    match: (queries, scan) =>
       call<MatchAnswer[]>({
         op: 'match',
         queries: queries.map((q) => ({ signal: q.signal.name, value: q.value, variants: q.variants, radius: q.radius })),
-        seen,
         scan,
       }),
+    recordSightings: (items, scan) => call<null>({ op: 'record', items, scan }).then(() => undefined),
     async close() {
       if (dead === null) await call<null>({ op: 'close' }).catch(() => {});
       await worker.terminate();

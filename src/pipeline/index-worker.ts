@@ -1,14 +1,15 @@
 /**
- * The index worker thread: opens the index and answers the scan's lookups and 'seen' records off the
- * main thread (which reads files and feeds the hashing workers). Requests are handled one at a time, in
- * arrival order. Signal types travel by name.
+ * The index worker thread: opens the known index (read-only) and the sightings store, and answers the
+ * scan's lookups and sighting records off the main thread (which reads files and feeds the hashing
+ * workers). Requests are handled one at a time, in arrival order. Signal types travel by name.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { toErrorInfo } from '../errors.js';
 import { signalTypeByName } from '../hashing/signals.js';
-import { openIndex } from '../index-store/store.js';
+import { openIndex } from '../index-store/open-index.js';
+import { openSightings } from '../sightings/sightings-store.js';
 import { indexService, type IndexService } from './index-port.js';
-import type { WireQuery, WorkerRequest, WorkerReply } from './index-worker-client.js';
+import type { IndexWorkerFiles, WireQuery, WorkerRequest, WorkerReply } from './index-worker-client.js';
 import type { MatchQuery } from './scan.js';
 
 function fromWire(q: WireQuery): MatchQuery {
@@ -22,7 +23,14 @@ if (port === null) throw new Error('index-worker.ts must run in a worker thread'
 let service: IndexService | null = null;
 let openError: unknown = null;
 try {
-  service = indexService(openIndex((workerData as { file: string }).file));
+  const files = workerData as IndexWorkerFiles;
+  const index = files.index === null ? null : openIndex(files.index, { readonly: true });
+  try {
+    service = indexService(index, files.sightings === null ? null : openSightings(files.sightings));
+  } catch (err) {
+    index?.close();
+    throw err;
+  }
 } catch (err) {
   openError = err;
 }
@@ -34,7 +42,8 @@ port.on('message', (req: WorkerRequest) => {
     let result: unknown = null;
     if (req.op === 'describe') result = service.describe();
     else if (req.op === 'expect') service.expect(req.items);
-    else if (req.op === 'match') result = service.matchAndRecord(req.queries.map(fromWire), req.seen, req.scan);
+    else if (req.op === 'match') result = service.match(req.queries.map(fromWire), req.scan);
+    else if (req.op === 'record') service.recordSightings(req.items, req.scan);
     else if (req.op === 'close') {
       service.close();
       service = null;

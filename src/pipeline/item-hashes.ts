@@ -5,7 +5,7 @@
  */
 import type { FileHashResult } from '../hashing/record.js';
 import type { DihedralName, SignalType } from '../hashing/signal-type.js';
-import type { SeenItem } from '../index-store/store.js';
+import type { SeenItem } from '../sightings/sightings-store.js';
 import type { ScanItem } from './types.js';
 
 /** One signal's value for one file: parsed words, quality (null when the type has none) and variants. */

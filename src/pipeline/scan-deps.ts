@@ -8,10 +8,11 @@ import { DECODE_POLICY } from '../hashing/decode.js';
 import { SIGNAL_TYPES } from '../hashing/signals.js';
 import { loadPriorityPolicy } from '../policy/priority.js';
 import { appendAuditEvents, scanStartedEvent, writeScanOutputs } from './outputs/index.js';
-import { openIndex } from '../index-store/store.js';
+import { openIndex } from '../index-store/open-index.js';
 import { inProcessIndexPort } from './index-port.js';
 import { workerIndexPort } from './index-worker-client.js';
-import type { HashPort, ScanDeps, ScanOptions } from './scan.js';
+import type { HashPort, IndexPort, ScanDeps, ScanOptions } from './scan.js';
+import { openSightings, type SightingsStore } from '../sightings/sightings-store.js';
 
 /** Thrown inside the result callback to stop hashFiles early; never escapes the port. */
 class Stop extends Error {}
@@ -39,19 +40,40 @@ export function toolVersion(): string {
   return pkg.version;
 }
 
+/** The stores a scan uses: the known index (read-only; null for deduplication only) and the sightings store (null: none). */
+export interface ScanStores {
+  readonly index: string | null;
+  readonly sightings: string | null;
+}
+
 /**
- * Opens everything a scan needs: the index at `indexPath` (created when missing; on a worker thread unless
- * `inProcessIndex`), the priority policy (`policyPath` or the shipped default). Throws HashtriageError for
- * an unusable policy, and for an unusable index (at once in-process, at the first index call on a worker).
+ * Opens everything a scan needs: the stores (on a worker thread unless `inProcessIndex`) and the priority
+ * policy (`policyPath` or the shipped default). The stores are opened here first either way, so that a
+ * missing or unusable index, or an unusable sightings store, throws HashtriageError before the scan
+ * creates anything; so does an unusable policy.
  */
-export function openScanDeps(options: ScanOptions, indexPath: string, policyPath: string | undefined, inProcessIndex = false): ScanDeps {
+export function openScanDeps(options: ScanOptions, stores: ScanStores, policyPath: string | undefined, inProcessIndex = false): ScanDeps {
   const policy = loadPriorityPolicy(policyPath);
-  const index = inProcessIndex ? inProcessIndexPort(openIndex(indexPath)) : workerIndexPort(indexPath);
+  const index = stores.index === null ? null : openIndex(stores.index, { readonly: true });
+  let sightings: SightingsStore | null = null;
+  try {
+    sightings = stores.sightings === null ? null : openSightings(stores.sightings);
+  } catch (err) {
+    index?.close();
+    throw err;
+  }
+  let port: IndexPort;
+  if (inProcessIndex) port = inProcessIndexPort(index, sightings);
+  else {
+    index?.close();
+    sightings?.close();
+    port = workerIndexPort(stores);
+  }
   return {
     toolVersion: toolVersion(),
     decodePolicy: DECODE_POLICY,
     hasher: hashingPort(options),
-    index,
+    index: port,
     policy,
     writeOutputs: writeScanOutputs,
     auditStart: (outDir, data, resumed) => {

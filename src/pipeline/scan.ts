@@ -1,7 +1,7 @@
 /**
- * The scan orchestrator: inputs → items (hashed, matched against the index, saved to the case database
- * batch by batch; their content recorded as 'seen' after it was matched) → clusters → bundles →
- * priority → output files. The hashing, the index and the output writers come in through small ports
+ * The scan orchestrator: inputs → items (hashed, matched against the known index and earlier scans'
+ * sightings, saved to the case database batch by batch) → their content recorded as sightings once every
+ * item is in → clusters → bundles → priority → output files. The hashing, the index and the output writers come in through small ports
  * (scan-deps.ts wires the real ones), so this file holds only the order of the work and the resume logic.
  */
 import { createHash } from 'node:crypto';
@@ -18,7 +18,7 @@ import { CaseDb, type ScanParams, type StoredItem } from './case-db.js';
 import { clusterItems, type CodeSearcherFactory } from './cluster.js';
 import { hasLowQuality, isMatchable, itemSignal, seenItemsOf } from './item-hashes.js';
 import { manifestFileProblem, mergeManifests, readManifest, type FileRef, type ManifestContents, type ManifestError } from './manifest.js';
-import type { SeenItem } from '../index-store/store.js';
+import type { SeenItem } from '../sightings/sightings-store.js';
 import type { ScanData } from './outputs/types.js';
 import type { Bundle, KnownMatch, Report, ScanItem, SeenMatch } from './types.js';
 
@@ -72,28 +72,28 @@ export interface MatchAnswer {
 
 /** What identifies the index a scan matched against. */
 export interface IndexDescription {
-  /** Digest of its known lists (not of 'seen' entries, which scans add). */
+  /** Digest of its known lists ('none' for a scan without an index). */
   readonly knownDigest: string;
   /** Counts recorded in the manifest (lists, values per signal type). */
   readonly counts: Record<string, number>;
 }
 
 /**
- * The index: batched lookups, and recording this scan's content as 'seen' for later scans. Calls are
- * answered in the order they were made.
+ * The known index (read-only) and the sightings store: batched lookups, and recording this scan's content
+ * for later scans. Calls are answered in the order they were made.
  */
 export interface IndexPort {
-  /** Where the index is (recorded in the case parameters). */
-  readonly path: string;
+  /** Where the index is (recorded in the case parameters); null for a scan without one. */
+  readonly path: string | null;
+  /** Where sightings are kept; null when the scan neither looks them up nor records them. */
+  readonly sightingsPath: string | null;
   describe(): Promise<IndexDescription>;
   /** Says how many items this run will match, so the port can choose its lookup path once (e.g. load into memory). */
   expect(items: number): void;
-  /**
-   * Answers every query (same order), leaving out sightings recorded by `scan` itself; then records
-   * `seen` as seen by `scan` (first sighting wins, repeating is harmless). Matching comes first, so an
-   * item never finds itself.
-   */
-  matchAndRecord(queries: readonly MatchQuery[], seen: readonly SeenItem[], scan: string): Promise<MatchAnswer[]>;
+  /** Answers every query (same order): known matches, and sightings of earlier scans (those of `scan` itself left out). */
+  match(queries: readonly MatchQuery[], scan: string): Promise<MatchAnswer[]>;
+  /** Records `items` as seen by `scan` (first sighting wins, so repeating is harmless). */
+  recordSightings(items: readonly SeenItem[], scan: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -157,8 +157,6 @@ export interface PlannedItem {
 }
 
 const BATCH_MAX_ITEMS = 64;
-/** Items whose content is recorded as 'seen' per index call (each call has a fixed cost). */
-const SEEN_CHUNK_ITEMS = 1024;
 const BATCH_MAX_MS = 250;
 
 /** SHA-256 of a file's bytes; null when unreadable. */
@@ -203,11 +201,11 @@ const SQLITE_COMPANIONS = ['', '-wal', '-shm', '-journal'];
 
 /**
  * What the walk must never take as items: the scan's own output directory (its case database and output
- * files) and the index database with its companion files, as real paths.
+ * files) and the databases it uses (index, sightings store) with their companion files, as real paths.
  */
-export function ownFiles(outDir: string, indexPath: string): WalkSkip {
-  const index = realPathOf(indexPath);
-  return { dirs: [realPathOf(outDir)], files: SQLITE_COMPANIONS.map((suffix) => index + suffix) };
+export function ownFiles(outDir: string, databases: ReadonlyArray<string | null>): WalkSkip {
+  const files = databases.flatMap((db) => (db === null ? [] : SQLITE_COMPANIONS.map((suffix) => realPathOf(db) + suffix)));
+  return { dirs: [realPathOf(outDir)], files };
 }
 
 /** Sorting by display path, code-unit order (machine- and locale-independent). */
@@ -302,7 +300,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
   // 1. Inputs: manifests and walked paths → the item plan.
   const manifestParts = readUsableManifests(options.manifests);
   const manifests = mergeManifests(manifestParts.length > 0 ? manifestParts : [{ reports: [], fileRefs: [], errors: [] }]);
-  const walked = options.inputs.length > 0 ? await walkPaths(options.inputs, ownFiles(options.outDir, index.path)) : [];
+  const walked = options.inputs.length > 0 ? await walkPaths(options.inputs, ownFiles(options.outDir, [index.path, index.sightingsPath])) : [];
   const plan = planItems(walked, manifests.fileRefs);
 
   // 2. The case: new, or resumed with identical parameters.
@@ -312,7 +310,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
     inputs: options.inputs.map((p) => path.resolve(p)),
     manifests: options.manifests.map((m) => ({ path: path.resolve(m), sha256: fileSha256(m) ?? 'unreadable' })),
     options: resultOptions(options, policy),
-    index: { path: path.resolve(index.path), digest: described.knownDigest },
+    index: { path: index.path === null ? null : path.resolve(index.path), digest: described.knownDigest },
   };
   const startedNow = clock().toISOString();
   const caseDb = options.resume
@@ -342,22 +340,16 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
     const batch: StoredItem[] = [];
     let lastFlush = Date.now();
     const delay = testDelayMs();
-    // Batches are matched (and recorded as seen) in call order while hashing goes on; each answer is saved
-    // in one case-database transaction before the next one, so the case only ever holds matched items.
+    // Batches are matched in call order while hashing goes on; each answer is saved in one case-database
+    // transaction before the next one, so the case only ever holds matched items.
     let saving: Promise<void> = Promise.resolve();
-    // Items matched (or taken from the case) whose content is not yet recorded as 'seen'. Items restored
-    // by a resume are recorded again: first sighting wins, so an item recorded before the crash is unchanged.
-    const unrecorded: Array<Pick<ScanItem, 'path' | 'hash'>> = [...stored.values()];
     let failure: unknown = null;
     const flush = () => {
       if (batch.length === 0) return;
       const items = batch.splice(0);
       lastFlush = Date.now();
       const queries = items.map((it) => queriesFor(it.hash, signalTypes, options.dihedral));
-      // Recording 'seen' has a cost per call, so it goes in chunks; the items are matched first either way.
-      unrecorded.push(...items);
-      const record = unrecorded.length >= SEEN_CHUNK_ITEMS ? seenItemsOf(unrecorded.splice(0), info.startedAt, signalTypes) : [];
-      const answered = index.matchAndRecord(queries.flat(), record, info.scanLabel);
+      const answered = index.match(queries.flat(), info.scanLabel);
       answered.catch(() => {}); // handled where the chain awaits it; this only marks it as handled early
       saving = saving.then(async () => {
         const answers = await answered;
@@ -409,13 +401,6 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
         );
       }
       flush();
-      if (unrecorded.length > 0 && !stop.signal.aborted) {
-        const last = index.matchAndRecord([], seenItemsOf(unrecorded.splice(0), info.startedAt, signalTypes), info.scanLabel);
-        last.catch(() => {});
-        saving = saving.then(async () => {
-          await last;
-        });
-      }
       await saving;
     } finally {
       userAbort.removeEventListener('abort', onUserAbort);
@@ -425,11 +410,13 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
       return summarise(options.outDir, false, plan.length, [...stored.values()], manifests.reports, manifests.errors, [], hashedThisRun, resumedItems, knownLists);
     }
 
-    // 4. Items in plan order (their content was recorded as 'seen' batch by batch, after matching).
+    // 4. Items in plan order; their content is recorded for later scans now that every item is matched (a
+    // scan that stops before this records nothing; a resumed one that gets here again changes nothing).
     const items: ScanItem[] = plan.map((p, i) => {
       const s = stored.get(p.key)!;
       return { index: i, path: p.path, hash: s.hash, reportIds: p.reportIds, known: s.known, seen: s.seen, lowQuality: s.lowQuality };
     });
+    await index.recordSightings(seenItemsOf(items, info.startedAt, signalTypes), info.scanLabel);
 
     // 5. Clusters → bundles → priority (recency measured from the scan's start, so a resume scores alike).
     const clusters = clusterItems(items, manifests.reports, { signalTypes, searcher: deps.searcher });

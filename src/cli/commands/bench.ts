@@ -12,7 +12,8 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { HashtriageError, toErrorInfo } from '../../errors.js';
 import { QUERY_MIXES, type QueryMixName } from '../../bench/hamming-workload.js';
 import { formatSizing, measureSizing } from '../../bench/sizing.js';
-import { EXIT, type CommandModule } from '../main.js';
+import type { CommandModule } from '../command-module.js';
+import { EXIT, reportFailure } from '../exit.js';
 import { flushOutput, writeOutput } from '../stdout.js';
 
 /** Largest generated index size accepted (memory: about 100 bytes per value in the temporary index and matcher). */
@@ -72,8 +73,7 @@ async function runBench(opts: BenchCommandOptions): Promise<number> {
     }
     return EXIT.OK;
   } catch (err) {
-    process.stderr.write(`hashtriage bench: ${toErrorInfo(err).message}\n`);
-    return err instanceof HashtriageError && err.code === 'USAGE' ? EXIT.USAGE : EXIT.SOME_FAILED;
+    return reportFailure('bench', err);
   }
 }
 

@@ -11,7 +11,8 @@ import { defaultConcurrency, hashFiles } from '../../hashing/hash-file.js';
 import type { FileHashResult } from '../../hashing/record.js';
 import { parseAlgorithmList, perceptualTypesOf, SIGNAL_NAMES, SIGNAL_TYPES } from '../../hashing/signals.js';
 import type { SignalType } from '../../hashing/signal-type.js';
-import { EXIT, type CommandModule } from '../main.js';
+import type { CommandModule } from '../command-module.js';
+import { EXIT, reportFailure } from '../exit.js';
 import { createProgress } from '../progress.js';
 import { flushOutput, outputClosed, StdoutError, writeOutputNow } from '../stdout.js';
 

@@ -4,11 +4,10 @@
  *
  *  import <file> --list NAME   reads a list (text, CSV/TSV, NDJSON, VICS; detected or --format) and adds
  *                              it atomically; each rejected row goes to stderr as file:line: message.
- *                              Exit 0 when no row was rejected, 1 when some were (the rest imported) or
- *                              the file could not be read, 2 for usage errors.
+ *                              Exit 0 when no row was rejected, 1 when some were (the rest imported),
+ *                              2 when nothing could be imported (usage, a missing or unusable file).
  *  stats [--json]              lists, counts per signal type, band layout, bucket sizes, size on disk.
- *  export [--list] [--format]  entries as CSV (default) or NDJSON on stdout; re-importable. Without
- *                              --list, known lists only ('@seen' goes out only when named).
+ *  export [--list] [--format]  entries as CSV (default) or NDJSON on stdout; re-importable.
  *  remove --list NAME          deletes a list and the values no other list holds.
  *  verify [--json]             integrity check; exit 1 when problems are found.
  */
@@ -19,23 +18,18 @@ import { HashtriageError, toErrorInfo } from '../../errors.js';
 import { SIGNAL_NAMES } from '../../hashing/signals.js';
 import type { SignalName } from '../../hashing/signal-type.js';
 import { LIST_FORMATS, readList, type ListFormat } from '../../index-store/import/read-list.js';
-import { checkListName, openIndex, resolveDbPath, type ExportFormat, type IndexStats, type IndexStore } from '../../index-store/store.js';
+import { exportLines, hasList, indexStats, verifyIndex, type ExportFormat, type IndexStats } from '../../index-store/index-admin.js';
+import { checkListName, importList } from '../../index-store/list-writer.js';
+import { removeList } from '../../index-store/list-removal.js';
+import { openIndex } from '../../index-store/open-index.js';
+import { resolveDbPath, type IndexStore } from '../../index-store/store.js';
 import { loadSeverityPolicy } from '../../policy/severity.js';
-import { EXIT, type CommandModule } from '../main.js';
+import type { CommandModule } from '../command-module.js';
+import { EXIT, reportFailure } from '../exit.js';
 import { flushOutput, writeOutput } from '../stdout.js';
 
 const DB_HELP = 'index database (default $HASHTRIAGE_DB or ./hashtriage.db)';
 
-/** Exit code for an error: 2 for usage errors, 1 for everything else (an input could not be processed). */
-function exitFor(err: unknown): number {
-  return err instanceof HashtriageError && err.code === 'USAGE' ? EXIT.USAGE : EXIT.SOME_FAILED;
-}
-
-function fail(command: string, err: unknown): number {
-  const info = toErrorInfo(err);
-  process.stderr.write(`hashtriage index ${command}: ${info.message}\n`);
-  return exitFor(err);
-}
 
 /** SHA-256 hex of a file's bytes, streamed. */
 async function fileSha256(file: string): Promise<string> {
@@ -71,7 +65,8 @@ async function runImport(file: string, opts: ImportOptions): Promise<number> {
     const reader = await readList(file, { format: opts.format, type: opts.type, severity: policy, scheme: opts.scheme });
     const digest = await fileSha256(file);
     store = openIndex(resolveDbPath(opts.db));
-    const summary = await store.importList(
+    const summary = await importList(
+      store,
       { name: opts.list, sourcePath: file, fileSha256: digest, format: reader.format },
       reader.items,
       {
@@ -101,7 +96,7 @@ async function runImport(file: string, opts: ImportOptions): Promise<number> {
     return summary.rejected > 0 ? EXIT.SOME_FAILED : EXIT.OK;
   } catch (err) {
     if (progressShown) process.stderr.write('\r\x1b[K');
-    return fail('import', err);
+    return reportFailure('index import', err);
   } finally {
     store?.close();
   }
@@ -150,6 +145,13 @@ export function formatStats(stats: IndexStats): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The message for a list name the index does not have. */
+function noList(name: string): string {
+  return name.startsWith('@')
+    ? `no list named "${name}": what earlier scans saw is kept in the sightings store (see scan --sightings), not in the index`
+    : `no list named "${name}"`;
+}
+
 /**
  * Opens the index at --db, runs `work` on it and closes it whatever happens; an error (opening included)
  * is printed as `hashtriage index <command>: message` and gives its exit code.
@@ -160,7 +162,7 @@ async function withStore(command: string, db: string | undefined, readonly: bool
     store = openIndex(resolveDbPath(db), { readonly });
     return await work(store);
   } catch (err) {
-    return fail(command, err);
+    return reportFailure(`index ${command}`, err);
   } finally {
     store?.close();
   }
@@ -168,7 +170,7 @@ async function withStore(command: string, db: string | undefined, readonly: bool
 
 function runStats(opts: { json: boolean; db?: string }): Promise<number> {
   return withStore('stats', opts.db, true, async (store) => {
-    const stats = store.stats();
+    const stats = indexStats(store);
     await writeOutput(opts.json ? `${JSON.stringify(stats)}\n` : formatStats(stats));
     return EXIT.OK;
   });
@@ -176,8 +178,8 @@ function runStats(opts: { json: boolean; db?: string }): Promise<number> {
 
 function runExport(opts: { list?: string; format: ExportFormat; db?: string }): Promise<number> {
   return withStore('export', opts.db, true, async (store) => {
-    if (opts.list !== undefined && !store.hasList(opts.list)) throw new HashtriageError('NOT_FOUND', `no list named "${opts.list}"`);
-    for (const line of store.exportLines(opts.format, opts.list)) {
+    if (opts.list !== undefined && !hasList(store, opts.list)) throw new HashtriageError('NOT_FOUND', noList(opts.list));
+    for (const line of exportLines(store, opts.format, opts.list)) {
       if (!(await writeOutput(line))) break; // reader closed the pipe
     }
     await flushOutput();
@@ -187,8 +189,8 @@ function runExport(opts: { list?: string; format: ExportFormat; db?: string }): 
 
 function runRemove(opts: { list: string; db?: string }): Promise<number> {
   return withStore('remove', opts.db, false, async (store) => {
-    const result = store.removeList(opts.list);
-    if (!result.removed) throw new HashtriageError('NOT_FOUND', `no list named "${opts.list}"`);
+    const result = removeList(store, opts.list);
+    if (!result.removed) throw new HashtriageError('NOT_FOUND', noList(opts.list));
     await writeOutput(`${opts.list}: removed ${result.entries} entries; ${result.valuesDeleted} values no other list holds were deleted\n`);
     return EXIT.OK;
   });
@@ -196,7 +198,7 @@ function runRemove(opts: { list: string; db?: string }): Promise<number> {
 
 function runVerify(opts: { json: boolean; db?: string }): Promise<number> {
   return withStore('verify', opts.db, true, async (store) => {
-    const report = store.verify();
+    const report = verifyIndex(store);
     if (opts.json) await writeOutput(`${JSON.stringify(report)}\n`);
     else if (report.ok) {
       const checked = Object.entries(report.checked)
@@ -242,7 +244,7 @@ export const register: CommandModule = (program: Command) => {
   index
     .command('export')
     .description('Write the entries of one list (or all known lists) to stdout as CSV or NDJSON (re-importable).')
-    .option('--list <name>', "only this list ('@seen': what earlier scans looked at, never exported otherwise)")
+    .option('--list <name>', 'only this list')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'ndjson']).default('csv'))
     .option('--db <path>', DB_HELP)
     .action(async (opts: { list?: string; format: ExportFormat; db?: string }) => {

@@ -6,8 +6,9 @@
  * {"position","input","error":{"code","message"}} (position = argument number, or stdin line number),
  * the rest are answered, and the exit code is 1.
  *
- * Only known lists count as matches: entries of the reserved '@seen' list (recorded by earlier scans) are
- * left out, and a hash whose only entries are '@seen' ones is not a match, unless --include-seen is given.
+ * Matches are hits on known lists: the index holds nothing else. --include-seen adds a "seen" array per
+ * line: hits on the sightings store (files earlier scans looked at, not known material), each with the
+ * scan, path and time of its first sighting.
  *
  * --stdin reads one query per line: a bare hex hash, or a JSON record as `hashtriage hash` prints it
  * (the algorithm's field is the query; its quality and path are used).
@@ -23,9 +24,13 @@ import { HashtriageError, toErrorInfo, type ErrorCode } from '../../errors.js';
 import { DIHEDRAL_NAMES } from '../../hashing/signal-type.js';
 import { SIGNAL_NAMES, signalTypeByName } from '../../hashing/signals.js';
 import type { SignalType } from '../../hashing/signal-type.js';
-import { IndexMatcher, type MatchOutcome } from '../../index-store/matcher.js';
-import { openIndex, resolveDbPath, type IndexStore } from '../../index-store/store.js';
-import { EXIT, type CommandModule } from '../main.js';
+import { knownMatcher } from '../../index-store/entry-reads.js';
+import { IndexMatcher, type MatchOptions, type MatchOutcome } from '../../index-store/matcher.js';
+import { openIndex } from '../../index-store/open-index.js';
+import { resolveDbPath, type IndexStore } from '../../index-store/store.js';
+import { defaultSightingsPath, openSightings, type Sighting, type SightingsStore } from '../../sightings/sightings-store.js';
+import type { CommandModule } from '../command-module.js';
+import { EXIT, reportFailure } from '../exit.js';
 import { flushOutput, outputClosed, writeOutput } from '../stdout.js';
 
 /** Queries answered per matcher call when reading stdin (bounds memory; the in-memory index is reused). */
@@ -38,7 +43,14 @@ interface MatchCommandOptions {
   stdin: boolean;
   includeLowQuality: boolean;
   includeSeen: boolean;
+  sightings?: string;
   db?: string;
+}
+
+/** The matchers a lookup uses: the known index, and the sightings store with --include-seen (null when it has none). */
+interface Matchers {
+  readonly known: IndexMatcher;
+  readonly seen: IndexMatcher<Sighting> | null;
 }
 
 /** One parsed query, or the reason it could not be parsed. */
@@ -100,29 +112,13 @@ function parseLine(signal: SignalType, line: string, position: number, dihedral:
   return { ...out, variants: values, variantNames: names };
 }
 
-/**
- * The hits a user asked for: without includeSeen, entries of the reserved '@seen' list (content earlier
- * scans recorded, not known material) are left out, and so are hits that only had such entries, so any
- * match reported is a hit on a known list.
- */
-function reportedMatches(outcome: MatchOutcome, includeSeen: boolean): MatchOutcome['matches'] {
-  if (includeSeen) return outcome.matches;
-  const out: MatchOutcome['matches'][number][] = [];
-  for (const m of outcome.matches) {
-    const entries = m.entries.filter((e) => e.listKind !== 'seen');
-    if (entries.length === 0) continue;
-    out.push(entries.length === m.entries.length ? m : { ...m, entries });
-  }
-  return out;
-}
-
-/** The output line of one answered query. */
-function answerLine(p: Extract<Parsed, { ok: true }>, outcome: MatchOutcome, includeSeen: boolean): string {
+/** The output line of one answered query (`seen` only with --include-seen). */
+function answerLine(p: Extract<Parsed, { ok: true }>, outcome: MatchOutcome, seen: MatchOutcome<Sighting> | null): string {
   return `${JSON.stringify({
     query: outcome.query,
     ...(p.path !== undefined ? { path: p.path } : {}),
     ...(outcome.lowQuality ? { lowQuality: true } : {}),
-    matches: reportedMatches(outcome, includeSeen).map((m) => ({
+    matches: outcome.matches.map((m) => ({
       hash: m.hash,
       distance: m.distance,
       ...(m.variant !== undefined && p.variantNames ? { variant: p.variantNames[m.variant] } : {}),
@@ -135,28 +131,37 @@ function answerLine(p: Extract<Parsed, { ok: true }>, outcome: MatchOutcome, inc
         victimIdentified: e.victimIdentified,
       })),
     })),
+    ...(seen !== null
+      ? {
+          seen: seen.matches.flatMap((m) =>
+            m.entries.map((s) => ({ hash: m.hash, distance: m.distance, scan: s.scan, path: s.path, firstSeenAt: s.seenAt })),
+          ),
+        }
+      : {}),
   })}\n`;
 }
 
 
 /** Answers one batch in order; returns the number of error lines written. */
-async function answerBatch(matcher: IndexMatcher, signal: SignalType, batch: Parsed[], opts: MatchCommandOptions): Promise<number> {
+async function answerBatch(matchers: Matchers, signal: SignalType, batch: Parsed[], opts: MatchCommandOptions): Promise<number> {
   const good = batch.filter((p): p is Extract<Parsed, { ok: true }> => p.ok);
-  const outcomes = matcher.matchValues(
-    signal,
-    good.map((p) => p.value),
-    {
-      threshold: opts.threshold,
-      includeLowQuality: opts.includeLowQuality,
-      qualities: good.map((p) => p.quality),
-      variants: good.map((p) => p.variants),
-    },
-  );
+  const values = good.map((p) => p.value);
+  const options: MatchOptions = {
+    threshold: opts.threshold,
+    includeLowQuality: opts.includeLowQuality,
+    qualities: good.map((p) => p.quality),
+    variants: good.map((p) => p.variants),
+  };
+  const outcomes = matchers.known.matchValues(signal, values, options);
+  const seen = opts.includeSeen ? (matchers.seen?.matchValues(signal, values, options) ?? null) : null;
   let errors = 0;
   let g = 0;
   for (const p of batch) {
     let line: string;
-    if (p.ok) line = answerLine(p, outcomes[g++], opts.includeSeen);
+    if (p.ok) {
+      line = answerLine(p, outcomes[g], opts.includeSeen ? (seen?.[g] ?? { query: outcomes[g].query, matches: [] }) : null);
+      g++;
+    }
     else {
       errors++;
       process.stderr.write(`hashtriage match: ${opts.stdin ? 'line' : 'argument'} ${p.position}: ${p.message}\n`);
@@ -183,9 +188,16 @@ async function runMatch(hashes: string[], opts: MatchCommandOptions): Promise<nu
     return usage('--dihedral needs the variants computed from the image: pipe `hashtriage hash --dihedral` output into `match --stdin --dihedral`');
 
   let store: IndexStore | undefined;
+  let sightings: SightingsStore | null = null;
   try {
-    store = openIndex(resolveDbPath(opts.db), { readonly: true });
-    const matcher = new IndexMatcher(store);
+    const dbPath = resolveDbPath(opts.db);
+    store = openIndex(dbPath, { readonly: true });
+    if (opts.includeSeen) sightings = openSightings(opts.sightings ?? defaultSightingsPath(dbPath), { readonly: true });
+    const open = sightings;
+    const matcher: Matchers = {
+      known: knownMatcher(store),
+      seen: open === null ? null : new IndexMatcher(open, (signal, ids) => open.sightingsOf(signal, ids)),
+    };
     let errors = 0;
     if (!opts.stdin) {
       errors += await answerBatch(matcher, signal, hashes.map((h, i) => parseHex(signal, h, i + 1)), opts);
@@ -207,10 +219,10 @@ async function runMatch(hashes: string[], opts: MatchCommandOptions): Promise<nu
     await flushOutput();
     return errors > 0 ? EXIT.SOME_FAILED : EXIT.OK;
   } catch (err) {
-    process.stderr.write(`hashtriage match: ${toErrorInfo(err).message}\n`);
-    return err instanceof HashtriageError && err.code === 'USAGE' ? EXIT.USAGE : EXIT.SOME_FAILED;
+    return reportFailure('match', err);
   } finally {
     store?.close();
+    sightings?.close();
   }
 }
 
@@ -225,7 +237,8 @@ export const register: CommandModule = (program: Command) => {
     .option('--dihedral', 'also match the rotated/flipped variants carried by `hash --dihedral` records (with --stdin)', false)
     .option('--stdin', 'read queries from stdin: hex hashes or `hashtriage hash` JSON lines', false)
     .option('--include-low-quality', 'also match queries and known values below the quality a match needs (flagged)', false)
-    .option('--include-seen', "also report entries of the '@seen' list (files earlier scans looked at, not known material)", false)
+    .option('--include-seen', 'also report hits on the sightings store (files earlier scans looked at, not known material) as "seen"', false)
+    .option('--sightings <path>', 'sightings store for --include-seen (default: beside the index, NAME.sightings.db)')
     .option('--db <path>', 'index database (default $HASHTRIAGE_DB or ./hashtriage.db)')
     .action(async (hashes: string[], opts: MatchCommandOptions) => {
       process.exitCode = await runMatch(hashes, opts);

@@ -1,29 +1,31 @@
 /**
  * `hashtriage scan [paths...] [--manifest FILE ...] --out DIR`: hash every input file, match it against
- * the index, group near-duplicates and reports into bundles, prioritise them and write the output
- * directory. Prints a short summary (or JSON with --json) and the output path on stdout; problems go to
- * stderr. Exit 0 all processed, 1 some inputs failed (still in the outputs), 2 usage, 130 interrupted
- * (the case can be continued with --resume).
+ * the known index (opened read-only) and earlier scans' sightings, group near-duplicates and reports into
+ * bundles, prioritise them, write the output directory and record what was seen in the sightings store.
+ * Prints a short summary (or JSON with --json) and the output path on stdout; problems go to stderr.
+ * Exit codes: see ../exit.ts (130: interrupted, continue with --resume).
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import path from 'node:path';
-import { HashtriageError } from '../../errors.js';
 import { DEFAULT_MAX_PIXELS } from '../../hashing/decode.js';
 import { defaultConcurrency } from '../../hashing/hash-file.js';
 import { resolveDbPath } from '../../index-store/store.js';
+import { defaultSightingsPath } from '../../sightings/sightings-store.js';
 import { openScanDeps } from '../../pipeline/scan-deps.js';
 import { readUsableManifests, runScan, type ScanSummary } from '../../pipeline/scan.js';
-import { EXIT, type CommandModule } from '../main.js';
+import type { CommandModule } from '../command-module.js';
+import { EXIT, exitCodeFor, reportFailure } from '../exit.js';
 import { createProgress, type ProgressReporter } from '../progress.js';
 import { flushOutput, StdoutError, writeOutput } from '../stdout.js';
-
-/** Exit code of a scan stopped by Ctrl-C (128 + SIGINT), resumable. */
-export const EXIT_INTERRUPTED = 130;
 
 interface ScanCommandOptions {
   manifest: string[];
   out: string;
   db?: string;
+  /** false with --no-index (deduplication only). */
+  index: boolean;
+  /** A path, or false with --no-sightings. */
+  sightings?: string | false;
   resume: boolean;
   dihedral: boolean;
   pdqFlavour: 'full' | 'cli512';
@@ -69,7 +71,15 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions): Promis
     process.stderr.write('hashtriage scan: give at least one path or --manifest\n');
     return EXIT.USAGE;
   }
-  const indexPath = resolveDbPath(opts.db);
+  if (!opts.index && opts.db !== undefined) {
+    process.stderr.write('hashtriage scan: give --db or --no-index, not both\n');
+    return EXIT.USAGE;
+  }
+  const indexPath = opts.index ? resolveDbPath(opts.db) : null;
+  const stores = {
+    index: indexPath,
+    sightings: opts.sightings === false ? null : (opts.sightings ?? defaultSightingsPath(indexPath ?? resolveDbPath(undefined))),
+  };
   const scanOptions = {
     inputs: paths,
     manifests: opts.manifest,
@@ -84,7 +94,7 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions): Promis
   let interrupts = 0;
   const onSigint = () => {
     interrupts++;
-    if (interrupts > 1) process.exit(EXIT_INTERRUPTED); // finished items are already committed
+    if (interrupts > 1) process.exit(EXIT.INTERRUPTED); // finished items are already committed
     process.stderr.write('\nhashtriage scan: stopping after the files in progress (Ctrl-C again to quit now); resume with --resume\n');
     controller.abort();
   };
@@ -96,7 +106,7 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions): Promis
   try {
     // Before the index is opened (or created): an unusable manifest leaves nothing behind.
     readUsableManifests(scanOptions.manifests);
-    deps = openScanDeps(scanOptions, indexPath, opts.policy);
+    deps = openScanDeps(scanOptions, stores, opts.policy);
     summary = await runScan(scanOptions, deps, {
       signal: controller.signal,
       onProgress: (done, total) => {
@@ -106,11 +116,8 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions): Promis
       },
     });
   } catch (err) {
-    if (err instanceof HashtriageError && ['USAGE', 'NOT_FOUND', 'UNREADABLE', 'BAD_INPUT'].includes(err.code)) {
-      process.stderr.write(`hashtriage scan: ${err.message}\n`);
-      return EXIT.USAGE;
-    }
-    throw err;
+    if (exitCodeFor(err) !== EXIT.USAGE) throw err;
+    return reportFailure('scan', err);
   } finally {
     (progress as ProgressReporter | null)?.stop();
     process.off('SIGINT', onSigint);
@@ -122,7 +129,7 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions): Promis
   // After the problem list, so a long list does not scroll these out of sight.
   if (summary.completed && summary.files === 0 && summary.reports === 0)
     process.stderr.write('hashtriage scan: no files or reports found in the given paths and manifests\n');
-  if (summary.knownLists === 0)
+  if (summary.knownLists === 0 && indexPath !== null)
     process.stderr.write(`hashtriage scan: the index ${indexPath} holds no known lists, so nothing could match (import one with hashtriage index import, or check --db / HASHTRIAGE_DB)\n`);
   try {
     await writeOutput(opts.json ? `${JSON.stringify({ ...summary, outDir: path.resolve(summary.outDir) })}\n` : formatSummary(summary));
@@ -132,7 +139,7 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions): Promis
     process.stderr.write(`hashtriage scan: ${err.message} (the scan's outputs are in ${summary.outDir})\n`);
     return EXIT.SOME_FAILED;
   }
-  if (!summary.completed) return EXIT_INTERRUPTED;
+  if (!summary.completed) return EXIT.INTERRUPTED;
   return summary.failedFiles > 0 || summary.inputErrors > 0 ? EXIT.SOME_FAILED : EXIT.OK;
 }
 
@@ -144,7 +151,10 @@ export const register: CommandModule = (program: Command) => {
     .argument('[paths...]', 'files and directories (directories are walked recursively)')
     .option('--manifest <file>', 'report manifest (CSV or NDJSON); repeatable', collect, [])
     .requiredOption('--out <dir>', 'output directory (new or empty; with --resume, the interrupted scan\'s)')
-    .option('--db <path>', 'index database (default $HASHTRIAGE_DB or ./hashtriage.db)')
+    .option('--db <path>', 'index of known lists, opened read-only (default $HASHTRIAGE_DB or ./hashtriage.db)')
+    .option('--no-index', 'scan without known lists: deduplicate and prioritise only')
+    .option('--sightings <path>', 'store of what scans saw, read and added to (default: beside the index, NAME.sightings.db)')
+    .option('--no-sightings', 'neither look up nor record what earlier scans saw')
     .option('--resume', 'continue an interrupted scan in --out with the same inputs and options', false)
     .option('--dihedral', 'also match rotated/flipped PDQ variants', false)
     .addOption(new Option('--pdq-flavour <flavour>', "PDQ flavour: 'full' or 'cli512'").choices(['full', 'cli512']).default('full'))

@@ -21,7 +21,8 @@ export interface ScanInputs {
 
 /** The known-hash index the scan matched against. */
 export interface IndexInfo {
-  readonly path: string;
+  /** Path of the index; null for a scan without one. */
+  readonly path: string | null;
   /** Digest of the index's known lists (identifies exactly which hashes were matched against). */
   readonly digest: string;
   /** Counts worth recording, e.g. entries per signal type and lists. */

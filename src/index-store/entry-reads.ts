@@ -1,0 +1,53 @@
+/** Reads of the known index's list entries that the matcher attaches to hits. Read-only. */
+import type { SignalType } from '../hashing/signal-type.js';
+import { IndexMatcher } from './matcher.js';
+import type { IndexStore } from './store.js';
+import type { MatchEntry } from './types.js';
+
+/** Entries of the given hash ids, each list sorted by list name then entry order. */
+export function knownEntriesOf(store: IndexStore, signal: SignalType, ids: readonly number[]): Map<number, MatchEntry[]> {
+  const out = new Map<number, MatchEntry[]>();
+  if (ids.length === 0) return out;
+  const t = store.tablesOf(signal);
+  const stmt = store.stmt(
+    `SELECT e.hash_id, l.name AS list, e.category, e.severity, e.series, e.victim_identified, e.external_id, e.added_at, e.note
+     FROM ${t.entries} e JOIN lists l ON l.id = e.list_id
+     WHERE e.hash_id IN (SELECT value FROM json_each(?)) ORDER BY l.name, e.id`,
+  );
+  type Row = {
+    hash_id: number;
+    list: string;
+    category: string | null;
+    severity: number | null;
+    series: string | null;
+    victim_identified: number | null;
+    external_id: string | null;
+    added_at: string | null;
+    note: string | null;
+  };
+  for (const r of stmt.all(JSON.stringify(ids)) as Row[]) {
+    let list = out.get(r.hash_id);
+    if (!list) out.set(r.hash_id, (list = []));
+    list.push({
+      list: r.list,
+      category: r.category,
+      severity: r.severity,
+      series: r.series,
+      victimIdentified: r.victim_identified === null ? null : r.victim_identified === 1,
+      externalId: r.external_id,
+      addedAt: r.added_at,
+      note: r.note,
+    });
+  }
+  return out;
+}
+
+/** A matcher's entry reader over the known index. */
+export function knownEntries(store: IndexStore): (signal: SignalType, ids: readonly number[]) => Map<number, MatchEntry[]> {
+  return (signal, ids) => knownEntriesOf(store, signal, ids);
+}
+
+/** A matcher over the known index whose hits carry their list entries. */
+export function knownMatcher(store: IndexStore): IndexMatcher<MatchEntry> {
+  return new IndexMatcher(store, knownEntries(store));
+}

@@ -1,0 +1,277 @@
+/**
+ * What `index stats`, `index verify` and `index export` report: lists with their counts, band bucket
+ * sizes, integrity checks, and the entries written out as CSV or NDJSON. Read-only.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { bytesToWords } from '../hashing/bits.js';
+import { readIdCodes, SQLITE_LAYOUT, verifyBands } from './band-tables.js';
+import type { IndexStore } from './store.js';
+import { verifyChunks } from './value-chunks.js';
+
+/** One list as stats and the CLI show it. */
+export interface ListInfo {
+  readonly name: string;
+  readonly kind: 'known';
+  readonly importedAt: string;
+  readonly sourcePath: string | null;
+  readonly fileSha256: string | null;
+  readonly format: string | null;
+  /** Rows added over all imports of the list (since the last --replace). */
+  readonly rowsAdded: number;
+  /** Rows rejected by the last import. */
+  readonly rowsRejected: number;
+  /** Entries per signal type. */
+  readonly entries: Readonly<Record<string, number>>;
+  readonly opaque: number;
+}
+
+/** Counts for one signal type. */
+export interface SignalStats {
+  readonly signal: string;
+  readonly comparison: 'hamming' | 'exact';
+  /** Distinct values stored. */
+  readonly values: number;
+  readonly entries: number;
+  /** Values whose quality is below the type's minMatchQuality (kept, not matched by default). */
+  readonly lowQuality: number;
+  /** Band layout and bucket sizes (banded types only). */
+  readonly bands?: {
+    readonly count: number;
+    readonly widths: readonly number[];
+    readonly rows: number;
+    readonly bucketMax: number;
+    readonly bucketP50: number;
+    readonly bucketP90: number;
+    readonly bucketP99: number;
+  };
+}
+
+/** Everything `index stats` reports. */
+export interface IndexStats {
+  readonly path: string;
+  readonly schemaVersion: number;
+  /** Bytes of the database file plus its WAL. */
+  readonly bytesOnDisk: number;
+  readonly lists: readonly ListInfo[];
+  readonly signals: readonly SignalStats[];
+  readonly opaque: number;
+}
+
+/** Result of `verify`: empty `problems` means consistent. */
+export interface VerifyReport {
+  readonly ok: boolean;
+  readonly problems: readonly string[];
+  /** Per banded signal type, the number of values checked. */
+  readonly checked: Readonly<Record<string, number>>;
+}
+
+/** Formats `index export` writes. */
+export type ExportFormat = 'csv' | 'ndjson';
+
+/** Columns of the export, after the signal-type columns (CSV header order). */
+export const EXPORT_META_COLUMNS = [
+  'quality',
+  'category',
+  'severity',
+  'series',
+  'victim_identified',
+  'external_id',
+  'added_at',
+  'note',
+  'list',
+] as const;
+
+interface EntryRow {
+  list: string;
+  kind: 'known';
+  category: string | null;
+  severity: number | null;
+  series: string | null;
+  victim_identified: number | null;
+  external_id: string | null;
+  added_at: string | null;
+  note: string | null;
+}
+
+/** All lists with their counts, by name. */
+export function listInfos(store: IndexStore): ListInfo[] {
+  const rows = store.db
+    .prepare(`SELECT id, name, kind, imported_at, source_path, file_sha256, format, rows_added, rows_rejected FROM lists ORDER BY name`)
+    .all() as Array<{
+    id: number;
+    name: string;
+    kind: 'known';
+    imported_at: string;
+    source_path: string | null;
+    file_sha256: string | null;
+    format: string | null;
+    rows_added: number;
+    rows_rejected: number;
+  }>;
+  const perList = new Map<number, Record<string, number>>();
+  for (const s of store.signals) {
+    const t = store.tablesOf(s);
+    for (const r of store.db.prepare(`SELECT list_id, count(*) AS n FROM ${t.entries} GROUP BY list_id`).all() as Array<{ list_id: number; n: number }>) {
+      const rec = perList.get(r.list_id) ?? {};
+      rec[s.name] = r.n;
+      perList.set(r.list_id, rec);
+    }
+  }
+  const opaque = new Map<number, number>();
+  for (const r of store.db.prepare(`SELECT list_id, count(*) AS n FROM opaque GROUP BY list_id`).all() as Array<{ list_id: number; n: number }>)
+    opaque.set(r.list_id, r.n);
+  return rows.map((r) => ({
+    name: r.name,
+    kind: r.kind,
+    importedAt: r.imported_at,
+    sourcePath: r.source_path,
+    fileSha256: r.file_sha256,
+    format: r.format,
+    rowsAdded: r.rows_added,
+    rowsRejected: r.rows_rejected,
+    entries: perList.get(r.id) ?? {},
+    opaque: opaque.get(r.id) ?? 0,
+  }));
+}
+
+/**
+ * A digest of the known lists (name, kind, file digest, entry counts): equal digests mean the
+ * same list contents were imported. Used to record which index a scan matched against.
+ */
+export function listsDigest(store: IndexStore): string {
+  const parts = listInfos(store)
+    .map((l) => [l.name, l.kind, l.fileSha256, l.entries, l.opaque]);
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
+/** Lists, counts per signal type, band layout and bucket sizes, size on disk. */
+export function indexStats(store: IndexStore): IndexStats {
+  const signals: SignalStats[] = [];
+  for (const s of store.signals) {
+    const t = store.tablesOf(s);
+    const values = store.db.prepare(`SELECT count(*) FROM ${t.hashes}`).pluck().get() as number;
+    const entries = store.db.prepare(`SELECT count(*) FROM ${t.entries}`).pluck().get() as number;
+    const minQ = s.source === 'pixels' ? s.minMatchQuality : 0;
+    const lowQuality = minQ > 0 ? (store.db.prepare(`SELECT count(*) FROM ${t.hashes} WHERE quality < ?`).pluck().get(minQ) as number) : 0;
+    let bands: SignalStats['bands'];
+    if (t.bands) {
+      const sizes = Uint32Array.from(
+        store.db.prepare(`SELECT length(ids) / 4 FROM ${t.bands}`).pluck().all() as number[],
+      ).sort();
+      const pct = (p: number) => (sizes.length === 0 ? 0 : sizes[Math.min(sizes.length - 1, Math.floor(p * sizes.length))]);
+      bands = {
+        count: SQLITE_LAYOUT.count,
+        widths: Array.from(SQLITE_LAYOUT.widths),
+        rows: sizes.length,
+        bucketMax: sizes.length === 0 ? 0 : sizes[sizes.length - 1],
+        bucketP50: pct(0.5),
+        bucketP90: pct(0.9),
+        bucketP99: pct(0.99),
+      };
+    }
+    signals.push({ signal: s.name, comparison: s.comparison, values, entries, lowQuality, ...(bands ? { bands } : {}) });
+  }
+  const fileBytes = (p: string) => (existsSync(p) ? statSync(p).size : 0);
+  return {
+    path: store.path,
+    schemaVersion: store.db.pragma('user_version', { simple: true }) as number,
+    bytesOnDisk: fileBytes(store.path) + fileBytes(`${store.path}-wal`),
+    lists: listInfos(store),
+    signals,
+    opaque: store.db.prepare(`SELECT count(*) FROM opaque`).pluck().get() as number,
+  };
+}
+
+/** True when a list of that name exists. */
+export function hasList(store: IndexStore, name: string): boolean {
+  return store.db.prepare(`SELECT 1 FROM lists WHERE name = ?`).get(name) !== undefined;
+}
+
+/**
+ * The entries (one line per entry, opaque values included) of one list or of every list, as CSV (header
+ * first: one column per signal type and opaque kind, then EXPORT_META_COLUMNS) or NDJSON. Lines end in
+ * "\n". Streams from the database: constant memory. Re-importing the output gives the same entries.
+ */
+export function* exportLines(store: IndexStore, format: ExportFormat, listName?: string): Generator<string> {
+  const listFilter = listName === undefined ? '' : 'WHERE l.name = ?';
+  const params = listName === undefined ? [] : [listName];
+  const opaqueKinds = (
+    store.db.prepare(`SELECT DISTINCT o.kind FROM opaque o JOIN lists l ON l.id = o.list_id ${listFilter} ORDER BY o.kind`).pluck().all(...params) as string[]
+  ).filter((k) => !store.signal(k));
+  const valueColumns = [...store.signals.map((s) => s.name), ...opaqueKinds];
+  if (format === 'csv') yield `${[...valueColumns, ...EXPORT_META_COLUMNS].join(',')}\n`;
+  const emit = (column: string, value: string, r: EntryRow & { quality: number | null }): string => {
+    const meta = {
+      quality: r.quality,
+      category: r.category,
+      severity: r.severity,
+      series: r.series,
+      victim_identified: r.victim_identified === null ? null : r.victim_identified === 1,
+      external_id: r.external_id,
+      added_at: r.added_at,
+      note: r.note,
+      list: r.list,
+    };
+    if (format === 'ndjson') {
+      const obj: Record<string, unknown> = { [column]: value };
+      for (const [k, v] of Object.entries(meta)) if (v !== null) obj[k] = v;
+      return `${JSON.stringify(obj)}\n`;
+    }
+    const cells = valueColumns.map((c) => (c === column ? value : ''));
+    for (const k of EXPORT_META_COLUMNS) cells.push(csvCell(meta[k]));
+    return `${cells.join(',')}\n`;
+  };
+  for (const s of store.signals) {
+    const t = store.tablesOf(s);
+    const stmt = store.db.prepare(
+      `SELECT l.name AS list, l.kind AS kind, h.value AS value, e.quality AS quality, e.category, e.severity, e.series,
+              e.victim_identified, e.external_id, e.added_at, e.note
+       FROM ${t.entries} e JOIN ${t.hashes} h ON h.id = e.hash_id JOIN lists l ON l.id = e.list_id ${listFilter}
+       ORDER BY l.name, e.id`,
+    );
+    for (const r of stmt.iterate(...params) as IterableIterator<EntryRow & { value: Buffer; quality: number | null }>) {
+      yield emit(s.name, s.format(bytesToWords(r.value)), r);
+    }
+  }
+  const stmt = store.db.prepare(
+    `SELECT l.name AS list, l.kind AS kind, o.kind AS okind, o.value AS value, NULL AS quality, o.category, o.severity, o.series,
+            o.victim_identified, o.external_id, o.added_at, o.note
+     FROM opaque o JOIN lists l ON l.id = o.list_id ${listFilter} ORDER BY l.name, o.id`,
+  );
+  for (const r of stmt.iterate(...params) as IterableIterator<EntryRow & { okind: string; value: string; quality: null }>) {
+    yield emit(r.okind, r.value, r);
+  }
+}
+
+/** Checks integrity: SQLite quick_check, foreign keys, and every band table against its hashes table. */
+export function verifyIndex(store: IndexStore): VerifyReport {
+  const problems: string[] = [];
+  const quick = store.db.pragma('quick_check') as Array<{ quick_check: string }>;
+  for (const r of quick) if (r.quick_check !== 'ok') problems.push(`sqlite: ${r.quick_check}`);
+  const fk = store.db.pragma('foreign_key_check') as Array<{ table: string; rowid: number; parent: string }>;
+  for (const r of fk.slice(0, 100)) problems.push(`${r.table} row ${r.rowid} refers to a missing ${r.parent} row`);
+  const checked: Record<string, number> = {};
+  store.db.transaction(() => {
+    for (const s of store.signals) {
+      const t = store.tablesOf(s);
+      const orphans = store.db
+        .prepare(`SELECT count(*) FROM ${t.hashes} h WHERE NOT EXISTS (SELECT 1 FROM ${t.entries} e WHERE e.hash_id = h.id)`)
+        .pluck()
+        .get() as number;
+      if (orphans > 0) problems.push(`${t.hashes}: ${orphans} values without any entry`);
+      if (!t.bands) continue;
+      checked[s.name] = store.valueCount(s);
+      for (const p of verifyBands(store.db, t.hashes, t.bands)) problems.push(`${t.bands} band ${p.band} key ${p.key}: ${p.message}`);
+      problems.push(...verifyChunks(store.db, t.hashes, readIdCodes(store.db, t.hashes)));
+    }
+  })();
+  return { ok: problems.length === 0, problems, checked };
+}
+
+/** A CSV cell: empty for null, quoted when it holds a comma, quote or line break. */
+export function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}

@@ -1,0 +1,211 @@
+/**
+ * What the known index and the sightings store share: one SQLite connection over per-signal-type value
+ * tables (each distinct value once, with its id), the band and chunk tables kept in step with them, and
+ * write transactions. A write either lands completely or not at all (one IMMEDIATE transaction), so a
+ * killed process leaves the file as it was before or after.
+ */
+import type Database from 'better-sqlite3';
+import { HashtriageError } from '../errors.js';
+import { wordsToBytes } from '../hashing/bits.js';
+import type { SignalType } from '../hashing/signal-type.js';
+import { updateBands } from './band-tables.js';
+import { IdCodeBuffer } from './id-blobs.js';
+import { readGeneration, tablesFor, type SignalTables } from './schema.js';
+import { updateChunks } from './value-chunks.js';
+
+/** New values queued before they are written to the band and chunk tables (bounds import memory). */
+const PENDING_FLUSH = 1 << 22;
+/** Page cache outside bulk writes (matches configureConnection). */
+const DEFAULT_CACHE_KIB = 64 * 1024;
+
+interface ValueStatements {
+  readonly tables: SignalTables;
+  readonly insert: Database.Statement;
+  readonly find: Database.Statement;
+  readonly setQuality: Database.Statement;
+}
+
+/** An open value database. Not safe to share between concurrent writes in one process (they are refused). */
+export class ValueStore {
+  private readonly tables = new Map<string, SignalTables>();
+  private readonly byName = new Map<string, SignalType>();
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly valueStmts = new Map<SignalType, ValueStatements>();
+  /** Values inserted by the open write transaction, not yet in the band and chunk tables. */
+  private readonly pending = new Map<SignalType, IdCodeBuffer>();
+  private writing = false;
+
+  constructor(
+    /** The connection (for the modules of this directory; others use their functions). */
+    readonly db: Database.Database,
+    /** Path of the database file. */
+    readonly path: string,
+    readonly readonly: boolean,
+    /** Signal types this file holds tables for. */
+    readonly signals: readonly SignalType[],
+  ) {
+    for (const s of signals) {
+      this.tables.set(s.name, tablesFor(s));
+      this.byName.set(s.name, s);
+    }
+  }
+
+  /** Closes the connection; the store is unusable afterwards. */
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** The signal type called `name` among this store's types, or undefined. */
+  signal(name: string): SignalType | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Table names of a signal type this store holds; throws for a type it does not. */
+  tablesOf(signal: SignalType): SignalTables {
+    const t = this.tables.get(signal.name);
+    if (!t) throw new HashtriageError('USAGE', `${this.path} has no tables for signal type ${signal.name}`);
+    return t;
+  }
+
+  /**
+   * The content generation: changes whenever values are removed or replaced (not on appends, which show in
+   * maxHashId, nor on quality updates: those only give an unknown quality a value, and readers re-check
+   * quality when they report a hit).
+   */
+  generation(): number {
+    return readGeneration(this.db);
+  }
+
+  /** Largest hash id of a signal type (0 when empty); grows on every append. */
+  maxHashId(signal: SignalType): number {
+    return (this.stmt(`SELECT coalesce(max(id), 0) FROM ${this.tablesOf(signal).hashes}`).pluck().get() as number) ?? 0;
+  }
+
+  /** Number of distinct values of a signal type. */
+  valueCount(signal: SignalType): number {
+    return this.stmt(`SELECT count(*) FROM ${this.tablesOf(signal).hashes}`).pluck().get() as number;
+  }
+
+  /** A prepared statement, cached per SQL text. */
+  stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
+  /**
+   * Starts the one write transaction this store may have open (IMMEDIATE: the write lock is taken now, so
+   * it cannot fail half-way for another writer). `cacheKib` enlarges the page cache until it ends.
+   */
+  beginWrite(cacheKib?: number): void {
+    if (this.readonly) throw new HashtriageError('USAGE', `${this.path} is open read-only`);
+    if (this.writing) throw new HashtriageError('USAGE', `another write to ${this.path} is in progress in this process`);
+    this.writing = true;
+    this.pending.clear();
+    try {
+      if (cacheKib !== undefined) this.db.pragma(`cache_size = -${cacheKib}`);
+      this.db.exec('BEGIN IMMEDIATE');
+    } catch (err) {
+      this.endWrite();
+      throw err;
+    }
+  }
+
+  /** Writes queued band and chunk rows, then commits the transaction beginWrite opened. */
+  commitWrite(): void {
+    try {
+      this.flushPending();
+      this.db.exec('COMMIT');
+    } catch (err) {
+      this.abortWrite();
+      throw err;
+    } finally {
+      this.endWrite();
+    }
+  }
+
+  /** Rolls back the transaction beginWrite opened (a no-op when none is open). */
+  abortWrite(): void {
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    this.endWrite();
+  }
+
+  /** Runs `fn` in one write transaction: committed when it returns, rolled back when it throws. */
+  writeTransaction<T>(fn: () => T): T {
+    this.beginWrite();
+    let result: T;
+    try {
+      result = fn();
+    } catch (err) {
+      this.abortWrite();
+      throw err;
+    }
+    this.commitWrite();
+    return result;
+  }
+
+  /**
+   * The id of a value (inserted when new; new values of banded types are queued for the band and chunk
+   * tables, written by flushPending or at commit); fills in a quality where none was known. Call inside
+   * a write transaction.
+   */
+  hashId(signal: SignalType, value: Uint32Array, quality: number | null): number {
+    const v = this.valueStatements(signal);
+    const bytes = wordsToBytes(value);
+    const res = v.insert.run(bytes, quality);
+    if (res.changes === 1) {
+      const id = Number(res.lastInsertRowid);
+      if (v.tables.bands) {
+        let buffer = this.pending.get(signal);
+        if (!buffer) {
+          buffer = new IdCodeBuffer();
+          this.pending.set(signal, buffer);
+        }
+        buffer.push(id, value);
+        if (buffer.count >= PENDING_FLUSH) this.flushPending();
+      }
+      return id;
+    }
+    const [id, known] = v.find.get(bytes) as [number, number | null];
+    if (known === null && quality !== null) {
+      v.setQuality.run(quality, id); // an unknown quality becomes known (a known one is never changed)
+    }
+    return id;
+  }
+
+  /** Writes the queued new values into the band and chunk tables (inside the open transaction). */
+  flushPending(): void {
+    for (const [s, buffer] of this.pending) {
+      if (buffer.count === 0) continue;
+      const t = this.tablesOf(s);
+      const fresh = buffer.take();
+      updateBands(this.db, t.bands!, fresh, 'add');
+      updateChunks(this.db, t.hashes, fresh, 'add');
+    }
+  }
+
+  private endWrite(): void {
+    this.pending.clear();
+    this.writing = false;
+    if (this.db.open) this.db.pragma(`cache_size = -${DEFAULT_CACHE_KIB}`);
+  }
+
+  /** Prepared statements of one signal type's value table (cached per store). */
+  private valueStatements(signal: SignalType): ValueStatements {
+    let v = this.valueStmts.get(signal);
+    if (!v) {
+      const t = this.tablesOf(signal);
+      v = {
+        tables: t,
+        insert: this.db.prepare(`INSERT INTO ${t.hashes} (value, quality) VALUES (?, ?) ON CONFLICT(value) DO NOTHING`),
+        find: this.db.prepare(`SELECT id, quality FROM ${t.hashes} WHERE value = ?`).raw(),
+        setQuality: this.db.prepare(`UPDATE ${t.hashes} SET quality = ? WHERE id = ?`),
+      };
+      this.valueStmts.set(signal, v);
+    }
+    return v;
+  }
+}
