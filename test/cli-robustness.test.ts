@@ -150,16 +150,16 @@ describe('CLI robustness', () => {
       const home = path.join(dir, 'nobody-home');
       mkdirSync(home);
       chownSync(home, NOBODY, NOBODY);
-      const nobodysDb = path.join(home, 'index.db');
+      const nobodysDb = path.join(home, 'sightings.db');
       const rootsDir = path.join(dir, 'roots-empty-dir');
       mkdirSync(rootsDir, { mode: 0o755 });
-      const res = run(['scan', 'media', '--out', rootsDir, '--db', nobodysDb], options);
+      const res = run(['scan', 'media', '--out', rootsDir, '--no-index', '--sightings', nobodysDb], options);
       expect(res.stderr).toMatch(/--out .*roots-empty-dir: cannot make the directory owner-only/);
       expect(res.stderr).not.toMatch(STACK_LINE);
       expect(res.status).toBe(2);
 
       const inside = path.join(rootsDir, 'case');
-      const res2 = run(['scan', 'media', '--out', inside, '--db', nobodysDb], options);
+      const res2 = run(['scan', 'media', '--out', inside, '--no-index', '--sightings', nobodysDb], options);
       expect(res2.stderr).toContain(`--out ${inside}: cannot create the directory: permission denied`);
       expect(res2.stderr).not.toMatch(STACK_LINE);
       expect(res2.status).toBe(2);

@@ -1,24 +1,20 @@
 /**
- * What `hashtriage scan` tells a user whose scan could not do its job: an index with no known lists (a
- * mistyped --db creates a new, empty one) is said last on stderr, after any list of file problems, and
- * in the summary itself; inputs that hold nothing to scan are said too, rather than a silent empty case.
+ * What `hashtriage scan` tells a user whose scan could not do its job: a missing index (a mistyped --db)
+ * is a usage error that creates nothing; an index with no known lists is said last on stderr, after any
+ * list of file problems, and in the summary itself; inputs that hold nothing to scan are said too,
+ * rather than a silent empty case.
  */
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './support/cli.js';
 
-const CLI = path.resolve('bin/hashtriage.js');
 const IMAGES = path.resolve('fixtures/conformance/images');
-
-function scan(cwd: string, args: string[]) {
-  const res = spawnSync(process.execPath, [CLI, 'scan', ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
-  return { status: res.status, stdout: String(res.stdout), stderr: String(res.stderr) };
-}
 
 describe('scan warnings a user must not miss', () => {
   let dir: string;
+  const scan = (args: string[]) => runCli(['scan', ...args], { cwd: dir });
 
   beforeAll(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'hashtriage-scan-warn-'));
@@ -27,27 +23,48 @@ describe('scan warnings a user must not miss', () => {
     copyFileSync(path.join(IMAGES, 'rose-210x138.png'), path.join(dir, 'media', 'rose.png'));
     writeFileSync(path.join(dir, 'media', 'empty.jpg'), '');
     writeFileSync(path.join(dir, 'media', 'text.jpg'), 'not a picture\n');
+    writeFileSync(path.join(dir, 'list.csv'), 'md5,category\nb71fc037a13b8837040e6abd0ff6dbc0,A1\n');
   });
 
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('a missing index: exit 2, says how to go on, and creates neither an index nor an output folder', () => {
+    const res = scan(['media', '--out', 'out-missing', '--db', 'mistyped.db']);
+    expect(res.status).toBe(2);
+    expect(res.stderr).toContain('hashtriage scan: no index at mistyped.db');
+    expect(res.stderr).toContain('--no-index');
+    expect(existsSync(path.join(dir, 'mistyped.db'))).toBe(false);
+    expect(existsSync(path.join(dir, 'mistyped.sightings.db'))).toBe(false);
+    expect(existsSync(path.join(dir, 'out-missing'))).toBe(false);
+  });
+
   it('an index without known lists: the last stderr line, after the file problems, and in the summary', () => {
-    const res = scan(dir, ['media', '--out', 'out-media', '--db', 'mistyped.db']);
+    expect(runCli(['index', 'import', 'list.csv', '--list', 'gone', '--db', 'emptied.db'], { cwd: dir }).status).toBe(0);
+    expect(runCli(['index', 'remove', '--list', 'gone', '--db', 'emptied.db'], { cwd: dir }).status).toBe(0);
+    const res = scan(['media', '--out', 'out-media', '--db', 'emptied.db']);
     expect(res.status).toBe(1);
     const lines = res.stderr.trim().split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[0]).toContain('empty.jpg');
     expect(lines[1]).toContain('text.jpg');
     expect(lines[2]).toBe(
-      'hashtriage scan: the index mistyped.db holds no known lists, so nothing could match (import one with hashtriage index import, or check --db / HASHTRIAGE_DB)',
+      'hashtriage scan: the index emptied.db holds no known lists, so nothing could match (import one with hashtriage index import, or check --db / HASHTRIAGE_DB)',
     );
     expect(res.stdout).toContain('known matches: 0 files (the index holds no known lists); seen in earlier scans: 0');
   });
 
+  it('--no-index deduplicates without known lists, without the warning', () => {
+    const res = scan(['media', '--out', 'out-dedup', '--no-index']);
+    expect(res.status).toBe(1); // the two broken files
+    expect(res.stderr).not.toContain('holds no known lists');
+    expect(res.stdout).toContain('files: 3 (2 failed)');
+    expect(scan(['media', '--out', 'out-both', '--no-index', '--db', 'emptied.db']).status).toBe(2);
+  });
+
   it('inputs with nothing to scan are reported, not just an empty case', () => {
-    const res = scan(dir, ['empty', '--out', 'out-empty', '--db', 'other.db']);
+    const res = scan(['empty', '--out', 'out-empty', '--no-index']);
     expect(res.status).toBe(0);
     expect(res.stderr).toContain('hashtriage scan: no files or reports found in the given paths and manifests\n');
     expect(res.stdout).toContain('files: 0 (0 failed)');

@@ -31,11 +31,12 @@ describe('scan with a manifest that cannot be used', () => {
     expect(run.stderr).toMatch(reason);
     expect(existsSync(path.join(work, 'out'))).toBe(false);
     expect(existsSync(path.join(work, 'index.db'))).toBe(false);
+    expect(existsSync(path.join(work, 'index.sightings.db'))).toBe(false);
   });
 
   it('lets the corrected run use the same --out, and bad rows still only make it exit 1', () => {
     expect(cli(['scan', '--manifest', 'missing.csv', '--out', 'out', '--db', 'index.db']).status).toBe(2);
-    const corrected = cli(['scan', '--manifest', 'good.csv', '--out', 'out', '--db', 'index.db', '--json']);
+    const corrected = cli(['scan', '--manifest', 'good.csv', '--out', 'out', '--no-index', '--json']);
     expect(corrected.status, corrected.stderr).toBe(1); // R2 names neither a file nor a url
     expect(corrected.stderr).toMatch(/good\.csv:3/);
     expect(JSON.parse(corrected.stdout)).toMatchObject({ completed: true, reports: 1, inputErrors: 1 });

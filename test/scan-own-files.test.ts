@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,14 +29,17 @@ beforeAll(async () => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('a scan never takes its own files as items', () => {
-  it('leaves out an --out directory and an index database inside a scanned folder, also on --resume', () => {
-    // Output directory and index both inside the scanned folder.
+  it('leaves out an --out directory, an index and a sightings store inside a scanned folder, also on --resume', () => {
+    // Output directory, index and sightings store all inside the scanned folder.
+    writeFileSync(path.join(work, 'list.csv'), 'md5\nb71fc037a13b8837040e6abd0ff6dbc0\n');
+    expect(cli(['index', 'import', 'list.csv', '--list', 'k', '--db', 'in/index.db']).status).toBe(0);
     const first = cli(['scan', 'in', '--out', 'in/out', '--db', 'in/index.db', '--json']);
     expect(first.status, first.stderr).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({ completed: true, files: FILES });
     const items = itemPaths(path.join(work, 'in', 'out'));
     expect(items).toHaveLength(FILES);
-    expect(items.filter((p) => p.includes('out/') || p.includes('index.db'))).toEqual([]);
+    expect(items.filter((p) => p.includes('out/') || p.includes('index.'))).toEqual([]);
+    expect(existsSync(path.join(work, 'in', 'index.sightings.db'))).toBe(true);
     const bundles = readFileSync(path.join(work, 'in', 'out', 'bundles.ndjson'), 'utf8');
 
     // The resumed (here: already finished) case sees the same files, not case.db, audit.ndjson, report.html, index.db-wal…

@@ -144,9 +144,9 @@ export function notAnIndex(db: Database.Database): string | null {
     const tables = db.prepare(`SELECT count(*) FROM sqlite_master WHERE type = 'table'`).pluck().get() as number;
     return tables === 0 ? null : 'the file is an SQLite database of another program, not a hashtriage index';
   }
-  if (!tableExists(db, 'meta') || !tableExists(db, 'lists')) return 'the file is not a hashtriage index';
-  const format = db.prepare(`SELECT value FROM meta WHERE key = 'format'`).pluck().get() as string | undefined;
+  const format = tableExists(db, 'meta') ? (db.prepare(`SELECT value FROM meta WHERE key = 'format'`).pluck().get() as string | undefined) : undefined;
   if (format !== undefined && format !== INDEX_FORMAT) return `the file is a ${format} file, not a hashtriage index`;
+  if (!tableExists(db, 'meta') || !tableExists(db, 'lists')) return 'the file is not a hashtriage index';
   return null;
 }
 

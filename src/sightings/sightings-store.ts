@@ -129,9 +129,10 @@ function notSightings(db: Database.Database): string | null {
   const version = db.pragma('user_version', { simple: true }) as number;
   const tables = db.prepare(`SELECT count(*) FROM sqlite_master WHERE type = 'table'`).pluck().get() as number;
   if (version === 0) return tables === 0 ? null : 'the file is an SQLite database of another program';
-  if (version > SIGHTINGS_SCHEMA_VERSION) return `its schema version ${version} is newer than this hashtriage supports`;
   const format = tableExists(db, 'meta') ? (db.prepare(`SELECT value FROM meta WHERE key = 'format'`).pluck().get() as string | undefined) : undefined;
-  return format === SIGHTINGS_FORMAT ? null : `the file is ${format ? `a ${format} file` : 'not one'}`;
+  if (format !== SIGHTINGS_FORMAT) return `the file is ${format ? `a ${format} file` : 'a database of another kind'}, not a sightings store`;
+  if (version > SIGHTINGS_SCHEMA_VERSION) return `its schema version ${version} is newer than this hashtriage supports`;
+  return null;
 }
 
 /** Creates the schema of a new store and the tables of every given signal type (one transaction). */

@@ -6,10 +6,12 @@
  * Exit codes: see ../exit.ts (130: interrupted, continue with --resume).
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { HashtriageError } from '../../errors.js';
 import { DEFAULT_MAX_PIXELS } from '../../hashing/decode.js';
 import { defaultConcurrency } from '../../hashing/hash-file.js';
-import { resolveDbPath } from '../../index-store/store.js';
+import { DB_ENV_VAR, resolveDbPath } from '../../index-store/store.js';
 import { defaultSightingsPath } from '../../sightings/sightings-store.js';
 import { openScanDeps } from '../../pipeline/scan-deps.js';
 import { readUsableManifests, runScan, type ScanSummary } from '../../pipeline/scan.js';
@@ -106,6 +108,12 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions): Promis
   try {
     // Before the index is opened (or created): an unusable manifest leaves nothing behind.
     readUsableManifests(scanOptions.manifests);
+    if (indexPath !== null && !existsSync(indexPath)) {
+      throw new HashtriageError(
+        'NOT_FOUND',
+        `no index at ${indexPath}: import a known list first (hashtriage index import), check --db / ${DB_ENV_VAR}, or give --no-index to deduplicate without known lists; nothing was scanned`,
+      );
+    }
     deps = openScanDeps(scanOptions, stores, opts.policy);
     summary = await runScan(scanOptions, deps, {
       signal: controller.signal,
