@@ -96,7 +96,7 @@ describe('hashtriage bench', () => {
     expect(text.stdout).toMatch(/\| 1,500 \(your index\) \|/);
   });
 
-  it('exits 2 for bad usage and 1 for an index it cannot use, saying why on stderr', () => {
+  it('exits 2 for bad usage and for an index it cannot use, saying why on stderr', () => {
     const cases: Array<[string[], number, RegExp]> = [
       [['--sizes', '0'], 2, /--sizes/],
       [['--sizes', '1000,abc'], 2, /--sizes/],
@@ -105,7 +105,7 @@ describe('hashtriage bench', () => {
       [['--queries', '0x10'], 2, /--queries/],
       [['--mix', 'random'], 2, /--mix/],
       [['--sizes', '1000', '--db', db], 2, /not both/],
-      [['--db', path.join(dir, 'missing.db')], 1, /no index at .*missing\.db/],
+      [['--db', path.join(dir, 'missing.db')], 2, /no index at .*missing\.db/],
     ];
     for (const [args, status, message] of cases) {
       const res = run(args);
@@ -116,17 +116,17 @@ describe('hashtriage bench', () => {
     const notIndex = path.join(dir, 'not-an-index.db');
     writeFileSync(notIndex, 'hello');
     const res = run(['--db', notIndex]);
-    expect(res.status).toBe(1);
+    expect(res.status).toBe(2);
     expect(res.stderr).toMatch(/not-an-index\.db/);
   });
 
-  it('exits 1 for an index without PDQ values', () => {
+  it('exits 2 for an index without PDQ values', () => {
     const list = path.join(dir, 'md5.txt');
     writeFileSync(list, 'md5:0123456789abcdef0123456789abcdef\n');
     const md5Only = path.join(dir, 'md5.db');
     expect(spawnSync(process.execPath, [CLI, 'index', 'import', list, '--list', 'md5', '--db', md5Only]).status).toBe(0);
     const res = run(['--db', md5Only]);
-    expect(res.status).toBe(1);
+    expect(res.status).toBe(2);
     expect(res.stderr).toMatch(/holds no PDQ values/);
   });
 });

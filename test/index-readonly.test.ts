@@ -1,0 +1,146 @@
+/**
+ * The known index as scans and lookups meet it: opened read-only, so a scan started while a long import
+ * holds the write lock finishes with the lists committed before it; an index on read-only media can be
+ * searched; an SQLite file of another program is refused and left exactly as it was.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonLines, runCli } from './support/cli.js';
+
+const IMAGES = path.resolve('fixtures/conformance/images');
+const ROSE = 'rose-210x138.png';
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+let dir: string;
+let roseMd5: string;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'hashtriage-readonly-'));
+  mkdirSync(path.join(dir, 'media'));
+  copyFileSync(path.join(IMAGES, ROSE), path.join(dir, 'media', ROSE));
+  roseMd5 = jsonLines(runCli(['hash', '--algorithms', 'md5', path.join(dir, 'media', ROSE)]).stdout)[0].md5;
+  writeFileSync(path.join(dir, 'known.csv'), `md5,category\n${roseMd5},A1\n`);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('a scan during a long import', () => {
+  it('finishes with the lists committed before the import, while the import holds its write transaction', async () => {
+    const db = path.join(dir, 'busy.db');
+    expect(runCli(['index', 'import', path.join(dir, 'known.csv'), '--list', 'known', '--db', db]).status).toBe(0);
+    const gate = path.join(dir, 'release');
+    const child = path.join(dir, 'slow-import.mts');
+    const module = (name: string) => JSON.stringify(path.join(ROOT, 'src', 'index-store', name));
+    // An import that stops half-way, inside its transaction, until the test creates the gate file.
+    writeFileSync(
+      child,
+      `import { existsSync } from 'node:fs';
+import { openIndex } from ${module('open-index.ts')};
+import { importList } from ${module('list-writer.ts')};
+const store = openIndex(${JSON.stringify(db)});
+async function* rows() {
+  for (let i = 0; i < 20_000; i++) {
+    if (i === 10_000) {
+      process.stdout.write('midway\\n');
+      while (!existsSync(${JSON.stringify(gate)})) await new Promise((r) => setTimeout(r, 20));
+    }
+    const value = new Uint32Array(8).map((_, w) => (i * 2654435761 + w * 40503) >>> 0);
+    yield { kind: 'row', row: { line: i + 2, hashes: [{ signal: 'pdq', value }], meta: { category: 'B2' } } };
+  }
+}
+await importList(store, { name: 'big', sourcePath: 'big.csv', fileSha256: null, format: 'csv' }, rows());
+store.close();
+process.stdout.write('finished\\n');
+`,
+    );
+    const proc = spawn(process.execPath, ['--import', 'tsx', child], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    proc.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      proc.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('midway')) resolve();
+      });
+      proc.on('exit', () => reject(new Error(`the import ended early: ${err}`)));
+    });
+    // the import holds the write lock now; the scan must not need it
+    const scan = runCli(['scan', path.join(dir, 'media'), '--out', path.join(dir, 'out-busy'), '--db', db, '--json']);
+    writeFileSync(gate, '');
+    expect(await exited, err).toBe(0);
+    expect(out).toContain('finished');
+    expect(scan.stderr).toBe('');
+    expect(scan.status).toBe(0);
+    expect(JSON.parse(scan.stdout)).toMatchObject({ completed: true, files: 1, knownMatchFiles: 1 });
+    const stats = JSON.parse(runCli(['index', 'stats', '--json', '--db', db]).stdout);
+    expect(stats.lists.map((l: { name: string }) => l.name)).toEqual(['big', 'known']);
+  }, 120_000);
+});
+
+describe('an index on read-only media', () => {
+  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  /** Bind-mounts `source` read-only at a new folder; null when this machine does not allow it. */
+  function readOnlyMount(source: string): string | null {
+    const target = path.join(dir, `ro-${path.basename(source)}`);
+    mkdirSync(target);
+    if (spawnSync('mount', ['--bind', source, target]).status !== 0) return null;
+    if (spawnSync('mount', ['-o', 'remount,ro,bind', target]).status !== 0) {
+      spawnSync('umount', [target]);
+      return null;
+    }
+    return target;
+  }
+
+  it.skipIf(!asRoot)('answers match and index stats (and says what to do when it was left in WAL mode)', (ctx) => {
+    const media = path.join(dir, 'lists');
+    mkdirSync(media);
+    const db = path.join(media, 'index.db');
+    expect(runCli(['index', 'import', path.join(dir, 'known.csv'), '--list', 'known', '--db', db]).status).toBe(0);
+    const walDb = path.join(media, 'wal.db');
+    expect(runCli(['index', 'import', path.join(dir, 'known.csv'), '--list', 'known', '--db', walDb]).status).toBe(0);
+    const raw = new Database(walDb);
+    raw.pragma('journal_mode = WAL'); // as an import interrupted by a crash leaves it
+    raw.close();
+    const mounted = readOnlyMount(media);
+    if (mounted === null) return ctx.skip();
+    try {
+      expect(() => writeFileSync(path.join(mounted, 'probe'), '')).toThrow();
+      const match = runCli(['match', '--algorithm', 'md5', '--db', path.join(mounted, 'index.db'), roseMd5]);
+      expect(match.stderr).toBe('');
+      expect(match.status).toBe(0);
+      expect(jsonLines(match.stdout)[0].matches[0].entries[0]).toMatchObject({ list: 'known', category: 'A1' });
+      const stats = runCli(['index', 'stats', '--json', '--db', path.join(mounted, 'index.db')]);
+      expect(stats.status).toBe(0);
+      expect(JSON.parse(stats.stdout).lists.map((l: { name: string }) => l.name)).toEqual(['known']);
+      const scan = runCli(['scan', path.join(dir, 'media'), '--out', path.join(dir, 'out-ro'), '--db', path.join(mounted, 'index.db'), '--sightings', path.join(dir, 'ro-sightings.db'), '--json']);
+      expect(scan.status, scan.stderr).toBe(0);
+      expect(JSON.parse(scan.stdout)).toMatchObject({ knownMatchFiles: 1 });
+      const wal = runCli(['match', '--algorithm', 'md5', '--db', path.join(mounted, 'wal.db'), roseMd5]);
+      expect(wal.status).toBe(2);
+      expect(wal.stderr).toMatch(/WAL mode and its folder is read-only.*copy it to writable storage/);
+    } finally {
+      spawnSync('umount', [mounted]);
+    }
+  });
+});
+
+describe('a database that is not a hashtriage index', () => {
+  it('is refused by import, match and scan, and left exactly as it was', () => {
+    const foreign = path.join(dir, 'other-app.db');
+    const raw = new Database(foreign);
+    raw.exec('CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers (name) VALUES (\'x\');');
+    raw.close();
+    const before = readFileSync(foreign);
+    const imported = runCli(['index', 'import', path.join(dir, 'known.csv'), '--list', 'known', '--db', foreign]);
+    expect(imported.status).toBe(2);
+    expect(imported.stderr).toMatch(/another program, not a hashtriage index/);
+    expect(runCli(['match', '--algorithm', 'md5', '--db', foreign, roseMd5]).status).toBe(2);
+    expect(runCli(['scan', path.join(dir, 'media'), '--out', path.join(dir, 'out-foreign'), '--db', foreign]).status).toBe(2);
+    expect(readFileSync(foreign).equals(before)).toBe(true);
+    expect(existsSync(`${foreign}-wal`)).toBe(false);
+  });
+});
