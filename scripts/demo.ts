@@ -4,11 +4,12 @@
  * prints where the bundles are and the top of the priority queue. Everything goes to a fresh temporary
  * directory (or the one given as the first argument, which must not exist yet).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../src/cli/main.js';
+import { defaultSightingsPath } from '../src/sightings/sightings-store.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TOP = 5;
@@ -43,7 +44,9 @@ function signed(points: number): string {
 
 async function run(): Promise<number> {
   process.chdir(ROOT);
-  const base = process.argv[2] ? path.resolve(process.argv[2]) : mkdtempSync(path.join(tmpdir(), 'hashtriage-demo-'));
+  const given = process.argv[2];
+  const base = given ? path.resolve(given) : mkdtempSync(path.join(tmpdir(), 'hashtriage-demo-'));
+  if (given) mkdirSync(base, { mode: 0o700 }); // refuses an existing folder, as documented
   const db = path.join(base, 'index.db');
   const out = path.join(base, 'scan');
 
@@ -78,7 +81,8 @@ async function run(): Promise<number> {
   process.stdout.write(`bundles:  ${path.join(out, 'bundles.ndjson')} and bundles.csv (queue order)\n`);
   process.stdout.write(`items:    ${path.join(out, 'items.ndjson')}\n`);
   process.stdout.write(`report:   ${path.join(out, 'report.html')} (open in a browser; no images, no network)\n`);
-  process.stdout.write(`index:    ${db}\n`);
+  process.stdout.write(`index:    ${db} (read-only during the scan)\n`);
+  process.stdout.write(`seen:     ${defaultSightingsPath(db)} (what this scan saw, so later scans can say "seen before")\n`);
   return 0;
 }
 
