@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { toErrorInfo } from '../errors.js';
+import { register as registerAudit } from './commands/audit.js';
 import { register as registerBench } from './commands/bench.js';
 import { register as registerHash } from './commands/hash.js';
 import { register as registerIndex } from './commands/index.js';
@@ -13,7 +14,7 @@ import { register as registerScan } from './commands/scan.js';
 import type { CommandModule } from './command-module.js';
 import { EXIT } from './exit.js';
 
-const commandModules: CommandModule[] = [registerHash, registerScan, registerIndex, registerMatch, registerBench];
+const commandModules: CommandModule[] = [registerHash, registerScan, registerIndex, registerMatch, registerAudit, registerBench];
 
 /** The program with every command registered (exported for tests). */
 export function buildProgram(): Command {

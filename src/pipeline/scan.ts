@@ -19,6 +19,7 @@ import { clusterItems, type CodeSearcherFactory } from './cluster.js';
 import { hasLowQuality, isMatchable, itemSignal, seenItemsOf } from './item-hashes.js';
 import { manifestFileProblem, mergeManifests, readManifest, type FileRef, type ManifestContents, type ManifestError } from './manifest.js';
 import type { SeenItem } from '../sightings/sightings-store.js';
+import type { AuditState } from './outputs/index.js';
 import type { ScanData } from './outputs/types.js';
 import type { Bundle, KnownMatch, Report, ScanItem, SeenMatch } from './types.js';
 
@@ -97,8 +98,8 @@ export interface IndexPort {
   close(): Promise<void>;
 }
 
-/** The output step. */
-export type WriteOutputs = (outDir: string, data: ScanData) => unknown;
+/** The output step; it says what the audit log's head is now, and whether its chain was intact. */
+export type WriteOutputs = (outDir: string, data: ScanData) => AuditState | Promise<AuditState>;
 
 /** The real collaborators (scan-deps.ts builds them). */
 export interface ScanDeps {
@@ -145,6 +146,8 @@ export interface ScanSummary {
   readonly resumedItems: number;
   /** Known lists in the index (0: nothing could match). */
   readonly knownLists: number;
+  /** The audit log once outputs are written (null when the scan was interrupted before). */
+  readonly audit: AuditState | null;
 }
 
 /** A planned item: identity, display path and where to read it; failures found before hashing are kept. */
@@ -440,9 +443,12 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
       bundles,
       errors: manifests.errors,
     };
-    await deps.writeOutputs(options.outDir, data);
+    const audit = await deps.writeOutputs(options.outDir, data);
     caseDb.markFinished(endedAt);
-    return summarise(options.outDir, true, plan.length, [...stored.values()], manifests.reports, manifests.errors, bundles, hashedThisRun, resumedItems, knownLists);
+    return {
+      ...summarise(options.outDir, true, plan.length, [...stored.values()], manifests.reports, manifests.errors, bundles, hashedThisRun, resumedItems, knownLists),
+      audit: { auditHead: audit.auditHead, auditBroken: audit.auditBroken },
+    };
   } finally {
     caseDb.close();
   }
@@ -485,5 +491,6 @@ function summarise(
     hashedThisRun,
     resumedItems,
     knownLists,
+    audit: null,
   };
 }

@@ -65,6 +65,7 @@ export function formatSummary(s: ScanSummary): string {
     .join(', ');
   lines.push(`bundles: ${s.bundles}${tiers === '' ? '' : ` (${tiers})`}`);
   lines.push(`output: ${s.outDir}`);
+  if (s.audit !== null) lines.push(`audit log head: ${s.audit.auditHead} (keep it elsewhere; 'hashtriage audit verify ${s.outDir} --head HASH' then detects a cut log)`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -137,6 +138,9 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions): Promis
   // After the problem list, so a long list does not scroll these out of sight.
   if (summary.completed && summary.files === 0 && summary.reports === 0)
     process.stderr.write('hashtriage scan: no files or reports found in the given paths and manifests\n');
+  const broken = summary.audit?.auditBroken ?? null;
+  if (broken !== null)
+    process.stderr.write(`hashtriage scan: the audit log had been altered before this run: audit.ndjson line ${broken.line}: ${broken.problem} (an entry saying so was appended)\n`);
   if (summary.knownLists === 0 && indexPath !== null)
     process.stderr.write(`hashtriage scan: the index ${indexPath} holds no known lists, so nothing could match (import one with hashtriage index import, or check --db / HASHTRIAGE_DB)\n`);
   try {
@@ -148,7 +152,7 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions): Promis
     return EXIT.SOME_FAILED;
   }
   if (!summary.completed) return EXIT.INTERRUPTED;
-  return summary.failedFiles > 0 || summary.inputErrors > 0 ? EXIT.SOME_FAILED : EXIT.OK;
+  return summary.failedFiles > 0 || summary.inputErrors > 0 || broken !== null ? EXIT.SOME_FAILED : EXIT.OK;
 }
 
 /** Registers `scan` on the program. */

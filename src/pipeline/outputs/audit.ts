@@ -59,6 +59,23 @@ export function verifyAuditChain(text: string): AuditVerification {
   return { ok: true, entries, head: prev };
 }
 
+/** The head of a log as written: the hash of its last line, whether or not the chain verifies (zeros when empty). */
+export function auditHead(text: string): string {
+  return chainTail(text).prev;
+}
+
+/**
+ * Where a log that verifies had the head `head`: the 1-based line whose hash it is (0 for the empty log),
+ * or null when no line has it. A head kept from an earlier run that sits before the last line means the
+ * log was cut back and extended since, or the head belongs to another log.
+ */
+export function lineOfHead(text: string, head: string): number | null {
+  if (head === GENESIS) return 0;
+  const lines = text.split('\n').filter((l) => l !== '');
+  const i = lines.findIndex((l) => lineHash(l) === head);
+  return i === -1 ? null : i + 1;
+}
+
 /** Where a log continues from: the next seq and the prev hash. Computed from the last line even when the chain is broken. */
 export function chainTail(text: string): { nextSeq: number; prev: string } {
   const lines = text.split('\n').filter((l) => l !== '');

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { auditLines, verifyAuditChain, type AuditEvent } from './audit.js';
+import { auditHead, auditLines, verifyAuditChain, type AuditEvent } from './audit.js';
 import { ensureOutputDir, writeFileAtomic } from './atomic-file.js';
 import { bundlesCsv } from './csv.js';
 import { reportHtml, type HtmlOptions } from './html.js';
@@ -32,12 +32,18 @@ export interface WriteOptions {
   readonly html?: HtmlOptions;
 }
 
-/** What was written: each file's size and SHA-256, the audit log's head hash, and the scan counts. */
-export interface WrittenOutputs {
-  readonly dir: string;
-  readonly files: Readonly<Record<string, { readonly bytes: number; readonly sha256: string }>>;
+/** The audit log after a write: its head, and where its chain was already broken (null when intact). */
+export interface AuditState {
   /** SHA-256 of the audit log's last line: record it elsewhere to make truncation of the log detectable. */
   readonly auditHead: string;
+  /** The first line that breaks the chain (an entry saying so was appended), or null. */
+  readonly auditBroken: { readonly line: number; readonly problem: string } | null;
+}
+
+/** What was written: each file's size and SHA-256, the audit log's state, and the scan counts. */
+export interface WrittenOutputs extends AuditState {
+  readonly dir: string;
+  readonly files: Readonly<Record<string, { readonly bytes: number; readonly sha256: string }>>;
   readonly counts: ScanCounts;
 }
 
@@ -51,7 +57,7 @@ export function appendAuditEvents(outDir: string, events: readonly AuditEvent[],
   const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const text = existing + auditLines(existing, events, now);
   writeFileAtomic(file, text);
-  return verifyAuditChain(text).head;
+  return auditHead(text);
 }
 
 /** The audit entry for a scan start (what appendAuditEvents should get when a scan begins or resumes). */
@@ -126,5 +132,6 @@ export function writeScanOutputs(outDir: string, data: ScanData, options: WriteO
   );
   const text = existing + auditLines(existing, events, now);
   files[AUDIT_FILE] = writeFileAtomic(auditFile, text);
-  return { dir: outDir, files, auditHead: verifyAuditChain(text).head, counts };
+  const check = verifyAuditChain(text);
+  return { dir: outDir, files, auditHead: auditHead(text), auditBroken: check.ok ? null : { line: check.line, problem: check.problem }, counts };
 }

@@ -1,0 +1,73 @@
+/**
+ * `hashtriage audit verify <dir|file> [--head HASH] [--json]`: checks a scan's audit log. Exit 0 when the
+ * hash chain is intact (and, with --head, the given head is the log's last line), 1 when it is broken or
+ * the head does not match (naming the first bad line), 2 when there is no log to read.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { HashtriageError } from '../../errors.js';
+import { auditHead, lineOfHead, verifyAuditChain } from '../../pipeline/outputs/audit.js';
+import type { CommandModule } from '../command-module.js';
+import { EXIT, reportFailure } from '../exit.js';
+import { flushOutput, writeOutput } from '../stdout.js';
+
+/** Name of the audit log inside a scan's output directory. */
+const AUDIT_FILE = 'audit.ndjson';
+
+/** What `audit verify` found. */
+export interface AuditReport {
+  readonly file: string;
+  readonly ok: boolean;
+  readonly entries: number;
+  /** Hash of the log's last line. */
+  readonly head: string;
+  /** The first problem: a line that breaks the chain (line ≥ 1), or a head that does not match (line: where that head is, or null). */
+  readonly problem: { readonly line: number | null; readonly message: string } | null;
+}
+
+/** Checks the log text, and with `expectedHead` that the log ends at that head. Pure. */
+export function checkAuditLog(file: string, text: string, expectedHead?: string): AuditReport {
+  const chain = verifyAuditChain(text);
+  const head = auditHead(text);
+  if (!chain.ok) return { file, ok: false, entries: chain.entries, head, problem: { line: chain.line, message: chain.problem } };
+  if (expectedHead !== undefined && expectedHead !== head) {
+    const at = lineOfHead(text, expectedHead);
+    const message =
+      at === null
+        ? 'the given head is the hash of no line of this log: lines were cut off its end (or the head belongs to another log)'
+        : `the given head is line ${at} of ${chain.entries}: ${chain.entries - at} entries were added after it (by a later run, such as --resume, or by someone else)`;
+    return { file, ok: false, entries: chain.entries, head, problem: { line: at, message } };
+  }
+  return { file, ok: true, entries: chain.entries, head, problem: null };
+}
+
+async function runVerify(target: string, opts: { head?: string; json: boolean }): Promise<number> {
+  try {
+    const file = existsSync(target) && statSync(target).isDirectory() ? path.join(target, AUDIT_FILE) : target;
+    if (!existsSync(file)) throw new HashtriageError('NOT_FOUND', `no audit log at ${file}`);
+    if (opts.head !== undefined && !/^[0-9a-f]{64}$/.test(opts.head)) throw new HashtriageError('USAGE', '--head must be 64 lowercase hex digits');
+    const report = checkAuditLog(file, readFileSync(file, 'utf8'), opts.head);
+    if (opts.json) await writeOutput(`${JSON.stringify(report)}\n`);
+    else if (report.ok) await writeOutput(`ok: ${report.entries} entries, chain intact; head ${report.head}\n`);
+    else await writeOutput(`BROKEN: ${file}${report.problem?.line ? ` line ${report.problem.line}` : ''}: ${report.problem?.message}\n`);
+    await flushOutput();
+    return report.ok ? EXIT.OK : EXIT.SOME_FAILED;
+  } catch (err) {
+    return reportFailure('audit verify', err);
+  }
+}
+
+/** Registers `audit` and its subcommand on the program. */
+export const register: CommandModule = (program: Command) => {
+  const audit = program.command('audit').description("Check a scan's audit log.");
+  audit
+    .command('verify')
+    .description('Verify the hash chain of a scan output folder\'s audit.ndjson (exit 1 naming the first bad line).')
+    .argument('<dir>', 'scan output folder, or the audit log file itself')
+    .option('--head <hash>', 'the head hash printed when the scan ended: also detects a log cut back since')
+    .option('--json', 'print the result as JSON', false)
+    .action(async (dir: string, opts: { head?: string; json: boolean }) => {
+      process.exitCode = await runVerify(dir, opts);
+    });
+};
