@@ -243,6 +243,7 @@ export const pdqSignalType: PerceptualSignalType = {
   bits: PDQ_BITS,
   comparison: 'hamming',
   defaultThreshold: 31,
+  hasQuality: true,
   minMatchQuality: 50,
   supportsDihedral: true,
   parse: (text) => hexToWords(text, PDQ_BITS),
