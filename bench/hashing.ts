@@ -14,7 +14,7 @@ import path from 'node:path';
 import { describeMachine, observeMachine, spread, type Spread } from '../src/bench/measure.js';
 import { DECODE_POLICY } from '../src/hashing/decode.js';
 import { hashFiles } from '../src/hashing/hash-file.js';
-import { SIGNAL_NAMES } from '../src/hashing/signals.js';
+import { signalNames } from '../src/hashing/signals.js';
 import { HashWorkerPool } from '../src/hashing/worker-pool.js';
 import { positiveIntFlag } from './lib/args.js';
 import { STAGES, timeStages, type StagePass } from './lib/hash-stages.js';
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
         sizes: PHOTO_SIZES.map(([w, h]) => `${w}x${h}`),
         jpegQuality: PHOTO_ENCODING,
         megabytes: round(megabytes, 2),
-        algorithms: SIGNAL_NAMES,
+        algorithms: signalNames(),
         repeats,
       },
       throughputImagesPerSecond: throughput,
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
 
     const row = (label: string, s: Spread) => [label, round(s.median), `${round(s.min)}–${round(s.max)}`];
     const markdown = [
-      `Hashing ${count} synthetic JPEGs of ~2 MP (${round(megabytes, 1)} MB), all algorithms (${SIGNAL_NAMES.join(', ')}); ${describeMachine(info)}; median of ${repeats}.`,
+      `Hashing ${count} synthetic JPEGs of ~2 MP (${round(megabytes, 1)} MB), all algorithms (${signalNames().join(', ')}); ${describeMachine(info)}; median of ${repeats}.`,
       '',
       markdownTable(
         ['pipeline', 'images/s', 'spread'],

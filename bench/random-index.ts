@@ -45,11 +45,11 @@ export async function buildRandomIndex(file: string, count: number, seed: number
     const planted: ImportItem[] = [];
     const files = filesUnder(imagesDir).filter((_, i) => i % 100 === 0);
     for (const f of files) {
-      const h = (await hashFile(f)) as unknown as Record<string, unknown>;
-      if (typeof h.pdq !== 'string' || typeof h.md5 !== 'string') continue;
-      const near = pdq.parse(h.pdq)!;
+      const { signals } = await hashFile(f);
+      if (signals.pdq === undefined || signals.md5 === undefined) continue;
+      const near = pdq.parse(signals.pdq.value)!;
       for (let b = 0; b < 6; b++) near[(b * 37) >> 5] ^= 1 << ((b * 37) & 31);
-      planted.push({ kind: 'row', row: { line: planted.length + 1, hashes: [{ signal: 'pdq', value: near }, { signal: 'md5', value: md5.parse(h.md5)! }], meta: { category: 'A1', series: 'bench' } } });
+      planted.push({ kind: 'row', row: { line: planted.length + 1, hashes: [{ signal: 'pdq', value: near }, { signal: 'md5', value: md5.parse(signals.md5.value)! }], meta: { category: 'A1', series: 'bench' } } });
     }
     await importList(store, 
       { name: 'bench-planted', sourcePath: null, fileSha256: null, format: 'generated' },

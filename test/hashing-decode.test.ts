@@ -1,6 +1,6 @@
 /**
- * The decode policy (docs: pdq.md) on synthetic files whose stored values are known: what the hashes are
- * computed from, and which files are refused with which code.
+ * The decode policy (docs/pdq.md, step 1) on synthetic files whose stored values are known: what the
+ * hashes are computed from, and which files are refused with which code.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -47,10 +47,11 @@ describe('hashing pipeline', () => {
   it('gives a non-image file its digests with format null, and decodes an image whatever its name', async () => {
     const clip = await hashFile(path.join(dir, 'clip.mp4'));
     expect(clip).toMatchObject({ ok: true, format: null, width: null, height: null });
-    expect(clip).not.toHaveProperty('pdq');
+    expect(clip).not.toHaveProperty('signals.pdq');
+    expect(clip).toHaveProperty('signals.sha256');
     const renamed = await hashFile(path.join(dir, 'renamed-png.bin'));
     expect(renamed).toMatchObject({ ok: true, format: 'png', width: 128, height: 128 });
-    expect(renamed).toHaveProperty('pdq');
+    expect(renamed).toHaveProperty('signals.pdq.quality');
   });
 
   it('delivers results in input order on worker threads, equal to hashing inline', async () => {

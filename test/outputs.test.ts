@@ -95,8 +95,8 @@ describe('items.ndjson', () => {
     }
     const src = data.items.find((i) => i.index === 0)!;
     expect(items[0].path).toBe(src.path);
-    expect(items[0].sha256).toBe(src.hash.sha256);
-    expect(items[0].pdqQuality).toBe((src.hash as { pdqQuality: number }).pdqQuality);
+    expect(items[0].sha256).toBe(src.hash.signals.sha256?.value);
+    expect(items[0].pdqQuality).toBe(src.hash.signals.pdq?.quality);
   });
 
   it('lists known matches (most severe, closest first) with list, distance, category, series, victim status', () => {

@@ -1,5 +1,5 @@
 /**
- * A deliberately literal model of PDQ's downsampling (docs: pdq.md steps 4–5): two full-size buffers,
+ * A deliberately literal model of PDQ's downsampling (docs/pdq.md, steps 4–5): two full-size buffers,
  * one strided 1-D box filter per row and per column, then decimation. Slow and obvious, so that the
  * optimised, streamed implementation can be checked against it bit for bit on many image shapes.
  */
@@ -32,7 +32,7 @@ function box1D(input: Float32Array, out: Float32Array, start: number, n: number,
   }
 }
 
-/** The 64×64 image of pdq.md step 5 for a luma image, computed the straightforward way. */
+/** The 64×64 image of docs/pdq.md step 5 for a luma image, computed the straightforward way. */
 export function modelDownsample(luma: Float32Array, width: number, height: number): Float32Array {
   const out = new Float32Array(64 * 64);
   if (width === 64 && height === 64) {

@@ -88,7 +88,7 @@ function item(index: number, k: KnownMatch[] = []): ScanItem {
   return {
     index,
     path: `f${index}.jpg`,
-    hash: { path: `f${index}.jpg`, ok: true, bytes: 10, format: 'jpeg', width: 1, height: 1 },
+    hash: { path: `f${index}.jpg`, ok: true, bytes: 10, format: 'jpeg', width: 1, height: 1, signals: {} },
     reportIds: [],
     known: k,
     seen: [],
@@ -206,7 +206,7 @@ describe('hosted URLs', () => {
 describe('files that could not be processed', () => {
   const failed = (index: number, code: 'DECODE_FAILED' | 'NOT_FOUND', message: string): ScanItem => ({
     ...item(index),
-    hash: { path: `f${index}.jpg`, ok: false, bytes: 17, error: { code, message } },
+    hash: { path: `f${index}.jpg`, ok: false, bytes: 17, signals: {}, error: { code, message } },
   });
   const withSignal = parsePriorityPolicy({ ...TEST_DOC, signals: { ...TEST_DOC.signals, unprocessed_files: { points: 59 } } }, 'x.json');
 

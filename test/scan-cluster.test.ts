@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../bench/synthetic-images.js';
 import { hammingDistance, hexToWords, wordsToHex } from '../src/hashing/bits.js';
-import type { FileHashResult } from '../src/hashing/record.js';
+import { hashRecordFromFields } from '../src/hashing/record-fields.js';
 import { SIGNAL_TYPES } from '../src/hashing/signals.js';
 import { buildBundles } from '../src/pipeline/bundle.js';
 import { clusterItems } from '../src/pipeline/cluster.js';
@@ -31,7 +31,7 @@ function flipBits(code: Uint32Array, bits: number, next: () => number): Uint32Ar
 const hex = (w: Uint32Array) => wordsToHex(w, 256);
 
 function item(index: number, fields: Partial<Record<string, unknown>>, reportIds: string[] = []): ScanItem {
-  const hash = { path: `f${String(index).padStart(4, '0')}.png`, ok: true, bytes: 100, format: 'png', width: 10, height: 10, ...fields } as unknown as FileHashResult;
+  const hash = hashRecordFromFields({ path: `f${String(index).padStart(4, '0')}.png`, ok: true, bytes: 100, format: 'png', width: 10, height: 10, ...fields });
   return { index, path: hash.path, hash, reportIds, known: [], seen: [], lowQuality: false };
 }
 
@@ -58,8 +58,8 @@ function bruteForceGroups(items: ScanItem[], threshold: number): number[][] {
   const find = (x: number): number => (parent[x] === x ? x : (parent[x] = find(parent[x])));
   for (let i = 0; i < items.length; i++) {
     for (let j = i + 1; j < items.length; j++) {
-      const a = hexToWords((items[i].hash as { pdq?: string }).pdq as string, 256)!;
-      const b = hexToWords((items[j].hash as { pdq?: string }).pdq as string, 256)!;
+      const a = hexToWords(items[i].hash.signals.pdq!.value, 256)!;
+      const b = hexToWords(items[j].hash.signals.pdq!.value, 256)!;
       if (hammingDistance(a, b) <= threshold) parent[find(i)] = find(j);
     }
   }

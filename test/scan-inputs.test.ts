@@ -192,7 +192,7 @@ describe('case database', () => {
     path: 'in/a.jpg',
     size: 3,
     mtimeMs: 1,
-    hash: { path: 'in/a.jpg', ok: false, error: { code: 'DECODE_FAILED', message: 'truncated' } },
+    hash: { path: 'in/a.jpg', ok: false, signals: {}, error: { code: 'DECODE_FAILED', message: 'truncated' } },
     known: [],
     seen: [],
     lowQuality: false,

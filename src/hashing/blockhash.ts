@@ -51,6 +51,7 @@ export const blockhashSignalType: PerceptualSignalType = {
   bits: BLOCKHASH_BITS,
   comparison: 'hamming',
   defaultThreshold: 12,
+  hasQuality: false,
   minMatchQuality: 0,
   supportsDihedral: false,
   parse: (text) => hexToWords(text, BLOCKHASH_BITS),

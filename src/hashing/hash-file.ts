@@ -12,7 +12,7 @@ import { DEFAULT_MAX_PIXELS } from './decode.js';
 import { digestFile } from './digests.js';
 import { hashImageBytes, type ImageHashOutcome, type ImageHashRequest } from './hash-image.js';
 import { hasImageExtension, sniffImageFormat, SNIFF_BYTES, type SniffedFormat } from './image-format.js';
-import type { FailedFile, FileHashResult, HashedFile } from './record.js';
+import { NO_SIGNALS, type FailedFile, type FileHashResult, type HashedFile, type SignalValue, type SignalValues } from './record.js';
 import { digestTypesOf, perceptualTypesOf, SIGNAL_TYPES } from './signals.js';
 import type { SignalName, SignalType } from './signal-type.js';
 import { HashWorkerPool } from './worker-pool.js';
@@ -108,18 +108,19 @@ async function readFileOnce(filePath: string, types: readonly SignalType[], want
   return { bytes, digests, sniffed, content, tooBigToDecode };
 }
 
-function digestFields(types: readonly SignalType[], digests: Map<SignalName, string>): Record<string, string> {
-  const out: Record<string, string> = {};
+/** The file's signals: its digests, then the perceptual signals an image gave (one map per file). */
+function signalsOf(types: readonly SignalType[], digests: Map<SignalName, string>, perceptual?: SignalValues): SignalValues {
+  const out: Partial<Record<SignalName, SignalValue>> = {};
   for (const t of digestTypesOf(types)) {
     const hex = digests.get(t.name);
-    if (hex !== undefined) out[t.name] = hex;
+    if (hex !== undefined) out[t.name] = { value: hex };
   }
-  return out;
+  return perceptual === undefined ? out : Object.assign(out, perceptual);
 }
 
 function failure(path: string, code: FailedFile['error']['code'], message: string, read?: FileRead, types?: readonly SignalType[]): FailedFile {
-  if (read === undefined || types === undefined) return { path, ok: false, error: { code, message } };
-  return { path, ok: false, bytes: read.bytes, ...digestFields(types, read.digests), error: { code, message } };
+  if (read === undefined || types === undefined) return { path, ok: false, signals: NO_SIGNALS, error: { code, message } };
+  return { path, ok: false, bytes: read.bytes, signals: signalsOf(types, read.digests), error: { code, message } };
 }
 
 /**
@@ -127,7 +128,7 @@ function failure(path: string, code: FailedFile['error']['code'], message: strin
  * file that claims to be an image (image extension or image signature) but cannot be decoded is ok:false
  * with its error code and its digests kept; any other file (a video, a document) is ok:true with
  * format null and digests only. When no perceptual type is requested nothing is decoded: format is then
- * the signature's (or null) and width/height are null. Fields come in the stable order of FileHashResult.
+ * the signature's (or null) and width/height are null. Signals hold only the requested types.
  */
 export async function hashFile(filePath: string, options: HashOptions = {}, hasher: ImageHasher = inlineImageHasher): Promise<FileHashResult> {
   const types = options.algorithms ?? SIGNAL_TYPES;
@@ -147,7 +148,7 @@ export async function hashFile(filePath: string, options: HashOptions = {}, hash
         format: claimsImage ? (read.sniffed ?? null) : null,
         width: null,
         height: null,
-        ...digestFields(types, read.digests),
+        signals: signalsOf(types, read.digests),
       };
       return result;
     }
@@ -155,21 +156,15 @@ export async function hashFile(filePath: string, options: HashOptions = {}, hash
       return failure(filePath, 'TOO_LARGE', `${read.bytes} bytes is more than the ${MAX_IMAGE_FILE_BYTES} bytes an image may have`, read, types);
     const outcome = await hasher(read.content, request);
     if (!outcome.ok) return failure(filePath, outcome.error.code, outcome.error.message, read, types);
-    const result: Record<string, unknown> = {
+    return {
       path: filePath,
       ok: true,
       bytes: read.bytes,
       format: outcome.format,
       width: outcome.width,
       height: outcome.height,
-      ...digestFields(types, read.digests),
+      signals: signalsOf(types, read.digests, outcome.signals),
     };
-    for (const h of outcome.hashes) {
-      result[h.name] = h.hex;
-      if (h.quality !== undefined) result[`${h.name}Quality`] = h.quality;
-      if (h.dihedral !== undefined) result[`${h.name}Dihedral`] = h.dihedral;
-    }
-    return result as unknown as HashedFile;
   } catch (err) {
     const info = toErrorInfo(err);
     const errno = (err as NodeJS.ErrnoException | undefined)?.code;
@@ -213,7 +208,7 @@ export async function hashFiles(
   async function one(index: number): Promise<FileHashResult> {
     const input = inputs[index];
     if (typeof input === 'string') return hashFile(input, options, hasher);
-    if (input.error !== undefined) return { path: input.path, ok: false, error: input.error };
+    if (input.error !== undefined) return { path: input.path, ok: false, signals: NO_SIGNALS, error: input.error };
     return hashFile(input.path, options, hasher);
   }
 

@@ -5,6 +5,7 @@
  */
 import { toErrorInfo, type ErrorCode } from '../errors.js';
 import { decodeImage } from './decode.js';
+import type { SignalValue, SignalValues } from './record.js';
 import { signalTypeByName } from './signals.js';
 import { DIHEDRAL_NAMES, type DihedralName, type SignalName } from './signal-type.js';
 
@@ -17,17 +18,9 @@ export interface ImageHashRequest {
   readonly maxPixels: number;
 }
 
-/** One perceptual hash as text, ready for output. */
-export interface ImageHashText {
-  readonly name: SignalName;
-  readonly hex: string;
-  readonly quality?: number;
-  readonly dihedral?: Readonly<Record<DihedralName, string>>;
-}
-
-/** The outcome for one image: its size and hashes, or the reason it could not be hashed. */
+/** The outcome for one image: its size and perceptual signals, or the reason it could not be hashed. */
 export type ImageHashOutcome =
-  | { readonly ok: true; readonly format: string; readonly width: number; readonly height: number; readonly hashes: readonly ImageHashText[] }
+  | { readonly ok: true; readonly format: string; readonly width: number; readonly height: number; readonly signals: SignalValues }
   | { readonly ok: false; readonly error: { readonly code: ErrorCode; readonly message: string } };
 
 /**
@@ -39,19 +32,19 @@ export async function hashImageBytes(bytes: Uint8Array, request: ImageHashReques
   try {
     const image = await decodeImage(bytes, { maxPixels: request.maxPixels });
     const options = { pdqFlavour: request.pdqFlavour, dihedral: request.dihedral };
-    const hashes: ImageHashText[] = [];
+    const signals: Partial<Record<SignalName, SignalValue>> = {};
     for (const name of request.perceptual) {
       const type = signalTypeByName(name);
       if (type === undefined || type.source !== 'pixels') throw new Error(`not a perceptual signal type: ${name}`);
       const result = type.compute(image, options);
-      let dihedral: Record<DihedralName, string> | undefined;
+      let variants: Record<DihedralName, string> | undefined;
       if (request.dihedral && result.dihedral) {
-        dihedral = {} as Record<DihedralName, string>;
-        for (const variant of DIHEDRAL_NAMES) dihedral[variant] = type.format(result.dihedral[variant]);
+        variants = {} as Record<DihedralName, string>;
+        for (const variant of DIHEDRAL_NAMES) variants[variant] = type.format(result.dihedral[variant]);
       }
-      hashes.push({ name, hex: type.format(result.value), quality: result.quality, dihedral });
+      signals[name] = { value: type.format(result.value), quality: result.quality, variants };
     }
-    return { ok: true, format: image.format, width: image.width, height: image.height, hashes };
+    return { ok: true, format: image.format, width: image.width, height: image.height, signals };
   } catch (err) {
     return { ok: false, error: toErrorInfo(err) };
   }

@@ -1,5 +1,5 @@
 /**
- * PDQ's image-domain front end, bit-exact to the reference C++ core (docs: pdq.md steps 2, 4 and 5):
+ * PDQ's image-domain front end, bit-exact to the reference C++ core (docs/pdq.md, steps 2, 4 and 5):
  * float32 luma, two passes of the Jarosz box filter (rows, then columns, twice) and decimation to 64×64.
  *
  * Float32 arithmetic: `Math.fround` of a double `+ - * /` of two float32 values is exactly the float32

@@ -1,6 +1,6 @@
 /**
  * PDQ, the 256-bit perceptual photo hash of facebook/ThreatExchange, computed bit for bit like the
- * reference C++ core (see docs: pdq.md). Every + - * / of the core is rounded to float32 in the
+ * reference C++ core (see docs/pdq.md). Every + - * / of the core is rounded to float32 in the
  * reference's order: `Math.fround` on a double result of two float32 operands gives exactly the
  * float32-rounded result, and so does storing that double into a Float32Array.
  *
@@ -243,6 +243,7 @@ export const pdqSignalType: PerceptualSignalType = {
   bits: PDQ_BITS,
   comparison: 'hamming',
   defaultThreshold: 31,
+  hasQuality: true,
   minMatchQuality: 50,
   supportsDihedral: true,
   parse: (text) => hexToWords(text, PDQ_BITS),

@@ -1,11 +1,32 @@
 /**
  * What hashing one file produces: the unit that `hashtriage hash` prints and that `scan` consumes.
- * Field order here is the output order.
+ * Signals are kept by signal type name; their flat output fields (`md5`, `pdq`, `pdqQuality`,
+ * `pdqDihedral`, …) exist only in output, written and read by record-fields.ts.
  */
 import type { ErrorCode } from '../errors.js';
-import type { DihedralName } from './signal-type.js';
+import type { DihedralName, SignalName } from './signal-type.js';
 
-/** A file that was read: digests always; pixels-derived fields when it decoded as an image. */
+/**
+ * One signal's value for one file. Values are hex text, as SignalType.format writes them: hashing
+ * produces text for output anyway, text crosses the worker boundary and goes into JSON without another
+ * step, and digests come as hex from node:crypto; matching parses them once (SignalType.parse).
+ */
+export interface SignalValue {
+  /** Lowercase hex from hashing; a record read back from output keeps the text it had, so parse before use. */
+  readonly value: string;
+  /** 0–100, present for signal types that have a quality. */
+  readonly quality?: number;
+  /** Rotated/flipped variants: all seven when hashing was asked for them and the type supports them. */
+  readonly variants?: Readonly<Partial<Record<DihedralName, string>>>;
+}
+
+/** A file's signals keyed by signal type name; a type that was not computed is absent. */
+export type SignalValues = Readonly<Partial<Record<SignalName, SignalValue>>>;
+
+/** The signals of a file that has none (shared, never modified). */
+export const NO_SIGNALS: SignalValues = Object.freeze({});
+
+/** A file that was read: digests always; perceptual signals when it decoded as an image. */
 export interface HashedFile {
   readonly path: string;
   readonly ok: true;
@@ -14,13 +35,7 @@ export interface HashedFile {
   readonly format: string | null;
   readonly width: number | null;
   readonly height: number | null;
-  readonly md5?: string;
-  readonly sha1?: string;
-  readonly sha256?: string;
-  readonly pdq?: string;
-  readonly pdqQuality?: number;
-  readonly pdqDihedral?: Readonly<Record<DihedralName, string>>;
-  readonly blockhash?: string;
+  readonly signals: SignalValues;
 }
 
 /** A file that could not be fully hashed; digests are kept when the bytes could be read. */
@@ -28,9 +43,7 @@ export interface FailedFile {
   readonly path: string;
   readonly ok: false;
   readonly bytes?: number;
-  readonly md5?: string;
-  readonly sha1?: string;
-  readonly sha256?: string;
+  readonly signals: SignalValues;
   readonly error: { readonly code: ErrorCode; readonly message: string };
 }
 

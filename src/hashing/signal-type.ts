@@ -67,6 +67,8 @@ export interface DigestSignalType extends SignalTypeBase {
 /** A perceptual hash of decoded pixels (PDQ, blockhash). */
 export interface PerceptualSignalType extends SignalTypeBase {
   readonly source: 'pixels';
+  /** True when compute() returns a quality (0–100) with every value. */
+  readonly hasQuality: boolean;
   /** Quality below which a hash is kept and flagged but not matched (0 when the type has no quality). */
   readonly minMatchQuality: number;
   /** True when compute() can return the image's 8 rotated/flipped variants (PerceptualOptions.dihedral). */

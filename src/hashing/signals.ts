@@ -6,13 +6,15 @@ import { HashtriageError } from '../errors.js';
 import { blockhashSignalType } from './blockhash.js';
 import { DIGEST_SIGNAL_TYPES } from './digests.js';
 import { pdqSignalType } from './pdq.js';
-import type { DigestSignalType, PerceptualSignalType, SignalType } from './signal-type.js';
+import type { DigestSignalType, PerceptualSignalType, SignalName, SignalType } from './signal-type.js';
 
 /** Every signal type, in the order their fields appear in output: md5, sha1, sha256, pdq, blockhash. */
 export const SIGNAL_TYPES: readonly SignalType[] = [...DIGEST_SIGNAL_TYPES, pdqSignalType, blockhashSignalType];
 
-/** The names of SIGNAL_TYPES, in the same order. */
-export const SIGNAL_NAMES: readonly string[] = SIGNAL_TYPES.map((t) => t.name);
+/** The names of SIGNAL_TYPES, in the same order (a new array each call). */
+export function signalNames(): SignalName[] {
+  return SIGNAL_TYPES.map((t) => t.name);
+}
 
 /** The signal type called `name` (exact, lowercase), or undefined. */
 export function signalTypeByName(name: string): SignalType | undefined {
@@ -39,22 +41,14 @@ export function parseAlgorithmList(text: string): SignalType[] {
     .split(',')
     .map((s) => s.trim().toLowerCase())
     .filter((s) => s.length > 0);
-  if (names.length === 0) throw new HashtriageError('USAGE', `empty algorithm list; choose from ${SIGNAL_NAMES.join(', ')}`);
+  if (names.length === 0) throw new HashtriageError('USAGE', `empty algorithm list; choose from ${signalNames().join(', ')}`);
   const unknown = names.filter((n) => signalTypeByName(n) === undefined);
   if (unknown.length > 0)
     throw new HashtriageError(
       'USAGE',
-      `unknown algorithm${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}; choose from ${SIGNAL_NAMES.join(', ')}`,
+      `unknown algorithm${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}; choose from ${signalNames().join(', ')}`,
     );
   const wanted = new Set(names);
   return SIGNAL_TYPES.filter((t) => wanted.has(t.name));
 }
 
-/**
- * The hash fields of a file's hashing record, in output order: each signal type's value, followed for
- * perceptual types by its quality (types with a quality bar) and its dihedral variants (types that have them).
- */
-export const HASH_RECORD_FIELDS: readonly string[] = SIGNAL_TYPES.flatMap((t) => {
-  if (t.source === 'bytes') return [t.name];
-  return [t.name, ...(t.minMatchQuality > 0 ? [`${t.name}Quality`] : []), ...(t.supportsDihedral ? [`${t.name}Dihedral`] : [])];
-});

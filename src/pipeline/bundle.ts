@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Bundle, KnownMatch, Report, ScanItem, SeenMatch } from './types.js';
+import { contentDigest } from './item-hashes.js';
 import type { Cluster } from './cluster.js';
 import { hostOf } from './url.js';
 
@@ -52,7 +53,7 @@ export function mergeSeen(lists: ReadonlyArray<readonly SeenMatch[]>): SeenMatch
 export function bundleId(members: readonly ScanItem[], reportIds: readonly string[]): string {
   const parts = [
     // Equal non-empty digests always share a bundle; empty or unread files are told apart by path.
-    ...members.map((m) => `f:${m.hash.sha256 !== undefined && m.hash.bytes !== 0 ? m.hash.sha256 : `path:${m.path}`}`),
+    ...members.map((m) => `f:${contentDigest(m.hash) ?? `path:${m.path}`}`),
     ...reportIds.map((r) => `r:${r}`),
   ].sort(byText);
   return `b-${createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16)}`;

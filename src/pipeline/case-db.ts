@@ -1,14 +1,15 @@
 /**
  * The per-scan case database: one SQLite file in the output directory that holds the scan's parameters
- * and every finished item (hashing result + matches), written as the scan goes, one small transaction
- * per batch. A crashed or interrupted scan continues from it with `--resume`; a second scan into the same
- * directory without `--resume` is refused so results are never mixed.
+ * and every finished item (its hashing result in the flat form `hash` prints, and its matches), written
+ * as the scan goes, one small transaction per batch. A crashed or interrupted scan continues from it with
+ * `--resume`; a second scan into the same directory without `--resume` is refused so results are never mixed.
  */
 import Database from 'better-sqlite3';
 import { closeSync, chmodSync, existsSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { HashtriageError } from '../errors.js';
 import type { FileHashResult } from '../hashing/record.js';
+import { hashRecordFromFields, hashRecordToFields, type OutputFields } from '../hashing/record-fields.js';
 import type { KnownMatch, SeenMatch } from './types.js';
 
 /** File name of the case database inside the output directory. */
@@ -147,7 +148,7 @@ export class CaseDb {
           path: item.path,
           size: item.size,
           mtimeMs: item.mtimeMs,
-          result: JSON.stringify(item.hash),
+          result: JSON.stringify(hashRecordToFields(item.hash)),
           known: JSON.stringify(item.known),
           seen: JSON.stringify(item.seen),
           lowQuality: item.lowQuality ? 1 : 0,
@@ -269,7 +270,7 @@ export class CaseDb {
         path: r.path,
         size: r.size,
         mtimeMs: r.mtime_ms,
-        hash: JSON.parse(r.result) as FileHashResult,
+        hash: hashRecordFromFields(JSON.parse(r.result) as OutputFields),
         known: JSON.parse(r.known) as KnownMatch[],
         seen: JSON.parse(r.seen) as SeenMatch[],
         lowQuality: r.low_quality === 1,

@@ -1,10 +1,10 @@
 /**
- * Reading one signal type's value out of a FileHashResult without naming algorithms: the record stores
- * each signal under its name, its quality under `<name>Quality` and its rotated/flipped variants under
- * `<name>Dihedral` (see src/hashing/record.ts).
+ * Reading one signal type's value out of a FileHashResult, as words for matching, without naming
+ * algorithms: the record keeps each signal under its type's name (see src/hashing/record.ts).
  */
 import type { FileHashResult } from '../hashing/record.js';
-import type { DihedralName, SignalType } from '../hashing/signal-type.js';
+import { SIGNAL_TYPES } from '../hashing/signals.js';
+import { DIHEDRAL_NAMES, type DihedralName, type SignalType } from '../hashing/signal-type.js';
 import type { SeenItem } from '../sightings/sightings-store.js';
 import type { ScanItem } from './types.js';
 
@@ -18,22 +18,19 @@ export interface ItemSignal {
 
 /** The value of `signal` in `hash`, or null when the file has none (or an unparsable one). */
 export function itemSignal(hash: FileHashResult, signal: SignalType): ItemSignal | null {
-  const fields = hash as unknown as Record<string, unknown>;
-  const hex = fields[signal.name];
-  if (typeof hex !== 'string') return null;
-  const value = signal.parse(hex);
+  const carried = hash.signals[signal.name];
+  if (carried === undefined) return null;
+  const value = signal.parse(carried.value);
   if (value === null) return null;
-  const q = fields[`${signal.name}Quality`];
-  const quality = typeof q === 'number' ? q : null;
   const variants: Array<{ name: DihedralName; value: Uint32Array }> = [];
-  const dihedral = fields[`${signal.name}Dihedral`];
-  if (dihedral && typeof dihedral === 'object') {
-    for (const [name, text] of Object.entries(dihedral as Record<string, unknown>)) {
-      const v = typeof text === 'string' ? signal.parse(text) : null;
-      if (v !== null) variants.push({ name: name as DihedralName, value: v });
+  if (carried.variants !== undefined) {
+    for (const name of DIHEDRAL_NAMES) {
+      const text = carried.variants[name];
+      const v = text === undefined ? null : signal.parse(text);
+      if (v !== null) variants.push({ name, value: v });
     }
   }
-  return { hex, value, quality, variants };
+  return { hex: carried.value, value, quality: carried.quality ?? null, variants };
 }
 
 /** True when every word is zero: the conventional "could not be hashed" value, never matched. */
@@ -62,13 +59,26 @@ export function hasLowQuality(hash: FileHashResult, signals: readonly SignalType
   return false;
 }
 
+/** The widest digest type among `types` (the one that best identifies a file's bytes), or null. */
+function widestDigest(types: readonly SignalType[]): SignalType | null {
+  return types.filter((t) => t.source === 'bytes').reduce<SignalType | null>((best, t) => (best === null || t.bits > best.bits ? t : best), null);
+}
+
+const CONTENT_DIGEST = widestDigest(SIGNAL_TYPES);
+
+/** The file's widest digest as hex, identifying its bytes; null for an empty or unread file. */
+export function contentDigest(hash: FileHashResult): string | null {
+  if (CONTENT_DIGEST === null || hash.bytes === 0) return null;
+  return hash.signals[CONTENT_DIGEST.name]?.value ?? null;
+}
+
 /**
  * The signal types a scan records as 'seen': one per source, the widest digest (it identifies the bytes)
  * and the first perceptual type in `signalTypes` order (the primary one, for near-duplicates). Later
  * scans compute every type, so recording the others would only add writes to the index.
  */
 export function seenSignalTypes(signalTypes: readonly SignalType[]): SignalType[] {
-  const widest = signalTypes.filter((t) => t.source === 'bytes').reduce<SignalType | null>((best, t) => (best === null || t.bits > best.bits ? t : best), null);
+  const widest = widestDigest(signalTypes);
   const primary = signalTypes.find((t) => t.source === 'pixels') ?? null;
   return signalTypes.filter((t) => t === widest || t === primary);
 }

@@ -26,12 +26,13 @@ function hashed(index: number, path: string): ScanItem['hash'] {
     format: 'jpeg',
     width: 640,
     height: 480,
-    md5: hex(`md5${index}`, 32),
-    sha1: hex(`sha1${index}`, 40),
-    sha256: hex(`sha256${index}`, 64),
-    pdq: hex(`pdq${index}`, 64),
-    pdqQuality: 90 - index,
-    blockhash: hex(`bh${index}`, 64),
+    signals: {
+      md5: { value: hex(`md5${index}`, 32) },
+      sha1: { value: hex(`sha1${index}`, 40) },
+      sha256: { value: hex(`sha256${index}`, 64) },
+      pdq: { value: hex(`pdq${index}`, 64), quality: 90 - index },
+      blockhash: { value: hex(`bh${index}`, 64) },
+    },
   };
 }
 
@@ -105,7 +106,7 @@ export function sampleScanData(policy: PriorityPolicy = defaultPolicy()): ScanDa
   }));
   items[8] = {
     ...items[8],
-    hash: { path: paths[8], ok: false, bytes: 17, md5: hex('md5 8', 32), error: { code: 'DECODE_FAILED', message: 'truncated JPEG: premature end of data' } },
+    hash: { path: paths[8], ok: false, bytes: 17, signals: { md5: { value: hex('md5 8', 32) } }, error: { code: 'DECODE_FAILED', message: 'truncated JPEG: premature end of data' } },
   };
 
   const reports: Report[] = [

@@ -9,7 +9,8 @@ import { walkPaths } from '../../files/walk.js';
 import { DEFAULT_MAX_PIXELS } from '../../hashing/decode.js';
 import { defaultConcurrency, hashFiles } from '../../hashing/hash-file.js';
 import type { FileHashResult } from '../../hashing/record.js';
-import { parseAlgorithmList, perceptualTypesOf, SIGNAL_NAMES, SIGNAL_TYPES } from '../../hashing/signals.js';
+import { hashRecordToFields } from '../../hashing/record-fields.js';
+import { parseAlgorithmList, perceptualTypesOf, signalNames, SIGNAL_TYPES } from '../../hashing/signals.js';
 import type { SignalType } from '../../hashing/signal-type.js';
 import type { CommandModule } from '../command-module.js';
 import { EXIT, reportFailure } from '../exit.js';
@@ -39,9 +40,9 @@ function algorithmList(value: string): SignalType[] {
   }
 }
 
-/** One output line: the result object with its fields in the stable order they were built in. */
+/** One output line: the result's output fields in their stable order. */
 function toLine(result: FileHashResult): string {
-  return `${JSON.stringify(result)}\n`;
+  return `${JSON.stringify(hashRecordToFields(result))}\n`;
 }
 
 async function runHash(paths: string[], options: HashCommandOptions): Promise<number> {
@@ -80,7 +81,7 @@ export const register: CommandModule = (program: Command) => {
     .description('Hash files (digests, PDQ, blockhash) and print one JSON object per file (NDJSON) in path order.')
     .argument('<paths...>', 'files and directories (directories are walked recursively)')
     .addOption(
-      new Option('--algorithms <list>', `comma-separated subset of ${SIGNAL_NAMES.join(',')}`)
+      new Option('--algorithms <list>', `comma-separated subset of ${signalNames().join(',')}`)
         .argParser(algorithmList)
         .default(SIGNAL_TYPES, 'all'),
     )

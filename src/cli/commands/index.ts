@@ -15,7 +15,7 @@ import { createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import { HashtriageError, toErrorInfo } from '../../errors.js';
-import { SIGNAL_NAMES } from '../../hashing/signals.js';
+import { signalNames } from '../../hashing/signals.js';
 import type { SignalName } from '../../hashing/signal-type.js';
 import { LIST_FORMATS, readList, type ListFormat } from '../../index-store/import/read-list.js';
 import { exportLines, hasList, indexStats, verifyIndex, type ExportFormat, type IndexStats } from '../../index-store/index-admin.js';
@@ -222,7 +222,7 @@ export const register: CommandModule = (program: Command) => {
     .argument('<file>', 'list file')
     .requiredOption('--list <name>', 'name of the list (re-importing the same file under the same name changes nothing, unless rows were rejected last time)')
     .addOption(new Option('--format <format>', 'list format (auto detects it from the content)').choices(['auto', ...LIST_FORMATS]).default('auto'))
-    .addOption(new Option('--type <type>', 'hash type of values whose type the list does not give (needed for 64-digit hashes)').choices([...SIGNAL_NAMES]))
+    .addOption(new Option('--type <type>', 'hash type of values whose type the list does not give (needed for 64-digit hashes)').choices(signalNames()))
     .option('--replace', "replace the list's contents with this file's (atomically)", false)
     .option('--severity-policy <path>', 'category → severity policy file (default: the shipped policy)')
     .option('--scheme <name>', 'category scheme of the list (a scheme of the policy; default inferred per label)')

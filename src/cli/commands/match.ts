@@ -22,7 +22,8 @@ import { createInterface } from 'node:readline';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { HashtriageError, toErrorInfo, type ErrorCode } from '../../errors.js';
 import { DIHEDRAL_NAMES } from '../../hashing/signal-type.js';
-import { SIGNAL_NAMES, signalTypeByName } from '../../hashing/signals.js';
+import { signalFieldNames, signalsFromFields } from '../../hashing/record-fields.js';
+import { signalNames, signalTypeByName } from '../../hashing/signals.js';
 import type { SignalType } from '../../hashing/signal-type.js';
 import { knownMatcher } from '../../index-store/entry-reads.js';
 import { IndexMatcher, type MatchOptions, type MatchOutcome } from '../../index-store/matcher.js';
@@ -89,21 +90,22 @@ function parseLine(signal: SignalType, line: string, position: number, dihedral:
   } catch (err) {
     return bad(position, text, `not valid JSON: ${(err as Error).message}`, 'BAD_INPUT');
   }
-  const hex = record[signal.name];
   const path = typeof record.path === 'string' ? record.path : undefined;
-  if (typeof hex !== 'string') return bad(position, text, `record${path ? ` for ${path}` : ''} has no ${signal.name} hash`, 'BAD_INPUT');
-  const parsed = parseHex(signal, hex, position);
+  const carried = signalsFromFields(record)[signal.name];
+  if (carried === undefined) return bad(position, text, `record${path ? ` for ${path}` : ''} has no ${signal.name} hash`, 'BAD_INPUT');
+  const parsed = parseHex(signal, carried.value, position);
   if (!parsed.ok) return parsed;
-  const q = record[`${signal.name}Quality`];
-  const out: Parsed = { ...parsed, ...(typeof q === 'number' ? { quality: q } : {}), ...(path !== undefined ? { path } : {}) };
+  const out: Parsed = { ...parsed, ...(carried.quality !== undefined ? { quality: carried.quality } : {}), ...(path !== undefined ? { path } : {}) };
   if (!dihedral) return out;
-  const variants = record[`${signal.name}Dihedral`];
-  if (variants === null || typeof variants !== 'object') return bad(position, text, `record has no ${signal.name}Dihedral variants (hash it with --dihedral)`, 'BAD_INPUT');
+  if (carried.variants === undefined) {
+    const field = signalFieldNames(signal).variants;
+    return bad(position, text, field === null ? `${signal.name} has no rotated/flipped variants` : `record has no ${field} variants (hash it with --dihedral)`, 'BAD_INPUT');
+  }
   const values: Uint32Array[] = [];
   const names: string[] = [];
   for (const name of DIHEDRAL_NAMES) {
-    const v = (variants as Record<string, unknown>)[name];
-    if (typeof v !== 'string') continue;
+    const v = carried.variants[name];
+    if (v === undefined) continue;
     const w = signal.parse(v.toLowerCase());
     if (w === null) return bad(position, text, `variant ${name} is not a ${signal.name} hash`);
     values.push(w);
@@ -178,7 +180,7 @@ async function runMatch(hashes: string[], opts: MatchCommandOptions): Promise<nu
     return EXIT.USAGE;
   };
   const signal = signalTypeByName(opts.algorithm);
-  if (!signal) return usage(`unknown algorithm "${opts.algorithm}"; choose from ${SIGNAL_NAMES.join(', ')}`);
+  if (!signal) return usage(`unknown algorithm "${opts.algorithm}"; choose from ${signalNames().join(', ')}`);
   if (opts.stdin && hashes.length > 0) return usage('give hashes as arguments or --stdin, not both');
   if (!opts.stdin && hashes.length === 0) return usage('give at least one hash, or --stdin');
   if (signal.comparison === 'exact' && opts.threshold !== undefined && opts.threshold !== 0)
@@ -232,7 +234,7 @@ export const register: CommandModule = (program: Command) => {
     .command('match')
     .description('Look hashes up in the index; one JSON line per query with its matches sorted by distance.')
     .argument('[hashes...]', 'hashes to look up (hex)')
-    .addOption(new Option('--algorithm <name>', 'hash type of the queries').choices([...SIGNAL_NAMES]).default('pdq'))
+    .addOption(new Option('--algorithm <name>', 'hash type of the queries').choices(signalNames()).default('pdq'))
     .addOption(new Option('--threshold <n>', "largest distance that matches (default: the type's, 31 for pdq)").argParser(thresholdArg))
     .option('--dihedral', 'also match the rotated/flipped variants carried by `hash --dihedral` records (with --stdin)', false)
     .option('--stdin', 'read queries from stdin: hex hashes or `hashtriage hash` JSON lines', false)

@@ -2,14 +2,10 @@
  * The records the output files are made of, built from ScanData with a fixed key order and stable
  * sorting, so the same scan always gives byte-identical files (apart from the timestamps it carries).
  */
-import { HASH_RECORD_FIELDS } from '../../hashing/signals.js';
+import { putHashFields } from '../../hashing/record-fields.js';
 import { compareBundles, compareKnown, compareSeen, type PriorityPolicy } from '../../policy/priority.js';
 import type { Bundle, KnownMatch, ScanItem, SeenMatch } from '../types.js';
 import type { ScanData } from './types.js';
-
-/** Hash-record fields in output order (the order of src/hashing/record.ts); other fields follow, sorted. */
-const HASH_FIELDS = ['bytes', 'format', 'width', 'height', ...HASH_RECORD_FIELDS];
-const HASH_SKIP = new Set<string>(['path', 'ok', 'error', ...HASH_FIELDS]);
 
 /** One known-list match as written (fixed keys). */
 export function knownRecord(k: KnownMatch): Record<string, unknown> {
@@ -33,10 +29,8 @@ export function seenRecord(s: SeenMatch): Record<string, unknown> {
 
 /** One line of items.ndjson: every hash field present (null when absent), matches sorted, error or null. */
 export function itemRecord(item: ScanItem): Record<string, unknown> {
-  const h = item.hash as unknown as Record<string, unknown>;
   const out: Record<string, unknown> = { index: item.index, path: item.path, ok: item.hash.ok };
-  for (const f of HASH_FIELDS) out[f] = h[f] ?? null;
-  for (const f of Object.keys(h).filter((k) => !HASH_SKIP.has(k)).sort()) out[f] = h[f] ?? null;
+  putHashFields(out, item.hash, true);
   out.lowQuality = item.lowQuality;
   out.reportIds = [...item.reportIds];
   out.known = [...item.known].sort(compareKnown).map(knownRecord);
