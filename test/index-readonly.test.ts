@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonLines, runCli } from './support/cli.js';
+import { CLI, jsonLines, runCli } from './support/cli.js';
 
 const IMAGES = path.resolve('fixtures/conformance/images');
 const ROSE = 'rose-210x138.png';
@@ -27,17 +27,14 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('a scan during a long import', () => {
-  it('finishes with the lists committed before the import, while the import holds its write transaction', async () => {
-    const db = path.join(dir, 'busy.db');
-    expect(runCli(['index', 'import', path.join(dir, 'known.csv'), '--list', 'known', '--db', db]).status).toBe(0);
-    const gate = path.join(dir, 'release');
-    const child = path.join(dir, 'slow-import.mts');
-    const module = (name: string) => JSON.stringify(path.join(ROOT, 'src', 'index-store', name));
-    // An import that stops half-way, inside its transaction, until the test creates the gate file.
-    writeFileSync(
-      child,
-      `import { existsSync } from 'node:fs';
+/** Starts an import into `db` that stops half-way, inside its write transaction, until `release()`. */
+async function heldImport(db: string, name: string): Promise<{ release(): void; exited: Promise<number | null>; output(): string }> {
+  const gate = path.join(dir, `release-${name}`);
+  const child = path.join(dir, `slow-import-${name}.mts`);
+  const module = (file: string) => JSON.stringify(path.join(ROOT, 'src', 'index-store', file));
+  writeFileSync(
+    child,
+    `import { existsSync } from 'node:fs';
 import { openIndex } from ${module('open-index.ts')};
 import { importList } from ${module('list-writer.ts')};
 const store = openIndex(${JSON.stringify(db)});
@@ -51,33 +48,74 @@ async function* rows() {
     yield { kind: 'row', row: { line: i + 2, hashes: [{ signal: 'pdq', value }], meta: { category: 'B2' } } };
   }
 }
-await importList(store, { name: 'big', sourcePath: 'big.csv', fileSha256: null, format: 'csv' }, rows());
+await importList(store, { name: ${JSON.stringify(name)}, sourcePath: 'big.csv', fileSha256: null, format: 'csv' }, rows());
 store.close();
 process.stdout.write('finished\\n');
 `,
-    );
-    const proc = spawn(process.execPath, ['--import', 'tsx', child], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    proc.stderr.on('data', (d) => (err += d));
-    const exited = new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
-    await new Promise<void>((resolve, reject) => {
-      proc.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('midway')) resolve();
-      });
-      proc.on('exit', () => reject(new Error(`the import ended early: ${err}`)));
+  );
+  const proc = spawn(process.execPath, ['--import', 'tsx', child], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stderr.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    proc.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('midway')) resolve();
     });
+    proc.on('exit', () => reject(new Error(`the import ended early: ${err}`)));
+  });
+  return { release: () => writeFileSync(gate, ''), exited, output: () => out + err };
+}
+
+/** Runs the CLI without blocking this process; resolves with its exit code and output. */
+function cliAsync(args: string[], onStderr?: (text: string) => void): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const proc = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.on('data', (d) => (stdout += d));
+  proc.stderr.on('data', (d) => {
+    stderr += d;
+    onStderr?.(stderr);
+  });
+  return new Promise((resolve) => proc.on('close', (status) => resolve({ status, stdout, stderr })));
+}
+
+describe('while a long import holds the write lock', () => {
+  it('a scan finishes with the lists committed before the import', async () => {
+    const db = path.join(dir, 'busy.db');
+    expect(runCli(['index', 'import', path.join(dir, 'known.csv'), '--list', 'known', '--db', db]).status).toBe(0);
+    const held = await heldImport(db, 'big');
     // the import holds the write lock now; the scan must not need it
     const scan = runCli(['scan', path.join(dir, 'media'), '--out', path.join(dir, 'out-busy'), '--db', db, '--json']);
-    writeFileSync(gate, '');
-    expect(await exited, err).toBe(0);
-    expect(out).toContain('finished');
+    held.release();
+    expect(await held.exited, held.output()).toBe(0);
+    expect(held.output()).toContain('finished');
     expect(scan.stderr).toBe('');
     expect(scan.status).toBe(0);
     expect(JSON.parse(scan.stdout)).toMatchObject({ completed: true, files: 1, knownMatchFiles: 1 });
     const stats = JSON.parse(runCli(['index', 'stats', '--json', '--db', db]).stdout);
     expect(stats.lists.map((l: { name: string }) => l.name)).toEqual(['big', 'known']);
+  }, 120_000);
+
+  it('a second import waits its turn, says so, and both lists are imported', async () => {
+    const db = path.join(dir, 'queue.db');
+    expect(runCli(['index', 'import', path.join(dir, 'known.csv'), '--list', 'known', '--db', db]).status).toBe(0);
+    const held = await heldImport(db, 'first');
+    writeFileSync(path.join(dir, 'second.csv'), 'md5,category\n0123456789abcdef0123456789abcdef,B1\n');
+    let waiting: () => void = () => {};
+    const saidWaiting = new Promise<void>((resolve) => (waiting = resolve));
+    const second = cliAsync(['index', 'import', path.join(dir, 'second.csv'), '--list', 'second', '--db', db], (text) => {
+      if (text.includes('waiting for it to finish')) waiting();
+    });
+    await saidWaiting;
+    held.release();
+    expect(await held.exited, held.output()).toBe(0);
+    const res = await second;
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stderr).toMatch(/another process is writing to .*queue\.db; waiting for it to finish/);
+    const stats = JSON.parse(runCli(['index', 'stats', '--json', '--db', db]).stdout);
+    expect(stats.lists.map((l: { name: string }) => l.name)).toEqual(['first', 'known', 'second']);
   }, 120_000);
 });
 

@@ -30,6 +30,8 @@ export interface ImportOptions {
   readonly onRowError?: (error: RowError) => void;
   /** Called every PROGRESS_EVERY rows with the number of rows read so far. */
   readonly onProgress?: (rows: number) => void;
+  /** Called once when the import has to wait for another process's write to the index to finish. */
+  readonly onWait?: () => void;
 }
 
 /** Rows written per prepared-statement batch. */
@@ -50,7 +52,7 @@ const PROGRESS_EVERY = 10_000;
 export async function importList(store: IndexStore, source: ListSource, items: AsyncIterable<ImportItem>, options: ImportOptions = {}): Promise<ImportSummary> {
   checkListName(source.name);
   const summary = { list: source.name, format: source.format, added: 0, duplicate: 0, rejected: 0, errors: [] as RowError[], unchanged: false };
-  store.beginWrite(IMPORT_CACHE_KIB);
+  store.beginWrite({ cacheKib: IMPORT_CACHE_KIB, onWait: options.onWait });
   try {
     const db = store.db;
     const existing = db.prepare(`SELECT id, file_sha256, format, rows_rejected FROM lists WHERE name = ?`).get(source.name) as

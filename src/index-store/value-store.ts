@@ -98,19 +98,43 @@ export class ValueStore {
 
   /**
    * Starts the one write transaction this store may have open (IMMEDIATE: the write lock is taken now, so
-   * it cannot fail half-way for another writer). `cacheKib` enlarges the page cache until it ends.
+   * it cannot fail half-way for another writer). While another process writes (a long import, another
+   * scan recording sightings), it waits its turn as long as that takes, calling `onWait` once first.
+   * `cacheKib` enlarges the page cache until the transaction ends.
    */
-  beginWrite(cacheKib?: number): void {
+  beginWrite(options: { readonly cacheKib?: number; readonly onWait?: () => void } = {}): void {
     if (this.readonly) throw new HashtriageError('USAGE', `${this.path} is open read-only`);
     if (this.writing) throw new HashtriageError('USAGE', `another write to ${this.path} is in progress in this process`);
     this.writing = true;
     this.pending.clear();
     try {
-      if (cacheKib !== undefined) this.db.pragma(`cache_size = -${cacheKib}`);
-      this.db.exec('BEGIN IMMEDIATE');
+      if (options.cacheKib !== undefined) this.db.pragma(`cache_size = -${options.cacheKib}`);
+      this.takeWriteLock(options.onWait);
     } catch (err) {
       this.endWrite();
       throw err;
+    }
+  }
+
+  /** BEGIN IMMEDIATE, retried while another connection holds the write lock (onWait after the first second). */
+  private takeWriteLock(onWait: (() => void) | undefined): void {
+    const usual = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma('busy_timeout = 1000');
+    try {
+      for (let told = false; ; told = true) {
+        try {
+          this.db.exec('BEGIN IMMEDIATE');
+          return;
+        } catch (err) {
+          if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
+          if (!told) {
+            onWait?.();
+            this.db.pragma(`busy_timeout = ${usual}`); // SQLite waits inside; each failure is one more round
+          }
+        }
+      }
+    } finally {
+      this.db.pragma(`busy_timeout = ${usual}`);
     }
   }
 

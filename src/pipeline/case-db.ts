@@ -10,6 +10,7 @@ import path from 'node:path';
 import { HashtriageError } from '../errors.js';
 import type { FileHashResult } from '../hashing/record.js';
 import { hashRecordFromFields, hashRecordToFields, type OutputFields } from '../hashing/record-fields.js';
+import { lockCase } from './case-lock.js';
 import type { KnownMatch, SeenMatch } from './types.js';
 
 /** File name of the case database inside the output directory. */
@@ -135,6 +136,8 @@ export class CaseDb {
     private readonly db: Database.Database,
     /** Path of the database file. */
     readonly file: string,
+    /** Releases the case lock (case-lock.ts) this process holds. */
+    private readonly unlock: () => void,
   ) {
     this.insertItem = db.prepare(
       `INSERT OR REPLACE INTO items (key, path, size, mtime_ms, result, known, seen, low_quality, done_at)
@@ -171,9 +174,16 @@ export class CaseDb {
     if (others.length > 0)
       throw new HashtriageError('USAGE', `${outDir} is not empty (${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''}); choose a new or empty --out`);
     onOutDir(outDir, 'make the directory owner-only (0700)', () => chmodSync(outDir, 0o700));
-    // Create the file ourselves so it is owner-only from the first byte; SQLite gives its -wal/-shm the same mode.
-    onOutDir(outDir, `create ${CASE_DB_NAME}`, () => closeSync(openSync(file, 'wx', 0o600)));
-    const db = CaseDb.open(file, true);
+    const unlock = lockCase(outDir);
+    let db: CaseDb;
+    try {
+      // Create the file ourselves so it is owner-only from the first byte; SQLite gives its -wal/-shm the same mode.
+      onOutDir(outDir, `create ${CASE_DB_NAME}`, () => closeSync(openSync(file, 'wx', 0o600)));
+      db = CaseDb.open(file, unlock, true);
+    } catch (err) {
+      unlock();
+      throw err;
+    }
     const put = db.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
     db.db.transaction(() => {
       put.run('params', canonicalJson(params));
@@ -190,10 +200,12 @@ export class CaseDb {
   static resume(outDir: string, params: ScanParams): CaseDb {
     const file = path.join(outDir, CASE_DB_NAME);
     if (!existsSync(file)) throw new HashtriageError('USAGE', `--resume: ${outDir} holds no scan to resume (${CASE_DB_NAME} missing)`);
+    const unlock = lockCase(outDir);
     let db: CaseDb;
     try {
-      db = CaseDb.open(file);
+      db = CaseDb.open(file, unlock);
     } catch (err) {
+      unlock();
       throw new HashtriageError('USAGE', `--resume: ${file} is not a readable case database: ${(err as Error).message}`);
     }
     const version = db.db.pragma('user_version', { simple: true }) as number;
@@ -210,7 +222,7 @@ export class CaseDb {
     return db;
   }
 
-  private static open(file: string, init = false): CaseDb {
+  private static open(file: string, unlock: () => void, init = false): CaseDb {
     const db = new Database(file);
     try {
       db.pragma('journal_mode = WAL');
@@ -218,7 +230,7 @@ export class CaseDb {
       // crash too (NORMAL in WAL mode may lose the last commits); one fsync per batch is cheap.
       db.pragma('synchronous = FULL');
       if (init) db.exec(SCHEMA_SQL);
-      return new CaseDb(db, file);
+      return new CaseDb(db, file, unlock);
     } catch (err) {
       db.close();
       throw err;
@@ -289,13 +301,14 @@ export class CaseDb {
     this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('finished_at', ?)").run(finishedAt);
   }
 
-  /** Checkpoints the WAL into the main file and closes; safe to call twice. */
+  /** Checkpoints the WAL into the main file, closes and releases the case lock; safe to call twice. */
   close(): void {
     if (!this.db.open) return;
     try {
       this.db.pragma('wal_checkpoint(TRUNCATE)');
     } finally {
       this.db.close();
+      this.unlock();
     }
   }
 }

@@ -75,6 +75,7 @@ async function runImport(file: string, opts: ImportOptions): Promise<number> {
           if (progressShown) process.stderr.write('\r\x1b[K');
           process.stderr.write(`${file}:${e.line}: ${e.message}\n`);
         },
+        onWait: () => process.stderr.write(`hashtriage index import: another process is writing to ${store!.path}; waiting for it to finish (Ctrl-C to give up)\n`),
         onProgress: (rows) => {
           if (!tty) return;
           progressShown = true;
