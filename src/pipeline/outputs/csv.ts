@@ -43,9 +43,9 @@ export function knownSummary(k: KnownMatch): string {
   return `${k.list}: ${cat}${k.series ? `, series ${k.series}` : ''}, ${k.signal} distance ${k.distance}${k.variant ? ` (${k.variant})` : ''}`;
 }
 
-/** One reason as text: "signal (+points): detail". */
+/** One reason as text: "factor (+points): detail". */
 export function reasonText(r: PriorityReason): string {
-  return `${r.signal} (${r.points >= 0 ? '+' : ''}${r.points}): ${r.detail}`;
+  return `${r.factor} (${r.points >= 0 ? '+' : ''}${r.points}): ${r.detail}`;
 }
 
 /**

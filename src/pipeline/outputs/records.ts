@@ -88,7 +88,7 @@ export function bundleRecord(rank: number, b: Bundle, byIndex: ReadonlyMap<numbe
     id: b.id,
     tier: b.priority.tier,
     score: b.priority.score,
-    reasons: b.priority.reasons.map((r) => ({ signal: r.signal, points: r.points, detail: r.detail })),
+    reasons: b.priority.reasons.map((r) => ({ signal: r.factor, points: r.points, detail: r.detail })),
     status: b.known.length > 0 ? 'known' : 'unknown',
     previouslySeen: b.seen.length > 0,
     escalated: b.escalated,
