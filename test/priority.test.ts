@@ -12,8 +12,8 @@ import {
   FACTOR_KEYS,
   tierFor,
   type PriorityPolicy,
-  type UnprioritisedBundle,
 } from '../src/policy/priority.js';
+import type { UnprioritisedBundle } from '../src/pipeline/bundle.js';
 import type { Bundle, KnownMatch, ScanItem, SeenMatch } from '../src/pipeline/types.js';
 import { HashtriageError } from '../src/errors.js';
 

@@ -8,7 +8,7 @@ import { toErrorInfo } from '../errors.js';
 import { signalTypeByName } from '../hashing/signals.js';
 import { openIndex } from '../index-store/store.js';
 import { indexService, type IndexService } from './index-port.js';
-import type { WireQuery, WorkerRequest, WorkerReply } from './index-worker-client.js';
+import type { IndexWorkerReply, WireQuery, WorkerRequest } from './index-worker-client.js';
 import type { MatchQuery } from './scan.js';
 
 function fromWire(q: WireQuery): MatchQuery {
@@ -28,7 +28,7 @@ try {
 }
 
 port.on('message', (req: WorkerRequest) => {
-  let reply: WorkerReply;
+  let reply: IndexWorkerReply;
   try {
     if (service === null) throw openError;
     let result: unknown = null;

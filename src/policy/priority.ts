@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { HashtriageError } from '../errors.js';
 import { loadSeverityPolicy, nonPertinentLabels, normalizeLabel } from './severity.js';
+import type { UnprioritisedBundle } from '../pipeline/bundle.js';
 import type { Bundle, KnownMatch, Priority, PriorityReason, ScanItem, SeenMatch } from '../pipeline/types.js';
 
 /** Stable keys of the factors a policy can weigh, in the order they are documented. */
@@ -114,9 +115,6 @@ export interface PriorityPolicy {
    */
   readonly nonPertinentLabels: ReadonlySet<string>;
 }
-
-/** A bundle before it has a priority (what the clustering step produces). */
-export type UnprioritisedBundle = Omit<Bundle, 'priority'>;
 
 /** The policy file's key for the factors. */
 const FACTORS_KEY = 'factors';

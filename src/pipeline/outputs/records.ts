@@ -51,7 +51,7 @@ export function orderedItems(items: readonly ScanItem[]): ScanItem[] {
 }
 
 /** One member file that could not be hashed (unreadable, truncated, empty, missing…): nobody has looked at it yet. */
-export interface FailedFile {
+export interface FailedMember {
   readonly index: number;
   readonly path: string;
   readonly code: string;
@@ -64,8 +64,8 @@ export function itemsByIndex(items: readonly ScanItem[]): ReadonlyMap<number, Sc
 }
 
 /** The bundle's member files that could not be hashed, in item order; members missing from `byIndex` are not reported. */
-export function failedFiles(b: Bundle, byIndex: ReadonlyMap<number, ScanItem>): FailedFile[] {
-  const out: FailedFile[] = [];
+export function failedFiles(b: Bundle, byIndex: ReadonlyMap<number, ScanItem>): FailedMember[] {
+  const out: FailedMember[] = [];
   for (const i of [...b.items].sort((x, y) => x - y)) {
     const it = byIndex.get(i);
     if (it && !it.hash.ok) out.push({ index: i, path: it.path, code: it.hash.error.code, message: it.hash.error.message });
