@@ -1,18 +1,19 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   compareBundles,
+  DEFAULT_PRIORITY_POLICY_PATH,
   loadPriorityPolicy,
   parsePriorityPolicy,
   prioritise,
   queueOrder,
-  SIGNAL_KEYS,
+  FACTOR_KEYS,
   tierFor,
   type PriorityPolicy,
-  type UnprioritisedBundle,
 } from '../src/policy/priority.js';
+import type { UnprioritisedBundle } from '../src/pipeline/bundle.js';
 import type { Bundle, KnownMatch, ScanItem, SeenMatch } from '../src/pipeline/types.js';
 import { HashtriageError } from '../src/errors.js';
 
@@ -22,7 +23,7 @@ const HOUR = 3_600_000;
 /** A policy whose points are distinct primes, so each contribution is recognisable. */
 const TEST_DOC = {
   version: 1,
-  signals: {
+  factors: {
     known_match: { points: 101 },
     known_severity: { pointsByRank: { '1': 53, '2': 37, '3': 23 }, otherRankPoints: 7, unrankedPoints: 11 },
     victim_not_identified: { points: 43 },
@@ -98,12 +99,12 @@ function item(index: number, k: KnownMatch[] = []): ScanItem {
 
 function pointsOf(b: UnprioritisedBundle, p: PriorityPolicy = policy, items: ScanItem[] = []): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const r of prioritise(b, items, p, NOW).reasons) out[r.signal] = r.points;
+  for (const r of prioritise(b, items, p, NOW).reasons) out[r.factor] = r.points;
   return out;
 }
 
-describe('signals', () => {
-  it('a bundle with no signals scores 0 with no reasons and gets the last tier', () => {
+describe('factors', () => {
+  it('a bundle with no factors scores 0 with no reasons and gets the last tier', () => {
     const pr = prioritise(bundle(), [], policy, NOW);
     expect(pr).toEqual({ score: 0, tier: 'C', reasons: [] });
   });
@@ -111,7 +112,7 @@ describe('signals', () => {
   it('known match fires its flat points and severity by the most severe rank', () => {
     const b = bundle({ known: [known({ severity: 3, category: 'B2' }), known({ severity: 2, category: 'A2', list: 'listB' })] });
     expect(pointsOf(b)).toEqual({ known_match: 101, known_severity: 37 });
-    const reason = prioritise(b, [], policy, NOW).reasons.find((r) => r.signal === 'known_severity')!;
+    const reason = prioritise(b, [], policy, NOW).reasons.find((r) => r.factor === 'known_severity')!;
     expect(reason.detail).toContain('A2');
     expect(reason.detail).toContain('listB');
   });
@@ -120,7 +121,7 @@ describe('signals', () => {
     expect(pointsOf(bundle({ known: [known({ severity: 9 })] })).known_severity).toBe(7);
     const unranked = bundle({ known: [known({ severity: null, category: 'Cat X' })] });
     expect(pointsOf(unranked).known_severity).toBe(11);
-    expect(prioritise(unranked, [], policy, NOW).reasons.find((r) => r.signal === 'known_severity')!.detail).toContain('Cat X');
+    expect(prioritise(unranked, [], policy, NOW).reasons.find((r) => r.factor === 'known_severity')!.detail).toContain('Cat X');
   });
 
   it('victim not identified fires only on an explicit false', () => {
@@ -174,20 +175,20 @@ describe('signals', () => {
     const b = bundle({ seen: [seen({ scan: 'later', firstSeenAt: '2025-02-01T00:00:00Z' }), seen({ scan: 'first' })], escalated: true });
     const pr = prioritise(b, [], policy, NOW);
     expect(pointsOf(b)).toEqual({ previously_seen: 29, escalation_requested: 47 });
-    expect(pr.reasons.find((r) => r.signal === 'previously_seen')!.detail).toContain('first');
+    expect(pr.reasons.find((r) => r.factor === 'previously_seen')!.detail).toContain('first');
   });
 
   it('known-match detail counts matched member files from the items', () => {
     const k = known();
     const b = bundle({ items: [0, 1, 2], known: [k] });
     const items = [item(0, [k]), item(1), item(2, [k]), item(3, [k])];
-    const d = prioritise(b, items, policy, NOW).reasons.find((r) => r.signal === 'known_match')!.detail;
+    const d = prioritise(b, items, policy, NOW).reasons.find((r) => r.factor === 'known_match')!.detail;
     expect(d).toContain('2 of 3 files');
   });
 
-  it('a signal absent from the policy never fires', () => {
-    const { escalation_requested: _drop, ...rest } = TEST_DOC.signals;
-    const p = parsePriorityPolicy({ ...TEST_DOC, signals: rest }, 'x.json');
+  it('a factor absent from the policy never applies', () => {
+    const { escalation_requested: _drop, ...rest } = TEST_DOC.factors;
+    const p = parsePriorityPolicy({ ...TEST_DOC, factors: rest }, 'x.json');
     expect(pointsOf(bundle({ escalated: true }), p)).toEqual({});
   });
 });
@@ -197,7 +198,7 @@ describe('hosted URLs', () => {
     expect(pointsOf(bundle({ urls: ['javascript:alert(1)'] })).hosted_urls).toBeUndefined();
     expect(pointsOf(bundle({ urls: ['mailto:x@h.example', 'not a url', 'file:///etc/passwd', 'data:text/html,hi'] })).hosted_urls).toBeUndefined();
     const r = prioritise(bundle({ urls: ['javascript:alert(1)', 'https://H.example/a', 'http://h.example/b'], hosts: ['h.example'] }), [], policy, NOW);
-    const hosted = r.reasons.find((x) => x.signal === 'hosted_urls');
+    const hosted = r.reasons.find((x) => x.factor === 'hosted_urls');
     expect(hosted?.points).toBe(13);
     expect(hosted?.detail).toMatch(/^reported at 2 URLs on 1 host \(h\.example\)/);
   });
@@ -208,20 +209,20 @@ describe('files that could not be processed', () => {
     ...item(index),
     hash: { path: `f${index}.jpg`, ok: false, bytes: 17, signals: {}, error: { code, message } },
   });
-  const withSignal = parsePriorityPolicy({ ...TEST_DOC, signals: { ...TEST_DOC.signals, unprocessed_files: { points: 59 } } }, 'x.json');
+  const withFactor = parsePriorityPolicy({ ...TEST_DOC, factors: { ...TEST_DOC.factors, unprocessed_files: { points: 59 } } }, 'x.json');
 
   it('fires when a member file failed, naming how many, the codes and what to do', () => {
     const items = [item(0), failed(1, 'DECODE_FAILED', 'truncated JPEG'), failed(2, 'NOT_FOUND', 'file is gone'), failed(7, 'NOT_FOUND', 'not a member')];
-    const r = prioritise(bundle({ items: [0, 1, 2], paths: ['f0.jpg', 'f1.jpg', 'f2.jpg'] }), items, withSignal, NOW);
+    const r = prioritise(bundle({ items: [0, 1, 2], paths: ['f0.jpg', 'f1.jpg', 'f2.jpg'] }), items, withFactor, NOW);
     expect(r.reasons).toEqual([
-      { signal: 'unprocessed_files', points: 59, detail: '2 of 3 files could not be hashed (DECODE_FAILED, NOT_FOUND: truncated JPEG): check by hand' },
+      { factor: 'unprocessed_files', points: 59, detail: '2 of 3 files could not be hashed (DECODE_FAILED, NOT_FOUND: truncated JPEG): check by hand' },
     ]);
-    expect(pointsOf(bundle({ items: [0] }), withSignal, items)).toEqual({});
+    expect(pointsOf(bundle({ items: [0] }), withFactor, items)).toEqual({});
   });
 
   it('fires for a bundle with no file at all (its reports named nothing that could be read)', () => {
-    const r = prioritise(bundle({ items: [], paths: [], reportIds: ['R1'], reporters: ['a'] }), [], withSignal, NOW);
-    expect(r.reasons.map((x) => x.signal)).toEqual(['unprocessed_files']);
+    const r = prioritise(bundle({ items: [], paths: [], reportIds: ['R1'], reporters: ['a'] }), [], withFactor, NOW);
+    expect(r.reasons.map((x) => x.factor)).toEqual(['unprocessed_files']);
     expect(r.reasons[0].detail).toMatch(/^no file of this bundle could be processed/);
   });
 
@@ -240,7 +241,7 @@ describe('non-pertinent known matches (known-innocent lists)', () => {
   it('Project VIC 4 and 5 with the shipped policies are not known material: only a reason with no points or fewer says so', () => {
     for (const category of ['5', 'Cat 5', 'category 4', '4']) {
       const r = prioritise(bundle({ known: [innocent({ category })] }), [item(0, [innocent({ category })])], def, NOW);
-      expect(r.reasons.map((x) => x.signal), category).toEqual(['known_non_pertinent']);
+      expect(r.reasons.map((x) => x.factor), category).toEqual(['known_non_pertinent']);
       expect(r.reasons[0].points).toBeLessThanOrEqual(0);
       expect(r.reasons[0].detail).toContain(category);
       expect(r.tier).toBe('P4 backlog');
@@ -254,8 +255,8 @@ describe('non-pertinent known matches (known-innocent lists)', () => {
   it('a bundle with pertinent and non-pertinent matches is scored on the pertinent ones only', () => {
     const k = [known({ list: 'national', category: 'A1', severity: 1, victimIdentified: true }), innocent()];
     const r = prioritise(bundle({ known: k }), [item(0, k)], def, NOW);
-    expect(r.reasons.map((x) => x.signal)).toEqual(['known_severity', 'known_match']);
-    expect(r.reasons.find((x) => x.signal === 'known_match')?.detail).toMatch(/^1 known-list match \(list national\)/);
+    expect(r.reasons.map((x) => x.factor)).toEqual(['known_severity', 'known_match']);
+    expect(r.reasons.find((x) => x.factor === 'known_match')?.detail).toMatch(/^1 known-list match \(list national\)/);
   });
 
   it('takes the non-pertinent label set it is given (e.g. from a user severity policy)', () => {
@@ -284,7 +285,7 @@ describe('score, tiers, explainability', () => {
     for (let i = 1; i < pr.reasons.length; i++) expect(pr.reasons[i - 1].points).toBeGreaterThanOrEqual(pr.reasons[i].points);
     for (const r of pr.reasons) {
       expect(r.points).not.toBe(0);
-      expect(SIGNAL_KEYS).toContain(r.signal);
+      expect(FACTOR_KEYS).toContain(r.factor);
       expect(r.detail.length).toBeGreaterThan(5);
     }
   });
@@ -316,8 +317,8 @@ describe('score, tiers, explainability', () => {
 describe('shipped default policy', () => {
   const def = loadPriorityPolicy();
 
-  it('loads, has every signal, four tiers of our own and a digest', () => {
-    expect(Object.keys(def.signals).sort()).toEqual([...SIGNAL_KEYS].sort());
+  it('loads, has every factor, four tiers of our own and a digest', () => {
+    expect(Object.keys(def.factors).sort()).toEqual([...FACTOR_KEYS].sort());
     expect(def.tiers.map((t) => t.name)).toEqual(['P1 immediate', 'P2 today', 'P3 routine', 'P4 backlog']);
     expect(def.digest).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -361,7 +362,7 @@ describe('loading and validation errors', () => {
     const p = write('ok.json', TEST_DOC);
     const loaded = loadPriorityPolicy(p);
     expect(loaded.source).toBe(p);
-    expect(loaded.signals).toEqual(policy.signals);
+    expect(loaded.factors).toEqual(policy.factors);
   });
 
   it('a missing file is NOT_FOUND naming the path', () => {
@@ -379,14 +380,14 @@ describe('loading and validation errors', () => {
   });
 
   const cases: Array<[string, (d: any) => void, string]> = [
-    ['misspelt signal', (d) => (d.signals.knwon_match = { points: 1 }), 'signals.knwon_match'],
-    ['fractional points', (d) => (d.signals.known_match.points = 2.5), 'signals.known_match.points'],
-    ['missing points', (d) => delete d.signals.previously_seen.points, 'signals.previously_seen.points'],
-    ['string points', (d) => (d.signals.escalation_requested.points = '50'), 'signals.escalation_requested.points'],
-    ['bad rank key', (d) => (d.signals.known_severity.pointsByRank.A1 = 5), 'signals.known_severity.pointsByRank."A1"'],
-    ['unknown field', (d) => (d.signals.recency.decay = 2), 'signals.recency.decay'],
-    ['steps not ascending', (d) => (d.signals.recency.steps[1].withinHours = 12), 'signals.recency.steps[1].withinHours'],
-    ['zero min reporters', (d) => (d.signals.new_content_many_reporters.minReporters = 0), 'signals.new_content_many_reporters.minReporters'],
+    ['misspelt factor', (d) => (d.factors.knwon_match = { points: 1 }), 'factors.knwon_match'],
+    ['fractional points', (d) => (d.factors.known_match.points = 2.5), 'factors.known_match.points'],
+    ['missing points', (d) => delete d.factors.previously_seen.points, 'factors.previously_seen.points'],
+    ['string points', (d) => (d.factors.escalation_requested.points = '50'), 'factors.escalation_requested.points'],
+    ['bad rank key', (d) => (d.factors.known_severity.pointsByRank.A1 = 5), 'factors.known_severity.pointsByRank."A1"'],
+    ['unknown field', (d) => (d.factors.recency.decay = 2), 'factors.recency.decay'],
+    ['steps not ascending', (d) => (d.factors.recency.steps[1].withinHours = 12), 'factors.recency.steps[1].withinHours'],
+    ['zero min reporters', (d) => (d.factors.new_content_many_reporters.minReporters = 0), 'factors.new_content_many_reporters.minReporters'],
     ['tiers not descending', (d) => (d.tiers[2].minScore = 40), 'tiers[2].minScore'],
     ['duplicate tier', (d) => (d.tiers[1].name = 'A'), 'tiers[1].name'],
     ['no tiers', (d) => (d.tiers = []), 'tiers'],
@@ -402,6 +403,35 @@ describe('loading and validation errors', () => {
       expect(e.message.startsWith(`${p}: ${field} `)).toBe(true);
     });
   }
+
+  describe('a policy file written before the factors were called factors ("signals")', () => {
+    const { factors, ...rest } = TEST_DOC;
+    const legacy = { ...rest, signals: factors };
+
+    it('loads with the same factors', () => {
+      expect(loadPriorityPolicy(write('legacy.json', legacy)).factors).toEqual(policy.factors);
+    });
+
+    it.each(cases.filter(([, , field]) => field.startsWith('factors.')))('is validated the same way: rejects %s, naming the field as the file spells it', (name, mutate, field) => {
+      const doc = structuredClone(TEST_DOC) as Record<string, any>;
+      mutate(doc);
+      const p = write(`legacy-${name.replace(/ /g, '-')}.json`, { ...rest, signals: doc.factors });
+      const e = errorOf(() => loadPriorityPolicy(p));
+      expect(e.code).toBe('BAD_INPUT');
+      expect(e.message.startsWith(`${p}: ${field.replace(/^factors\./, 'signals.')} `)).toBe(true);
+    });
+
+    it('is refused when it also has "factors": one of the two, not both', () => {
+      const e = errorOf(() => loadPriorityPolicy(write('both.json', { ...TEST_DOC, signals: factors })));
+      expect(e.message).toMatch(/: signals is not a known field \(expected one of: version, factors, tiers, about\)/);
+    });
+  });
+
+  it('the shipped policy file uses "factors"', () => {
+    const shipped = JSON.parse(readFileSync(DEFAULT_PRIORITY_POLICY_PATH, 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(shipped)).toContain('factors');
+    expect(Object.keys(shipped)).not.toContain('signals');
+  });
 });
 
 describe('queue order', () => {

@@ -13,8 +13,8 @@ export interface WorkerTask {
   readonly request: ImageHashRequest;
 }
 
-/** A reply as the worker posts it. */
-export interface WorkerReply {
+/** A reply as the hash worker posts it. */
+export interface HashWorkerReply {
   readonly id: number;
   readonly outcome: ImageHashOutcome;
 }
@@ -28,7 +28,7 @@ const port = parentPort;
 if (port === null) throw new Error('hash-worker.ts must run in a worker thread');
 port.on('message', (task: WorkerTask) => {
   void hashImageBytes(task.bytes, task.request).then((outcome) => {
-    const reply: WorkerReply = { id: task.id, outcome };
+    const reply: HashWorkerReply = { id: task.id, outcome };
     port.postMessage(reply);
   });
 });

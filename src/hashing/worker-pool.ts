@@ -4,7 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { ImageHashOutcome, ImageHashRequest } from './hash-image.js';
-import type { WorkerReply, WorkerTask } from './hash-worker.js';
+import type { HashWorkerReply, WorkerTask } from './hash-worker.js';
 
 const WORKER_ENTRY = new URL('./worker-bootstrap.mjs', import.meta.url);
 
@@ -73,7 +73,7 @@ export class HashWorkerPool {
   private spawn(): Slot {
     const worker = new Worker(WORKER_ENTRY);
     const slot: Slot = { worker, current: null };
-    worker.on('message', (reply: WorkerReply) => {
+    worker.on('message', (reply: HashWorkerReply) => {
       const pending = slot.current;
       slot.current = null;
       if (pending !== null && pending.task.id === reply.id) pending.resolve(reply.outcome);

@@ -8,6 +8,7 @@ import { bytesToWords } from '../hashing/bits.js';
 import { readIdCodes, SQLITE_LAYOUT, verifyBands } from './band-tables.js';
 import type { IndexStore } from './store.js';
 import { verifyChunks } from './value-chunks.js';
+import { csvCell } from '../tabular/csv-write.js';
 
 /** One list as stats and the CLI show it. */
 export interface ListInfo {
@@ -218,7 +219,7 @@ export function* exportLines(store: IndexStore, format: ExportFormat, listName?:
       for (const [k, v] of Object.entries(meta)) if (v !== null) obj[k] = v;
       return `${JSON.stringify(obj)}\n`;
     }
-    const cells = valueColumns.map((c) => (c === column ? value : ''));
+    const cells = valueColumns.map((c) => (c === column ? csvCell(value) : ''));
     for (const k of EXPORT_META_COLUMNS) cells.push(csvCell(meta[k]));
     return `${cells.join(',')}\n`;
   };
@@ -267,11 +268,4 @@ export function verifyIndex(store: IndexStore): VerifyReport {
     }
   })();
   return { ok: problems.length === 0, problems, checked };
-}
-
-/** A CSV cell: empty for null, quoted when it holds a comma, quote or line break. */
-export function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

@@ -8,7 +8,7 @@ import { contentDigest } from './item-hashes.js';
 import type { Cluster } from './cluster.js';
 import { hostOf } from './url.js';
 
-/** A bundle before prioritisation. */
+/** A bundle before it has a priority (what the clustering step produces). */
 export type UnprioritisedBundle = Omit<Bundle, 'priority'>;
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

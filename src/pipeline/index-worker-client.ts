@@ -29,8 +29,8 @@ export type WorkerRequest =
   | { readonly id: number; readonly op: 'record'; readonly items: readonly SeenItem[]; readonly scan: string }
   | { readonly id: number; readonly op: 'close' };
 
-/** The worker's answer to one request. */
-export type WorkerReply =
+/** The index worker's answer to one request. */
+export type IndexWorkerReply =
   | { readonly id: number; readonly ok: true; readonly result: unknown }
   | { readonly id: number; readonly ok: false; readonly error: { readonly code: ErrorCode; readonly message: string } };
 
@@ -53,7 +53,7 @@ export function workerIndexPort(files: IndexWorkerFiles): IndexPort {
     for (const p of pending.values()) p.reject(err);
     pending.clear();
   };
-  worker.on('message', (reply: WorkerReply) => {
+  worker.on('message', (reply: IndexWorkerReply) => {
     const p = pending.get(reply.id);
     if (p === undefined) return;
     pending.delete(reply.id);

@@ -9,7 +9,7 @@ import { signalTypeByName } from '../hashing/signals.js';
 import { openIndex } from '../index-store/open-index.js';
 import { openSightings } from '../sightings/sightings-store.js';
 import { indexService, type IndexService } from './index-port.js';
-import type { IndexWorkerFiles, WireQuery, WorkerRequest, WorkerReply } from './index-worker-client.js';
+import type { IndexWorkerFiles, IndexWorkerReply, WireQuery, WorkerRequest } from './index-worker-client.js';
 import type { MatchQuery } from './scan.js';
 
 function fromWire(q: WireQuery): MatchQuery {
@@ -36,7 +36,7 @@ try {
 }
 
 port.on('message', (req: WorkerRequest) => {
-  let reply: WorkerReply;
+  let reply: IndexWorkerReply;
   try {
     if (service === null) throw openError;
     let result: unknown = null;

@@ -1,12 +1,16 @@
 /**
  * Report manifests: CSV/TSV (with a header) or NDJSON lists of complaints, one row per report or per
- * (report, file). Rows become Report values; file references are resolved against the manifest's folder
- * and may not leave it. A bad row is reported with manifest:line and skipped; the rest is read.
+ * (report, file), read with the shared tabular reader (src/tabular/). Rows become Report values; file
+ * references are resolved against the manifest's folder and may not leave it. A bad row is reported with
+ * manifest:line (the line where its record starts) and skipped; the rest is read.
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseCsv } from 'csv-parse/sync';
 import type { ErrorCode } from '../errors.js';
+import { parseBoolean } from '../tabular/boolean.js';
+import { csvTableOfText, sniffDelimiter } from '../tabular/csv-read.js';
+import { fieldLookup } from '../tabular/header.js';
+import { ndjsonOfText } from '../tabular/ndjson.js';
 import type { Report } from './types.js';
 import { normalizeUrl } from './url.js';
 
@@ -41,7 +45,7 @@ export interface ManifestContents {
 
 type Field = 'reportId' | 'receivedAt' | 'reporter' | 'channel' | 'url' | 'platform' | 'file' | 'notes' | 'escalate';
 
-/** Accepted column names (after lowercasing and turning spaces/dashes into underscores). */
+/** Accepted column names, compared as src/tabular/header.ts says (case, spaces, dashes, underscores ignored). */
 const COLUMN_SYNONYMS: Record<Field, readonly string[]> = {
   reportId: ['report_id', 'reportid', 'report', 'id', 'complaint_id', 'complaint', 'case_id', 'ticket', 'ticket_id', 'reference', 'ref'],
   receivedAt: ['received_at', 'received', 'receivedat', 'date', 'datetime', 'timestamp', 'reported_at', 'submitted_at', 'created_at', 'time'],
@@ -54,29 +58,23 @@ const COLUMN_SYNONYMS: Record<Field, readonly string[]> = {
   escalate: ['escalate', 'escalation', 'escalation_requested', 'escalate_requested', 'escalated', 'urgent', 'priority_flag'],
 };
 
-const COLUMN_TO_FIELD = new Map<string, Field>();
-for (const [field, names] of Object.entries(COLUMN_SYNONYMS) as Array<[Field, readonly string[]]>) {
-  for (const name of names) COLUMN_TO_FIELD.set(name, field);
-}
+/** The report field a column header (or NDJSON key) stands for, or null when the column is not one we read. */
+export const fieldForColumn = fieldLookup<Field>(COLUMN_SYNONYMS);
 
-/** The report field a column header stands for, or null when the column is not one we read. */
-export function fieldForColumn(header: string): Field | null {
-  const key = header.replace(/^\uFEFF/, '').trim().toLowerCase().replace(/[\s-]+/g, '_');
-  return COLUMN_TO_FIELD.get(key) ?? null;
-}
+/** What an escalation column may say besides the shared yes/no spellings (src/tabular/boolean.ts). */
+const ESCALATION_WORDS = new Map<string, boolean>([
+  ['escalate', true],
+  ['escalated', true],
+  ['requested', true],
+  ['none', false],
+]);
 
-const TRUE_WORDS = new Set(['1', 'true', 'yes', 'y', 'x', 't', 'on', 'escalate', 'escalated', 'requested']);
-const FALSE_WORDS = new Set(['', '0', 'false', 'no', 'n', 'f', 'off', 'none']);
-
-/** Reads a yes/no cell; null when the text is neither (the caller reports it). */
+/** Reads an escalation cell: the shared yes/no spellings or an escalation word; empty is no; null when it is neither (the caller reports it). */
 export function parseFlag(value: unknown): boolean | null {
-  if (value === undefined || value === null) return false;
-  if (typeof value === 'boolean') return value;
-  if (typeof value === 'number') return value !== 0;
-  const text = String(value).trim().toLowerCase();
-  if (TRUE_WORDS.has(text)) return true;
-  if (FALSE_WORDS.has(text)) return false;
-  return null;
+  const flag = parseBoolean(value);
+  if (flag === null) return false;
+  if (flag !== undefined) return flag;
+  return typeof value === 'string' ? (ESCALATION_WORDS.get(value.trim().toLowerCase()) ?? null) : null;
 }
 
 const ISO_LIKE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
@@ -169,85 +167,57 @@ function fileList(value: unknown): string[] {
   return splitFileCell(String(value));
 }
 
-function detectDelimiter(firstLine: string): string {
-  const counts = [',', '\t', ';'].map((d) => [d, firstLine.split(d).length - 1] as const);
-  counts.sort((a, b) => b[1] - a[1]);
-  return counts[0][1] > 0 ? counts[0][0] : ',';
+function headerProblem(header: ReadonlyArray<Field | null>): string | null {
+  if (!header.includes('reportId')) return 'header has no report_id column';
+  if (!header.includes('file') && !header.includes('url')) return 'header has neither a file nor a url column';
+  return null;
 }
 
 function readCsvRows(content: string, name: string, errors: ManifestError[]): RawRow[] {
-  const firstLine = content.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
-  const delimiter = detectDelimiter(firstLine);
-  let records: Array<{ record: string[]; info: { lines: number } }>;
-  try {
-    records = parseCsv(content, {
-      bom: true,
-      delimiter,
-      info: true,
-      relax_column_count: true,
-      relax_quotes: true,
-      skip_empty_lines: true,
-      skip_records_with_error: true,
-      on_skip: (err) => {
-        const line = (err as { lines?: number } | undefined)?.lines;
-        errors.push({ source: `${name}:${line ?? '?'}`, code: 'BAD_ROW', message: err?.message ?? 'unreadable CSV record' });
-        return undefined;
-      },
-    }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
-  } catch (err) {
-    errors.push({ source: `${name}:1`, code: 'BAD_INPUT', message: `not a readable CSV file: ${(err as Error).message}` });
-    return [];
-  }
-  if (records.length === 0) {
-    errors.push({ source: `${name}:1`, code: 'BAD_INPUT', message: 'empty manifest (no header row)' });
-    return [];
-  }
-  const header = records[0].record.map((h) => fieldForColumn(h));
-  if (!header.includes('reportId')) {
-    errors.push({ source: `${name}:${records[0].info.lines}`, code: 'BAD_INPUT', message: 'header has no report_id column' });
-    return [];
-  }
-  if (!header.includes('file') && !header.includes('url')) {
-    errors.push({ source: `${name}:${records[0].info.lines}`, code: 'BAD_INPUT', message: 'header has neither a file nor a url column' });
-    return [];
-  }
+  const firstLine = content.replace(/^\uFEFF/, '').trimStart().split(/\r?\n/, 1)[0] ?? '';
+  // No `#` comments: a report id may start with '#'.
+  const dialect = { delimiter: sniffDelimiter(firstLine), comments: false, strictWidth: false };
+  let header: Array<Field | null> | null = null;
   const rows: RawRow[] = [];
-  for (const { record, info } of records.slice(1)) {
-    const values: Partial<Record<Field, unknown>> = {};
-    header.forEach((field, i) => {
-      if (field === null || record[i] === undefined) return;
-      if (field === 'file' && values.file !== undefined) values.file = `${String(values.file)};${record[i]}`;
-      else if (values[field] === undefined || text(values[field]) === null) values[field] = record[i];
-    });
-    // info.lines is the line where the record ends; a record spanning lines is reported at its end.
-    rows.push({ line: info.lines, values });
+  for (const event of csvTableOfText(content, dialect)) {
+    if (event.kind === 'error') {
+      errors.push({ source: `${name}:${event.line}`, code: 'BAD_ROW', message: event.message });
+    } else if (event.kind === 'header') {
+      header = event.cells.map((h) => fieldForColumn(h));
+      const problem = headerProblem(header);
+      if (problem !== null) {
+        errors.push({ source: `${name}:${event.line}`, code: 'BAD_INPUT', message: problem });
+        return [];
+      }
+    } else {
+      const values: Partial<Record<Field, unknown>> = {};
+      header!.forEach((field, i) => {
+        const cell = event.cells[i];
+        if (field === null || cell === undefined) return;
+        if (field === 'file' && values.file !== undefined) values.file = `${String(values.file)};${cell}`;
+        else if (values[field] === undefined || text(values[field]) === null) values[field] = cell;
+      });
+      rows.push({ line: event.line, values });
+    }
   }
+  if (header === null) errors.push({ source: `${name}:1`, code: 'BAD_INPUT', message: 'empty manifest (no header row)' });
   return rows;
 }
 
 function readNdjsonRows(content: string, name: string, errors: ManifestError[]): RawRow[] {
   const rows: RawRow[] = [];
-  const lines = content.replace(/^\uFEFF/, '').split(/\r?\n/);
-  lines.forEach((lineText, i) => {
-    if (lineText.trim() === '') return;
-    let obj: unknown;
-    try {
-      obj = JSON.parse(lineText);
-    } catch (err) {
-      errors.push({ source: `${name}:${i + 1}`, code: 'BAD_ROW', message: `not valid JSON: ${(err as Error).message}` });
-      return;
-    }
-    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
-      errors.push({ source: `${name}:${i + 1}`, code: 'BAD_ROW', message: 'expected one JSON object per line' });
-      return;
+  for (const event of ndjsonOfText(content)) {
+    if (event.kind === 'error') {
+      errors.push({ source: `${name}:${event.line}`, code: 'BAD_ROW', message: event.message });
+      continue;
     }
     const values: Partial<Record<Field, unknown>> = {};
-    for (const [key, value] of Object.entries(obj)) {
+    for (const [key, value] of Object.entries(event.value)) {
       const field = fieldForColumn(key);
       if (field !== null && values[field] === undefined) values[field] = value;
     }
-    rows.push({ line: i + 1, values });
-  });
+    rows.push({ line: event.line, values });
+  }
   return rows;
 }
 

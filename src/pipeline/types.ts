@@ -66,10 +66,10 @@ export interface ScanItem {
   readonly lowQuality: boolean;
 }
 
-/** One signal that contributed to a bundle's score, with its share (explainability). */
+/** One priority factor that contributed to a bundle's score, with its share (explainability). */
 export interface PriorityReason {
-  /** Stable signal key from the priority policy, e.g. "known_severe", "many_reporters". */
-  readonly signal: string;
+  /** Stable factor key from the priority policy, e.g. "known_severity", "distinct_reporters" (written as `signal` in bundles.ndjson). */
+  readonly factor: string;
   readonly points: number;
   /** Human-readable, e.g. "known match in list ncmec (category A1, severity 1), distance 4". */
   readonly detail: string;

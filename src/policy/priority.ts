@@ -1,18 +1,20 @@
 /**
  * The priority policy: a user-editable JSON file (defaults in policy/priority.json, documented in
- * policy/README.md) that turns a bundle's signals into a score and one of our own tiers. Every signal
- * that contributes is returned with its points and a sentence saying why, so a score can always be
- * explained. Tiers are hashtriage's own work queues, not NCMEC's (unpublished) numeric priority levels.
+ * policy/README.md) that turns a bundle's priority factors into a score and one of our own tiers. Every
+ * factor that contributes is returned with its points and a sentence saying why, so a score can always
+ * be explained. Tiers are hashtriage's own work queues, not NCMEC's (unpublished) numeric priority levels.
+ * ("Factor", not "signal": a signal is a hash type such as PDQ or MD5.)
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { HashtriageError } from '../errors.js';
 import { loadSeverityPolicy, nonPertinentLabels, normalizeLabel } from './severity.js';
+import type { UnprioritisedBundle } from '../pipeline/bundle.js';
 import type { Bundle, KnownMatch, Priority, PriorityReason, ScanItem, SeenMatch } from '../pipeline/types.js';
 
-/** Stable keys of the signals a policy can weigh, in the order they are documented. */
-export const SIGNAL_KEYS = [
+/** Stable keys of the factors a policy can weigh, in the order they are documented. */
+export const FACTOR_KEYS = [
   'known_match',
   'known_severity',
   'victim_not_identified',
@@ -26,15 +28,16 @@ export const SIGNAL_KEYS = [
   'unprocessed_files',
   'known_non_pertinent',
 ] as const;
-export type SignalKey = (typeof SIGNAL_KEYS)[number];
+/** One of FACTOR_KEYS. */
+export type FactorKey = (typeof FACTOR_KEYS)[number];
 
-/** Fixed points when the signal fires. */
-export interface FlatSignal {
+/** Fixed points when the factor applies. */
+export interface FlatFactor {
   readonly points: number;
 }
 
 /** Points by severity rank of the most severe known match (rank 1 = most severe). */
-export interface SeveritySignal {
+export interface SeverityFactor {
   /** Rank (as a decimal string key, "1", "2", …) → points. */
   readonly pointsByRank: Readonly<Record<string, number>>;
   /** Points for a rank not listed in pointsByRank. */
@@ -44,7 +47,7 @@ export interface SeveritySignal {
 }
 
 /** Unknown content with many distinct reporters: points, plus more per reporter above the minimum, capped. */
-export interface ManyReportersSignal {
+export interface ManyReportersFactor {
   readonly minReporters: number;
   readonly points: number;
   readonly pointsPerExtraReporter: number;
@@ -52,13 +55,13 @@ export interface ManyReportersSignal {
 }
 
 /** Points per counted thing beyond the first (reporters, reports), capped. */
-export interface PerExtraSignal {
+export interface PerExtraFactor {
   readonly pointsPerExtra: number;
   readonly maxPoints: number;
 }
 
 /** Points per distinct host the content was reported at, capped. */
-export interface PerHostSignal {
+export interface PerHostFactor {
   readonly pointsPerHost: number;
   readonly maxPoints: number;
 }
@@ -70,24 +73,24 @@ export interface RecencyStep {
 }
 
 /** Age of the newest report → points, first matching step wins (steps ascend by withinHours). */
-export interface RecencySignal {
+export interface RecencyFactor {
   readonly steps: readonly RecencyStep[];
 }
 
-/** The configuration of every signal; an absent signal is switched off. */
-export interface SignalConfigs {
-  readonly known_match?: FlatSignal;
-  readonly known_severity?: SeveritySignal;
-  readonly victim_not_identified?: FlatSignal;
-  readonly new_content_many_reporters?: ManyReportersSignal;
-  readonly distinct_reporters?: PerExtraSignal;
-  readonly report_volume?: PerExtraSignal;
-  readonly hosted_urls?: PerHostSignal;
-  readonly recency?: RecencySignal;
-  readonly previously_seen?: FlatSignal;
-  readonly escalation_requested?: FlatSignal;
-  readonly unprocessed_files?: FlatSignal;
-  readonly known_non_pertinent?: FlatSignal;
+/** The configuration of every factor; an absent factor is switched off. */
+export interface FactorConfigs {
+  readonly known_match?: FlatFactor;
+  readonly known_severity?: SeverityFactor;
+  readonly victim_not_identified?: FlatFactor;
+  readonly new_content_many_reporters?: ManyReportersFactor;
+  readonly distinct_reporters?: PerExtraFactor;
+  readonly report_volume?: PerExtraFactor;
+  readonly hosted_urls?: PerHostFactor;
+  readonly recency?: RecencyFactor;
+  readonly previously_seen?: FlatFactor;
+  readonly escalation_requested?: FlatFactor;
+  readonly unprocessed_files?: FlatFactor;
+  readonly known_non_pertinent?: FlatFactor;
 }
 
 /** One of our own tiers: a bundle gets the first tier (in policy order) whose minScore its score reaches. */
@@ -103,7 +106,7 @@ export interface PriorityPolicy {
   readonly source: string;
   /** SHA-256 (hex) of the policy file's bytes, recorded in the scan manifest. */
   readonly digest: string;
-  readonly signals: SignalConfigs;
+  readonly factors: FactorConfigs;
   /** Most urgent first; minScore strictly descending. Scores below every minScore get the last tier. */
   readonly tiers: readonly TierDef[];
   /**
@@ -113,8 +116,10 @@ export interface PriorityPolicy {
   readonly nonPertinentLabels: ReadonlySet<string>;
 }
 
-/** A bundle before it has a priority (what the clustering step produces). */
-export type UnprioritisedBundle = Omit<Bundle, 'priority'>;
+/** The policy file's key for the factors. */
+const FACTORS_KEY = 'factors';
+/** Its name in policy files written before the factors were called factors; still read, with the same validation. */
+const LEGACY_FACTORS_KEY = 'signals';
 
 /** Path of the shipped default policy file. */
 export const DEFAULT_PRIORITY_POLICY_PATH = fileURLToPath(new URL('../../policy/priority.json', import.meta.url));
@@ -185,16 +190,19 @@ export function parsePriorityPolicy(
     return v;
   };
 
-  const top = obj(json, '(top level)', ['version', 'signals', 'tiers']);
+  // Older policy files call the factors "signals"; messages name the key the file uses.
+  const isLegacy = isRecord(json) && LEGACY_FACTORS_KEY in json && !(FACTORS_KEY in json);
+  const key = isLegacy ? LEGACY_FACTORS_KEY : FACTORS_KEY;
+  const top = obj(json, '(top level)', ['version', key, 'tiers']);
   if (top.version !== 1) fail('version', `must be 1 (got ${describe(top.version)})`);
-  const sig = obj(top.signals, 'signals', SIGNAL_KEYS);
-  const signals: { -readonly [K in SignalKey]?: SignalConfigs[K] } = {};
+  const fac = obj(top[key], key, FACTOR_KEYS);
+  const factors: { -readonly [K in FactorKey]?: FactorConfigs[K] } = {};
   const flat = (
-    key: 'known_match' | 'victim_not_identified' | 'previously_seen' | 'escalation_requested' | 'unprocessed_files' | 'known_non_pertinent',
+    name: 'known_match' | 'victim_not_identified' | 'previously_seen' | 'escalation_requested' | 'unprocessed_files' | 'known_non_pertinent',
   ): void => {
-    if (sig[key] === undefined) return;
-    const f = `signals.${key}`;
-    signals[key] = { points: int(obj(sig[key], f, ['points']), 'points', f) };
+    if (fac[name] === undefined) return;
+    const f = `${key}.${name}`;
+    factors[name] = { points: int(obj(fac[name], f, ['points']), 'points', f) };
   };
   flat('known_match');
   flat('victim_not_identified');
@@ -203,38 +211,38 @@ export function parsePriorityPolicy(
   flat('unprocessed_files');
   flat('known_non_pertinent');
 
-  if (sig.known_severity !== undefined) {
-    const f = 'signals.known_severity';
-    const rec = obj(sig.known_severity, f, ['pointsByRank', 'otherRankPoints', 'unrankedPoints']);
-    signals.known_severity = {
+  if (fac.known_severity !== undefined) {
+    const f = `${key}.known_severity`;
+    const rec = obj(fac.known_severity, f, ['pointsByRank', 'otherRankPoints', 'unrankedPoints']);
+    factors.known_severity = {
       pointsByRank: parseRankTable(rec.pointsByRank, `${f}.pointsByRank`, fail),
       otherRankPoints: int(rec, 'otherRankPoints', f),
       unrankedPoints: int(rec, 'unrankedPoints', f),
     };
   }
-  if (sig.new_content_many_reporters !== undefined) {
-    const f = 'signals.new_content_many_reporters';
-    const rec = obj(sig.new_content_many_reporters, f, ['minReporters', 'points', 'pointsPerExtraReporter', 'maxPoints']);
+  if (fac.new_content_many_reporters !== undefined) {
+    const f = `${key}.new_content_many_reporters`;
+    const rec = obj(fac.new_content_many_reporters, f, ['minReporters', 'points', 'pointsPerExtraReporter', 'maxPoints']);
     const minReporters = int(rec, 'minReporters', f, 1);
     const points = int(rec, 'points', f);
     const pointsPerExtraReporter = int(rec, 'pointsPerExtraReporter', f);
     const maxPoints = int(rec, 'maxPoints', f);
-    signals.new_content_many_reporters = { minReporters, points, pointsPerExtraReporter, maxPoints };
+    factors.new_content_many_reporters = { minReporters, points, pointsPerExtraReporter, maxPoints };
   }
-  for (const key of ['distinct_reporters', 'report_volume'] as const) {
-    if (sig[key] === undefined) continue;
-    const f = `signals.${key}`;
-    const rec = obj(sig[key], f, ['pointsPerExtra', 'maxPoints']);
-    signals[key] = { pointsPerExtra: int(rec, 'pointsPerExtra', f), maxPoints: int(rec, 'maxPoints', f) };
+  for (const name of ['distinct_reporters', 'report_volume'] as const) {
+    if (fac[name] === undefined) continue;
+    const f = `${key}.${name}`;
+    const rec = obj(fac[name], f, ['pointsPerExtra', 'maxPoints']);
+    factors[name] = { pointsPerExtra: int(rec, 'pointsPerExtra', f), maxPoints: int(rec, 'maxPoints', f) };
   }
-  if (sig.hosted_urls !== undefined) {
-    const f = 'signals.hosted_urls';
-    const rec = obj(sig.hosted_urls, f, ['pointsPerHost', 'maxPoints']);
-    signals.hosted_urls = { pointsPerHost: int(rec, 'pointsPerHost', f), maxPoints: int(rec, 'maxPoints', f) };
+  if (fac.hosted_urls !== undefined) {
+    const f = `${key}.hosted_urls`;
+    const rec = obj(fac.hosted_urls, f, ['pointsPerHost', 'maxPoints']);
+    factors.hosted_urls = { pointsPerHost: int(rec, 'pointsPerHost', f), maxPoints: int(rec, 'maxPoints', f) };
   }
-  if (sig.recency !== undefined) {
-    const f = 'signals.recency';
-    const rec = obj(sig.recency, f, ['steps']);
+  if (fac.recency !== undefined) {
+    const f = `${key}.recency`;
+    const rec = obj(fac.recency, f, ['steps']);
     if (!Array.isArray(rec.steps) || rec.steps.length === 0) fail(`${f}.steps`, `must be a non-empty array (got ${describe(rec.steps)})`);
     const steps: RecencyStep[] = [];
     (rec.steps as unknown[]).forEach((s, i) => {
@@ -247,7 +255,7 @@ export function parsePriorityPolicy(
         fail(`${sf}.withinHours`, `must be greater than the previous step's ${prev.withinHours} (steps ascend; got ${describe(w)})`);
       steps.push({ withinHours: w as number, points: int(srec, 'points', sf) });
     });
-    signals.recency = { steps };
+    factors.recency = { steps };
   }
 
   if (!Array.isArray(top.tiers) || top.tiers.length === 0) fail('tiers', `must be a non-empty array (got ${describe(top.tiers)})`);
@@ -264,7 +272,7 @@ export function parsePriorityPolicy(
     if (rec.meaning !== undefined && typeof rec.meaning !== 'string') fail(`${f}.meaning`, 'must be a string');
     tiers.push({ name: rec.name as string, minScore, meaning: (rec.meaning as string | undefined) ?? '' });
   });
-  return { source, digest, signals, tiers, nonPertinentLabels: nonPertinent };
+  return { source, digest, factors, tiers, nonPertinentLabels: nonPertinent };
 }
 
 function parseRankTable(v: unknown, field: string, fail: (field: string, problem: string) => never): Record<string, number> {
@@ -281,6 +289,10 @@ function parseRankTable(v: unknown, field: string, fail: (field: string, problem
   return out;
 }
 
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
 function describe(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'an array';
@@ -293,16 +305,16 @@ function describe(v: unknown): string {
 // Scoring
 
 /**
- * Scores one bundle. Pure and deterministic for the same inputs and `now`: reasons are the signals that
+ * Scores one bundle. Pure and deterministic for the same inputs and `now`: reasons are the factors that
  * contributed non-zero points, sorted by points (descending, then policy order), and their points sum to
  * the score exactly (all points are whole numbers). `items` is any list containing the bundle's members
  * (looked up by ScanItem.index); it only refines the wording of the reasons.
  */
 export function prioritise(bundle: UnprioritisedBundle, items: readonly ScanItem[], policy: PriorityPolicy, now: Date): Priority {
-  const s = policy.signals;
+  const s = policy.factors;
   const reasons: PriorityReason[] = [];
-  const add = (signal: SignalKey, points: number, detail: string): void => {
-    if (points !== 0) reasons.push({ signal, points, detail });
+  const add = (factor: FactorKey, points: number, detail: string): void => {
+    if (points !== 0) reasons.push({ factor, points, detail });
   };
   const isNonPertinent = (k: KnownMatch): boolean =>
     k.severity === null && k.category !== null && policy.nonPertinentLabels.has(normalizeLabel(k.category));
@@ -457,7 +469,7 @@ export function prioritise(bundle: UnprioritisedBundle, items: readonly ScanItem
     add('escalation_requested', s.escalation_requested.points, 'a reporter requested escalation');
   }
 
-  reasons.sort((a, b) => b.points - a.points || SIGNAL_KEYS.indexOf(a.signal as SignalKey) - SIGNAL_KEYS.indexOf(b.signal as SignalKey));
+  reasons.sort((a, b) => b.points - a.points || FACTOR_KEYS.indexOf(a.factor as FactorKey) - FACTOR_KEYS.indexOf(b.factor as FactorKey));
   const score = reasons.reduce((sum, r) => sum + r.points, 0);
   return { score, tier: tierFor(score, policy), reasons };
 }

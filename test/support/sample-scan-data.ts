@@ -4,7 +4,8 @@
  * commas, newlines) in paths, URLs, reporters and notes. Hashes are made-up hex, not real content.
  */
 import { createHash } from 'node:crypto';
-import { parsePriorityPolicy, prioritise, type PriorityPolicy, type UnprioritisedBundle } from '../../src/policy/priority.js';
+import type { UnprioritisedBundle } from '../../src/pipeline/bundle.js';
+import { parsePriorityPolicy, prioritise, type PriorityPolicy } from '../../src/policy/priority.js';
 import { readFileSync } from 'node:fs';
 import type { Bundle, KnownMatch, Report, ScanItem, SeenMatch } from '../../src/pipeline/types.js';
 import type { ScanData } from '../../src/pipeline/outputs/types.js';

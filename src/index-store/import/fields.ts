@@ -1,11 +1,14 @@
 /**
  * The one code path from "a row of named values" (a CSV record, an NDJSON object, a VICS Media entry, a
- * text line) to an ImportItem: field-name normalisation with common synonyms, strict hash validation per
- * signal type, boolean and number parsing, and the category → severity mapping. Pure functions.
+ * text line) to an ImportItem: the lists' column vocabulary (synonyms, compared as tabular/header.ts
+ * says), strict hash validation per signal type, boolean and number parsing, and the category → severity
+ * mapping. Pure functions.
  */
 import type { SignalName, SignalType } from '../../hashing/signal-type.js';
 import { SIGNAL_TYPES } from '../../hashing/signals.js';
 import { severityOf, type SeverityPolicy } from '../../policy/severity.js';
+import { parseBoolean } from '../../tabular/boolean.js';
+import { fieldLookup, type FieldLookup } from '../../tabular/header.js';
 import type { EntryMeta, ImportHash, ImportItem, RowError } from '../types.js';
 
 const TYPE_BY_NAME = new Map<SignalName, SignalType>(SIGNAL_TYPES.map((t) => [t.name, t]));
@@ -43,11 +46,6 @@ export interface RowContext {
   readonly defaultType?: SignalName;
 }
 
-/** Letters and digits only, lowercase: the form in which field names and type names are compared. */
-export function normalizeKey(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '');
-}
-
 const SIGNAL_SYNONYMS: Record<SignalName, readonly string[]> = {
   md5: ['md5', 'md5hash', 'md5sum', 'md5digest', 'hashmd5', 'md5value'],
   sha1: ['sha1', 'sha1hash', 'sha1sum', 'sha1digest', 'hashsha1', 'sha1value'],
@@ -70,23 +68,14 @@ const FIELD_SYNONYMS: Record<Exclude<FieldName, SignalName>, readonly string[]> 
   externalId: ['id', 'externalid', 'mediaid', 'entryid', 'hashid', 'recordid', 'reference', 'ref'],
 };
 
-const FIELD_BY_KEY = new Map<string, FieldName>();
-for (const [signal, words] of Object.entries(SIGNAL_SYNONYMS)) for (const w of words) FIELD_BY_KEY.set(normalizeKey(w), signal as SignalName);
-for (const [field, words] of Object.entries(FIELD_SYNONYMS)) for (const w of words) FIELD_BY_KEY.set(normalizeKey(w), field as FieldName);
-
-const SIGNAL_BY_KEY = new Map<string, SignalName | 'photodna'>();
-for (const [signal, words] of Object.entries(SIGNAL_SYNONYMS)) for (const w of words) SIGNAL_BY_KEY.set(normalizeKey(w), signal as SignalName);
-for (const w of FIELD_SYNONYMS.photodna) SIGNAL_BY_KEY.set(normalizeKey(w), 'photodna');
-
-/** Canonical field for a column or key name (any case, spaces/dashes/underscores ignored, synonyms); null if unknown. */
-export function fieldOf(name: string): FieldName | null {
-  return FIELD_BY_KEY.get(normalizeKey(name)) ?? null;
-}
+/** Canonical field for a column or key name (compared with normalizeName, synonyms); null if unknown. */
+export const fieldOf: FieldLookup<FieldName> = fieldLookup<FieldName>({ ...SIGNAL_SYNONYMS, ...FIELD_SYNONYMS });
 
 /** Signal type named by a type word such as "MD5", "sha-1", "PDQ hash"; 'photodna' for PhotoDNA; null if unknown. */
-export function signalOf(name: string): SignalName | 'photodna' | null {
-  return SIGNAL_BY_KEY.get(normalizeKey(name)) ?? null;
-}
+export const signalOf: FieldLookup<SignalName | 'photodna'> = fieldLookup<SignalName | 'photodna'>({
+  ...SIGNAL_SYNONYMS,
+  photodna: FIELD_SYNONYMS.photodna,
+});
 
 /** Signal types whose values have exactly `digits` hex digits (e.g. 64 → sha256, pdq, blockhash). */
 export function signalsWithDigits(digits: number): SignalName[] {
@@ -141,25 +130,6 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'an object';
   return `${typeof value} ${JSON.stringify(value)}`;
-}
-
-const TRUE_WORDS = new Set(['true', 't', 'yes', 'y', '1']);
-const FALSE_WORDS = new Set(['false', 'f', 'no', 'n', '0']);
-
-/**
- * Reads a boolean written as a JSON boolean, 1/0, or text true/false, yes/no, y/n, t/f, 1/0 in any case.
- * Returns null for absent/empty values and undefined when the value is not a boolean.
- */
-export function parseBoolean(value: unknown): boolean | null | undefined {
-  if (value === undefined || value === null) return null;
-  if (typeof value === 'boolean') return value;
-  if (typeof value === 'number') return value === 1 ? true : value === 0 ? false : undefined;
-  if (typeof value !== 'string') return undefined;
-  const t = value.trim().toLowerCase();
-  if (t === '') return null;
-  if (TRUE_WORDS.has(t)) return true;
-  if (FALSE_WORDS.has(t)) return false;
-  return undefined;
 }
 
 /** Which signal a `hash` value without a named column belongs to: the row's type, --type, or its length. */

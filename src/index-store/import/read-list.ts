@@ -8,7 +8,8 @@ import { HashtriageError, toErrorInfo } from '../../errors.js';
 import type { SignalName } from '../../hashing/signal-type.js';
 import { checkScheme, type SeverityPolicy } from '../../policy/severity.js';
 import type { ImportItem } from '../types.js';
-import { mapHeader, parseHeaderLine, readCsvList } from './csv.js';
+import { csvCellsOfLine, sniffDelimiter } from '../../tabular/csv-read.js';
+import { mapHeader, readCsvList } from './csv.js';
 import { fieldOf, SIGNAL_NAMES, type RowContext } from './fields.js';
 import { readNdjsonList } from './ndjson.js';
 import { readTextList } from './text.js';
@@ -66,10 +67,10 @@ export async function readList(path: string, opts: ReadListOptions): Promise<Lis
   switch (format) {
     case 'csv':
     case 'tsv': {
-      const delimiter = format === 'tsv' ? '\t' : csvDelimiter(firstDataLine(text)?.text ?? '');
       const first = firstDataLine(text);
+      const delimiter = format === 'tsv' ? '\t' : sniffDelimiter(first?.text ?? '', [',', ';']);
       // Check the header now, so a list without a hash column fails before anything is written.
-      if (first && first.complete) mapHeader(parseHeaderLine(first.text, delimiter), `${path}:${first.line}`);
+      if (first && first.complete) mapHeader(csvCellsOfLine(first.text, delimiter), `${path}:${first.line}`);
       items = { [Symbol.asyncIterator]: () => readCsvList(chunks(), ctx, { delimiter, maxLineBytes: opts.maxLineBytes, label: path }) };
       break;
     }
@@ -146,10 +147,6 @@ function firstDataLine(text: string): { text: string; line: number; complete: bo
     start = nl + 1;
   }
   return null;
-}
-
-function csvDelimiter(headerLine: string): string {
-  return !headerLine.includes(',') && headerLine.includes(';') ? ';' : ',';
 }
 
 const VICS_KEY = /"(odata\.metadata|@odata\.context)"\s*:/;

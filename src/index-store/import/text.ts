@@ -5,7 +5,7 @@
  */
 import type { ImportItem } from '../types.js';
 import { rowError, rowToItem, signalOf, type RawRow, type RowContext } from './fields.js';
-import { readLines, tooLongMessage } from './lines.js';
+import { readLines, tooLongMessage } from '../../tabular/lines.js';
 
 const HEX_ONLY = /^[0-9a-fA-F]+$/;
 

@@ -9,8 +9,9 @@
 import { createRequire } from 'node:module';
 import type { Transform } from 'node:stream';
 import type { ImportItem } from '../types.js';
-import { fieldOf, normalizeKey, rowError, rowToItem, signalOf, SIGNAL_NAMES, type FieldName, type RawRow, type RowContext } from './fields.js';
-import { DEFAULT_MAX_LINE_BYTES } from './lines.js';
+import { fieldOf, rowError, rowToItem, signalOf, SIGNAL_NAMES, type FieldName, type RawRow, type RowContext } from './fields.js';
+import { normalizeName } from '../../tabular/header.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../../tabular/lines.js';
 
 const require = createRequire(import.meta.url);
 const Parser = require('stream-json/Parser.js') as new (options: object) => Transform;
@@ -173,7 +174,7 @@ class VicsWalker {
   private targetOf(key: string): Target | null {
     let t = this.targets.get(key);
     if (t === undefined) {
-      t = normalizeKey(key) === 'alternativehashes' ? ALT : fieldOf(key);
+      t = normalizeName(key) === 'alternativehashes' ? ALT : fieldOf(key);
       if (this.targets.size < 1000) this.targets.set(key, t);
     }
     return t;
@@ -288,7 +289,7 @@ class VicsWalker {
         this.open(t, 'record');
         return;
       case 'record':
-        if (isArray && normalizeKey(key) === 'media') {
+        if (isArray && normalizeName(key) === 'media') {
           this.record!.isCase = true;
           this.open(t, 'media');
           return;

@@ -1,9 +1,9 @@
 /**
- * bundles.csv: the queue for spreadsheets. RFC 4180 quoting (every text cell quoted, quotes doubled,
- * CRLF rows), a UTF-8 byte-order mark so spreadsheet programs read non-ASCII paths correctly, and
- * formula-injection defence: a text cell starting with = + - @ (or a tab / carriage return) gets a
- * leading apostrophe, so attacker-chosen paths, URLs or notes can never run as a formula.
+ * bundles.csv: the queue for spreadsheets. Written with the shared formula-safe CSV writer
+ * (src/tabular/csv-write.ts: every text cell quoted and protected, CRLF rows), with a UTF-8 byte-order
+ * mark so spreadsheet programs read non-ASCII paths correctly.
  */
+import { csvNumber, csvRow, csvText } from '../../tabular/csv-write.js';
 import type { KnownMatch, PriorityReason } from '../types.js';
 import type { ScanData } from './types.js';
 import { failedFiles, itemsByIndex, queue } from './records.js';
@@ -37,33 +37,15 @@ export const BUNDLE_CSV_COLUMNS = [
   'last_seen',
 ] as const;
 
-/** A text cell that is safe to open in a spreadsheet: neutralised if it could start a formula, then quoted. */
-export function csvText(value: string | null): string {
-  const v = value ?? '';
-  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-  return `"${safe.replace(/"/g, '""')}"`;
-}
-
-/** A number cell (written bare; numbers are ours, never user text). */
-export function csvNumber(value: number): string {
-  if (!Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
-  return String(value);
-}
-
-/** One CSV row with its CRLF terminator. */
-export function csvRow(cells: readonly string[]): string {
-  return `${cells.join(',')}\r\n`;
-}
-
 /** Short human form of a known match: "list: category (severity n), series s, pdq distance d". */
 export function knownSummary(k: KnownMatch): string {
   const cat = k.category === null ? 'no category' : k.severity === null ? k.category : `${k.category} (severity ${k.severity})`;
   return `${k.list}: ${cat}${k.series ? `, series ${k.series}` : ''}, ${k.signal} distance ${k.distance}${k.variant ? ` (${k.variant})` : ''}`;
 }
 
-/** One reason as text: "signal (+points): detail". */
+/** One reason as text: "factor (+points): detail". */
 export function reasonText(r: PriorityReason): string {
-  return `${r.signal} (${r.points >= 0 ? '+' : ''}${r.points}): ${r.detail}`;
+  return `${r.factor} (${r.points >= 0 ? '+' : ''}${r.points}): ${r.detail}`;
 }
 
 /**

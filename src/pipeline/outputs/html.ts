@@ -168,8 +168,8 @@ function tierClass(tier: string, tiers: readonly string[]): string {
   return i >= 0 && i < 4 ? `t${i}` : i >= 0 ? 't3' : 'tx';
 }
 
-/** Short labels of the policy's signal keys, for people; unknown keys are shown with spaces. */
-const SIGNAL_LABELS: Readonly<Record<string, string>> = {
+/** Short labels of the policy's factor keys, for people; unknown keys are shown with spaces. */
+const FACTOR_LABELS: Readonly<Record<string, string>> = {
   known_match: 'known match',
   known_severity: 'severity',
   victim_not_identified: 'victim not identified',
@@ -188,7 +188,7 @@ function reasonsCell(b: Bundle): string {
   if (b.priority.reasons.length === 0) return '<span class="small">no signal fired</span>';
   const items = b.priority.reasons.map(
     (r) =>
-      `<li><span class="pts">${r.points >= 0 ? '+' : '−'}${Math.abs(r.points)}</span><span><span class="sig" title="${e(r.signal)}">${e(SIGNAL_LABELS[r.signal] ?? r.signal.replace(/_/g, ' '))}</span> <span class="detail">${e(r.detail)}</span></span></li>`,
+      `<li><span class="pts">${r.points >= 0 ? '+' : '−'}${Math.abs(r.points)}</span><span><span class="sig" title="${e(r.factor)}">${e(FACTOR_LABELS[r.factor] ?? r.factor.replace(/_/g, ' '))}</span> <span class="detail">${e(r.detail)}</span></span></li>`,
   );
   return `<ul class="reasons">${items.join('')}</ul>`;
 }
@@ -196,7 +196,7 @@ function reasonsCell(b: Bundle): string {
 function knownCell(b: Bundle): string {
   if (b.known.length === 0) return '<span class="badge plain">unknown content</span>';
   const known = [...b.known].sort(compareKnown);
-  const onlyNonPertinent = b.priority.reasons.some((r) => r.signal === 'known_non_pertinent');
+  const onlyNonPertinent = b.priority.reasons.some((r) => r.factor === 'known_non_pertinent');
   const victim = onlyNonPertinent ? '' : known.some((k) => k.victimIdentified === false)
     ? ' <span class="badge warn">victim not identified</span>'
     : known.some((k) => k.victimIdentified === true)
@@ -284,7 +284,7 @@ function searchText(b: Bundle, reports: ReadonlyMap<string, Report>): string {
   const parts: string[] = [b.id, b.priority.tier, ...b.paths, ...b.reportIds, ...b.reporters, ...b.urls, ...b.hosts];
   for (const k of b.known) parts.push(k.list, k.category ?? '', k.series ?? '', k.signal);
   for (const s of b.seen) parts.push(s.scan);
-  for (const r of b.priority.reasons) parts.push(r.signal, r.detail);
+  for (const r of b.priority.reasons) parts.push(r.factor, r.detail);
   for (const id of b.reportIds) {
     const r = reports.get(id);
     if (r) parts.push(r.channel ?? '', r.platform ?? '', r.notes ?? '');

@@ -45,7 +45,7 @@ export function orderedItems(items: readonly ScanItem[]): ScanItem[] {
 }
 
 /** One member file that could not be hashed (unreadable, truncated, empty, missing…): nobody has looked at it yet. */
-export interface FailedFile {
+export interface FailedMember {
   readonly index: number;
   readonly path: string;
   readonly code: string;
@@ -58,8 +58,8 @@ export function itemsByIndex(items: readonly ScanItem[]): ReadonlyMap<number, Sc
 }
 
 /** The bundle's member files that could not be hashed, in item order; members missing from `byIndex` are not reported. */
-export function failedFiles(b: Bundle, byIndex: ReadonlyMap<number, ScanItem>): FailedFile[] {
-  const out: FailedFile[] = [];
+export function failedFiles(b: Bundle, byIndex: ReadonlyMap<number, ScanItem>): FailedMember[] {
+  const out: FailedMember[] = [];
   for (const i of [...b.items].sort((x, y) => x - y)) {
     const it = byIndex.get(i);
     if (it && !it.hash.ok) out.push({ index: i, path: it.path, code: it.hash.error.code, message: it.hash.error.message });
@@ -82,7 +82,7 @@ export function bundleRecord(rank: number, b: Bundle, byIndex: ReadonlyMap<numbe
     id: b.id,
     tier: b.priority.tier,
     score: b.priority.score,
-    reasons: b.priority.reasons.map((r) => ({ signal: r.signal, points: r.points, detail: r.detail })),
+    reasons: b.priority.reasons.map((r) => ({ signal: r.factor, points: r.points, detail: r.detail })),
     status: b.known.length > 0 ? 'known' : 'unknown',
     previouslySeen: b.seen.length > 0,
     escalated: b.escalated,

@@ -1,7 +1,8 @@
 /**
- * Splits a byte stream into numbered text lines with bounded memory: a line longer than the limit is
- * reported (with its length) instead of being held, so one corrupt multi-gigabyte "line" cannot exhaust
- * memory. A UTF-8 byte-order mark at the start and CR before LF are dropped.
+ * Splits input into numbered text lines: a byte stream with bounded memory (a line longer than the limit
+ * is reported, with its length, instead of being held, so one corrupt multi-gigabyte "line" cannot
+ * exhaust memory), or a text already in memory. A UTF-8 byte-order mark at the start and CR before LF
+ * are dropped.
  */
 
 /** One physical line: its text (without the line break), or `tooLong` with its byte length. */
@@ -71,4 +72,12 @@ export async function* readLines(chunks: AsyncIterable<Buffer>, maxLineBytes = D
     const whole = Buffer.concat(parts, partLen);
     yield [{ line: lineNo, text: decode(whole, 0, whole.length) }];
   }
+}
+
+/** The lines of a text already in memory, numbered from 1, without length limit; same rules as readLines. */
+export function splitLines(text: string): Line[] {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const parts = body.split('\n');
+  if (parts[parts.length - 1] === '') parts.pop();
+  return parts.map((part, i) => ({ line: i + 1, text: part.endsWith('\r') ? part.slice(0, -1) : part }));
 }

@@ -1,0 +1,148 @@
+/**
+ * The shared tabular reader (src/tabular/): one comparison rule for column names, one boolean rule, and
+ * one CSV/NDJSON reader whose rows and problems carry the line where their record starts, whether the
+ * input is streamed in chunks or already in memory.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseBoolean } from '../src/tabular/boolean.js';
+import { csvCellsOfLine, csvTableOfText, readCsvTable, sniffDelimiter, type CsvDialect, type TableEvent } from '../src/tabular/csv-read.js';
+import { fieldLookup, normalizeName } from '../src/tabular/header.js';
+import { ndjsonOfText, readNdjson } from '../src/tabular/ndjson.js';
+
+const CSV: CsvDialect = { delimiter: ',', comments: true, strictWidth: true };
+
+/** The text as a stream of `size`-byte chunks (splitting lines, quoted fields and UTF-8 sequences). */
+async function* chunked(text: string, size: number): AsyncGenerator<Buffer> {
+  const bytes = Buffer.from(text);
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
+async function streamed(text: string, dialect: CsvDialect, size: number, maxLineBytes?: number): Promise<TableEvent[]> {
+  const out: TableEvent[] = [];
+  for await (const e of readCsvTable(chunked(text, size), dialect, { maxLineBytes })) out.push(e);
+  return out;
+}
+
+describe('column names', () => {
+  it('compare without byte-order mark, case, spaces, dashes, underscores or other punctuation', () => {
+    for (const spelling of ['\uFEFFReport ID', ' report_id ', 'REPORT-ID', 'ReportId', 'report.id', 'Report  -  Id']) {
+      expect(normalizeName(spelling)).toBe('reportid');
+    }
+    expect(normalizeName('Référence n°')).toBe('référencen');
+  });
+
+  it('map synonyms to their field through a vocabulary, and refuse an ambiguous vocabulary', () => {
+    const lookup = fieldLookup({ reportId: ['report_id', 'ticket'], file: ['file path', 'attachments'] });
+    expect(['Report ID', 'TICKET', 'File-Path', 'filepath', 'Attachments'].map(lookup)).toEqual(['reportId', 'reportId', 'file', 'file', 'file']);
+    expect(lookup('size')).toBeNull();
+    expect(() => fieldLookup({ a: ['file_path'], b: ['File Path'] })).toThrow(/"File Path" names both a and b/);
+  });
+});
+
+describe('booleans', () => {
+  it('read the common spellings in any case, and the numbers 1 and 0', () => {
+    for (const yes of ['true', 'TRUE', 't', 'Yes', 'y', '1', ' x ', 'X', 'on', 'On', true, 1]) expect(parseBoolean(yes)).toBe(true);
+    for (const no of ['false', 'F', 'no', 'N', '0', 'off', 'OFF', false, 0]) expect(parseBoolean(no)).toBe(false);
+  });
+
+  it('give null for a missing or empty value and undefined for anything else', () => {
+    for (const missing of [undefined, null, '', '   ']) expect(parseBoolean(missing)).toBeNull();
+    for (const other of ['maybe', 'unknown', '2', 2, -1, 0.5, {}, []]) expect(parseBoolean(other)).toBeUndefined();
+  });
+});
+
+describe('CSV tables', () => {
+  it('read a header and rows with a BOM, CRLF, quoted delimiters, quotes and line breaks, each at its first line', () => {
+    const text = '\uFEFFid,note\r\n1,"a, b"\r\n2,"multi\r\nline ""quoted"""\r\n3,plain\r\n';
+    expect(csvTableOfText(text, CSV)).toEqual([
+      { kind: 'header', line: 1, cells: ['id', 'note'] },
+      { kind: 'row', line: 2, cells: ['1', 'a, b'] },
+      { kind: 'row', line: 3, cells: ['2', 'multi\nline "quoted"'] },
+      { kind: 'row', line: 5, cells: ['3', 'plain'] },
+    ]);
+  });
+
+  it('skip blank lines, blank rows and (when asked) # comment lines, keeping the line numbers', () => {
+    const text = '# a comment\n\nid,note\n,\n  \n1,x\n#2,y\n';
+    expect(csvTableOfText(text, CSV)).toEqual([
+      { kind: 'header', line: 3, cells: ['id', 'note'] },
+      { kind: 'row', line: 6, cells: ['1', 'x'] },
+    ]);
+    const noComments = csvTableOfText('id,note\n#2,y\n', { ...CSV, comments: false });
+    expect(noComments).toContainEqual({ kind: 'row', line: 2, cells: ['#2', 'y'] });
+  });
+
+  it('report rows with another field count than the header at their line when strict, and read them as they are otherwise', () => {
+    const text = 'a,b,c\n1,2\n1,2,3,4\n1,2,3,,\n1,"x\ny",3\n';
+    expect(csvTableOfText(text, CSV)).toEqual([
+      { kind: 'header', line: 1, cells: ['a', 'b', 'c'] },
+      { kind: 'error', line: 2, message: 'row has 2 fields, the header (line 1) has 3' },
+      { kind: 'error', line: 3, message: 'row has 4 fields, the header (line 1) has 3' },
+      { kind: 'row', line: 4, cells: ['1', '2', '3', '', ''] },
+      { kind: 'row', line: 5, cells: ['1', 'x\ny', '3'] },
+    ]);
+    const relaxed = csvTableOfText(text, { ...CSV, strictWidth: false });
+    expect(relaxed.filter((e) => e.kind === 'row').map((e) => e.line)).toEqual([2, 3, 4, 5]);
+  });
+
+  it('end with one error at the record start when a quoted field never closes, keeping the rows before it', () => {
+    const text = 'id,note\n1,fine\n2,"opened\n3,swallowed\n';
+    const events = csvTableOfText(text, CSV);
+    expect(events.slice(0, 2)).toEqual([
+      { kind: 'header', line: 1, cells: ['id', 'note'] },
+      { kind: 'row', line: 2, cells: ['1', 'fine'] },
+    ]);
+    expect(events.slice(2)).toEqual([{ kind: 'error', line: 3, message: expect.stringMatching(/not closed before the end of the file/) }]);
+  });
+
+  it('give the same events streamed in chunks of any size as read from memory', async () => {
+    const text = '\uFEFFid,note,flag\r\n# c\r\n1,"ünïcödé, with ""quotes""",yes\r\n2,"two\r\nlines",no\n\n3,x\n4,"=1+2",\n5,last';
+    const whole = csvTableOfText(text, CSV);
+    expect(whole).toHaveLength(6);
+    for (const size of [1, 2, 3, 7, 64, 1 << 16]) expect(await streamed(text, CSV, size)).toEqual(whole);
+  });
+
+  it('report an over-long line (and the record containing it) when streamed, and read on', async () => {
+    const text = `id,note\n1,${'n'.repeat(300)}\n2,"ok\n${'m'.repeat(300)}\nend"\n3,after\n`;
+    const events = await streamed(text, CSV, 64, 100);
+    expect(events).toEqual([
+      { kind: 'header', line: 1, cells: ['id', 'note'] },
+      { kind: 'error', line: 2, message: 'line is 302 bytes long, more than the limit of 100 bytes; skipped' },
+      { kind: 'error', line: 3, message: 'record includes line 4, which is over the size limit; skipped' },
+      { kind: 'error', line: 4, message: 'line is 300 bytes long, more than the limit of 100 bytes; skipped' },
+      { kind: 'row', line: 6, cells: ['3', 'after'] },
+    ]);
+  });
+
+  it('undo formula protection in rows: exactly one apostrophe before = + - @ tab or CR', () => {
+    const text = "v\n'=SUM(A1)\n'-42\n''@x\n'plain\n\"'\t=tab\"\n=bare\n";
+    const rows = csvTableOfText(text, CSV).flatMap((e) => (e.kind === 'row' ? e.cells : []));
+    expect(rows).toEqual(['=SUM(A1)', '-42', "'@x", "'plain", '\t=tab', '=bare']);
+  });
+
+  it('split one header line and guess its delimiter', () => {
+    expect(csvCellsOfLine('"MD5 Hash", note ,"a,b"', ',')).toEqual(['MD5 Hash', 'note', 'a,b']);
+    expect(sniffDelimiter('md5;category;note')).toBe(';');
+    expect(sniffDelimiter('md5\tcategory\tnote, with comma')).toBe('\t');
+    expect(sniffDelimiter('md5')).toBe(',');
+    expect(sniffDelimiter('md5;note,x', [',', ';'])).toBe(',');
+  });
+});
+
+describe('NDJSON', () => {
+  it('reads one object per line with its line number and says why other lines are not objects', async () => {
+    const text = '\uFEFF{"a":1}\r\n\r\n{"b":\n[1]\nnull\n"s"\n{"c":true}';
+    const expected = [
+      { kind: 'object', line: 1, value: { a: 1 } },
+      { kind: 'error', line: 3, message: expect.stringMatching(/^not valid JSON/) },
+      { kind: 'error', line: 4, message: 'expected a JSON object, got a list' },
+      { kind: 'error', line: 5, message: 'expected a JSON object, got null' },
+      { kind: 'error', line: 6, message: 'expected a JSON object, got string' },
+      { kind: 'object', line: 7, value: { c: true } },
+    ];
+    expect(ndjsonOfText(text)).toEqual(expected);
+    const streamedEvents = [];
+    for await (const e of readNdjson(chunked(text, 3))) streamedEvents.push(e);
+    expect(streamedEvents).toEqual(expected);
+  });
+});
