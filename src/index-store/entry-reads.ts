@@ -4,6 +4,18 @@ import { IndexMatcher } from './matcher.js';
 import type { IndexStore } from './store.js';
 import type { MatchEntry } from './types.js';
 
+/** One list entry as the entry tables and the lists table give it (column names as in SQL). */
+export interface EntryRow {
+  readonly list: string;
+  readonly category: string | null;
+  readonly severity: number | null;
+  readonly series: string | null;
+  readonly victim_identified: number | null;
+  readonly external_id: string | null;
+  readonly added_at: string | null;
+  readonly note: string | null;
+}
+
 /** Entries of the given hash ids, each list sorted by list name then entry order. */
 export function knownEntriesOf(store: IndexStore, signal: SignalType, ids: readonly number[]): Map<number, MatchEntry[]> {
   const out = new Map<number, MatchEntry[]>();
@@ -14,18 +26,7 @@ export function knownEntriesOf(store: IndexStore, signal: SignalType, ids: reado
      FROM ${t.entries} e JOIN lists l ON l.id = e.list_id
      WHERE e.hash_id IN (SELECT value FROM json_each(?)) ORDER BY l.name, e.id`,
   );
-  type Row = {
-    hash_id: number;
-    list: string;
-    category: string | null;
-    severity: number | null;
-    series: string | null;
-    victim_identified: number | null;
-    external_id: string | null;
-    added_at: string | null;
-    note: string | null;
-  };
-  for (const r of stmt.all(JSON.stringify(ids)) as Row[]) {
+  for (const r of stmt.all(JSON.stringify(ids)) as Array<EntryRow & { hash_id: number }>) {
     let list = out.get(r.hash_id);
     if (!list) out.set(r.hash_id, (list = []));
     list.push({

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { bytesToWords } from '../hashing/bits.js';
 import { readIdCodes, SQLITE_LAYOUT, verifyBands } from './band-tables.js';
+import type { EntryRow } from './entry-reads.js';
 import type { IndexStore } from './store.js';
 import { verifyChunks } from './value-chunks.js';
 import { csvCell } from '../tabular/csv-write.js';
@@ -83,17 +84,6 @@ export const EXPORT_META_COLUMNS = [
   'list',
 ] as const;
 
-interface EntryRow {
-  list: string;
-  kind: 'known';
-  category: string | null;
-  severity: number | null;
-  series: string | null;
-  victim_identified: number | null;
-  external_id: string | null;
-  added_at: string | null;
-  note: string | null;
-}
 
 /** All lists with their counts, by name. */
 export function listInfos(store: IndexStore): ListInfo[] {
@@ -226,7 +216,7 @@ export function* exportLines(store: IndexStore, format: ExportFormat, listName?:
   for (const s of store.signals) {
     const t = store.tablesOf(s);
     const stmt = store.db.prepare(
-      `SELECT l.name AS list, l.kind AS kind, h.value AS value, e.quality AS quality, e.category, e.severity, e.series,
+      `SELECT l.name AS list, h.value AS value, e.quality AS quality, e.category, e.severity, e.series,
               e.victim_identified, e.external_id, e.added_at, e.note
        FROM ${t.entries} e JOIN ${t.hashes} h ON h.id = e.hash_id JOIN lists l ON l.id = e.list_id ${listFilter}
        ORDER BY l.name, e.id`,
@@ -236,7 +226,7 @@ export function* exportLines(store: IndexStore, format: ExportFormat, listName?:
     }
   }
   const stmt = store.db.prepare(
-    `SELECT l.name AS list, l.kind AS kind, o.kind AS okind, o.value AS value, NULL AS quality, o.category, o.severity, o.series,
+    `SELECT l.name AS list, o.kind AS okind, o.value AS value, NULL AS quality, o.category, o.severity, o.series,
             o.victim_identified, o.external_id, o.added_at, o.note
      FROM opaque o JOIN lists l ON l.id = o.list_id ${listFilter} ORDER BY l.name, o.id`,
   );
