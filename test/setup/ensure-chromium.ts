@@ -23,7 +23,9 @@ export function ensureChromium(log: (message: string) => void = (m) => process.s
   }
   log('[ensure-chromium] installing chromium (apt-get update && apt-get install -y chromium)…');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update'], ['install', '-y', 'chromium']]) {
+  // wait for another apt run (unattended upgrades, a parallel set-up) instead of failing on its lock
+  const lock = ['-o', 'DPkg::Lock::Timeout=600'];
+  for (const args of [[...lock, 'update'], [...lock, 'install', '-y', 'chromium']]) {
     const r = spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env });
     if (r.status !== 0) {
       log(`[ensure-chromium] apt-get ${args.join(' ')} failed (exit ${r.status ?? r.signal}).`);
