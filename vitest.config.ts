@@ -6,6 +6,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    globalSetup: ['test/setup/ensure-chromium.ts'],
+    globalSetup: ['test/setup/build-cli.ts', 'test/setup/ensure-chromium.ts'],
   },
 });
