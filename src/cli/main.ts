@@ -14,7 +14,11 @@ import { register as registerScan } from './commands/scan.js';
 /** Exit codes shared by every command. */
 export const EXIT = { OK: 0, SOME_FAILED: 1, USAGE: 2 } as const;
 
-/** A command module: adds itself to the program; its action sets process.exitCode. */
+/**
+ * A command module: adds itself to the program; its action sets process.exitCode. Modules that are slow
+ * to load (sharp, SQLite, list parsers, the progress bar) are imported by the action, so that --version,
+ * --help and the other commands start without them.
+ */
 export type CommandModule = (program: Command) => void;
 
 const commandModules: CommandModule[] = [registerHash, registerScan, registerIndex, registerMatch, registerBench];

@@ -18,8 +18,8 @@ import { Option, type Command } from 'commander';
 import { HashtriageError, toErrorInfo } from '../../errors.js';
 import { SIGNAL_NAMES } from '../../hashing/signals.js';
 import type { SignalName } from '../../hashing/signal-type.js';
-import { LIST_FORMATS, readList, type ListFormat } from '../../index-store/import/read-list.js';
-import { checkListName, openIndex, resolveDbPath, type ExportFormat, type IndexStats, type IndexStore } from '../../index-store/store.js';
+import { LIST_FORMATS, type ListFormat } from '../../index-store/import/list-formats.js';
+import type { ExportFormat, IndexStats, IndexStore } from '../../index-store/store.js';
 import { loadSeverityPolicy } from '../../policy/severity.js';
 import { EXIT, type CommandModule } from '../main.js';
 import { flushOutput, writeOutput } from '../stdout.js';
@@ -66,6 +66,7 @@ async function runImport(file: string, opts: ImportOptions): Promise<number> {
   const tty = process.stderr.isTTY === true;
   let progressShown = false;
   try {
+    const [{ readList }, { checkListName, openIndex, resolveDbPath }] = await Promise.all([import('../../index-store/import/read-list.js'), import('../../index-store/store.js')]);
     checkListName(opts.list);
     const policy = loadSeverityPolicy(opts.severityPolicy);
     const reader = await readList(file, { format: opts.format, type: opts.type, severity: policy, scheme: opts.scheme });
@@ -157,6 +158,7 @@ export function formatStats(stats: IndexStats): string {
 async function withStore(command: string, db: string | undefined, readonly: boolean, work: (store: IndexStore) => Promise<number>): Promise<number> {
   let store: IndexStore | undefined;
   try {
+    const { openIndex, resolveDbPath } = await import('../../index-store/store.js');
     store = openIndex(resolveDbPath(db), { readonly });
     return await work(store);
   } catch (err) {

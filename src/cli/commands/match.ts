@@ -23,8 +23,8 @@ import { HashtriageError, toErrorInfo, type ErrorCode } from '../../errors.js';
 import { DIHEDRAL_NAMES } from '../../hashing/signal-type.js';
 import { SIGNAL_NAMES, signalTypeByName } from '../../hashing/signals.js';
 import type { SignalType } from '../../hashing/signal-type.js';
-import { IndexMatcher, type MatchOutcome } from '../../index-store/matcher.js';
-import { openIndex, resolveDbPath, type IndexStore } from '../../index-store/store.js';
+import type { IndexMatcher, MatchOutcome } from '../../index-store/matcher.js';
+import type { IndexStore } from '../../index-store/store.js';
 import { EXIT, type CommandModule } from '../main.js';
 import { flushOutput, outputClosed, writeOutput } from '../stdout.js';
 
@@ -184,6 +184,7 @@ async function runMatch(hashes: string[], opts: MatchCommandOptions): Promise<nu
 
   let store: IndexStore | undefined;
   try {
+    const [{ IndexMatcher }, { openIndex, resolveDbPath }] = await Promise.all([import('../../index-store/matcher.js'), import('../../index-store/store.js')]);
     store = openIndex(resolveDbPath(opts.db), { readonly: true });
     const matcher = new IndexMatcher(store);
     let errors = 0;

@@ -8,13 +8,10 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import path from 'node:path';
 import { HashtriageError } from '../../errors.js';
-import { DEFAULT_MAX_PIXELS } from '../../hashing/decode.js';
-import { defaultConcurrency } from '../../hashing/hash-file.js';
-import { resolveDbPath } from '../../index-store/store.js';
-import { openScanDeps } from '../../pipeline/scan-deps.js';
-import { readUsableManifests, runScan, type ScanSummary } from '../../pipeline/scan.js';
+import { DEFAULT_MAX_PIXELS, defaultConcurrency } from '../../hashing/defaults.js';
+import type { ScanDeps, ScanSummary } from '../../pipeline/scan.js';
 import { EXIT, type CommandModule } from '../main.js';
-import { createProgress, type ProgressReporter } from '../progress.js';
+import type { ProgressReporter } from '../progress.js';
 import { flushOutput, StdoutError, writeOutput } from '../stdout.js';
 
 /** Exit code of a scan stopped by Ctrl-C (128 + SIGINT), resumable. */
@@ -69,6 +66,12 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions): Promis
     process.stderr.write('hashtriage scan: give at least one path or --manifest\n');
     return EXIT.USAGE;
   }
+  const [{ resolveDbPath }, { openScanDeps }, { readUsableManifests, runScan }, { createProgress }] = await Promise.all([
+    import('../../index-store/store.js'),
+    import('../../pipeline/scan-deps.js'),
+    import('../../pipeline/scan.js'),
+    import('../progress.js'),
+  ]);
   const indexPath = resolveDbPath(opts.db);
   const scanOptions = {
     inputs: paths,
@@ -92,7 +95,7 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions): Promis
   let progress: ProgressReporter | null = null;
   let shown = 0;
   let summary: ScanSummary;
-  let deps: ReturnType<typeof openScanDeps> | null = null;
+  let deps: ScanDeps | null = null;
   try {
     // Before the index is opened (or created): an unusable manifest leaves nothing behind.
     readUsableManifests(scanOptions.manifests);
