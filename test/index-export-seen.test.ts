@@ -18,33 +18,33 @@ describe('index export and the @seen record', () => {
   let db: string;
   const known = 'b71fc037a13b8837040e6abd0ff6dbc0';
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'hashtriage-export-seen-'));
     db = path.join(dir, 'index.db');
     const list = path.join(dir, 'known.csv');
     writeFileSync(list, `md5,category\n${known},A1\n`);
-    expect(run(['index', 'import', list, '--list', 'known', '--db', db]).status).toBe(0);
+    expect((await run(['index', 'import', list, '--list', 'known', '--db', db])).status).toBe(0);
     mkdirSync(path.join(dir, 'case-media'));
     copyFileSync(path.join(IMAGES, 'plasma-a-300x200.jpg'), path.join(dir, 'case-media', 'suspect-file.jpg'));
-    const scan = run(['scan', path.join(dir, 'case-media'), '--out', path.join(dir, 'out'), '--db', db]);
+    const scan = await run(['scan', path.join(dir, 'case-media'), '--out', path.join(dir, 'out'), '--db', db]);
     expect(scan.status).toBe(0);
-    expect(run(['index', 'stats', '--json', '--db', db]).stdout).toContain('"@seen"');
+    expect((await run(['index', 'stats', '--json', '--db', db])).stdout).toContain('"@seen"');
   });
 
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it.each(['csv', 'ndjson'])('without --list (%s): the known lists, nothing from earlier scans', (format) => {
-    const res = run(['index', 'export', '--format', format, '--db', db]);
+  it.each(['csv', 'ndjson'])('without --list (%s): the known lists, nothing from earlier scans', async (format) => {
+    const res = await run(['index', 'export', '--format', format, '--db', db]);
     expect(res.status).toBe(0);
     expect(res.stdout).toContain(known);
     expect(res.stdout).not.toContain('@seen');
     expect(res.stdout).not.toContain('suspect-file.jpg');
   });
 
-  it('with --list @seen: the record of earlier scans, as asked', () => {
-    const res = run(['index', 'export', '--list', '@seen', '--format', 'ndjson', '--db', db]);
+  it('with --list @seen: the record of earlier scans, as asked', async () => {
+    const res = await run(['index', 'export', '--list', '@seen', '--format', 'ndjson', '--db', db]);
     expect(res.status).toBe(0);
     const lines = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.length).toBeGreaterThan(0);

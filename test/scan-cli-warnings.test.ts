@@ -3,18 +3,16 @@
  * mistyped --db creates a new, empty one) is said last on stderr, after any list of file problems, and
  * in the summary itself; inputs that hold nothing to scan are said too, rather than a silent empty case.
  */
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './support/cli.js';
 
-const CLI = path.resolve('bin/hashtriage.js');
 const IMAGES = path.resolve('fixtures/conformance/images');
 
 function scan(cwd: string, args: string[]) {
-  const res = spawnSync(process.execPath, [CLI, 'scan', ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
-  return { status: res.status, stdout: String(res.stdout), stderr: String(res.stderr) };
+  return runCli(['scan', ...args], { cwd });
 }
 
 describe('scan warnings a user must not miss', () => {
@@ -33,8 +31,8 @@ describe('scan warnings a user must not miss', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('an index without known lists: the last stderr line, after the file problems, and in the summary', () => {
-    const res = scan(dir, ['media', '--out', 'out-media', '--db', 'mistyped.db']);
+  it('an index without known lists: the last stderr line, after the file problems, and in the summary', async () => {
+    const res = await scan(dir, ['media', '--out', 'out-media', '--db', 'mistyped.db']);
     expect(res.status).toBe(1);
     const lines = res.stderr.trim().split('\n');
     expect(lines).toHaveLength(3);
@@ -46,8 +44,8 @@ describe('scan warnings a user must not miss', () => {
     expect(res.stdout).toContain('known matches: 0 files (the index holds no known lists); seen in earlier scans: 0');
   });
 
-  it('inputs with nothing to scan are reported, not just an empty case', () => {
-    const res = scan(dir, ['empty', '--out', 'out-empty', '--db', 'other.db']);
+  it('inputs with nothing to scan are reported, not just an empty case', async () => {
+    const res = await scan(dir, ['empty', '--out', 'out-empty', '--db', 'other.db']);
     expect(res.status).toBe(0);
     expect(res.stderr).toContain('hashtriage scan: no files or reports found in the given paths and manifests\n');
     expect(res.stdout).toContain('files: 0 (0 failed)');

@@ -247,23 +247,23 @@ describe('scan of files that are not images', () => {
 });
 
 describe('hashtriage scan (command line)', () => {
-  it('prints a summary, exits 1 when some inputs failed, and refuses to reuse an output directory', () => {
+  it('prints a summary, exits 1 when some inputs failed, and refuses to reuse an output directory', async () => {
     const db = path.join(work, 'index-cli.db');
     const out = path.join(work, 'out-cli');
-    const first = cli(['scan', '--manifest', `${DEMO}/complaints.csv`, '--out', out, '--db', db]);
+    const first = await cli(['scan', '--manifest', `${DEMO}/complaints.csv`, '--out', out, '--db', db]);
     expect(first.status).toBe(1);
     expect(first.stdout).toMatch(/^files: 14 \(4 failed/m);
     expect(first.stdout).toMatch(/^bundles: \d+ \(/m);
     expect(first.stdout).toContain(out);
     expect(first.stderr).toMatch(/complaints\.csv:17: BAD_ROW: .*outside the manifest's folder/);
     expect(first.stderr).toMatch(/media\/missing\.jpg: NOT_FOUND/);
-    const json = cli(['scan', `${MEDIA}/rose.png`, '--out', path.join(work, 'out-json'), '--db', db, '--json']);
+    const json = await cli(['scan', `${MEDIA}/rose.png`, '--out', path.join(work, 'out-json'), '--db', db, '--json']);
     expect(json.status).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ completed: true, files: 1, failedFiles: 0, bundles: 1 });
-    const again = cli(['scan', '--manifest', `${DEMO}/complaints.csv`, '--out', out, '--db', db]);
+    const again = await cli(['scan', '--manifest', `${DEMO}/complaints.csv`, '--out', out, '--db', db]);
     expect(again.status).toBe(2);
     expect(again.stderr).toMatch(/already holds a scan.*--resume/);
-    const nothing = cli(['scan', '--out', path.join(work, 'out-none')]);
+    const nothing = await cli(['scan', '--out', path.join(work, 'out-none')]);
     expect(nothing.status).toBe(2);
   }, 120_000);
 });

@@ -47,7 +47,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe('scan --resume after a crash', () => {
   it('continues a scan killed with SIGKILL part-way and ends with the same bundles as an uninterrupted scan', async () => {
     // Reference: one uninterrupted scan (its own index, so 'seen' records cannot leak between the runs).
-    const ref = cli(['scan', 'in', '--out', 'ref', '--db', 'index-ref.db', '--json']);
+    const ref = await cli(['scan', 'in', '--out', 'ref', '--db', 'index-ref.db', '--json']);
     // The only remark: the (empty) index cannot match anything.
     expect(ref.stderr.trim().split('\n')).toEqual([expect.stringMatching(/holds no known lists/)]);
     expect(ref.status).toBe(0);
@@ -71,14 +71,14 @@ describe('scan --resume after a crash', () => {
     expect(existsSync(path.join(work, 'part', 'bundles.ndjson'))).toBe(false);
 
     // Without --resume the directory is refused; with it the scan continues and hashes only the rest.
-    const refused = cli(['scan', 'in', '--out', 'part', '--db', 'index-part.db']);
+    const refused = await cli(['scan', 'in', '--out', 'part', '--db', 'index-part.db']);
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(/--resume/);
-    const differentOptions = cli(['scan', 'in', '--out', 'part', '--db', 'index-part.db', '--resume', '--dihedral']);
+    const differentOptions = await cli(['scan', 'in', '--out', 'part', '--db', 'index-part.db', '--resume', '--dihedral']);
     expect(differentOptions.status).toBe(2);
     expect(differentOptions.stderr).toMatch(/dihedral/);
 
-    const resumed = cli(['scan', 'in', '--out', 'part', '--db', 'index-part.db', '--resume', '--json']);
+    const resumed = await cli(['scan', 'in', '--out', 'part', '--db', 'index-part.db', '--resume', '--json']);
     expect(resumed.status).toBe(0);
     const summary = JSON.parse(resumed.stdout);
     expect(summary).toMatchObject({ completed: true, files: FILES, resumedItems: done, hashedThisRun: FILES - done });
