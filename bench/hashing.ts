@@ -4,7 +4,7 @@
  * 1 and 2 worker threads and through the CLI, and the time and share of each stage (per algorithm,
  * decode vs hash) measured single-threaded.
  *
- * Run: npx tsx bench/hashing.ts [--images 40] [--repeats 5]
+ * Run: npm run build && npx tsx bench/hashing.ts [--images 40] [--repeats 5] (the CLI figure runs the compiled dist/)
  * Writes bench/results/hashing.{json,md} and prints the Markdown tables.
  */
 import { spawnSync } from 'node:child_process';

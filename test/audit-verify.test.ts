@@ -12,15 +12,15 @@ import { runCli } from './support/cli.js';
 let dir: string;
 let out: string;
 let head: string;
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'hashtriage-audit-'));
   mkdirSync(path.join(dir, 'media'));
   copyFileSync(path.resolve('fixtures/conformance/images/rose-210x138.png'), path.join(dir, 'media', 'rose.png'));
   out = path.join(dir, 'out');
-  const scan = runCli(['scan', path.join(dir, 'media'), '--out', out, '--no-index', '--no-sightings']);
+  const scan = await runCli(['scan', path.join(dir, 'media'), '--out', out, '--no-index', '--no-sightings']);
   expect(scan.status, scan.stderr).toBe(0);
   head = /audit log head: ([0-9a-f]{64})/.exec(scan.stdout)![1];
-  const json = runCli(['scan', path.join(dir, 'media'), '--out', path.join(dir, 'out-json'), '--no-index', '--no-sightings', '--json']);
+  const json = await runCli(['scan', path.join(dir, 'media'), '--out', path.join(dir, 'out-json'), '--no-index', '--no-sightings', '--json']);
   expect(JSON.parse(json.stdout).audit).toEqual({ auditHead: expect.stringMatching(/^[0-9a-f]{64}$/), auditBroken: null });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,38 +28,38 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const log = () => path.join(out, 'audit.ndjson');
 
 describe('hashtriage audit verify', () => {
-  it('confirms an intact log and the head the scan printed', () => {
-    const res = runCli(['audit', 'verify', out, '--head', head]);
+  it('confirms an intact log and the head the scan printed', async () => {
+    const res = await runCli(['audit', 'verify', out, '--head', head]);
     expect(res.status).toBe(0);
     expect(res.stdout).toBe(`ok: ${readFileSync(log(), 'utf8').trim().split('\n').length} entries, chain intact; head ${head}\n`);
-    const json = JSON.parse(runCli(['audit', 'verify', log(), '--json']).stdout);
+    const json = JSON.parse((await runCli(['audit', 'verify', log(), '--json'])).stdout);
     expect(json).toMatchObject({ ok: true, head, problem: null });
   });
 
-  it('names the first altered line, and a resumed scan over it says so and exits 1', () => {
+  it('names the first altered line, and a resumed scan over it says so and exits 1', async () => {
     const copy = path.join(dir, 'tampered');
     mkdirSync(copy);
     for (const f of ['audit.ndjson', 'case.db']) copyFileSync(path.join(out, f), path.join(copy, f));
     const lines = readFileSync(path.join(copy, 'audit.ndjson'), 'utf8').split('\n');
     lines[2] = lines[2].replace('"event":"', '"event":"x');
     writeFileSync(path.join(copy, 'audit.ndjson'), lines.join('\n'));
-    const res = runCli(['audit', 'verify', copy]);
+    const res = await runCli(['audit', 'verify', copy]);
     expect(res.status).toBe(1);
     expect(res.stdout).toMatch(/^BROKEN: .*audit\.ndjson line 4: prev does not match the hash of line 3/);
   });
 
-  it('with the kept head, detects lines cut off the end', () => {
+  it('with the kept head, detects lines cut off the end', async () => {
     const cut = path.join(dir, 'cut.ndjson');
     const lines = readFileSync(log(), 'utf8').trim().split('\n');
     writeFileSync(cut, `${lines.slice(0, -2).join('\n')}\n`);
-    expect(runCli(['audit', 'verify', cut]).status).toBe(0); // the chain alone cannot show it
-    const res = runCli(['audit', 'verify', cut, '--head', head]);
+    expect((await runCli(['audit', 'verify', cut])).status).toBe(0); // the chain alone cannot show it
+    const res = await runCli(['audit', 'verify', cut, '--head', head]);
     expect(res.status).toBe(1);
     expect(res.stdout).toMatch(/lines were cut off its end/);
   });
 
-  it('a missing log or a malformed head is a usage error', () => {
-    expect(runCli(['audit', 'verify', path.join(dir, 'nowhere')]).status).toBe(2);
-    expect(runCli(['audit', 'verify', out, '--head', 'XYZ']).status).toBe(2);
+  it('a missing log or a malformed head is a usage error', async () => {
+    expect((await runCli(['audit', 'verify', path.join(dir, 'nowhere')])).status).toBe(2);
+    expect((await runCli(['audit', 'verify', out, '--head', 'XYZ'])).status).toBe(2);
   });
 });

@@ -3,7 +3,6 @@
  * the table and the "expect N lookups per second" sentences, the JSON report's fields, measuring the
  * user's own index read-only, and exit codes. No timing assertions: rates are only checked to be rates.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,8 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomCodes } from '../src/bench/hamming-workload.js';
 import { wordsToHex } from '../src/hashing/bits.js';
 import { runCli } from './support/cli.js';
-
-const CLI = path.resolve('bin/hashtriage.js');
 
 function run(args: string[], env: NodeJS.ProcessEnv = process.env) {
   return runCli(['bench', ...args], { env });
@@ -25,7 +22,7 @@ describe('hashtriage bench', () => {
   let db: string;
   const known = 1500;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'hashtriage-bench-cli-'));
     // the user's index, built the way users build one: a PDQ list imported with `index import`
     const codes = randomCodes(known, 11);
@@ -33,14 +30,14 @@ describe('hashtriage bench', () => {
     const list = path.join(dir, 'known.txt');
     writeFileSync(list, `${lines.map((h) => `pdq:${h}`).join('\n')}\n`);
     db = path.join(dir, 'index.db');
-    const res = spawnSync(process.execPath, [CLI, 'index', 'import', list, '--list', 'known', '--db', db], { encoding: 'utf8' });
+    const res = await runCli(['index', 'import', list, '--list', 'known', '--db', db]);
     expect(res.status).toBe(0);
   });
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('prints a table and, per size, what to expect in lookups per second', () => {
-    const res = run(['--sizes', '1000,3000', ...QUICK]);
+  it('prints a table and, per size, what to expect in lookups per second', async () => {
+    const res = await run(['--sizes', '1000,3000', ...QUICK]);
     expect(res.stderr).toBe(''); // progress only on a terminal
     expect(res.status).toBe(0);
     const rows = res.stdout.split('\n').filter((l) => /^\| [\d,]+ /.test(l));
@@ -57,8 +54,8 @@ describe('hashtriage bench', () => {
     expect(res.stdout).toMatch(/^Every answer was identical to the brute-force scan \([\d,]+ queries compared\)\.$/m);
   });
 
-  it('--json prints one document with the machine, parameters and per-size rates', () => {
-    const res = run(['--sizes', '2000', '--radius', '16', '--mix', 'hit-heavy', '--json', ...QUICK]);
+  it('--json prints one document with the machine, parameters and per-size rates', async () => {
+    const res = await run(['--sizes', '2000', '--radius', '16', '--mix', 'hit-heavy', '--json', ...QUICK]);
     expect(res.status).toBe(0);
     const lines = res.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -82,21 +79,21 @@ describe('hashtriage bench', () => {
     expect(s.comparedQueries).toBeGreaterThan(0);
   });
 
-  it('--db measures the user index without writing to it', () => {
+  it('--db measures the user index without writing to it', async () => {
     const before = readFileSync(db);
     const mtime = statSync(db).mtimeMs;
-    const res = run(['--db', db, '--json', ...QUICK]);
+    const res = await run(['--db', db, '--json', ...QUICK]);
     expect(res.status).toBe(0);
     const r = JSON.parse(res.stdout);
     expect(r.sizes).toHaveLength(1);
     expect(r.sizes[0]).toMatchObject({ count: known, source: 'db', importSeconds: null, exact: true });
     expect(readFileSync(db).equals(before)).toBe(true);
     expect(statSync(db).mtimeMs).toBe(mtime);
-    const text = run(['--db', db, ...QUICK]);
+    const text = await run(['--db', db, ...QUICK]);
     expect(text.stdout).toMatch(/\| 1,500 \(your index\) \|/);
   });
 
-  it('exits 2 for bad usage and for an index it cannot use, saying why on stderr', () => {
+  it('exits 2 for bad usage and for an index it cannot use, saying why on stderr', async () => {
     const cases: Array<[string[], number, RegExp]> = [
       [['--sizes', '0'], 2, /--sizes/],
       [['--sizes', '1000,abc'], 2, /--sizes/],
@@ -108,24 +105,24 @@ describe('hashtriage bench', () => {
       [['--db', path.join(dir, 'missing.db')], 2, /no index at .*missing\.db/],
     ];
     for (const [args, status, message] of cases) {
-      const res = run(args);
+      const res = await run(args);
       expect(res.status, args.join(' ')).toBe(status);
       expect(res.stderr).toMatch(message);
       expect(res.stdout).toBe('');
     }
     const notIndex = path.join(dir, 'not-an-index.db');
     writeFileSync(notIndex, 'hello');
-    const res = run(['--db', notIndex]);
+    const res = await run(['--db', notIndex]);
     expect(res.status).toBe(2);
     expect(res.stderr).toMatch(/not-an-index\.db/);
   });
 
-  it('exits 2 for an index without PDQ values', () => {
+  it('exits 2 for an index without PDQ values', async () => {
     const list = path.join(dir, 'md5.txt');
     writeFileSync(list, 'md5:0123456789abcdef0123456789abcdef\n');
     const md5Only = path.join(dir, 'md5.db');
-    expect(spawnSync(process.execPath, [CLI, 'index', 'import', list, '--list', 'md5', '--db', md5Only]).status).toBe(0);
-    const res = run(['--db', md5Only]);
+    expect((await runCli(['index', 'import', list, '--list', 'md5', '--db', md5Only])).status).toBe(0);
+    const res = await run(['--db', md5Only]);
     expect(res.status).toBe(2);
     expect(res.stderr).toMatch(/holds no PDQ values/);
   });

@@ -11,13 +11,13 @@ import { CASE_LOCK_NAME, lockCase } from '../src/pipeline/case-lock.js';
 import { runCli } from './support/cli.js';
 
 let dir: string;
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'hashtriage-lock-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('lockCase', () => {
-  it('refuses a second holder while the first lives, and is free again once released', () => {
+  it('refuses a second holder while the first lives, and is free again once released', async () => {
     const out = path.join(dir, 'a');
     mkdirSync(out);
     const release = lockCase(out);
@@ -46,18 +46,18 @@ describe('scan --resume on a case another process works on', () => {
     copyFileSync(path.resolve('fixtures/conformance/images/rose-210x138.png'), path.join(media, 'rose.png'));
     const out = path.join(dir, 'case');
     const args = ['scan', media, '--out', out, '--no-index', '--no-sightings'];
-    expect(runCli(args).status).toBe(0);
+    expect((await runCli(args)).status).toBe(0);
     const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
     try {
       writeFileSync(path.join(out, CASE_LOCK_NAME), `${sleeper.pid} ${hostname()}\n`);
-      const refused = runCli([...args, '--resume']);
+      const refused = await runCli([...args, '--resume']);
       expect(refused.status).toBe(2);
       expect(refused.stderr).toContain(`another hashtriage process (pid ${sleeper.pid}) is working on this case`);
     } finally {
       sleeper.kill('SIGKILL');
       await new Promise((r) => sleeper.on('close', r));
     }
-    const resumed = runCli([...args, '--resume']);
+    const resumed = await runCli([...args, '--resume']);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(existsSync(path.join(out, CASE_LOCK_NAME))).toBe(false);
   }, 60_000);

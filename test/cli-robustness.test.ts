@@ -5,6 +5,7 @@
  * one-line message and the documented exit code, never a stack trace.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -60,11 +61,14 @@ function runReaderGoesAway(args: string[], input?: string): Promise<{ status: nu
 }
 
 /** Runs the CLI with stdout on /dev/full (every write fails with ENOSPC). */
-function runOnFullDisk(args: string[]) {
+async function runOnFullDisk(args: string[]): Promise<{ status: number | null; stderr: string }> {
   const fd = openSync('/dev/full', 'w');
   try {
-    const res = spawnSync(process.execPath, [CLI, ...args], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', timeout: 120_000 });
-    return { status: res.status, stderr: String(res.stderr) };
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', fd, 'pipe'], timeout: 120_000 });
+    let stderr = '';
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const [status] = (await once(child, 'close')) as [number | null];
+    return { status, stderr };
   } finally {
     closeSync(fd);
   }
@@ -75,7 +79,7 @@ describe('CLI robustness', () => {
   let db: string;
   let queries: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'hashtriage-robust-'));
     chmodSync(dir, 0o755);
     mkdirSync(path.join(dir, 'media'));
@@ -85,7 +89,7 @@ describe('CLI robustness', () => {
     const list = path.join(dir, 'md5.txt');
     writeFileSync(list, `${hexValues(6000, 32, 1).join('\n')}\n`);
     db = path.join(dir, 'index.db');
-    expect(run(['index', 'import', list, '--list', 'big', '--db', db]).status).toBe(0);
+    expect((await run(['index', 'import', list, '--list', 'big', '--db', db])).status).toBe(0);
     queries = `${hexValues(20_000, 64, 2).join('\n')}\n`;
   });
 
@@ -123,8 +127,8 @@ describe('CLI robustness', () => {
       ['index stats', () => ['index', 'stats', '--db', db]],
       ['match', () => ['match', '--algorithm', 'md5', hexValues(1, 32, 1)[0], '--db', db]],
       ['scan', () => ['scan', path.join(dir, 'media'), '--out', path.join(dir, `full-disk-scan-${process.hrtime.bigint()}`), '--db', db]],
-    ])('%s', (_name, args) => {
-      const res = runOnFullDisk(args());
+    ])('%s', async (_name, args) => {
+      const res = await runOnFullDisk(args());
       expect(res.stderr).toMatch(/cannot write the output: ENOSPC/);
       expect(res.stderr).not.toMatch(STACK_LINE);
       expect(res.status).toBe(1);
@@ -132,18 +136,18 @@ describe('CLI robustness', () => {
   });
 
   describe('scan --out that cannot be used is a usage error naming --out, with nothing written', () => {
-    it('a path under a regular file', () => {
+    it('a path under a regular file', async () => {
       const file = path.join(dir, 'not-a-dir');
       writeFileSync(file, 'x');
       const out = path.join(file, 'case');
-      const res = run(['scan', path.join(dir, 'media'), '--out', out, '--db', db]);
+      const res = await run(['scan', path.join(dir, 'media'), '--out', out, '--db', db]);
       expect(res.stderr).toContain(`--out ${out}: cannot create the directory`);
       expect(res.stderr).not.toMatch(STACK_LINE);
       expect(res.status).toBe(2);
     });
 
     const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-    it.skipIf(!asRoot)("another user's directory, and a folder the user may not write in (run as nobody)", () => {
+    it.skipIf(!asRoot)("another user's directory, and a folder the user may not write in (run as nobody)", async () => {
       const options = { uid: NOBODY, gid: NOBODY, cwd: dir };
       const probe = spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(CLI)})`], options);
       if (probe.status !== 0) return; // nobody cannot read the project here: nothing to show
@@ -153,13 +157,13 @@ describe('CLI robustness', () => {
       const nobodysDb = path.join(home, 'sightings.db');
       const rootsDir = path.join(dir, 'roots-empty-dir');
       mkdirSync(rootsDir, { mode: 0o755 });
-      const res = run(['scan', 'media', '--out', rootsDir, '--no-index', '--sightings', nobodysDb], options);
+      const res = await run(['scan', 'media', '--out', rootsDir, '--no-index', '--sightings', nobodysDb], options);
       expect(res.stderr).toMatch(/--out .*roots-empty-dir: cannot make the directory owner-only/);
       expect(res.stderr).not.toMatch(STACK_LINE);
       expect(res.status).toBe(2);
 
       const inside = path.join(rootsDir, 'case');
-      const res2 = run(['scan', 'media', '--out', inside, '--no-index', '--sightings', nobodysDb], options);
+      const res2 = await run(['scan', 'media', '--out', inside, '--no-index', '--sightings', nobodysDb], options);
       expect(res2.stderr).toContain(`--out ${inside}: cannot create the directory: permission denied`);
       expect(res2.stderr).not.toMatch(STACK_LINE);
       expect(res2.status).toBe(2);
@@ -167,14 +171,14 @@ describe('CLI robustness', () => {
     });
   });
 
-  it('match --threshold refuses an empty value and hex instead of reading them as 0 and 16', () => {
+  it('match --threshold refuses an empty value and hex instead of reading them as 0 and 16', async () => {
     const hash = hexValues(1, 64, 4)[0];
     for (const bad of ['', '0x10', '1e1']) {
-      const res = run(['match', '--threshold', bad, hash, '--db', db]);
+      const res = await run(['match', '--threshold', bad, hash, '--db', db]);
       expect(res.stderr).toContain('expected an integer from 0 to 256');
       expect(res.status).toBe(2);
     }
-    expect(run(['match', '--threshold', '10', hash, '--db', db]).status).toBe(0);
+    expect((await run(['match', '--threshold', '10', hash, '--db', db])).status).toBe(0);
   });
 
 });

@@ -3,13 +3,13 @@
  * and bad files. Every bad input gets its own error line with the right code, the good files are still
  * hashed (with the reference values), and the exit code says what happened.
  */
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pngWithHeaderSize } from './support/png.js';
-import { runCli } from './support/cli.js';
+import { runCli, type CliOptions } from './support/cli.js';
 
 const PROJECT = path.resolve('.');
 const CLI = path.join(PROJECT, 'bin/hashtriage.js');
@@ -23,8 +23,8 @@ interface Run {
   stderr: string;
 }
 
-function runHash(args: string[], options: SpawnSyncOptions = {}): Run {
-  const run = runCli(args, options);
+async function runHash(args: string[], options: CliOptions = {}): Promise<Run> {
+  const run = await runCli(args, options);
   const lines = run.stdout
     .split('\n')
     .filter((l) => l.length > 0)
@@ -45,7 +45,7 @@ function expectedRow(file: string): Record<string, string> {
  * "nobody" (uid 65534), which needs to be able to read the project. Returns the spawn options to use,
  * or a reason why an unreadable directory cannot be produced here.
  */
-function unprivilegedRun(): { options: SpawnSyncOptions } | { skip: string } {
+function unprivilegedRun(): { options: CliOptions } | { skip: string } {
   if (typeof process.getuid !== 'function') return { skip: 'no POSIX user ids on this platform' };
   if (process.getuid() !== 0) return { options: {} };
   const probe = spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(CLI)}, require('fs').constants.R_OK)`], {
@@ -91,8 +91,8 @@ describe('hashtriage hash (CLI)', () => {
     }
   });
 
-  it('reports each bad input with its code, hashes the rest, exits 1', () => {
-    const run = runHash(['hash', 'good', 'bad', 'missing.jpg'], { cwd: dir });
+  it('reports each bad input with its code, hashes the rest, exits 1', async () => {
+    const run = await runHash(['hash', 'good', 'bad', 'missing.jpg'], { cwd: dir });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(1);
     const byPath = new Map(run.lines.map((l) => [l.path as string, l]));
@@ -144,12 +144,12 @@ describe('hashtriage hash (CLI)', () => {
     expect(paths).toHaveLength(10);
   });
 
-  it('reports a directory it may not read as UNREADABLE and hashes the other inputs', (ctx) => {
+  it('reports a directory it may not read as UNREADABLE and hashes the other inputs', async (ctx) => {
     if ('skip' in unprivileged) {
       ctx.skip(unprivileged.skip);
       return;
     }
-    const run = runHash(['hash', 'locked', 'good/rgba.png'], { cwd: dir, ...unprivileged.options });
+    const run = await runHash(['hash', 'locked', 'good/rgba.png'], { cwd: dir, ...unprivileged.options });
     expect(run.status).toBe(1);
     expect(run.lines).toHaveLength(2);
     // Path order: good/rgba.png sorts before locked.
@@ -158,17 +158,17 @@ describe('hashtriage hash (CLI)', () => {
     expect((run.lines[1].error as { message: string }).message).toContain('locked');
   });
 
-  it('exits 0 when every file hashed, and prints the same lines in the same order at any concurrency', () => {
-    const one = runHash(['hash', 'good', '--concurrency', '1'], { cwd: dir });
-    const four = runHash(['hash', 'good', '--concurrency', '4'], { cwd: dir });
+  it('exits 0 when every file hashed, and prints the same lines in the same order at any concurrency', async () => {
+    const one = await runHash(['hash', 'good', '--concurrency', '1'], { cwd: dir });
+    const four = await runHash(['hash', 'good', '--concurrency', '4'], { cwd: dir });
     expect(one.status).toBe(0);
     expect(four.status).toBe(0);
     expect(one.lines).toHaveLength(5);
     expect(four.stdout).toBe(one.stdout);
   });
 
-  it('computes only the requested algorithms, the CLI-512 flavour and the dihedral variants on request', () => {
-    const run = runHash(['hash', 'good/sub/plasma.jpg', '--algorithms', 'md5, PDQ', '--pdq-flavour', 'cli512', '--dihedral'], { cwd: dir });
+  it('computes only the requested algorithms, the CLI-512 flavour and the dihedral variants on request', async () => {
+    const run = await runHash(['hash', 'good/sub/plasma.jpg', '--algorithms', 'md5, PDQ', '--pdq-flavour', 'cli512', '--dihedral'], { cwd: dir });
     expect(run.status).toBe(0);
     const [line] = run.lines;
     const ref = expectedRow('plasma-d-2000x1200.jpg');
@@ -178,25 +178,25 @@ describe('hashtriage hash (CLI)', () => {
     expect(Object.keys(line.pdqDihedral as object)).toEqual(['rot90', 'rot180', 'rot270', 'flipX', 'flipY', 'transpose', 'antiTranspose']);
   });
 
-  it('refuses images over --max-pixels as TOO_LARGE and hashes the smaller ones', () => {
-    const run = runHash(['hash', 'good/base.jpg', 'good/rgba.png', '--max-pixels', '300000'], { cwd: dir });
+  it('refuses images over --max-pixels as TOO_LARGE and hashes the smaller ones', async () => {
+    const run = await runHash(['hash', 'good/base.jpg', 'good/rgba.png', '--max-pixels', '300000'], { cwd: dir });
     expect(run.status).toBe(1);
     const [base, rgba] = run.lines;
     expect((base.error as { code: string }).code).toBe('TOO_LARGE'); // 900×700 = 630000 pixels
     expect(rgba.ok).toBe(true); // 500×400 = 200000 pixels
   });
 
-  it('exits 2 on usage errors, naming the problem', () => {
-    expect(runHash(['hash'], { cwd: dir }).status).toBe(2);
-    const unknown = runHash(['hash', 'good', '--algorithms', 'md5,phash'], { cwd: dir });
+  it('exits 2 on usage errors, naming the problem', async () => {
+    expect((await runHash(['hash'], { cwd: dir })).status).toBe(2);
+    const unknown = await runHash(['hash', 'good', '--algorithms', 'md5,phash'], { cwd: dir });
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain('"phash"');
     expect(unknown.stdout).toBe('');
-    expect(runHash(['hash', 'good', '--pdq-flavour', 'half'], { cwd: dir }).status).toBe(2);
-    expect(runHash(['hash', 'good', '--max-pixels', '-5'], { cwd: dir }).status).toBe(2);
-    expect(runHash(['hash', 'good', '--algorithms', 'md5', '--dihedral'], { cwd: dir }).status).toBe(2);
+    expect((await runHash(['hash', 'good', '--pdq-flavour', 'half'], { cwd: dir })).status).toBe(2);
+    expect((await runHash(['hash', 'good', '--max-pixels', '-5'], { cwd: dir })).status).toBe(2);
+    expect((await runHash(['hash', 'good', '--algorithms', 'md5', '--dihedral'], { cwd: dir })).status).toBe(2);
     // blockhash is perceptual but has no dihedral variants: still a usage error naming the types that do
-    const noVariants = runHash(['hash', 'good', '--algorithms', 'blockhash', '--dihedral'], { cwd: dir });
+    const noVariants = await runHash(['hash', 'good', '--algorithms', 'blockhash', '--dihedral'], { cwd: dir });
     expect(noVariants.status).toBe(2);
     expect(noVariants.stderr).toContain('pdq');
     expect(noVariants.stdout).toBe('');

@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createWriteStream, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -21,8 +22,8 @@ async function writeList(name: string, head: string, line: (i: number) => string
   return file;
 }
 
-function measure(file: string, format: string): { format: string; rows: number; errors: number; baseline: number; peak: number } {
-  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', probe, file, format], { encoding: 'utf8', maxBuffer: 1 << 20 });
+async function measure(file: string, format: string): Promise<{ format: string; rows: number; errors: number; baseline: number; peak: number }> {
+  const { stdout: out } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', probe, file, format], { encoding: 'utf8', maxBuffer: 1 << 20 });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
@@ -48,7 +49,7 @@ describe('large lists are read with bounded memory', () => {
     it(`${format}: ${ROWS} rows`, async () => {
       const file = await make();
       const size = statSync(file).size;
-      const r = measure(file, 'auto');
+      const r = await measure(file, 'auto');
       expect(r.format).toBe(format);
       expect(r.rows + r.errors).toBe(ROWS);
       if (format === 'text') expect(r.errors).toBe(ROWS / 1000);

@@ -34,19 +34,19 @@ describe('index import of a file already imported under the same name', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('is read again after rejected rows, so retrying with --type imports them; then it is a no-op', () => {
-    const first = run(['index', 'import', list, '--list', 'exchange', '--db', db]);
+  it('is read again after rejected rows, so retrying with --type imports them; then it is a no-op', async () => {
+    const first = await run(['index', 'import', list, '--list', 'exchange', '--db', db]);
     expect(first.status).toBe(1);
     expect(first.stdout).toBe('exchange (text): 0 added, 0 duplicate, 3 rejected\n');
     expect(first.stderr).toContain(`${list}:1: hash value has 64 hex digits`);
 
-    const retry = run(['index', 'import', list, '--list', 'exchange', '--type', 'pdq', '--db', db]);
+    const retry = await run(['index', 'import', list, '--list', 'exchange', '--type', 'pdq', '--db', db]);
     expect(retry.stdout).toBe('exchange (text): 3 added, 0 duplicate, 0 rejected\n');
     expect(retry.status).toBe(0);
-    const match = run(['match', VALUES[1], '--db', db]);
+    const match = await run(['match', VALUES[1], '--db', db]);
     expect(JSON.parse(match.stdout).matches[0]).toMatchObject({ hash: VALUES[1], distance: 0 });
 
-    const again = run(['index', 'import', list, '--list', 'exchange', '--type', 'pdq', '--db', db]);
+    const again = await run(['index', 'import', list, '--list', 'exchange', '--type', 'pdq', '--db', db]);
     expect(again.stdout).toBe('exchange: unchanged (this file was already imported under this name)\n');
     expect(again.status).toBe(0);
   });

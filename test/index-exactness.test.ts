@@ -22,6 +22,7 @@ import { openIndex } from '../src/index-store/open-index.js';
 import type { IndexStore } from '../src/index-store/store.js';
 import type { ImportItem } from '../src/index-store/types.js';
 import { below, codeSet, prng, queriesFor, type CodeSetKind } from './index-fixtures.js';
+import { nextLoopTurn } from './support/event-loop.js';
 
 const KINDS: CodeSetKind[] = ['random', 'clustered', 'degenerate', 'duplicates', 'mixed'];
 const RADII = Array.from({ length: 65 }, (_, r) => r);
@@ -33,7 +34,7 @@ function plain(hits: ReadonlyArray<{ index: number; distance: number }>): Array<
 
 describe('MemoryMultiIndex equals brute force', () => {
   for (const [k, kind] of KINDS.entries()) {
-    it(`${kind} codes, radii 0-64 and beyond, default and explicit band counts`, () => {
+    it(`${kind} codes, radii 0-64 and beyond, default and explicit band counts`, async () => {
       const rnd = prng(100 + k);
       const count = 2500;
       const codes = codeSet(kind, rnd, count);
@@ -45,6 +46,7 @@ describe('MemoryMultiIndex equals brute force', () => {
       let hitsSeen = 0;
       let bandedChecks = 0;
       for (const r of [...RADII, 80, 128, 256]) {
+        await nextLoopTurn(); // a code set is tens of seconds of synchronous work on a busy machine
         const affordable = banded.filter((index) => totalProbes(index.layout, r) <= 20_000);
         for (let q = 0; q < 30; q++) {
           const expected = plain(bruteForceSearch(codes, count, queries, r, q * 8));

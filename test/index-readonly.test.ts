@@ -18,11 +18,11 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 let dir: string;
 let roseMd5: string;
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'hashtriage-readonly-'));
   mkdirSync(path.join(dir, 'media'));
   copyFileSync(path.join(IMAGES, ROSE), path.join(dir, 'media', ROSE));
-  roseMd5 = jsonLines(runCli(['hash', '--algorithms', 'md5', path.join(dir, 'media', ROSE)]).stdout)[0].md5;
+  roseMd5 = jsonLines((await runCli(['hash', '--algorithms', 'md5', path.join(dir, 'media', ROSE)])).stdout)[0].md5;
   writeFileSync(path.join(dir, 'known.csv'), `md5,category\n${roseMd5},A1\n`);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -84,23 +84,23 @@ function cliAsync(args: string[], onStderr?: (text: string) => void): Promise<{ 
 describe('while a long import holds the write lock', () => {
   it('a scan finishes with the lists committed before the import', async () => {
     const db = path.join(dir, 'busy.db');
-    expect(runCli(['index', 'import', path.join(dir, 'known.csv'), '--list', 'known', '--db', db]).status).toBe(0);
+    expect((await runCli(['index', 'import', path.join(dir, 'known.csv'), '--list', 'known', '--db', db])).status).toBe(0);
     const held = await heldImport(db, 'big');
     // the import holds the write lock now; the scan must not need it
-    const scan = runCli(['scan', path.join(dir, 'media'), '--out', path.join(dir, 'out-busy'), '--db', db, '--json']);
+    const scan = await runCli(['scan', path.join(dir, 'media'), '--out', path.join(dir, 'out-busy'), '--db', db, '--json']);
     held.release();
     expect(await held.exited, held.output()).toBe(0);
     expect(held.output()).toContain('finished');
     expect(scan.stderr).toBe('');
     expect(scan.status).toBe(0);
     expect(JSON.parse(scan.stdout)).toMatchObject({ completed: true, files: 1, knownMatchFiles: 1 });
-    const stats = JSON.parse(runCli(['index', 'stats', '--json', '--db', db]).stdout);
+    const stats = JSON.parse((await runCli(['index', 'stats', '--json', '--db', db])).stdout);
     expect(stats.lists.map((l: { name: string }) => l.name)).toEqual(['big', 'known']);
   }, 120_000);
 
   it('a second import waits its turn, says so, and both lists are imported', async () => {
     const db = path.join(dir, 'queue.db');
-    expect(runCli(['index', 'import', path.join(dir, 'known.csv'), '--list', 'known', '--db', db]).status).toBe(0);
+    expect((await runCli(['index', 'import', path.join(dir, 'known.csv'), '--list', 'known', '--db', db])).status).toBe(0);
     const held = await heldImport(db, 'first');
     writeFileSync(path.join(dir, 'second.csv'), 'md5,category\n0123456789abcdef0123456789abcdef,B1\n');
     let waiting: () => void = () => {};
@@ -114,7 +114,7 @@ describe('while a long import holds the write lock', () => {
     const res = await second;
     expect(res.status, res.stderr).toBe(0);
     expect(res.stderr).toMatch(/another process is writing to .*queue\.db; waiting for it to finish/);
-    const stats = JSON.parse(runCli(['index', 'stats', '--json', '--db', db]).stdout);
+    const stats = JSON.parse((await runCli(['index', 'stats', '--json', '--db', db])).stdout);
     expect(stats.lists.map((l: { name: string }) => l.name)).toEqual(['first', 'known', 'second']);
   }, 120_000);
 });
@@ -133,13 +133,13 @@ describe('an index on read-only media', () => {
     return target;
   }
 
-  it.skipIf(!asRoot)('answers match and index stats (and says what to do when it was left in WAL mode)', (ctx) => {
+  it.skipIf(!asRoot)('answers match and index stats (and says what to do when it was left in WAL mode)', async (ctx) => {
     const media = path.join(dir, 'lists');
     mkdirSync(media);
     const db = path.join(media, 'index.db');
-    expect(runCli(['index', 'import', path.join(dir, 'known.csv'), '--list', 'known', '--db', db]).status).toBe(0);
+    expect((await runCli(['index', 'import', path.join(dir, 'known.csv'), '--list', 'known', '--db', db])).status).toBe(0);
     const walDb = path.join(media, 'wal.db');
-    expect(runCli(['index', 'import', path.join(dir, 'known.csv'), '--list', 'known', '--db', walDb]).status).toBe(0);
+    expect((await runCli(['index', 'import', path.join(dir, 'known.csv'), '--list', 'known', '--db', walDb])).status).toBe(0);
     const raw = new Database(walDb);
     raw.pragma('journal_mode = WAL'); // as an import interrupted by a crash leaves it
     raw.close();
@@ -147,17 +147,17 @@ describe('an index on read-only media', () => {
     if (mounted === null) return ctx.skip();
     try {
       expect(() => writeFileSync(path.join(mounted, 'probe'), '')).toThrow();
-      const match = runCli(['match', '--algorithm', 'md5', '--db', path.join(mounted, 'index.db'), roseMd5]);
+      const match = await runCli(['match', '--algorithm', 'md5', '--db', path.join(mounted, 'index.db'), roseMd5]);
       expect(match.stderr).toBe('');
       expect(match.status).toBe(0);
       expect(jsonLines(match.stdout)[0].matches[0].entries[0]).toMatchObject({ list: 'known', category: 'A1' });
-      const stats = runCli(['index', 'stats', '--json', '--db', path.join(mounted, 'index.db')]);
+      const stats = await runCli(['index', 'stats', '--json', '--db', path.join(mounted, 'index.db')]);
       expect(stats.status).toBe(0);
       expect(JSON.parse(stats.stdout).lists.map((l: { name: string }) => l.name)).toEqual(['known']);
-      const scan = runCli(['scan', path.join(dir, 'media'), '--out', path.join(dir, 'out-ro'), '--db', path.join(mounted, 'index.db'), '--sightings', path.join(dir, 'ro-sightings.db'), '--json']);
+      const scan = await runCli(['scan', path.join(dir, 'media'), '--out', path.join(dir, 'out-ro'), '--db', path.join(mounted, 'index.db'), '--sightings', path.join(dir, 'ro-sightings.db'), '--json']);
       expect(scan.status, scan.stderr).toBe(0);
       expect(JSON.parse(scan.stdout)).toMatchObject({ knownMatchFiles: 1 });
-      const wal = runCli(['match', '--algorithm', 'md5', '--db', path.join(mounted, 'wal.db'), roseMd5]);
+      const wal = await runCli(['match', '--algorithm', 'md5', '--db', path.join(mounted, 'wal.db'), roseMd5]);
       expect(wal.status).toBe(2);
       expect(wal.stderr).toMatch(/WAL mode and its folder is read-only.*copy it to writable storage/);
     } finally {
@@ -167,17 +167,17 @@ describe('an index on read-only media', () => {
 });
 
 describe('a database that is not a hashtriage index', () => {
-  it('is refused by import, match and scan, and left exactly as it was', () => {
+  it('is refused by import, match and scan, and left exactly as it was', async () => {
     const foreign = path.join(dir, 'other-app.db');
     const raw = new Database(foreign);
     raw.exec('CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers (name) VALUES (\'x\');');
     raw.close();
     const before = readFileSync(foreign);
-    const imported = runCli(['index', 'import', path.join(dir, 'known.csv'), '--list', 'known', '--db', foreign]);
+    const imported = await runCli(['index', 'import', path.join(dir, 'known.csv'), '--list', 'known', '--db', foreign]);
     expect(imported.status).toBe(2);
     expect(imported.stderr).toMatch(/another program, not a hashtriage index/);
-    expect(runCli(['match', '--algorithm', 'md5', '--db', foreign, roseMd5]).status).toBe(2);
-    expect(runCli(['scan', path.join(dir, 'media'), '--out', path.join(dir, 'out-foreign'), '--db', foreign]).status).toBe(2);
+    expect((await runCli(['match', '--algorithm', 'md5', '--db', foreign, roseMd5])).status).toBe(2);
+    expect((await runCli(['scan', path.join(dir, 'media'), '--out', path.join(dir, 'out-foreign'), '--db', foreign])).status).toBe(2);
     expect(readFileSync(foreign).equals(before)).toBe(true);
     expect(existsSync(`${foreign}-wal`)).toBe(false);
   });

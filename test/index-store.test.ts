@@ -19,7 +19,8 @@ import { signalTypeByName } from '../src/hashing/signals.js';
 import type { SignalName } from '../src/hashing/signal-type.js';
 import { IndexMatcher } from '../src/index-store/matcher.js';
 import { openIndex } from '../src/index-store/open-index.js';
-import { resolveDbPath, type IndexStore } from '../src/index-store/store.js';
+import { resolveDbPath } from '../src/index-store/db-path.js';
+import type { IndexStore } from '../src/index-store/store.js';
 import type { EntryMeta, ImportItem, ImportRow } from '../src/index-store/types.js';
 import { flipBits, prng, randomCodes } from './index-fixtures.js';
 

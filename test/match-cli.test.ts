@@ -4,7 +4,6 @@
  * file:line, exit codes, NDJSON answers sorted by distance, bad hashes answered with positioned error
  * lines, --stdin records with dihedral variants, export/re-import, remove and verify.
  */
-import type { SpawnSyncOptions } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,8 +11,9 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hexToWords, popcount32 } from '../src/hashing/bits.js';
 import { signalTypeByName } from '../src/hashing/signals.js';
-import { defaultSightingsPath, openSightings } from '../src/sightings/sightings-store.js';
-import { jsonLines, runCli } from './support/cli.js';
+import { defaultSightingsPath } from '../src/index-store/db-path.js';
+import { openSightings } from '../src/sightings/sightings-store.js';
+import { jsonLines, runCli, type CliOptions } from './support/cli.js';
 
 const PROJECT = path.resolve('.');
 const IMAGES = path.join(PROJECT, 'fixtures/conformance/images');
@@ -25,8 +25,8 @@ interface Run {
   lines: Array<Record<string, any>>;
 }
 
-function run(args: string[], options: SpawnSyncOptions & { input?: string } = {}): Run {
-  const res = runCli(args, options);
+async function run(args: string[], options: CliOptions = {}): Promise<Run> {
+  const res = await runCli(args, options);
   return { ...res, lines: jsonLines(res.stdout) };
 }
 
@@ -55,7 +55,7 @@ describe('hashtriage index and match (CLI)', () => {
   let db: string;
   let listFile: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'hashtriage-match-'));
     db = path.join(dir, 'index.db');
     listFile = path.join(dir, 'known.csv');
@@ -69,21 +69,21 @@ describe('hashtriage index and match (CLI)', () => {
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('imports a list, reports it unchanged the second time, and takes the path from HASHTRIAGE_DB', () => {
-    const first = run(['index', 'import', listFile, '--list', 'known', '--db', db]);
+  it('imports a list, reports it unchanged the second time, and takes the path from HASHTRIAGE_DB', async () => {
+    const first = await run(['index', 'import', listFile, '--list', 'known', '--db', db]);
     expect(first.stderr).toBe('');
     expect(first.status).toBe(0);
     expect(first.stdout).toBe(`known (csv): ${KNOWN.length} added, 0 duplicate, 0 rejected\n`);
-    const again = run(['index', 'import', listFile, '--list', 'known', '--json'], { env: { ...process.env, HASHTRIAGE_DB: db } });
+    const again = await run(['index', 'import', listFile, '--list', 'known', '--json'], { env: { ...process.env, HASHTRIAGE_DB: db } });
     expect(again.status).toBe(0);
     expect(again.lines[0]).toMatchObject({ list: 'known', unchanged: true, added: 0 });
   });
 
-  it('imports the good rows of a list with bad ones, reporting each as file:line, and exits 1', () => {
+  it('imports the good rows of a list with bad ones, reporting each as file:line, and exits 1', async () => {
     const base = REF.get('base-900x700.jpg')!;
     const file = path.join(dir, 'mixed.csv');
     writeFileSync(file, ['pdq,category', `${base.pdq},B1`, 'not-a-hash,A1', `${base.pdq.slice(0, 60)},A1`, `${REF.get('wizard.jpg')!.pdq},A2`].join('\n'));
-    const res = run(['index', 'import', file, '--list', 'mixed', '--db', db]);
+    const res = await run(['index', 'import', file, '--list', 'mixed', '--db', db]);
     expect(res.status).toBe(1);
     expect(res.stdout).toBe('mixed (csv): 2 added, 0 duplicate, 2 rejected\n');
     const errs = res.stderr.trim().split('\n');
@@ -92,23 +92,23 @@ describe('hashtriage index and match (CLI)', () => {
     expect(errs[1]).toMatch(/:4: /);
   });
 
-  it('refuses bad usage with exit code 2 and writes nothing', () => {
-    expect(run(['index', 'import', listFile, '--db', db]).status).toBe(2); // no --list
-    const reserved = run(['index', 'import', listFile, '--list', '@seen', '--db', db]);
+  it('refuses bad usage with exit code 2 and writes nothing', async () => {
+    expect((await run(['index', 'import', listFile, '--db', db])).status).toBe(2); // no --list
+    const reserved = await run(['index', 'import', listFile, '--list', '@seen', '--db', db]);
     expect(reserved.status).toBe(2);
     expect(reserved.stderr).toMatch(/reserved/);
-    expect(run(['index', 'import', listFile, '--list', 'x', '--format', 'xml', '--db', db]).status).toBe(2);
-    const missing = run(['index', 'import', path.join(dir, 'nope.csv'), '--list', 'x', '--db', db]);
+    expect((await run(['index', 'import', listFile, '--list', 'x', '--format', 'xml', '--db', db])).status).toBe(2);
+    const missing = await run(['index', 'import', path.join(dir, 'nope.csv'), '--list', 'x', '--db', db]);
     expect(missing.status).toBe(2); // a missing input path is a usage error, as for scan
     expect(missing.stderr).toMatch(/nope\.csv/);
-    const stats = run(['index', 'stats', '--json', '--db', db]);
+    const stats = await run(['index', 'stats', '--json', '--db', db]);
     expect(stats.lines[0].lists.map((l: { name: string }) => l.name)).toEqual(['known', 'mixed']);
   });
 
-  it('answers PDQ queries with matches sorted by distance, entries in the documented shape', () => {
+  it('answers PDQ queries with matches sorted by distance, entries in the documented shape', async () => {
     const base = REF.get('base-900x700.jpg')!.pdq;
     const queries = MODS.map((m) => REF.get(m)!.pdq);
-    const res = run(['match', '--db', db, ...queries]);
+    const res = await run(['match', '--db', db, ...queries]);
     expect(res.status).toBe(0);
     expect(res.lines).toHaveLength(MODS.length);
     res.lines.forEach((line, i) => {
@@ -123,15 +123,15 @@ describe('hashtriage index and match (CLI)', () => {
       }
     });
     // the base image itself: in two lists, both entries, with severity from the default policy
-    const exact = run(['match', '--db', db, '--threshold', '0', base]);
+    const exact = await run(['match', '--db', db, '--threshold', '0', base]);
     const entries = exact.lines[0].matches[0].entries;
     expect(entries.map((e: { list: string }) => e.list)).toEqual(['known', 'mixed']);
     expect(entries[1]).toEqual({ list: 'mixed', category: 'B1', severity: 2, series: null, victimIdentified: null });
   });
 
-  it('answers the good hashes and gives each bad one an error line with its position, exit 1', () => {
+  it('answers the good hashes and gives each bad one an error line with its position, exit 1', async () => {
     const good = REF.get('mod-jpeg40.jpg')!.pdq;
-    const res = run(['match', '--db', db, good, 'xyz', good.toUpperCase(), `${good}00`]);
+    const res = await run(['match', '--db', db, good, 'xyz', good.toUpperCase(), `${good}00`]);
     expect(res.status).toBe(1);
     expect(res.lines).toHaveLength(4);
     expect(res.lines[0].matches.length).toBeGreaterThan(0);
@@ -141,29 +141,29 @@ describe('hashtriage index and match (CLI)', () => {
     expect(res.stderr).toMatch(/argument 2/);
   });
 
-  it('reads --stdin: hex lines and `hash` records, skipping blank and comment lines', () => {
+  it('reads --stdin: hex lines and `hash` records, skipping blank and comment lines', async () => {
     const q = REF.get('mod-bright.jpg')!.pdq;
     const input = ['# queries', q, '', JSON.stringify({ path: 'a/b.jpg', ok: true, pdq: q, pdqQuality: 100 }), JSON.stringify({ path: 'c.txt', ok: true }), 'zz'].join('\n');
-    const res = run(['match', '--db', db, '--stdin'], { input });
+    const res = await run(['match', '--db', db, '--stdin'], { input });
     expect(res.status).toBe(1);
     expect(res.lines.map((l) => l.position ?? l.query)).toEqual([q, q, 5, 6]);
     expect(res.lines[1].path).toBe('a/b.jpg');
     expect(res.lines[2].error.message).toMatch(/c\.txt has no pdq hash/);
   });
 
-  it('matches MD5 by equality and refuses a threshold for it', () => {
+  it('matches MD5 by equality and refuses a threshold for it', async () => {
     const md5 = REF.get('wizard.jpg')!.md5;
-    const res = run(['match', '--db', db, '--algorithm', 'md5', md5, 'd41d8cd98f00b204e9800998ecf8427e']);
+    const res = await run(['match', '--db', db, '--algorithm', 'md5', md5, 'd41d8cd98f00b204e9800998ecf8427e']);
     expect(res.status).toBe(0);
     expect(res.lines[0].matches).toEqual([expect.objectContaining({ hash: md5, distance: 0 })]);
     expect(res.lines[1].matches).toEqual([]);
-    expect(run(['match', '--db', db, '--algorithm', 'md5', '--threshold', '3', md5]).status).toBe(2);
+    expect((await run(['match', '--db', db, '--algorithm', 'md5', '--threshold', '3', md5])).status).toBe(2);
   });
 
-  it("uses blockhash's default threshold: blockhash-surviving edits of the base match it, unrelated good-quality images never match each other", () => {
+  it("uses blockhash's default threshold: blockhash-surviving edits of the base match it, unrelated good-quality images never match each other", async () => {
     const blockhash = signalTypeByName('blockhash')!;
     const all = [...REF.keys()];
-    const res = run(['match', '--db', db, '--algorithm', 'blockhash', ...all.map((f) => REF.get(f)!.blockhash16)]);
+    const res = await run(['match', '--db', db, '--algorithm', 'blockhash', ...all.map((f) => REF.get(f)!.blockhash16)]);
     expect(res.status).toBe(0);
     const base = REF.get('base-900x700.jpg')!.blockhash16;
     all.forEach((f, i) => {
@@ -184,13 +184,13 @@ describe('hashtriage index and match (CLI)', () => {
     }
   });
 
-  it('--dihedral matches rotated and mirrored copies through the variants of `hash --dihedral` records', () => {
-    const hashed = run(['hash', '--dihedral', '--algorithms', 'pdq', path.join(IMAGES, 'mod-rot90.jpg'), path.join(IMAGES, 'mod-mirror.jpg')]);
+  it('--dihedral matches rotated and mirrored copies through the variants of `hash --dihedral` records', async () => {
+    const hashed = await run(['hash', '--dihedral', '--algorithms', 'pdq', path.join(IMAGES, 'mod-rot90.jpg'), path.join(IMAGES, 'mod-mirror.jpg')]);
     expect(hashed.status).toBe(0);
     const base = REF.get('base-900x700.jpg')!.pdq;
-    const plain = run(['match', '--db', db, '--stdin'], { input: hashed.stdout });
+    const plain = await run(['match', '--db', db, '--stdin'], { input: hashed.stdout });
     for (const line of plain.lines) expect(line.matches.map((m: { hash: string }) => m.hash)).not.toContain(base);
-    const res = run(['match', '--db', db, '--stdin', '--dihedral'], { input: hashed.stdout });
+    const res = await run(['match', '--db', db, '--stdin', '--dihedral'], { input: hashed.stdout });
     expect(res.status).toBe(0);
     for (const line of res.lines) {
       const hit = line.matches.find((m: { hash: string }) => m.hash === base);
@@ -198,54 +198,54 @@ describe('hashtriage index and match (CLI)', () => {
       expect(['rot90', 'rot270', 'flipX', 'flipY']).toContain(hit.variant);
     }
     // variants cannot come from a bare hash
-    expect(run(['match', '--db', db, '--dihedral', base]).status).toBe(2);
-    const bare = run(['match', '--db', db, '--stdin', '--dihedral'], { input: `${base}\n` });
+    expect((await run(['match', '--db', db, '--dihedral', base])).status).toBe(2);
+    const bare = await run(['match', '--db', db, '--stdin', '--dihedral'], { input: `${base}\n` });
     expect(bare.status).toBe(1);
     expect(bare.lines[0].error.message).toMatch(/no dihedral variants/);
   });
 
-  it('exports a list that re-imports into a fresh index identically', () => {
+  it('exports a list that re-imports into a fresh index identically', async () => {
     for (const format of ['csv', 'ndjson']) {
-      const exported = run(['index', 'export', '--list', 'known', '--format', format, '--db', db]);
+      const exported = await run(['index', 'export', '--list', 'known', '--format', format, '--db', db]);
       expect(exported.status).toBe(0);
       const file = path.join(dir, `export.${format}`);
       writeFileSync(file, exported.stdout);
       const other = path.join(dir, `other-${format}.db`);
-      const imported = run(['index', 'import', file, '--list', 'known', '--db', other]);
+      const imported = await run(['index', 'import', file, '--list', 'known', '--db', other]);
       expect(imported.stderr).toBe('');
       expect(imported.status).toBe(0);
-      expect(run(['index', 'export', '--list', 'known', '--format', format, '--db', other]).stdout).toBe(exported.stdout);
+      expect((await run(['index', 'export', '--list', 'known', '--format', format, '--db', other])).stdout).toBe(exported.stdout);
     }
-    expect(run(['index', 'export', '--list', 'nope', '--db', db]).status).toBe(2);
+    expect((await run(['index', 'export', '--list', 'nope', '--db', db])).status).toBe(2);
   });
 
-  it('verifies a clean index, reports a damaged one, removes lists', () => {
-    const ok = run(['index', 'verify', '--db', db]);
+  it('verifies a clean index, reports a damaged one, removes lists', async () => {
+    const ok = await run(['index', 'verify', '--db', db]);
     expect(ok.status).toBe(0);
     expect(ok.stdout).toMatch(/^ok/);
     const damaged = path.join(dir, 'damaged.db');
-    expect(run(['index', 'import', listFile, '--list', 'k', '--db', damaged]).status).toBe(0);
+    expect((await run(['index', 'import', listFile, '--list', 'k', '--db', damaged])).status).toBe(0);
     const raw = new Database(damaged);
     raw.prepare('DELETE FROM bands_pdq WHERE bk = (SELECT min(bk) FROM bands_pdq)').run();
     raw.close();
-    const bad = run(['index', 'verify', '--json', '--db', damaged]);
+    const bad = await run(['index', 'verify', '--json', '--db', damaged]);
     expect(bad.status).toBe(1);
     expect(bad.lines[0].ok).toBe(false);
     expect(bad.lines[0].problems.join('\n')).toMatch(/missing from band 0/);
 
-    const removed = run(['index', 'remove', '--list', 'mixed', '--db', db]);
+    const removed = await run(['index', 'remove', '--list', 'mixed', '--db', db]);
     expect(removed.status).toBe(0);
-    expect(run(['index', 'remove', '--list', 'mixed', '--db', db]).status).toBe(2);
-    const stats = run(['index', 'stats', '--json', '--db', db]).lines[0];
+    expect((await run(['index', 'remove', '--list', 'mixed', '--db', db])).status).toBe(2);
+    const stats = (await run(['index', 'stats', '--json', '--db', db])).lines[0];
     expect(stats.lists.map((l: { name: string }) => l.name)).toEqual(['known']);
-    expect(run(['index', 'verify', '--db', db]).status).toBe(0);
+    expect((await run(['index', 'verify', '--db', db])).status).toBe(0);
   });
 
-  it('says where the index is missing', () => {
-    const res = run(['match', '--db', path.join(dir, 'absent.db'), REF.get('base-900x700.jpg')!.pdq]);
+  it('says where the index is missing', async () => {
+    const res = await run(['match', '--db', path.join(dir, 'absent.db'), REF.get('base-900x700.jpg')!.pdq]);
     expect(res.status).toBe(2); // nothing could be looked up: a usage error, as for every command
     expect(res.stderr).toMatch(/no index at/);
-    expect(run(['match', '--db', db]).status).toBe(2); // no query at all
+    expect((await run(['match', '--db', db])).status).toBe(2); // no query at all
   });
 });
 
@@ -257,12 +257,12 @@ describe('hashtriage match and the sightings of earlier scans', () => {
   const unknown = hexToWords(known, 256)!.map((w) => ~w >>> 0);
   const unknownHex = signalTypeByName('pdq')!.format(unknown);
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'hashtriage-seen-'));
     db = path.join(dir, 'index.db');
     const list = path.join(dir, 'known.csv');
     writeFileSync(list, `pdq,category\n${known},A1\n`);
-    expect(run(['index', 'import', list, '--list', 'known', '--db', db]).status).toBe(0);
+    expect((await run(['index', 'import', list, '--list', 'known', '--db', db])).status).toBe(0);
     const store = openSightings(defaultSightingsPath(db))!;
     try {
       const seenAt = new Date(0).toISOString();
@@ -279,8 +279,8 @@ describe('hashtriage match and the sightings of earlier scans', () => {
 
   const lists = (line: Record<string, any>): string[][] => line.matches.map((m: any) => m.entries.map((e: any) => e.list));
 
-  it('reports known lists only: what earlier scans saw is not a match', () => {
-    const res = run(['match', '--db', db, known, unknownHex]);
+  it('reports known lists only: what earlier scans saw is not a match', async () => {
+    const res = await run(['match', '--db', db, known, unknownHex]);
     expect(res.status).toBe(0);
     expect(res.lines).toHaveLength(2);
     expect(res.lines[0].matches.map((m: any) => m.hash)).toEqual([known]);
@@ -289,8 +289,8 @@ describe('hashtriage match and the sightings of earlier scans', () => {
     expect(res.lines[0].seen).toBeUndefined();
   });
 
-  it('reports sightings of earlier scans apart, as "seen", with --include-seen', () => {
-    const res = run(['match', '--include-seen', '--db', db, known, unknownHex]);
+  it('reports sightings of earlier scans apart, as "seen", with --include-seen', async () => {
+    const res = await run(['match', '--include-seen', '--db', db, known, unknownHex]);
     expect(res.status).toBe(0);
     expect(lists(res.lines[0])).toEqual([['known']]);
     expect(res.lines[0].seen).toEqual([{ hash: known, distance: 0, scan: 'scan-1', path: 'case/a.jpg', firstSeenAt: new Date(0).toISOString() }]);
@@ -298,8 +298,8 @@ describe('hashtriage match and the sightings of earlier scans', () => {
     expect(res.lines[1].seen).toEqual([{ hash: unknownHex, distance: 0, scan: 'scan-1', path: 'case/b.jpg', firstSeenAt: new Date(0).toISOString() }]);
   });
 
-  it('--include-seen without a sightings store gives empty "seen" arrays', () => {
-    const res = run(['match', '--include-seen', '--sightings', path.join(dir, 'none.db'), '--db', db, known]);
+  it('--include-seen without a sightings store gives empty "seen" arrays', async () => {
+    const res = await run(['match', '--include-seen', '--sightings', path.join(dir, 'none.db'), '--db', db, known]);
     expect(res.status).toBe(0);
     expect(res.lines[0].seen).toEqual([]);
   });

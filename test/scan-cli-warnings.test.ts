@@ -16,7 +16,7 @@ describe('scan warnings a user must not miss', () => {
   let dir: string;
   const scan = (args: string[]) => runCli(['scan', ...args], { cwd: dir });
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'hashtriage-scan-warn-'));
     mkdirSync(path.join(dir, 'empty'));
     mkdirSync(path.join(dir, 'media'));
@@ -30,8 +30,8 @@ describe('scan warnings a user must not miss', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a missing index: exit 2, says how to go on, and creates neither an index nor an output folder', () => {
-    const res = scan(['media', '--out', 'out-missing', '--db', 'mistyped.db']);
+  it('a missing index: exit 2, says how to go on, and creates neither an index nor an output folder', async () => {
+    const res = await scan(['media', '--out', 'out-missing', '--db', 'mistyped.db']);
     expect(res.status).toBe(2);
     expect(res.stderr).toContain('hashtriage scan: no index at mistyped.db');
     expect(res.stderr).toContain('--no-index');
@@ -40,10 +40,10 @@ describe('scan warnings a user must not miss', () => {
     expect(existsSync(path.join(dir, 'out-missing'))).toBe(false);
   });
 
-  it('an index without known lists: the last stderr line, after the file problems, and in the summary', () => {
-    expect(runCli(['index', 'import', 'list.csv', '--list', 'gone', '--db', 'emptied.db'], { cwd: dir }).status).toBe(0);
-    expect(runCli(['index', 'remove', '--list', 'gone', '--db', 'emptied.db'], { cwd: dir }).status).toBe(0);
-    const res = scan(['media', '--out', 'out-media', '--db', 'emptied.db']);
+  it('an index without known lists: the last stderr line, after the file problems, and in the summary', async () => {
+    expect((await runCli(['index', 'import', 'list.csv', '--list', 'gone', '--db', 'emptied.db'], { cwd: dir })).status).toBe(0);
+    expect((await runCli(['index', 'remove', '--list', 'gone', '--db', 'emptied.db'], { cwd: dir })).status).toBe(0);
+    const res = await scan(['media', '--out', 'out-media', '--db', 'emptied.db']);
     expect(res.status).toBe(1);
     const lines = res.stderr.trim().split('\n');
     expect(lines).toHaveLength(3);
@@ -55,16 +55,16 @@ describe('scan warnings a user must not miss', () => {
     expect(res.stdout).toContain('known matches: 0 files (the index holds no known lists); seen in earlier scans: 0');
   });
 
-  it('--no-index deduplicates without known lists, without the warning', () => {
-    const res = scan(['media', '--out', 'out-dedup', '--no-index']);
+  it('--no-index deduplicates without known lists, without the warning', async () => {
+    const res = await scan(['media', '--out', 'out-dedup', '--no-index']);
     expect(res.status).toBe(1); // the two broken files
     expect(res.stderr).not.toContain('holds no known lists');
     expect(res.stdout).toContain('files: 3 (2 failed)');
-    expect(scan(['media', '--out', 'out-both', '--no-index', '--db', 'emptied.db']).status).toBe(2);
+    expect((await scan(['media', '--out', 'out-both', '--no-index', '--db', 'emptied.db'])).status).toBe(2);
   });
 
-  it('inputs with nothing to scan are reported, not just an empty case', () => {
-    const res = scan(['empty', '--out', 'out-empty', '--no-index']);
+  it('inputs with nothing to scan are reported, not just an empty case', async () => {
+    const res = await scan(['empty', '--out', 'out-empty', '--no-index']);
     expect(res.status).toBe(0);
     expect(res.stderr).toContain('hashtriage scan: no files or reports found in the given paths and manifests\n');
     expect(res.stdout).toContain('files: 0 (0 failed)');

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readList } from '../src/index-store/import/read-list.js';
 import { openIndex } from '../src/index-store/open-index.js';
 import { openScanDeps } from '../src/pipeline/scan-deps.js';
-import { defaultSightingsPath } from '../src/sightings/sightings-store.js';
+import { defaultSightingsPath } from '../src/index-store/db-path.js';
 import { loadSeverityPolicy } from '../src/policy/severity.js';
 import { runScan, type ScanOptions, type ScanSummary } from '../src/pipeline/scan.js';
 import { runCli } from './support/cli.js';
@@ -249,22 +249,22 @@ describe('scan of files that are not images', () => {
 });
 
 describe('hashtriage scan (command line)', () => {
-  it('prints a summary, exits 1 when some inputs failed, and refuses to reuse an output directory', () => {
+  it('prints a summary, exits 1 when some inputs failed, and refuses to reuse an output directory', async () => {
     const out = path.join(work, 'out-cli');
-    const first = cli(['scan', '--manifest', `${DEMO}/complaints.csv`, '--out', out, '--no-index', '--no-sightings']);
+    const first = await cli(['scan', '--manifest', `${DEMO}/complaints.csv`, '--out', out, '--no-index', '--no-sightings']);
     expect(first.status).toBe(1);
     expect(first.stdout).toMatch(/^files: 14 \(4 failed/m);
     expect(first.stdout).toMatch(/^bundles: \d+ \(/m);
     expect(first.stdout).toContain(out);
     expect(first.stderr).toMatch(/complaints\.csv:17: BAD_ROW: .*outside the manifest's folder/);
     expect(first.stderr).toMatch(/media\/missing\.jpg: NOT_FOUND/);
-    const json = cli(['scan', `${MEDIA}/rose.png`, '--out', path.join(work, 'out-json'), '--no-index', '--no-sightings', '--json']);
+    const json = await cli(['scan', `${MEDIA}/rose.png`, '--out', path.join(work, 'out-json'), '--no-index', '--no-sightings', '--json']);
     expect(json.status).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ completed: true, files: 1, failedFiles: 0, bundles: 1 });
-    const again = cli(['scan', '--manifest', `${DEMO}/complaints.csv`, '--out', out, '--no-index', '--no-sightings']);
+    const again = await cli(['scan', '--manifest', `${DEMO}/complaints.csv`, '--out', out, '--no-index', '--no-sightings']);
     expect(again.status).toBe(2);
     expect(again.stderr).toMatch(/already holds a scan.*--resume/);
-    const nothing = cli(['scan', '--out', path.join(work, 'out-none')]);
+    const nothing = await cli(['scan', '--out', path.join(work, 'out-none')]);
     expect(nothing.status).toBe(2);
   }, 120_000);
 });

@@ -25,8 +25,8 @@ describe('scan with a manifest that cannot be used', () => {
     ['missing.csv', /missing\.csv.*no such file/],
     ['a-directory.csv', /a-directory\.csv.*directory/],
     ['noid.csv', /noid\.csv:1.*report_id/],
-  ])('%s is a usage error naming the file and the reason, and creates nothing', (manifest, reason) => {
-    const run = cli(['scan', '--manifest', manifest, '--out', 'out', '--db', 'index.db']);
+  ])('%s is a usage error naming the file and the reason, and creates nothing', async (manifest, reason) => {
+    const run = await cli(['scan', '--manifest', manifest, '--out', 'out', '--db', 'index.db']);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(reason);
     expect(existsSync(path.join(work, 'out'))).toBe(false);
@@ -34,9 +34,9 @@ describe('scan with a manifest that cannot be used', () => {
     expect(existsSync(path.join(work, 'index.sightings.db'))).toBe(false);
   });
 
-  it('lets the corrected run use the same --out, and bad rows still only make it exit 1', () => {
-    expect(cli(['scan', '--manifest', 'missing.csv', '--out', 'out', '--db', 'index.db']).status).toBe(2);
-    const corrected = cli(['scan', '--manifest', 'good.csv', '--out', 'out', '--no-index', '--json']);
+  it('lets the corrected run use the same --out, and bad rows still only make it exit 1', async () => {
+    expect((await cli(['scan', '--manifest', 'missing.csv', '--out', 'out', '--db', 'index.db'])).status).toBe(2);
+    const corrected = await cli(['scan', '--manifest', 'good.csv', '--out', 'out', '--no-index', '--json']);
     expect(corrected.status, corrected.stderr).toBe(1); // R2 names neither a file nor a url
     expect(corrected.stderr).toMatch(/good\.csv:3/);
     expect(JSON.parse(corrected.stdout)).toMatchObject({ completed: true, reports: 1, inputErrors: 1 });

@@ -21,17 +21,17 @@ beforeAll(async () => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('scan --max-pixels', () => {
-  it('refuses larger images as failed items, and a resume with another limit is refused', () => {
-    const small = cli(['scan', 'in', '--out', 'small', '--no-index', '--max-pixels', '16', '--json']);
+  it('refuses larger images as failed items, and a resume with another limit is refused', async () => {
+    const small = await cli(['scan', 'in', '--out', 'small', '--no-index', '--max-pixels', '16', '--json']);
     expect(small.status, small.stderr).toBe(1);
     expect(JSON.parse(small.stdout)).toMatchObject({ completed: true, files: FILES, failedFiles: FILES });
     expect(small.stderr).toMatch(/over the limit of 16 \(--max-pixels\)/);
 
-    const other = cli(['scan', 'in', '--out', 'small', '--no-index', '--max-pixels', '17', '--resume']);
+    const other = await cli(['scan', 'in', '--out', 'small', '--no-index', '--max-pixels', '17', '--resume']);
     expect(other.status).toBe(2);
     expect(other.stderr).toMatch(/maxPixels/);
 
-    const normal = cli(['scan', 'in', '--out', 'normal', '--no-index', '--json']);
+    const normal = await cli(['scan', 'in', '--out', 'normal', '--no-index', '--json']);
     expect(normal.status, normal.stderr).toBe(0);
     expect(JSON.parse(normal.stdout)).toMatchObject({ files: FILES, failedFiles: 0 });
     expect(readFileSync(path.join(work, 'normal', 'items.ndjson'), 'utf8')).not.toMatch(/max-pixels/);

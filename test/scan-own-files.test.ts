@@ -29,11 +29,11 @@ beforeAll(async () => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('a scan never takes its own files as items', () => {
-  it('leaves out an --out directory, an index and a sightings store inside a scanned folder, also on --resume', () => {
+  it('leaves out an --out directory, an index and a sightings store inside a scanned folder, also on --resume', async () => {
     // Output directory, index and sightings store all inside the scanned folder.
     writeFileSync(path.join(work, 'list.csv'), 'md5\nb71fc037a13b8837040e6abd0ff6dbc0\n');
-    expect(cli(['index', 'import', 'list.csv', '--list', 'k', '--db', 'in/index.db']).status).toBe(0);
-    const first = cli(['scan', 'in', '--out', 'in/out', '--db', 'in/index.db', '--json']);
+    expect((await cli(['index', 'import', 'list.csv', '--list', 'k', '--db', 'in/index.db'])).status).toBe(0);
+    const first = await cli(['scan', 'in', '--out', 'in/out', '--db', 'in/index.db', '--json']);
     expect(first.status, first.stderr).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({ completed: true, files: FILES });
     const items = itemPaths(path.join(work, 'in', 'out'));
@@ -43,7 +43,7 @@ describe('a scan never takes its own files as items', () => {
     const bundles = readFileSync(path.join(work, 'in', 'out', 'bundles.ndjson'), 'utf8');
 
     // The resumed (here: already finished) case sees the same files, not case.db, audit.ndjson, report.html, index.db-wal…
-    const resumed = cli(['scan', 'in', '--out', 'in/out', '--db', 'in/index.db', '--resume', '--json']);
+    const resumed = await cli(['scan', 'in', '--out', 'in/out', '--db', 'in/index.db', '--resume', '--json']);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ completed: true, files: FILES, failedFiles: 0, hashedThisRun: 0 });
     expect(itemPaths(path.join(work, 'in', 'out'))).toEqual(items);

@@ -47,7 +47,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe('scan --resume after a crash', () => {
   it('continues a scan killed with SIGKILL part-way and ends with the same bundles as an uninterrupted scan', async () => {
     // Reference: one uninterrupted scan (its own sightings store, so sightings cannot leak between the runs).
-    const ref = cli(['scan', 'in', '--out', 'ref', '--no-index', '--sightings', 'sightings-ref.db', '--json']);
+    const ref = await cli(['scan', 'in', '--out', 'ref', '--no-index', '--sightings', 'sightings-ref.db', '--json']);
     expect(ref.stderr).toBe('');
     expect(ref.status).toBe(0);
     expect(JSON.parse(ref.stdout)).toMatchObject({ completed: true, files: FILES, resumedItems: 0 });
@@ -70,14 +70,14 @@ describe('scan --resume after a crash', () => {
     expect(existsSync(path.join(work, 'part', 'bundles.ndjson'))).toBe(false);
 
     // Without --resume the directory is refused; with it the scan continues and hashes only the rest.
-    const refused = cli(['scan', 'in', '--out', 'part', '--no-index', '--sightings', 'sightings-part.db']);
+    const refused = await cli(['scan', 'in', '--out', 'part', '--no-index', '--sightings', 'sightings-part.db']);
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(/--resume/);
-    const differentOptions = cli(['scan', 'in', '--out', 'part', '--no-index', '--sightings', 'sightings-part.db', '--resume', '--dihedral']);
+    const differentOptions = await cli(['scan', 'in', '--out', 'part', '--no-index', '--sightings', 'sightings-part.db', '--resume', '--dihedral']);
     expect(differentOptions.status).toBe(2);
     expect(differentOptions.stderr).toMatch(/dihedral/);
 
-    const resumed = cli(['scan', 'in', '--out', 'part', '--no-index', '--sightings', 'sightings-part.db', '--resume', '--json']);
+    const resumed = await cli(['scan', 'in', '--out', 'part', '--no-index', '--sightings', 'sightings-part.db', '--resume', '--json']);
     expect(resumed.status).toBe(0);
     const summary = JSON.parse(resumed.stdout);
     expect(summary).toMatchObject({ completed: true, files: FILES, resumedItems: done, hashedThisRun: FILES - done });

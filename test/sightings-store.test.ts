@@ -15,7 +15,8 @@ import { listInfos, listsDigest, verifyIndex } from '../src/index-store/index-ad
 import { importList } from '../src/index-store/list-writer.js';
 import { IndexMatcher } from '../src/index-store/matcher.js';
 import { openIndex } from '../src/index-store/open-index.js';
-import { defaultSightingsPath, openSightings, type SightingsStore } from '../src/sightings/sightings-store.js';
+import { defaultSightingsPath } from '../src/index-store/db-path.js';
+import { openSightings, type SightingsStore } from '../src/sightings/sightings-store.js';
 import { flipBits, prng, randomCodes } from './index-fixtures.js';
 
 const pdq = signalTypeByName('pdq')!;

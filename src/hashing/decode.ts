@@ -10,9 +10,9 @@ import sharp from 'sharp';
 import { HashtriageError } from '../errors.js';
 import { sniffImageFormat, type SniffedFormat } from './image-format.js';
 import type { DecodedImage } from './signal-type.js';
+import { DEFAULT_MAX_PIXELS } from './defaults.js';
 
-/** Default pixel limit (width × height of the first frame): larger files are refused as decompression bombs. */
-export const DEFAULT_MAX_PIXELS = 100_000_000;
+export { DEFAULT_MAX_PIXELS };
 
 /**
  * sharp's `failOn` level. 'truncated' makes every truncated or undecodable stream an error (libjpeg

@@ -9,6 +9,7 @@ import pLimit from 'p-limit';
 import { toErrorInfo } from '../errors.js';
 import type { WalkEntry } from '../files/walk.js';
 import { DEFAULT_MAX_PIXELS } from './decode.js';
+import { defaultConcurrency } from './defaults.js';
 import { digestFile } from './digests.js';
 import { hashImageBytes, type ImageHashOutcome, type ImageHashRequest } from './hash-image.js';
 import { hasImageExtension, sniffImageFormat, SNIFF_BYTES, type SniffedFormat } from './image-format.js';
@@ -175,11 +176,6 @@ export async function hashFile(filePath: string, options: HashOptions = {}, hash
       return failure(filePath, 'UNREADABLE', `cannot read ${filePath}: ${info.message}`);
     return failure(filePath, info.code, `${filePath}: ${info.message}`);
   }
-}
-
-/** Default number of files in flight for hashFiles. */
-export function defaultConcurrency(): number {
-  return 2 * availableParallelism();
 }
 
 /**

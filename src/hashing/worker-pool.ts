@@ -5,8 +5,9 @@
 import { Worker } from 'node:worker_threads';
 import type { ImageHashOutcome, ImageHashRequest } from './hash-image.js';
 import type { HashWorkerReply, WorkerTask } from './hash-worker.js';
+import { workerEntryUrl } from '../worker-entry.js';
 
-const WORKER_ENTRY = new URL('./worker-bootstrap.mjs', import.meta.url);
+const WORKER_ENTRY = workerEntryUrl('hash-worker', import.meta.url);
 
 interface Pending {
   readonly task: WorkerTask;

@@ -10,10 +10,11 @@ import path from 'node:path';
 import { bytesToWords } from '../hashing/bits.js';
 import type { SignalType } from '../hashing/signal-type.js';
 import { SIGNAL_TYPES } from '../hashing/signals.js';
-import { defaultSightingsPath, openSightings, type SeenItem } from '../sightings/sightings-store.js';
+import { openSightings, type SeenItem } from '../sightings/sightings-store.js';
 import { removeList } from './list-removal.js';
 import { hasLegacySightings } from './schema.js';
-import { DEFAULT_DB_PATH, IndexNeedsUpgrade, openIndexConnection, type IndexStore } from './store.js';
+import { DEFAULT_DB_PATH, defaultSightingsPath } from './db-path.js';
+import { IndexNeedsUpgrade, openIndexConnection, type IndexStore } from './store.js';
 
 /** How to open the index. */
 export interface OpenIndexOptions {

@@ -9,21 +9,10 @@ import Database from 'better-sqlite3';
 import { HashtriageError } from '../errors.js';
 import type { SignalType } from '../hashing/signal-type.js';
 import { SIGNAL_TYPES } from '../hashing/signals.js';
+import { DB_ENV_VAR } from './db-path.js';
 import { configureConnection, migrate, notAnIndex, schemaIsCurrent } from './schema.js';
 import { ValueStore } from './value-store.js';
 
-/** Default database file, relative to the working directory. */
-export const DEFAULT_DB_PATH = 'hashtriage.db';
-/** Environment variable that overrides the default database path. */
-export const DB_ENV_VAR = 'HASHTRIAGE_DB';
-
-/** The database path to use: the --db flag, else $HASHTRIAGE_DB, else ./hashtriage.db. */
-export function resolveDbPath(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (flag !== undefined && flag !== '') return flag;
-  const fromEnv = env[DB_ENV_VAR];
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  return DEFAULT_DB_PATH;
-}
 
 /** An open index. */
 export class IndexStore extends ValueStore {

@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import { HashtriageError, type ErrorCode } from '../errors.js';
 import type { SeenItem } from '../sightings/sightings-store.js';
+import { workerEntryUrl } from '../worker-entry.js';
 import type { IndexDescription, IndexPort, MatchAnswer, MatchQuery } from './scan.js';
 
 /** A query as it crosses to the worker (the signal type by name). */
@@ -44,7 +45,7 @@ type RequestBody<R> = R extends { id: number } ? Omit<R, 'id'> : never;
  * rejects every request with the open error (e.g. BAD_INPUT).
  */
 export function workerIndexPort(files: IndexWorkerFiles): IndexPort {
-  const worker = new Worker(new URL('./index-worker-bootstrap.mjs', import.meta.url), { workerData: files });
+  const worker = new Worker(workerEntryUrl('index-worker', import.meta.url), { workerData: files });
   const pending = new Map<number, Pending>();
   let nextId = 0;
   let dead: Error | null = null;

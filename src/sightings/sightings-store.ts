@@ -5,7 +5,6 @@
  * one sighting per value: the first scan that saw it, the path there, and when.
  */
 import { closeSync, existsSync, openSync } from 'node:fs';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { HashtriageError } from '../errors.js';
 import type { SignalType } from '../hashing/signal-type.js';
@@ -17,13 +16,6 @@ import { ValueStore } from '../index-store/value-store.js';
 export const SIGHTINGS_FORMAT = 'hashtriage-sightings';
 /** Schema version of the sightings store (PRAGMA user_version). */
 const SIGHTINGS_SCHEMA_VERSION = 1;
-
-/** Where sightings are kept by default: beside the index, `NAME.sightings.db` for `NAME.db`. */
-export function defaultSightingsPath(indexPath: string): string {
-  const dir = path.dirname(indexPath);
-  const base = path.basename(indexPath).replace(/\.(db|sqlite3?)$/i, '');
-  return path.join(dir, `${base}.sightings.db`);
-}
 
 /** One value seen by a scan. */
 export interface SeenItem {

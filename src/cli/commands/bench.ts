@@ -11,7 +11,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { HashtriageError, toErrorInfo } from '../../errors.js';
 import { QUERY_MIXES, type QueryMixName } from '../../bench/hamming-workload.js';
-import { formatSizing, measureSizing } from '../../bench/sizing.js';
 import type { CommandModule } from '../command-module.js';
 import { EXIT, reportFailure } from '../exit.js';
 import { flushOutput, writeOutput } from '../stdout.js';
@@ -55,6 +54,7 @@ async function runBench(opts: BenchCommandOptions): Promise<number> {
   }
   const log = process.stderr.isTTY ? (m: string) => process.stderr.write(`hashtriage bench: ${m}\n`) : undefined;
   try {
+    const { formatSizing, measureSizing } = await import('../../bench/sizing.js');
     const report = await measureSizing({
       sizes: opts.sizes ?? [100_000, 1_000_000],
       db: opts.db,

@@ -6,15 +6,13 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { HashtriageError } from '../../errors.js';
 import { walkPaths } from '../../files/walk.js';
-import { DEFAULT_MAX_PIXELS } from '../../hashing/decode.js';
-import { defaultConcurrency, hashFiles } from '../../hashing/hash-file.js';
+import { DEFAULT_MAX_PIXELS, defaultConcurrency } from '../../hashing/defaults.js';
 import type { FileHashResult } from '../../hashing/record.js';
 import { hashRecordToFields } from '../../hashing/record-fields.js';
 import { parseAlgorithmList, perceptualTypesOf, signalNames, SIGNAL_TYPES } from '../../hashing/signals.js';
 import type { SignalType } from '../../hashing/signal-type.js';
 import type { CommandModule } from '../command-module.js';
 import { EXIT, reportFailure } from '../exit.js';
-import { createProgress } from '../progress.js';
 import { flushOutput, outputClosed, StdoutError, writeOutputNow } from '../stdout.js';
 
 interface HashCommandOptions {
@@ -51,6 +49,7 @@ async function runHash(paths: string[], options: HashCommandOptions): Promise<nu
     process.stderr.write(`hashtriage hash: --dihedral needs one of ${capable.join(', ')} among --algorithms\n`);
     return EXIT.USAGE;
   }
+  const [{ hashFiles }, { createProgress }] = await Promise.all([import('../../hashing/hash-file.js'), import('../progress.js')]);
   const entries = await walkPaths(paths);
   const progress = createProgress('hashing', entries.length);
   let failures = 0;

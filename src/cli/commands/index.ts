@@ -17,12 +17,10 @@ import { Option, type Command } from 'commander';
 import { HashtriageError, toErrorInfo } from '../../errors.js';
 import { signalNames } from '../../hashing/signals.js';
 import type { SignalName } from '../../hashing/signal-type.js';
-import { LIST_FORMATS, readList, type ListFormat } from '../../index-store/import/read-list.js';
-import { exportLines, hasList, indexStats, verifyIndex, type ExportFormat, type IndexStats } from '../../index-store/index-admin.js';
-import { checkListName, importList } from '../../index-store/list-writer.js';
-import { removeList } from '../../index-store/list-removal.js';
-import { openIndex } from '../../index-store/open-index.js';
-import { resolveDbPath, type IndexStore } from '../../index-store/store.js';
+import { resolveDbPath } from '../../index-store/db-path.js';
+import { LIST_FORMATS, type ListFormat } from '../../index-store/import/list-formats.js';
+import type { ExportFormat, IndexStats } from '../../index-store/index-admin.js';
+import type { IndexStore } from '../../index-store/store.js';
 import { loadSeverityPolicy } from '../../policy/severity.js';
 import type { CommandModule } from '../command-module.js';
 import { EXIT, reportFailure } from '../exit.js';
@@ -60,6 +58,11 @@ async function runImport(file: string, opts: ImportOptions): Promise<number> {
   const tty = process.stderr.isTTY === true;
   let progressShown = false;
   try {
+    const [{ readList }, { checkListName, importList }, { openIndex }] = await Promise.all([
+      import('../../index-store/import/read-list.js'),
+      import('../../index-store/list-writer.js'),
+      import('../../index-store/open-index.js'),
+    ]);
     checkListName(opts.list);
     const policy = loadSeverityPolicy(opts.severityPolicy);
     const reader = await readList(file, { format: opts.format, type: opts.type, severity: policy, scheme: opts.scheme });
@@ -160,6 +163,7 @@ function noList(name: string): string {
 async function withStore(command: string, db: string | undefined, readonly: boolean, work: (store: IndexStore) => Promise<number>): Promise<number> {
   let store: IndexStore | undefined;
   try {
+    const { openIndex } = await import('../../index-store/open-index.js');
     store = openIndex(resolveDbPath(db), { readonly });
     return await work(store);
   } catch (err) {
@@ -171,6 +175,7 @@ async function withStore(command: string, db: string | undefined, readonly: bool
 
 function runStats(opts: { json: boolean; db?: string }): Promise<number> {
   return withStore('stats', opts.db, true, async (store) => {
+    const { indexStats } = await import('../../index-store/index-admin.js');
     const stats = indexStats(store);
     await writeOutput(opts.json ? `${JSON.stringify(stats)}\n` : formatStats(stats));
     return EXIT.OK;
@@ -179,6 +184,7 @@ function runStats(opts: { json: boolean; db?: string }): Promise<number> {
 
 function runExport(opts: { list?: string; format: ExportFormat; db?: string }): Promise<number> {
   return withStore('export', opts.db, true, async (store) => {
+    const { exportLines, hasList } = await import('../../index-store/index-admin.js');
     if (opts.list !== undefined && !hasList(store, opts.list)) throw new HashtriageError('NOT_FOUND', noList(opts.list));
     for (const line of exportLines(store, opts.format, opts.list)) {
       if (!(await writeOutput(line))) break; // reader closed the pipe
@@ -190,6 +196,7 @@ function runExport(opts: { list?: string; format: ExportFormat; db?: string }): 
 
 function runRemove(opts: { list: string; db?: string }): Promise<number> {
   return withStore('remove', opts.db, false, async (store) => {
+    const { removeList } = await import('../../index-store/list-removal.js');
     const result = removeList(store, opts.list);
     if (!result.removed) throw new HashtriageError('NOT_FOUND', noList(opts.list));
     await writeOutput(`${opts.list}: removed ${result.entries} entries; ${result.valuesDeleted} values no other list holds were deleted\n`);
@@ -199,6 +206,7 @@ function runRemove(opts: { list: string; db?: string }): Promise<number> {
 
 function runVerify(opts: { json: boolean; db?: string }): Promise<number> {
   return withStore('verify', opts.db, true, async (store) => {
+    const { verifyIndex } = await import('../../index-store/index-admin.js');
     const report = verifyIndex(store);
     if (opts.json) await writeOutput(`${JSON.stringify(report)}\n`);
     else if (report.ok) {

@@ -25,11 +25,10 @@ import { DIHEDRAL_NAMES } from '../../hashing/signal-type.js';
 import { signalFieldNames, signalsFromFields } from '../../hashing/record-fields.js';
 import { signalNames, signalTypeByName } from '../../hashing/signals.js';
 import type { SignalType } from '../../hashing/signal-type.js';
-import { knownMatcher } from '../../index-store/entry-reads.js';
-import { IndexMatcher, type MatchOptions, type MatchOutcome } from '../../index-store/matcher.js';
-import { openIndex } from '../../index-store/open-index.js';
-import { resolveDbPath, type IndexStore } from '../../index-store/store.js';
-import { defaultSightingsPath, openSightings, type Sighting, type SightingsStore } from '../../sightings/sightings-store.js';
+import { defaultSightingsPath, resolveDbPath } from '../../index-store/db-path.js';
+import type { IndexMatcher, MatchOptions, MatchOutcome } from '../../index-store/matcher.js';
+import type { IndexStore } from '../../index-store/store.js';
+import type { Sighting, SightingsStore } from '../../sightings/sightings-store.js';
 import type { CommandModule } from '../command-module.js';
 import { EXIT, reportFailure } from '../exit.js';
 import { flushOutput, outputClosed, writeOutput } from '../stdout.js';
@@ -192,6 +191,12 @@ async function runMatch(hashes: string[], opts: MatchCommandOptions): Promise<nu
   let store: IndexStore | undefined;
   let sightings: SightingsStore | null = null;
   try {
+    const [{ IndexMatcher }, { knownMatcher }, { openIndex }, { openSightings }] = await Promise.all([
+      import('../../index-store/matcher.js'),
+      import('../../index-store/entry-reads.js'),
+      import('../../index-store/open-index.js'),
+      import('../../sightings/sightings-store.js'),
+    ]);
     const dbPath = resolveDbPath(opts.db);
     store = openIndex(dbPath, { readonly: true });
     if (opts.includeSeen) sightings = openSightings(opts.sightings ?? defaultSightingsPath(dbPath), { readonly: true });

@@ -9,15 +9,12 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { HashtriageError } from '../../errors.js';
-import { DEFAULT_MAX_PIXELS } from '../../hashing/decode.js';
-import { defaultConcurrency } from '../../hashing/hash-file.js';
-import { DB_ENV_VAR, resolveDbPath } from '../../index-store/store.js';
-import { defaultSightingsPath } from '../../sightings/sightings-store.js';
-import { openScanDeps } from '../../pipeline/scan-deps.js';
-import { readUsableManifests, runScan, type ScanSummary } from '../../pipeline/scan.js';
+import { DEFAULT_MAX_PIXELS, defaultConcurrency } from '../../hashing/defaults.js';
+import { DB_ENV_VAR, defaultSightingsPath, resolveDbPath } from '../../index-store/db-path.js';
+import type { ScanDeps, ScanSummary } from '../../pipeline/scan.js';
 import type { CommandModule } from '../command-module.js';
 import { EXIT, exitCodeFor, reportFailure } from '../exit.js';
-import { createProgress, type ProgressReporter } from '../progress.js';
+import type { ProgressReporter } from '../progress.js';
 import { flushOutput, StdoutError, writeOutput } from '../stdout.js';
 
 interface ScanCommandOptions {
@@ -78,6 +75,11 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions): Promis
     process.stderr.write('hashtriage scan: give --db or --no-index, not both\n');
     return EXIT.USAGE;
   }
+  const [{ openScanDeps }, { readUsableManifests, runScan }, { createProgress }] = await Promise.all([
+    import('../../pipeline/scan-deps.js'),
+    import('../../pipeline/scan.js'),
+    import('../progress.js'),
+  ]);
   const indexPath = opts.index ? resolveDbPath(opts.db) : null;
   const stores = {
     index: indexPath,
@@ -105,7 +107,7 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions): Promis
   let progress: ProgressReporter | null = null;
   let shown = 0;
   let summary: ScanSummary;
-  let deps: ReturnType<typeof openScanDeps> | null = null;
+  let deps: ScanDeps | null = null;
   try {
     // Before the index is opened (or created): an unusable manifest leaves nothing behind.
     readUsableManifests(scanOptions.manifests);

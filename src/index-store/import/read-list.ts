@@ -14,11 +14,9 @@ import { fieldOf, SIGNAL_NAMES, type RowContext } from './fields.js';
 import { readNdjsonList } from './ndjson.js';
 import { readTextList } from './text.js';
 import { readVicsList } from './vics.js';
+import { LIST_FORMATS, type ListFormat } from './list-formats.js';
 
-/** The list formats hashtriage reads. */
-export const LIST_FORMATS = ['text', 'csv', 'tsv', 'ndjson', 'vics'] as const;
-/** One of LIST_FORMATS. */
-export type ListFormat = (typeof LIST_FORMATS)[number];
+export { LIST_FORMATS, type ListFormat };
 
 /** How to read one list. */
 export interface ReadListOptions {
