@@ -1,7 +1,8 @@
 /**
- * Our blockhash is blockhash-core's bmvbhash(…, 16) on our decoded pixels: checked against an independent
- * RGBA conversion on images of every shape the block arithmetic distinguishes (sides divisible by 16 or
- * not, smaller than 16, fractional block sizes), with and without alpha, RGB and grey.
+ * Our blockhash gives the bits of blockhash-core's bmvbhash(…, 16), the reference kept for these tests:
+ * compared on images of every shape the block arithmetic distinguishes (sides divisible by 16 or not,
+ * one side divisible only, smaller than 16, fractional block sizes, photo-sized), with and without
+ * alpha, RGB and grey.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -49,6 +50,7 @@ function reference(image: DecodedImage): string {
 
 const SHAPES: ReadonlyArray<readonly [number, number]> = [
   [16, 16], [32, 48], [256, 160], [17, 16], [16, 23], [100, 75], [333, 517], [1023, 61], [5, 7], [8, 40], [15, 15], [1, 1], [47, 31],
+  [1920, 1080], [1279, 853], [64, 999], [31, 2000],
 ];
 
 describe('blockhash through blockhash-core', () => {
