@@ -1,10 +1,10 @@
 /** Hostile and odd evidence: every input is accounted for, nothing is followed out, no input aborts a run. */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './support/cli.js';
+import { jsonLines, runCli } from './support/cli.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MEDIA = path.join(ROOT, 'fixtures', 'demo', 'media');
@@ -27,6 +27,13 @@ function readLines(file: string): Array<Record<string, any>> {
 }
 
 const SCAN_FLAGS = ['--no-index', '--no-sightings'];
+
+/** Files and links under `dir` (links not followed), each of which must be accounted for. */
+function entriesOnDisk(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) n += e.isDirectory() ? entriesOnDisk(path.join(dir, e.name)) : 1;
+  return n;
+}
 
 describe('manifests written on Windows', () => {
   it('reads backslash paths and refuses drive-letter, UNC and rooted paths with manifest:line', async () => {
@@ -58,5 +65,71 @@ describe('manifests written on Windows', () => {
       ['a.png', true, ['W1']],
       ['b.png', true, ['W2']],
     ]);
+  });
+});
+
+describe('symbolic links inside an evidence folder', () => {
+  /** evidence/ holds two images, a link inside it, links out of it (absolute, relative, to /etc) and a loop; host/ is the examiner's machine. */
+  function evidenceWithLinks(name: string): { evidence: string; host: string; onDisk: number } {
+    const dir = path.join(work, name);
+    const evidence = path.join(dir, 'evidence');
+    const host = path.join(dir, 'host');
+    mkdirSync(path.join(evidence, 'sub'), { recursive: true });
+    mkdirSync(host);
+    copyFileSync(path.join(MEDIA, 'rose.png'), path.join(evidence, 'a.png'));
+    copyFileSync(path.join(MEDIA, 'logo.png'), path.join(evidence, 'sub', 'b.png'));
+    for (const f of ['id_rsa', 'passwd', 'shadow']) writeFileSync(path.join(host, f), f);
+    symlinkSync(host, path.join(evidence, 'to-host')); // absolute, a directory outside
+    symlinkSync('../../host/passwd', path.join(evidence, 'sub', 'passwd')); // relative, a file outside
+    symlinkSync('../a.png', path.join(evidence, 'sub', 'a-again.png')); // stays inside
+    symlinkSync('..', path.join(evidence, 'sub', 'loop')); // stays inside, leads back
+    return { evidence, host, onDisk: entriesOnDisk(evidence) };
+  }
+
+  it('hash reports links that lead out of the paths as SYMLINK_OUTSIDE, lists nothing behind them, and exits 1', async () => {
+    const { evidence, host, onDisk } = evidenceWithLinks('links-hash');
+    symlinkSync('/etc', path.join(evidence, 'etc'));
+    const run = await runCli(['hash', evidence, '--algorithms', 'sha256']);
+    expect(run.status).toBe(1);
+    const lines = jsonLines(run.stdout);
+    expect(lines).toHaveLength(onDisk + 1);
+    const byPath = new Map(lines.map((l) => [path.relative(evidence, l.path), l]));
+    expect([...byPath.keys()].sort()).toEqual(['a.png', 'etc', 'sub/a-again.png', 'sub/b.png', 'sub/loop', 'sub/passwd', 'to-host']);
+    for (const [rel, target] of [['to-host', host], ['sub/passwd', '../../host/passwd'], ['etc', '/etc']]) {
+      expect(byPath.get(rel)).toMatchObject({
+        ok: false,
+        error: {
+          code: 'SYMLINK_OUTSIDE',
+          message: `symbolic link ${path.join(evidence, rel)} points outside the given paths (to ${target}); not followed (--follow-symlinks follows it)`,
+        },
+      });
+    }
+    expect(byPath.get('sub/a-again.png')).toMatchObject({ ok: true });
+    expect(byPath.get('sub/loop')).toMatchObject({ ok: false, error: { code: 'UNREADABLE' } });
+    expect(run.stdout).not.toContain(host + path.sep);
+  });
+
+  it('hash --follow-symlinks follows them as before', async () => {
+    const { evidence } = evidenceWithLinks('links-follow');
+    const run = await runCli(['hash', evidence, '--algorithms', 'sha256', '--follow-symlinks']);
+    expect(run.status).toBe(1); // the loop
+    const paths = jsonLines(run.stdout).map((l) => path.relative(evidence, l.path));
+    expect(paths).toEqual(expect.arrayContaining(['to-host/id_rsa', 'to-host/passwd', 'to-host/shadow', 'sub/passwd']));
+    expect(jsonLines(run.stdout).filter((l) => l.error?.code === 'SYMLINK_OUTSIDE')).toEqual([]);
+  });
+
+  it('scan keeps every link as an item, counts those not followed as failed, and exits 1', async () => {
+    const { evidence, onDisk } = evidenceWithLinks('links-scan');
+    const out = path.join(work, 'links-scan', 'out');
+    const run = await runCli(['scan', evidence, '--out', out, ...SCAN_FLAGS, '--json']);
+    expect(run.status).toBe(1);
+    const items = readLines(path.join(out, 'items.ndjson'));
+    // sub/a-again.png is a.png by its real path: one item for both names.
+    expect(items).toHaveLength(onDisk - 1);
+    const outside = items.filter((i) => i.error?.code === 'SYMLINK_OUTSIDE').map((i) => path.relative(evidence, i.path));
+    expect(outside).toEqual(['sub/passwd', 'to-host']);
+    expect(JSON.parse(run.stdout)).toMatchObject({ completed: true, files: onDisk - 1, failedFiles: 3 });
+    expect(run.stderr).toContain(`${path.join(evidence, 'to-host')}: SYMLINK_OUTSIDE: symbolic link ${path.join(evidence, 'to-host')} points outside the given paths`);
+    expect(readFileSync(path.join(out, 'audit.ndjson'), 'utf8')).not.toContain('id_rsa');
   });
 });

@@ -35,19 +35,53 @@ export interface WalkSkip {
   readonly files?: readonly string[];
 }
 
+/** How the walk treats symbolic links. */
+export interface WalkOptions {
+  /** Follow links found under the inputs wherever they lead (default false: only while they stay inside an input). */
+  readonly followSymlinks?: boolean;
+}
+
+function isInside(root: string, candidate: string): boolean {
+  const rel = path.relative(root, candidate);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+}
+
+/** The SYMLINK_OUTSIDE entry of a link that leads out of every input, or null when it stays inside one. */
+async function linkOutside(p: string, roots: readonly string[]): Promise<WalkEntry | null> {
+  let real: string;
+  try {
+    real = await fs.realpath(p);
+  } catch {
+    return null; // dangling or a loop: reported as such by the caller
+  }
+  if (roots.some((root) => isInside(root, real))) return null;
+  const target = await fs.readlink(p).catch(() => real);
+  return failed(p, 'SYMLINK_OUTSIDE', `symbolic link ${p} points outside the given paths (to ${target}); not followed (--follow-symlinks follows it)`);
+}
+
 /**
- * Files under `inputs` (files as given, directories recursively, symlinks followed), as normalised paths
- * in code-unit order, each path at most once. Missing paths give NOT_FOUND entries; unreadable
+ * Files under `inputs` (files as given, directories recursively), as normalised paths in code-unit
+ * order, each path at most once. Inputs themselves are followed when they are links; a link found under
+ * them is followed only while its target stays inside one of the inputs (or with `followSymlinks`),
+ * otherwise it gives a SYMLINK_OUTSIDE entry. Missing paths give NOT_FOUND entries; unreadable
  * directories, symlink loops and non-regular files (FIFOs, devices, sockets) give UNREADABLE entries.
  * Files and directories whose real path is in `skip` (however they are reached) are left out without
  * an entry. Never throws for file-system problems; the order does not depend on timing or the locale.
  */
-export async function walkPaths(inputs: readonly string[], skip: WalkSkip = {}): Promise<WalkEntry[]> {
+export async function walkPaths(inputs: readonly string[], skip: WalkSkip = {}, options: WalkOptions = {}): Promise<WalkEntry[]> {
   const entries: WalkEntry[] = [];
   const skipDirs = new Set(skip.dirs ?? []);
   const skipFiles = new Set(skip.files ?? []);
+  const roots = (await Promise.all(inputs.map((input) => fs.realpath(path.normalize(input)).catch(() => null)))).filter((r): r is string => r !== null);
 
-  async function visit(p: string, ancestors: ReadonlySet<string>): Promise<void> {
+  async function visit(p: string, ancestors: ReadonlySet<string>, isInput = false): Promise<void> {
+    if (!isInput && options.followSymlinks !== true) {
+      const outside = await linkOutside(p, roots);
+      if (outside !== null) {
+        entries.push(outside);
+        return;
+      }
+    }
     let stats: Stats;
     try {
       stats = await fs.stat(p);
@@ -99,7 +133,7 @@ export async function walkPaths(inputs: readonly string[], skip: WalkSkip = {}):
     }
   }
 
-  for (const input of inputs) await visit(path.normalize(input), new Set());
+  for (const input of inputs) await visit(path.normalize(input), new Set(), true);
 
   const seen = new Set<string>();
   const unique: WalkEntry[] = [];

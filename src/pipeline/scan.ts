@@ -39,6 +39,8 @@ export interface ScanOptions {
   readonly concurrency: number;
   /** Images with more pixels are refused as failed items (default DEFAULT_MAX_PIXELS). */
   readonly maxPixels?: number;
+  /** Follow symbolic links under the inputs wherever they lead (default: only while they stay inside the inputs). */
+  readonly followSymlinks?: boolean;
 }
 
 /** One finished item as the hashing port hands it over. */
@@ -242,7 +244,9 @@ export function planItems(walked: ReadonlyArray<{ path: string; error?: { code: 
 
 /** The options that change results, as recorded in the case (concurrency does not change results). */
 function resultOptions(options: ScanOptions, policy: PriorityPolicy): ScanParams['options'] {
-  return { dihedral: options.dihedral, pdqFlavour: options.pdqFlavour, policy: policy.digest, maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS };
+  const base = { dihedral: options.dihedral, pdqFlavour: options.pdqFlavour, policy: policy.digest, maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS };
+  // Recorded only when given, so a case without it reads (and resumes) as before.
+  return options.followSymlinks === true ? { ...base, followSymlinks: true } : base;
 }
 
 /** The inputs as the outputs record them: paths as given, manifests with their content digest. */
@@ -303,7 +307,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
   // 1. Inputs: manifests and walked paths → the item plan.
   const manifestParts = readUsableManifests(options.manifests);
   const manifests = mergeManifests(manifestParts.length > 0 ? manifestParts : [{ reports: [], fileRefs: [], errors: [] }]);
-  const walked = options.inputs.length > 0 ? await walkPaths(options.inputs, ownFiles(options.outDir, [index.path, index.sightingsPath])) : [];
+  const walked = options.inputs.length > 0 ? await walkPaths(options.inputs, ownFiles(options.outDir, [index.path, index.sightingsPath]), { followSymlinks: options.followSymlinks }) : [];
   const plan = planItems(walked, manifests.fileRefs);
 
   // 2. The case: new, or resumed with identical parameters.
