@@ -6,7 +6,9 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareRawPaths, pathText, rawPathOf } from '../src/files/raw-path.js';
 import { walkPaths } from '../src/files/walk.js';
+import { hashRecordFromFields, hashRecordToFields } from '../src/hashing/record-fields.js';
 
 describe('walkPaths', () => {
   let root: string;
@@ -96,5 +98,21 @@ describe('walkPaths', () => {
     const empty = path.join(root, 'empty');
     mkdirSync(empty);
     expect(await walkPaths([empty])).toEqual([]);
+  });
+});
+
+describe('raw file names', () => {
+  it('shows UTF-8 as it is and escapes other bytes (and then backslashes) so the text tells them apart', () => {
+    expect(pathText(Buffer.from('dir/café\\x.jpg'))).toBe('dir/café\\x.jpg');
+    expect(pathText(Buffer.from('caf\xe9.jpg', 'latin1'))).toBe('caf\\xe9.jpg');
+    expect(pathText(Buffer.from([0x61, 0x5c, 0x82, 0xa0, 0xe3, 0x81, 0x82, 0xf0, 0x9f]))).toBe('a\\\\\\x82\\xa0あ\\xf0\\x9f');
+    expect(rawPathOf(Buffer.from('plain.jpg'))).toEqual({ path: 'plain.jpg' });
+    expect(rawPathOf(Buffer.from([0x82, 0xa0]))).toEqual({ path: '\\x82\\xa0', pathBytes: '82a0' });
+    expect(compareRawPaths({ path: 'a', pathBytes: '01' }, { path: 'a', pathBytes: '02' })).toBeLessThan(0);
+  });
+
+  it('keeps pathBytes through the record a scan stores and reads back', () => {
+    const failed = { path: '\\x82\\xa0.png', pathBytes: '82a02e706e67', ok: false as const, signals: {}, error: { code: 'UNREADABLE' as const, message: 'x' } };
+    expect(hashRecordFromFields(JSON.parse(JSON.stringify(hashRecordToFields(failed))))).toEqual(failed);
   });
 });

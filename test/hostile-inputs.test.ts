@@ -1,4 +1,6 @@
 /** Hostile and odd evidence: every input is accounted for, nothing is followed out, no input aborts a run. */
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -131,5 +133,80 @@ describe('symbolic links inside an evidence folder', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ completed: true, files: onDisk - 1, failedFiles: 3 });
     expect(run.stderr).toContain(`${path.join(evidence, 'to-host')}: SYMLINK_OUTSIDE: symbolic link ${path.join(evidence, 'to-host')} points outside the given paths`);
     expect(readFileSync(path.join(out, 'audit.ndjson'), 'utf8')).not.toContain('id_rsa');
+  });
+});
+
+describe('file names that are not UTF-8', () => {
+  /** A folder with a Latin-1 name, two Shift-JIS names that look alike once decoded, a name in a non-UTF-8 folder, a plain name and a broken image. */
+  function oddNames(name: string): { dir: string; files: Array<{ bytes: Buffer; content: Buffer }> } {
+    const dir = path.join(work, name);
+    mkdirSync(dir);
+    const dirBytes = Buffer.from(dir, 'utf8');
+    const under = (...parts: Buffer[]) => Buffer.concat([dirBytes, ...parts.flatMap((p) => [Buffer.from('/'), p])]);
+    mkdirSync(under(Buffer.from('fotos\xff', 'latin1')));
+    const media = (f: string) => readFileSync(path.join(MEDIA, f));
+    const files = [
+      { bytes: under(Buffer.from('caf\xe9.jpg', 'latin1')), content: media('plasma.jpg') },
+      { bytes: under(Buffer.from([0x82, 0xa0, 0x2e, 0x70, 0x6e, 0x67])), content: media('rose.png') }, // "あ.png" in Shift-JIS
+      { bytes: under(Buffer.from([0x82, 0xa2, 0x2e, 0x70, 0x6e, 0x67])), content: media('logo.png') }, // "い.png" in Shift-JIS
+      { bytes: under(Buffer.from('fotos\xff', 'latin1'), Buffer.from('x.png')), content: media('flat.png') },
+      { bytes: under(Buffer.from('plain.jpg')), content: media('marked.jpg') },
+      { bytes: under(Buffer.from('kaputt\xe9.jpg', 'latin1')), content: Buffer.from('not a jpeg at all') },
+    ];
+    for (const f of files) writeFileSync(f.bytes, f.content);
+    // Decoded the usual way, the two Shift-JIS names are the same string: the bug this guards against.
+    expect(files[1].bytes.toString('utf8')).toBe(files[2].bytes.toString('utf8'));
+    return { dir, files };
+  }
+
+  const hex = (b: Buffer) => b.toString('hex');
+
+  it('hash opens every file by its bytes, shows the name with \\xNN escapes, adds pathBytes, and exits 1 for the broken one', async () => {
+    const { dir, files } = oddNames('names-hash');
+    const run = await runCli(['hash', dir, '--algorithms', 'sha256,pdq']);
+    expect(run.status).toBe(1);
+    const lines = jsonLines(run.stdout);
+    expect(lines).toHaveLength(files.length);
+    expect(lines.map((l) => path.relative(dir, l.path))).toEqual(['\\x82\\xa0.png', '\\x82\\xa2.png', 'caf\\xe9.jpg', 'fotos\\xff/x.png', 'kaputt\\xe9.jpg', 'plain.jpg']);
+    const byBytes = new Map(lines.map((l) => [l.pathBytes ?? hex(Buffer.from(l.path)), l]));
+    for (const f of files) {
+      const line = byBytes.get(hex(f.bytes));
+      expect(line).toBeDefined();
+      if (f.content.length < 100) {
+        expect(line).toMatchObject({ ok: false, error: { code: 'UNSUPPORTED_FORMAT' } });
+        expect(line!.path).toBe(path.join(dir, 'kaputt\\xe9.jpg'));
+        expect(line!.error.message).toBe('the content is not an image format we know (no known signature)');
+      } else {
+        expect(line).toMatchObject({ ok: true, bytes: f.content.length });
+        expect(line!.sha256).toBe(createHash('sha256').update(f.content).digest('hex'));
+      }
+    }
+    const plain = lines.find((l) => l.path.endsWith('plain.jpg'))!;
+    expect(Object.keys(plain).slice(0, 2)).toEqual(['path', 'ok']); // no pathBytes for a UTF-8 name
+    expect(Object.keys(lines[0]).slice(0, 3)).toEqual(['path', 'pathBytes', 'ok']);
+  });
+
+  it('scan keeps one item per file, all of them in items, bundles, audit and case database', async () => {
+    const { dir, files } = oddNames('names-scan');
+    const out = path.join(work, 'names-scan-out');
+    const run = await runCli(['scan', dir, '--out', out, ...SCAN_FLAGS, '--json']);
+    expect(run.status).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ completed: true, files: files.length, failedFiles: 1 });
+    expect(run.stderr).toContain(`${path.join(dir, 'kaputt\\xe9.jpg')}: UNSUPPORTED_FORMAT: `);
+    const items = readLines(path.join(out, 'items.ndjson'));
+    expect(items).toHaveLength(files.length);
+    expect(new Set(items.map((i) => i.pathBytes ?? hex(Buffer.from(i.path)))).size).toBe(files.length);
+    expect(items.map((i) => i.pathBytes ?? hex(Buffer.from(i.path))).sort()).toEqual(files.map((f) => hex(f.bytes)).sort());
+    expect(items.filter((i) => !i.ok).map((i) => [path.relative(dir, i.path), i.error.code])).toEqual([['kaputt\\xe9.jpg', 'UNSUPPORTED_FORMAT']]);
+    const bundled = readLines(path.join(out, 'bundles.ndjson')).flatMap((b) => b.items as number[]);
+    expect(bundled.sort((a, b) => a - b)).toEqual(items.map((i) => i.index));
+    const audit = readLines(path.join(out, 'audit.ndjson'));
+    expect(audit.find((e) => e.event === 'files_processed')?.data).toMatchObject({ files: files.length, failed: 1 });
+    const db = new Database(path.join(out, 'case.db'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT count(*) AS n FROM items').get()).toEqual({ n: files.length });
+    } finally {
+      db.close();
+    }
   });
 });

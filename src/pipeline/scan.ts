@@ -5,9 +5,11 @@
  * (scan-deps.ts wires the real ones), so this file holds only the order of the work and the resume logic.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { readFileSync, realpathSync, statSync, type PathLike } from 'node:fs';
 import path from 'node:path';
 import { HashtriageError, type ErrorCode } from '../errors.js';
+import { compareRawPaths, type RawPath } from '../files/raw-path.js';
 import { walkPaths, type WalkEntry, type WalkSkip } from '../files/walk.js';
 import { DEFAULT_MAX_PIXELS } from '../hashing/decode.js';
 import type { FileHashResult } from '../hashing/record.js';
@@ -152,11 +154,13 @@ export interface ScanSummary {
   readonly audit: AuditState | null;
 }
 
-/** A planned item: identity, display path and where to read it; failures found before hashing are kept. */
+/** A planned item: identity, display path (with its bytes when not UTF-8) and where to read it; failures found before hashing are kept. */
 export interface PlannedItem {
   readonly key: string;
   readonly path: string;
-  readonly readPath: string;
+  readonly pathBytes?: string;
+  /** Absolute; the raw bytes when the name is not UTF-8. */
+  readonly readPath: PathLike;
   readonly preError: { readonly code: ErrorCode; readonly message: string } | null;
   readonly reportIds: string[];
 }
@@ -173,15 +177,33 @@ function fileSha256(file: string): string | null {
   }
 }
 
-function identity(abs: string): string {
+/** A key for absolute path bytes: the path itself when UTF-8, else a hex form no path text can equal. */
+function keyOfBytes(bytes: Buffer): string {
+  return isUtf8(bytes) ? bytes.toString('utf8') : `pathbytes:${bytes.toString('hex')}`;
+}
+
+/** Where an item is read (absolute) and what identifies it: its real path's bytes, or its absolute path when that cannot be resolved. */
+function locate(where: RawPath, resolveLinks: boolean): { key: string; readPath: PathLike } {
+  if (where.pathBytes === undefined) {
+    const abs = path.resolve(where.path);
+    if (!resolveLinks) return { key: abs, readPath: abs };
+    try {
+      return { key: realpathSync(abs), readPath: abs };
+    } catch {
+      return { key: abs, readPath: abs };
+    }
+  }
+  const cwd = Buffer.from(process.cwd(), 'utf8').toString('latin1');
+  const abs = Buffer.from(path.resolve(cwd, Buffer.from(where.pathBytes, 'hex').toString('latin1')), 'latin1');
+  if (!resolveLinks) return { key: keyOfBytes(abs), readPath: abs };
   try {
-    return realpathSync(abs);
+    return { key: keyOfBytes(realpathSync(abs, { encoding: 'buffer' })), readPath: abs };
   } catch {
-    return abs;
+    return { key: keyOfBytes(abs), readPath: abs };
   }
 }
 
-function statOf(file: string): { size: number; mtimeMs: number } | null {
+function statOf(file: PathLike): { size: number; mtimeMs: number } | null {
   try {
     const s = statSync(file);
     return { size: s.size, mtimeMs: s.mtimeMs };
@@ -218,26 +240,28 @@ const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? 
 
 /**
  * Builds the item list from walked inputs and manifest file references: one item per distinct file
- * (by real path), sorted by display path, with the reports that name it.
+ * (by the bytes of its real path, so names that are not UTF-8 stay apart), sorted by display path then
+ * path bytes, with the reports that name it.
  */
-export function planItems(walked: ReadonlyArray<{ path: string; error?: { code: ErrorCode; message: string } }>, fileRefs: readonly FileRef[]): PlannedItem[] {
+export function planItems(walked: ReadonlyArray<RawPath & { error?: { code: ErrorCode; message: string } }>, fileRefs: readonly FileRef[]): PlannedItem[] {
   const byKey = new Map<string, PlannedItem>();
-  const add = (displayPath: string, error: PlannedItem['preError'], reportId: string | null) => {
-    const abs = path.resolve(displayPath);
-    const key = error === null ? identity(abs) : abs;
+  const add = (where: RawPath, error: PlannedItem['preError'], reportId: string | null) => {
+    const { key, readPath } = locate(where, error === null);
+    const shown = where.pathBytes === undefined ? { path: where.path } : { path: where.path, pathBytes: where.pathBytes };
     let item = byKey.get(key);
     if (item === undefined) {
-      item = { key, path: displayPath, readPath: abs, preError: error, reportIds: [] };
+      item = { key, ...shown, readPath, preError: error, reportIds: [] };
       byKey.set(key, item);
-    } else if (displayPath < item.path) {
-      item = { ...item, path: displayPath };
+    } else if (compareRawPaths(shown, item) < 0) {
+      const { pathBytes: _, ...rest } = item;
+      item = { ...rest, ...shown };
       byKey.set(key, item);
     }
     if (reportId !== null && !item.reportIds.includes(reportId)) item.reportIds.push(reportId);
   };
-  for (const w of walked) add(w.path, w.error ?? null, null);
-  for (const ref of fileRefs) add(path.normalize(path.join(path.dirname(ref.manifest), ref.relPath)), null, ref.reportId);
-  const items = [...byKey.values()].sort(byPath);
+  for (const w of walked) add(w, w.error ?? null, null);
+  for (const ref of fileRefs) add({ path: path.normalize(path.join(path.dirname(ref.manifest), ref.relPath)) }, null, ref.reportId);
+  const items = [...byKey.values()].sort(compareRawPaths);
   for (const item of items) item.reportIds.sort();
   return items;
 }
@@ -263,6 +287,12 @@ function queriesFor(hash: FileHashResult, signalTypes: readonly SignalType[], di
     out.push({ signal, value: s.value, variants: dihedral ? s.variants : [], radius: signal.defaultThreshold });
   }
   return out;
+}
+
+/** The hashing result shown under the item's path (and its bytes when it has them). */
+function shownAt(hash: FileHashResult, item: PlannedItem): FileHashResult {
+  const { pathBytes: _, ...rest } = hash;
+  return item.pathBytes === undefined ? { ...rest, path: item.path } : { ...rest, path: item.path, pathBytes: item.pathBytes };
 }
 
 /** Blocks the thread for `ms` (test hook only: keeps the result callback synchronous). */
@@ -337,7 +367,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
       // Reused only when the file is there as it was when hashed. A path that now fails before hashing
       // (gone, unreadable) goes through again: the hasher passes its error on without reading anything.
       const unchanged = now !== null && prev?.size === now.size && prev?.mtimeMs === now.mtimeMs;
-      if (prev !== undefined && unchanged) stored.set(item.key, { ...prev, path: item.path, hash: { ...prev.hash, path: item.path } });
+      if (prev !== undefined && unchanged) stored.set(item.key, { ...prev, path: item.path, hash: shownAt(prev.hash, item) });
       else todo.push(item);
     }
     const resumedItems = stored.size;
@@ -387,7 +417,10 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
     try {
       if (!userAbort.aborted && todo.length > 0) {
         await hasher.hash(
-          todo.map((t): WalkEntry => (t.preError === null ? { path: t.path } : { path: t.path, error: t.preError })),
+          todo.map((t): WalkEntry => {
+            const where = t.pathBytes === undefined ? { path: t.path } : { path: t.path, pathBytes: t.pathBytes };
+            return t.preError === null ? where : { ...where, error: t.preError };
+          }),
           ({ position, result }) => {
             if (failure !== null) stop.abort();
             const item = todo[position];
@@ -397,7 +430,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
               path: item.path,
               size: st?.size ?? null,
               mtimeMs: st?.mtimeMs ?? null,
-              hash: { ...result, path: item.path },
+              hash: shownAt(result, item),
               known: [],
               seen: [],
               lowQuality: hasLowQuality(result, signalTypes),

@@ -27,9 +27,14 @@ export function seenRecord(s: SeenMatch): Record<string, unknown> {
   return { scan: s.scan, firstSeenAt: s.firstSeenAt, signal: s.signal, distance: s.distance, path: s.path };
 }
 
-/** One line of items.ndjson: every hash field present (null when absent), matches sorted, error or null. */
+/**
+ * One line of items.ndjson: every hash field present (null when absent), matches sorted, error or null;
+ * pathBytes after path only for a name that is not UTF-8.
+ */
 export function itemRecord(item: ScanItem): Record<string, unknown> {
-  const out: Record<string, unknown> = { index: item.index, path: item.path, ok: item.hash.ok };
+  const out: Record<string, unknown> = { index: item.index, path: item.path };
+  if (item.hash.pathBytes !== undefined) out.pathBytes = item.hash.pathBytes;
+  out.ok = item.hash.ok;
   putHashFields(out, item.hash, true);
   out.lowQuality = item.lowQuality;
   out.reportIds = [...item.reportIds];
