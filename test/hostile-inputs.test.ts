@@ -133,6 +133,10 @@ describe('symbolic links inside an evidence folder', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ completed: true, files: onDisk - 1, failedFiles: 3 });
     expect(run.stderr).toContain(`${path.join(evidence, 'to-host')}: SYMLINK_OUTSIDE: symbolic link ${path.join(evidence, 'to-host')} points outside the given paths`);
     expect(readFileSync(path.join(out, 'audit.ndjson'), 'utf8')).not.toContain('id_rsa');
+    // The choice is part of the case: resuming it with links followed would change the items.
+    const other = await runCli(['scan', evidence, '--out', out, ...SCAN_FLAGS, '--resume', '--follow-symlinks']);
+    expect(other.status).toBe(2);
+    expect(other.stderr).toMatch(/--resume: this scan was started with different option followSymlinks/);
   });
 });
 
@@ -202,11 +206,18 @@ describe('file names that are not UTF-8', () => {
     expect(bundled.sort((a, b) => a - b)).toEqual(items.map((i) => i.index));
     const audit = readLines(path.join(out, 'audit.ndjson'));
     expect(audit.find((e) => e.event === 'files_processed')?.data).toMatchObject({ files: files.length, failed: 1 });
-    const db = new Database(path.join(out, 'case.db'), { readonly: true });
+    const db = new Database(path.join(out, 'case.db'));
     try {
       expect(db.prepare('SELECT count(*) AS n FROM items').get()).toEqual({ n: files.length });
+      // As if interrupted before the two Shift-JIS names were saved: --resume finds the rest by their bytes.
+      expect(db.prepare("DELETE FROM items WHERE path LIKE '%\\x82\\xa%'").run().changes).toBe(2);
     } finally {
       db.close();
     }
+    const before = readFileSync(path.join(out, 'items.ndjson'), 'utf8');
+    const resumed = await runCli(['scan', dir, '--out', out, ...SCAN_FLAGS, '--json', '--resume']);
+    expect(resumed.status).toBe(1);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ completed: true, files: files.length, resumedItems: files.length - 2, hashedThisRun: 2 });
+    expect(readFileSync(path.join(out, 'items.ndjson'), 'utf8')).toBe(before);
   });
 });
