@@ -206,6 +206,9 @@ describe('file names that are not UTF-8', () => {
     expect(bundled.sort((a, b) => a - b)).toEqual(items.map((i) => i.index));
     const audit = readLines(path.join(out, 'audit.ndjson'));
     expect(audit.find((e) => e.event === 'files_processed')?.data).toMatchObject({ files: files.length, failed: 1 });
+    expect(audit.find((e) => e.event === 'errors')?.data.first).toEqual([
+      { source: path.join(dir, 'kaputt\\xe9.jpg'), pathBytes: hex(files[5].bytes), code: 'UNSUPPORTED_FORMAT', message: 'the content is not an image format we know (no known signature)' },
+    ]);
     const db = new Database(path.join(out, 'case.db'));
     try {
       expect(db.prepare('SELECT count(*) AS n FROM items').get()).toEqual({ n: files.length });

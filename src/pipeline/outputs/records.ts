@@ -153,10 +153,17 @@ export function scanCounts(data: ScanData): ScanCounts {
   };
 }
 
-/** Every error of the scan, file failures (by item order) then input errors (as given): what the user must look at. */
-export function allErrors(data: ScanData): Array<{ source: string; code: string; message: string }> {
-  const out: Array<{ source: string; code: string; message: string }> = [];
-  for (const it of orderedItems(data.items)) if (!it.hash.ok) out.push({ source: it.path, code: it.hash.error.code, message: it.hash.error.message });
+/**
+ * Every error of the scan, file failures (by item order) then input errors (as given): what the user must
+ * look at. A file whose name is not UTF-8 also gives its pathBytes.
+ */
+export function allErrors(data: ScanData): Array<{ source: string; pathBytes?: string; code: string; message: string }> {
+  const out: Array<{ source: string; pathBytes?: string; code: string; message: string }> = [];
+  for (const it of orderedItems(data.items)) {
+    if (it.hash.ok) continue;
+    const raw = it.hash.pathBytes === undefined ? {} : { pathBytes: it.hash.pathBytes };
+    out.push({ source: it.path, ...raw, code: it.hash.error.code, message: it.hash.error.message });
+  }
   for (const e of data.errors) out.push({ source: e.source, code: e.code, message: e.message });
   return out;
 }
