@@ -5,10 +5,10 @@
  * (scan-deps.ts wires the real ones), so this file holds only the order of the work and the resume logic.
  */
 import { createHash } from 'node:crypto';
-import { isUtf8 } from 'node:buffer';
 import { readFileSync, realpathSync, statSync, type PathLike } from 'node:fs';
 import path from 'node:path';
 import { HashtriageError, type ErrorCode } from '../errors.js';
+import { locateFile } from '../files/file-identity.js';
 import { compareRawPaths, type RawPath } from '../files/raw-path.js';
 import { walkPaths, type WalkEntry, type WalkSkip } from '../files/walk.js';
 import { DEFAULT_MAX_PIXELS } from '../hashing/decode.js';
@@ -177,32 +177,6 @@ function fileSha256(file: string): string | null {
   }
 }
 
-/** A key for absolute path bytes: the path itself when UTF-8, else a hex form no path text can equal. */
-function keyOfBytes(bytes: Buffer): string {
-  return isUtf8(bytes) ? bytes.toString('utf8') : `pathbytes:${bytes.toString('hex')}`;
-}
-
-/** Where an item is read (absolute) and what identifies it: its real path's bytes, or its absolute path when that cannot be resolved. */
-function locate(where: RawPath, resolveLinks: boolean): { key: string; readPath: PathLike } {
-  if (where.pathBytes === undefined) {
-    const abs = path.resolve(where.path);
-    if (!resolveLinks) return { key: abs, readPath: abs };
-    try {
-      return { key: realpathSync(abs), readPath: abs };
-    } catch {
-      return { key: abs, readPath: abs };
-    }
-  }
-  const cwd = Buffer.from(process.cwd(), 'utf8').toString('latin1');
-  const abs = Buffer.from(path.resolve(cwd, Buffer.from(where.pathBytes, 'hex').toString('latin1')), 'latin1');
-  if (!resolveLinks) return { key: keyOfBytes(abs), readPath: abs };
-  try {
-    return { key: keyOfBytes(realpathSync(abs, { encoding: 'buffer' })), readPath: abs };
-  } catch {
-    return { key: keyOfBytes(abs), readPath: abs };
-  }
-}
-
 function statOf(file: PathLike): { size: number; mtimeMs: number } | null {
   try {
     const s = statSync(file);
@@ -246,7 +220,7 @@ const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? 
 export function planItems(walked: ReadonlyArray<RawPath & { error?: { code: ErrorCode; message: string } }>, fileRefs: readonly FileRef[]): PlannedItem[] {
   const byKey = new Map<string, PlannedItem>();
   const add = (where: RawPath, error: PlannedItem['preError'], reportId: string | null) => {
-    const { key, readPath } = locate(where, error === null);
+    const { key, readPath } = locateFile(where, error === null);
     const shown = where.pathBytes === undefined ? { path: where.path } : { path: where.path, pathBytes: where.pathBytes };
     let item = byKey.get(key);
     if (item === undefined) {
