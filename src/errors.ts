@@ -2,6 +2,7 @@
 export type ErrorCode =
   | 'NOT_FOUND'
   | 'UNREADABLE'
+  | 'SYMLINK_OUTSIDE'
   | 'UNSUPPORTED_FORMAT'
   | 'DECODE_FAILED'
   | 'TOO_LARGE'

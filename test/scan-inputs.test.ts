@@ -124,13 +124,15 @@ describe('readManifest', () => {
       'E6,media/../media/c.jpg\n';
     writeFileSync(path.join(dir, 'escape.csv'), csv);
     const { reports, fileRefs, errors } = readManifest(path.join(dir, 'escape.csv'), 'escape.csv');
-    expect(errors.map((e) => e.source)).toEqual(['escape.csv:2', 'escape.csv:3', 'escape.csv:4', 'escape.csv:5']);
+    expect(errors.map((e) => e.source)).toEqual(['escape.csv:2', 'escape.csv:3', 'escape.csv:4', 'escape.csv:5', 'escape.csv:6']);
     expect(errors[0].message).toMatch(/outside the manifest's folder/);
+    expect(errors[1].message).toMatch(/is an absolute path/);
+    expect(errors[4].message).toMatch(/is an absolute path; paths in a manifest are relative to its folder/);
     expect(errors[2].message).toMatch(/links to a place outside/);
     expect(errors[3].message).toMatch(/symlink loop/);
     expect(fileRefs.some((f) => f.absPath.includes('elsewhere'))).toBe(false);
     expect(reports.find((r) => r.reportId === 'E1')?.files).toEqual(['media/a.jpg']);
-    expect(reports.find((r) => r.reportId === 'E5')?.files).toEqual(['media/link-in.jpg', 'media/b.jpg']);
+    expect(reports.find((r) => r.reportId === 'E5')?.files).toEqual(['media/link-in.jpg']);
     expect(reports.find((r) => r.reportId === 'E6')?.files).toEqual(['media/c.jpg']);
   });
 

@@ -1,32 +1,47 @@
 /**
  * Expands command-line paths (files and directories, recursively) into the list of files to process.
  * Problems become entries with an error instead of exceptions, so one bad path never stops a batch.
+ * Names are read as the bytes they are on disk (src/files/raw-path.ts), so a name that is not UTF-8 is
+ * still found, opened and told apart from one that looks the same.
  */
 import { promises as fs, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import { toErrorInfo, type ErrorCode } from '../errors.js';
+import { compareRawPaths, pathText, rawPathOf, type RawPath } from './raw-path.js';
 
-/** A file to process, or a path that could not be expanded (with the reason). */
+/** A file to process, or a path that could not be expanded (with the reason); `pathBytes` as in RawPath. */
 export type WalkEntry =
-  | { readonly path: string; readonly error?: undefined }
-  | { readonly path: string; readonly error: { readonly code: ErrorCode; readonly message: string } };
+  | (RawPath & { readonly error?: undefined })
+  | (RawPath & { readonly error: { readonly code: ErrorCode; readonly message: string } });
 
-function failed(p: string, code: ErrorCode, message: string): WalkEntry {
-  return { path: p, error: { code, message } };
+/**
+ * A path inside the walk: its bytes, one character per byte (latin1), so node:path splits and joins
+ * it on '/' exactly as it would the bytes, and nothing is lost to decoding.
+ */
+type BytePath = string;
+
+const bytePath = (text: string): BytePath => Buffer.from(text, 'utf8').toString('latin1');
+const fsArg = (p: BytePath): Buffer => Buffer.from(p, 'latin1');
+const shown = (p: BytePath): string => pathText(fsArg(p));
+const realpathOf = async (p: BytePath): Promise<BytePath> => (await fs.realpath(fsArg(p), { encoding: 'buffer' })).toString('latin1');
+
+interface Found {
+  readonly at: BytePath;
+  readonly error?: { readonly code: ErrorCode; readonly message: string };
 }
 
-function fsFailure(p: string, err: unknown, what: string): WalkEntry {
+function failed(p: BytePath, code: ErrorCode, message: string): Found {
+  return { at: p, error: { code, message } };
+}
+
+function fsFailure(p: BytePath, err: unknown, what: string): Found {
   const info = toErrorInfo(err);
   const errno = (err as NodeJS.ErrnoException).code;
-  if (errno === 'ENOENT') return failed(p, 'NOT_FOUND', `no such file or directory: ${p}`);
-  if (errno === 'ELOOP') return failed(p, 'UNREADABLE', `symbolic link loop at ${p}`);
-  if (errno === 'EACCES' || errno === 'EPERM') return failed(p, 'UNREADABLE', `permission denied: cannot ${what} ${p}`);
-  return failed(p, info.code === 'INTERNAL' ? 'UNREADABLE' : info.code, `cannot ${what} ${p}: ${info.message}`);
-}
-
-/** Code-unit order: the same on every machine and locale. */
-function compareEntries(a: WalkEntry, b: WalkEntry): number {
-  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+  const s = shown(p);
+  if (errno === 'ENOENT') return failed(p, 'NOT_FOUND', `no such file or directory: ${s}`);
+  if (errno === 'ELOOP') return failed(p, 'UNREADABLE', `symbolic link loop at ${s}`);
+  if (errno === 'EACCES' || errno === 'EPERM') return failed(p, 'UNREADABLE', `permission denied: cannot ${what} ${s}`);
+  return failed(p, info.code === 'INTERNAL' ? 'UNREADABLE' : info.code, `cannot ${what} ${s}: ${info.message}`);
 }
 
 /** Real paths the walk leaves out silently: whole directory trees and single files. */
@@ -35,79 +50,118 @@ export interface WalkSkip {
   readonly files?: readonly string[];
 }
 
-/**
- * Files under `inputs` (files as given, directories recursively, symlinks followed), as normalised paths
- * in code-unit order, each path at most once. Missing paths give NOT_FOUND entries; unreadable
- * directories, symlink loops and non-regular files (FIFOs, devices, sockets) give UNREADABLE entries.
- * Files and directories whose real path is in `skip` (however they are reached) are left out without
- * an entry. Never throws for file-system problems; the order does not depend on timing or the locale.
- */
-export async function walkPaths(inputs: readonly string[], skip: WalkSkip = {}): Promise<WalkEntry[]> {
-  const entries: WalkEntry[] = [];
-  const skipDirs = new Set(skip.dirs ?? []);
-  const skipFiles = new Set(skip.files ?? []);
+/** How the walk treats symbolic links. */
+export interface WalkOptions {
+  /** Follow links found under the inputs wherever they lead (default false: only while they stay inside an input). */
+  readonly followSymlinks?: boolean;
+}
 
-  async function visit(p: string, ancestors: ReadonlySet<string>): Promise<void> {
+function isInside(root: BytePath, candidate: BytePath): boolean {
+  const rel = path.relative(root, candidate);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+}
+
+/** The SYMLINK_OUTSIDE entry of a link that leads out of every input, or null when it stays inside one. */
+async function linkOutside(p: BytePath, roots: readonly BytePath[]): Promise<Found | null> {
+  let real: BytePath;
+  try {
+    real = await realpathOf(p);
+  } catch {
+    return null; // dangling or a loop: reported as such by the caller
+  }
+  if (roots.some((root) => isInside(root, real))) return null;
+  const target = await fs.readlink(fsArg(p), { encoding: 'buffer' }).then((b) => b.toString('latin1'), () => real);
+  return failed(p, 'SYMLINK_OUTSIDE', `symbolic link ${shown(p)} points outside the given paths (to ${shown(target)}); not followed (--follow-symlinks follows it)`);
+}
+
+/**
+ * Files under `inputs` (files as given, directories recursively), as normalised paths in code-unit
+ * order of their text (then of their bytes), each path at most once. Inputs themselves are followed when
+ * they are links; a link found under them is followed only while its target stays inside one of the
+ * inputs (or with `followSymlinks`), otherwise it gives a SYMLINK_OUTSIDE entry. Missing paths give
+ * NOT_FOUND entries; unreadable directories, symlink loops and non-regular files (FIFOs, devices,
+ * sockets) give UNREADABLE entries. Files and directories whose real path is in `skip` (however they are
+ * reached) are left out without an entry. Never throws for file-system problems; the order does not
+ * depend on timing or the locale.
+ */
+export async function walkPaths(inputs: readonly string[], skip: WalkSkip = {}, options: WalkOptions = {}): Promise<WalkEntry[]> {
+  const found: Found[] = [];
+  const skipDirs = new Set((skip.dirs ?? []).map(bytePath));
+  const skipFiles = new Set((skip.files ?? []).map(bytePath));
+  const starts = inputs.map((input) => bytePath(path.normalize(input)));
+  const roots = (await Promise.all(starts.map((p) => realpathOf(p).catch(() => null)))).filter((r): r is BytePath => r !== null);
+
+  async function visit(p: BytePath, ancestors: ReadonlySet<BytePath>, isInput = false): Promise<void> {
+    if (!isInput && options.followSymlinks !== true) {
+      const outside = await linkOutside(p, roots);
+      if (outside !== null) {
+        found.push(outside);
+        return;
+      }
+    }
     let stats: Stats;
     try {
-      stats = await fs.stat(p);
+      stats = await fs.stat(fsArg(p));
     } catch (err) {
       // A dangling symlink reports ENOENT through stat; say it is a link, not a missing file.
-      const isLink = await fs.lstat(p).then((s) => s.isSymbolicLink(), () => false);
+      const isLink = await fs.lstat(fsArg(p)).then((s) => s.isSymbolicLink(), () => false);
       if (isLink && (err as NodeJS.ErrnoException).code === 'ENOENT') {
-        entries.push(failed(p, 'NOT_FOUND', `symbolic link ${p} points to a missing file`));
-      } else entries.push(fsFailure(p, err, 'read'));
+        found.push(failed(p, 'NOT_FOUND', `symbolic link ${shown(p)} points to a missing file`));
+      } else found.push(fsFailure(p, err, 'read'));
       return;
     }
     if (stats.isFile()) {
-      if (skipFiles.size > 0 && skipFiles.has(await fs.realpath(p).catch(() => path.resolve(p)))) return;
-      entries.push({ path: p });
+      if (skipFiles.size > 0 && skipFiles.has(await realpathOf(p).catch(() => path.resolve(cwd, p)))) return;
+      found.push({ at: p });
       return;
     }
     if (!stats.isDirectory()) {
-      entries.push(failed(p, 'UNREADABLE', `not a regular file or directory: ${p}`));
+      found.push(failed(p, 'UNREADABLE', `not a regular file or directory: ${shown(p)}`));
       return;
     }
     await visitDirectory(p, ancestors);
   }
 
-  async function visitDirectory(p: string, ancestors: ReadonlySet<string>): Promise<void> {
-    let real: string;
-    let children: Dirent[];
+  async function visitDirectory(p: BytePath, ancestors: ReadonlySet<BytePath>): Promise<void> {
+    let real: BytePath;
+    let children: Array<Dirent<Buffer>>;
     try {
-      real = await fs.realpath(p);
+      real = await realpathOf(p);
       if (skipDirs.has(real)) return;
       if (ancestors.has(real)) {
-        entries.push(failed(p, 'UNREADABLE', `symbolic link loop: ${p} leads back to ${real}`));
+        found.push(failed(p, 'UNREADABLE', `symbolic link loop: ${shown(p)} leads back to ${shown(real)}`));
         return;
       }
-      children = await fs.readdir(p, { withFileTypes: true });
+      children = await fs.readdir(fsArg(p), { encoding: 'buffer', withFileTypes: true });
     } catch (err) {
-      entries.push(fsFailure(p, err, 'list directory'));
+      found.push(fsFailure(p, err, 'list directory'));
       return;
     }
     const inside = new Set(ancestors).add(real);
     for (const child of children) {
-      const childPath = path.join(p, child.name);
+      const name = child.name.toString('latin1');
+      const childPath = path.join(p, name);
       // Plain files and directories need no stat; links and anything unusual go through visit().
       if (child.isFile()) {
         // A plain file's real path is its real folder plus its name.
-        if (!skipFiles.has(path.join(real, child.name))) entries.push({ path: childPath });
+        if (!skipFiles.has(path.join(real, name))) found.push({ at: childPath });
       }
       else if (child.isDirectory()) await visitDirectory(childPath, inside);
       else await visit(childPath, inside);
     }
   }
 
-  for (const input of inputs) await visit(path.normalize(input), new Set());
+  const cwd = bytePath(process.cwd());
+  for (const start of starts) await visit(start, new Set(), true);
 
-  const seen = new Set<string>();
+  const seen = new Set<BytePath>();
   const unique: WalkEntry[] = [];
-  for (const entry of entries) {
-    const key = path.resolve(entry.path);
+  for (const entry of found) {
+    const key = path.resolve(cwd, entry.at);
     if (seen.has(key)) continue;
     seen.add(key);
-    unique.push(entry);
+    const where = rawPathOf(fsArg(entry.at));
+    unique.push(entry.error === undefined ? where : { ...where, error: entry.error });
   }
-  return unique.sort(compareEntries);
+  return unique.sort(compareRawPaths);
 }

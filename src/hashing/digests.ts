@@ -3,7 +3,7 @@
  * any of them together: constant memory for files of any size and any type.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, type PathLike } from 'node:fs';
 import { hammingDistance, hexToWords, wordsToHex } from './bits.js';
 import type { DigestSignalType, SignalName } from './signal-type.js';
 
@@ -67,7 +67,7 @@ export const DIGEST_CHUNK_BYTES = 1 << 20;
  * EACCES, EISDIR…) when the file cannot be read.
  */
 export async function digestFile(
-  filePath: string,
+  filePath: PathLike,
   types: readonly DigestSignalType[],
   onChunk?: (chunk: Buffer) => void,
 ): Promise<FileDigests> {

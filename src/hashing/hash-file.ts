@@ -3,10 +3,11 @@
  * decoded once for every perceptual hash. Many files run concurrently — reads under p-limit, decode and
  * hashing on a worker-thread pool — and results come out in input order whatever the timing.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, type PathLike } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
 import { toErrorInfo } from '../errors.js';
+import { fsPathOf } from '../files/raw-path.js';
 import type { WalkEntry } from '../files/walk.js';
 import { DEFAULT_MAX_PIXELS } from './decode.js';
 import { defaultConcurrency } from './defaults.js';
@@ -73,7 +74,7 @@ interface FileRead {
  * One streaming pass: digests always; the bytes are kept only when pixels are wanted and the file claims
  * to be an image, which the extension or the first chunk's signature decides (a video is never buffered).
  */
-async function readFileOnce(filePath: string, types: readonly SignalType[], wantPixels: boolean, byExtension: boolean): Promise<FileRead> {
+async function readFileOnce(filePath: PathLike, types: readonly SignalType[], wantPixels: boolean, byExtension: boolean): Promise<FileRead> {
   const chunks: Buffer[] = [];
   let sniffed: SniffedFormat | null = null;
   let first = true;
@@ -129,17 +130,23 @@ function failure(path: string, code: FailedFile['error']['code'], message: strin
  * file that claims to be an image (image extension or image signature) but cannot be decoded is ok:false
  * with its error code and its digests kept; any other file (a video, a document) is ok:true with
  * format null and digests only. When no perceptual type is requested nothing is decoded: format is then
- * the signature's (or null) and width/height are null. Signals hold only the requested types.
+ * the signature's (or null) and width/height are null. Signals hold only the requested types. The file
+ * is opened at `readPath` (its raw bytes when the name is not UTF-8); `filePath` is what results show.
  */
-export async function hashFile(filePath: string, options: HashOptions = {}, hasher: ImageHasher = inlineImageHasher): Promise<FileHashResult> {
+export async function hashFile(
+  filePath: string,
+  options: HashOptions = {},
+  hasher: ImageHasher = inlineImageHasher,
+  readPath: PathLike = filePath,
+): Promise<FileHashResult> {
   const types = options.algorithms ?? SIGNAL_TYPES;
   const request = imageRequest(options);
   try {
-    const stats = await fs.stat(filePath);
+    const stats = await fs.stat(readPath);
     if (!stats.isFile()) return failure(filePath, 'UNREADABLE', `not a regular file: ${filePath}`);
     const byExtension = hasImageExtension(filePath);
     const wantPixels = request.perceptual.length > 0;
-    const read = await readFileOnce(filePath, types, wantPixels, byExtension);
+    const read = await readFileOnce(readPath, types, wantPixels, byExtension);
     const claimsImage = byExtension || read.sniffed !== null;
     if (!claimsImage || !wantPixels) {
       const result: HashedFile = {
@@ -204,8 +211,10 @@ export async function hashFiles(
   async function one(index: number): Promise<FileHashResult> {
     const input = inputs[index];
     if (typeof input === 'string') return hashFile(input, options, hasher);
-    if (input.error !== undefined) return { path: input.path, ok: false, signals: NO_SIGNALS, error: input.error };
-    return hashFile(input.path, options, hasher);
+    const raw = input.pathBytes === undefined ? {} : { pathBytes: input.pathBytes };
+    if (input.error !== undefined) return { path: input.path, ...raw, ok: false, signals: NO_SIGNALS, error: input.error };
+    const result = await hashFile(input.path, options, hasher, fsPathOf(input));
+    return input.pathBytes === undefined ? result : { ...result, ...raw };
   }
 
   try {

@@ -60,9 +60,11 @@ export function putHashFields(out: OutputFields, result: FileHashResult, complet
   }
 }
 
-/** The output record of one file: path, ok, its facts and signals, then the error of a failed file. */
+/** The output record of one file: path (and pathBytes when present), ok, its facts and signals, then the error of a failed file. */
 export function hashRecordToFields(result: FileHashResult): OutputFields {
-  const out: OutputFields = { path: result.path, ok: result.ok };
+  const out: OutputFields = { path: result.path };
+  if (result.pathBytes !== undefined) out.pathBytes = result.pathBytes;
+  out.ok = result.ok;
   putHashFields(out, result, false);
   if (!result.ok) out.error = result.error;
   return out;
@@ -110,14 +112,17 @@ const numberOrNull = (v: unknown): number | null => (typeof v === 'number' ? v :
  */
 export function hashRecordFromFields(fields: OutputFields): FileHashResult {
   const path = textOrNull(fields.path) ?? '';
+  const pathBytes = textOrNull(fields.pathBytes);
+  const raw = pathBytes === null ? {} : { pathBytes };
   const bytes = numberOrNull(fields.bytes);
   const signals = signalsFromFields(fields);
   if (fields.ok === true) {
-    return { path, ok: true, bytes: bytes ?? 0, format: textOrNull(fields.format), width: numberOrNull(fields.width), height: numberOrNull(fields.height), signals };
+    return { path, ...raw, ok: true, bytes: bytes ?? 0, format: textOrNull(fields.format), width: numberOrNull(fields.width), height: numberOrNull(fields.height), signals };
   }
   const error = (fields.error ?? {}) as { code?: unknown; message?: unknown };
   return {
     path,
+    ...raw,
     ok: false,
     ...(bytes !== null ? { bytes } : {}),
     signals,

@@ -29,6 +29,8 @@ export const NO_SIGNALS: SignalValues = Object.freeze({});
 /** A file that was read: digests always; perceptual signals when it decoded as an image. */
 export interface HashedFile {
   readonly path: string;
+  /** Hex of the path's bytes when they are not valid UTF-8 (see src/files/raw-path.ts); absent otherwise. */
+  readonly pathBytes?: string;
   readonly ok: true;
   readonly bytes: number;
   /** Detected container format, or null when the file is not an image we decode (it still has digests). */
@@ -41,6 +43,8 @@ export interface HashedFile {
 /** A file that could not be fully hashed; digests are kept when the bytes could be read. */
 export interface FailedFile {
   readonly path: string;
+  /** As in HashedFile. */
+  readonly pathBytes?: string;
   readonly ok: false;
   readonly bytes?: number;
   readonly signals: SignalValues;

@@ -128,23 +128,38 @@ function isInside(root: string, candidate: string): boolean {
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
+/** Drive letters (C:\x, C:x), UNC and device paths (\\server\share, //server/share) and a leading separator. */
+const ABSOLUTE_REF = /^(?:[A-Za-z]:|[\\/])/;
+
+/**
+ * A file reference as written in a manifest, with Windows separators turned into '/'. Throws a message
+ * saying why when it is absolute (drive letter, UNC, leading separator): manifest paths are relative.
+ */
+export function normalizeFileRef(ref: string): string {
+  if (ABSOLUTE_REF.test(ref))
+    throw new Error(`file "${ref}" is an absolute path; paths in a manifest are relative to its folder and may not leave it`);
+  return ref.replace(/\\/g, '/');
+}
+
 /**
  * Resolves a file reference against the manifest's folder. Guarantees the result is inside that folder
  * both as written and after following symlinks (a missing file passes the lexical check and is reported
- * later by hashing); throws a message otherwise.
+ * later by hashing), that backslashes are read as separators and that absolute references are refused;
+ * throws a message otherwise.
  */
-export function resolveInside(rootReal: string, ref: string): { absPath: string; relPath: string } {
+export function resolveInside(rootReal: string, written: string): { absPath: string; relPath: string } {
+  const ref = normalizeFileRef(written);
   const absPath = path.resolve(rootReal, ref);
-  if (!isInside(rootReal, absPath)) throw new Error(`file "${ref}" is outside the manifest's folder`);
+  if (!isInside(rootReal, absPath)) throw new Error(`file "${written}" is outside the manifest's folder`);
   let real: string;
   try {
     real = realpathSync(absPath);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') throw new Error(`file "${ref}" is a symlink loop`);
+    if (code === 'ELOOP') throw new Error(`file "${written}" is a symlink loop`);
     return { absPath, relPath: path.relative(rootReal, absPath).split(path.sep).join('/') };
   }
-  if (!isInside(rootReal, real)) throw new Error(`file "${ref}" links to a place outside the manifest's folder`);
+  if (!isInside(rootReal, real)) throw new Error(`file "${written}" links to a place outside the manifest's folder`);
   return { absPath, relPath: path.relative(rootReal, absPath).split(path.sep).join('/') };
 }
 

@@ -5,9 +5,11 @@
  * (scan-deps.ts wires the real ones), so this file holds only the order of the work and the resume logic.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync, type PathLike } from 'node:fs';
 import path from 'node:path';
 import { HashtriageError, type ErrorCode } from '../errors.js';
+import { locateFile } from '../files/file-identity.js';
+import { compareRawPaths, type RawPath } from '../files/raw-path.js';
 import { walkPaths, type WalkEntry, type WalkSkip } from '../files/walk.js';
 import { DEFAULT_MAX_PIXELS } from '../hashing/decode.js';
 import type { FileHashResult } from '../hashing/record.js';
@@ -39,6 +41,8 @@ export interface ScanOptions {
   readonly concurrency: number;
   /** Images with more pixels are refused as failed items (default DEFAULT_MAX_PIXELS). */
   readonly maxPixels?: number;
+  /** Follow symbolic links under the inputs wherever they lead (default: only while they stay inside the inputs). */
+  readonly followSymlinks?: boolean;
 }
 
 /** One finished item as the hashing port hands it over. */
@@ -150,11 +154,13 @@ export interface ScanSummary {
   readonly audit: AuditState | null;
 }
 
-/** A planned item: identity, display path and where to read it; failures found before hashing are kept. */
+/** A planned item: identity, display path (with its bytes when not UTF-8) and where to read it; failures found before hashing are kept. */
 export interface PlannedItem {
   readonly key: string;
   readonly path: string;
-  readonly readPath: string;
+  readonly pathBytes?: string;
+  /** Absolute; the raw bytes when the name is not UTF-8. */
+  readonly readPath: PathLike;
   readonly preError: { readonly code: ErrorCode; readonly message: string } | null;
   readonly reportIds: string[];
 }
@@ -171,15 +177,7 @@ function fileSha256(file: string): string | null {
   }
 }
 
-function identity(abs: string): string {
-  try {
-    return realpathSync(abs);
-  } catch {
-    return abs;
-  }
-}
-
-function statOf(file: string): { size: number; mtimeMs: number } | null {
+function statOf(file: PathLike): { size: number; mtimeMs: number } | null {
   try {
     const s = statSync(file);
     return { size: s.size, mtimeMs: s.mtimeMs };
@@ -216,33 +214,37 @@ const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? 
 
 /**
  * Builds the item list from walked inputs and manifest file references: one item per distinct file
- * (by real path), sorted by display path, with the reports that name it.
+ * (by the bytes of its real path, so names that are not UTF-8 stay apart), sorted by display path then
+ * path bytes, with the reports that name it.
  */
-export function planItems(walked: ReadonlyArray<{ path: string; error?: { code: ErrorCode; message: string } }>, fileRefs: readonly FileRef[]): PlannedItem[] {
+export function planItems(walked: ReadonlyArray<RawPath & { error?: { code: ErrorCode; message: string } }>, fileRefs: readonly FileRef[]): PlannedItem[] {
   const byKey = new Map<string, PlannedItem>();
-  const add = (displayPath: string, error: PlannedItem['preError'], reportId: string | null) => {
-    const abs = path.resolve(displayPath);
-    const key = error === null ? identity(abs) : abs;
+  const add = (where: RawPath, error: PlannedItem['preError'], reportId: string | null) => {
+    const { key, readPath } = locateFile(where, error === null);
+    const shown = where.pathBytes === undefined ? { path: where.path } : { path: where.path, pathBytes: where.pathBytes };
     let item = byKey.get(key);
     if (item === undefined) {
-      item = { key, path: displayPath, readPath: abs, preError: error, reportIds: [] };
+      item = { key, ...shown, readPath, preError: error, reportIds: [] };
       byKey.set(key, item);
-    } else if (displayPath < item.path) {
-      item = { ...item, path: displayPath };
+    } else if (compareRawPaths(shown, item) < 0) {
+      const { pathBytes: _, ...rest } = item;
+      item = { ...rest, ...shown };
       byKey.set(key, item);
     }
     if (reportId !== null && !item.reportIds.includes(reportId)) item.reportIds.push(reportId);
   };
-  for (const w of walked) add(w.path, w.error ?? null, null);
-  for (const ref of fileRefs) add(path.normalize(path.join(path.dirname(ref.manifest), ref.relPath)), null, ref.reportId);
-  const items = [...byKey.values()].sort(byPath);
+  for (const w of walked) add(w, w.error ?? null, null);
+  for (const ref of fileRefs) add({ path: path.normalize(path.join(path.dirname(ref.manifest), ref.relPath)) }, null, ref.reportId);
+  const items = [...byKey.values()].sort(compareRawPaths);
   for (const item of items) item.reportIds.sort();
   return items;
 }
 
 /** The options that change results, as recorded in the case (concurrency does not change results). */
 function resultOptions(options: ScanOptions, policy: PriorityPolicy): ScanParams['options'] {
-  return { dihedral: options.dihedral, pdqFlavour: options.pdqFlavour, policy: policy.digest, maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS };
+  const base = { dihedral: options.dihedral, pdqFlavour: options.pdqFlavour, policy: policy.digest, maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS };
+  // Recorded only when given, so a case without it reads (and resumes) as before.
+  return options.followSymlinks === true ? { ...base, followSymlinks: true } : base;
 }
 
 /** The inputs as the outputs record them: paths as given, manifests with their content digest. */
@@ -259,6 +261,12 @@ function queriesFor(hash: FileHashResult, signalTypes: readonly SignalType[], di
     out.push({ signal, value: s.value, variants: dihedral ? s.variants : [], radius: signal.defaultThreshold });
   }
   return out;
+}
+
+/** The hashing result shown under the item's path (and its bytes when it has them). */
+function shownAt(hash: FileHashResult, item: PlannedItem): FileHashResult {
+  const { pathBytes: _, ...rest } = hash;
+  return item.pathBytes === undefined ? { ...rest, path: item.path } : { ...rest, path: item.path, pathBytes: item.pathBytes };
 }
 
 /** Blocks the thread for `ms` (test hook only: keeps the result callback synchronous). */
@@ -303,7 +311,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
   // 1. Inputs: manifests and walked paths → the item plan.
   const manifestParts = readUsableManifests(options.manifests);
   const manifests = mergeManifests(manifestParts.length > 0 ? manifestParts : [{ reports: [], fileRefs: [], errors: [] }]);
-  const walked = options.inputs.length > 0 ? await walkPaths(options.inputs, ownFiles(options.outDir, [index.path, index.sightingsPath])) : [];
+  const walked = options.inputs.length > 0 ? await walkPaths(options.inputs, ownFiles(options.outDir, [index.path, index.sightingsPath]), { followSymlinks: options.followSymlinks }) : [];
   const plan = planItems(walked, manifests.fileRefs);
 
   // 2. The case: new, or resumed with identical parameters.
@@ -333,7 +341,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
       // Reused only when the file is there as it was when hashed. A path that now fails before hashing
       // (gone, unreadable) goes through again: the hasher passes its error on without reading anything.
       const unchanged = now !== null && prev?.size === now.size && prev?.mtimeMs === now.mtimeMs;
-      if (prev !== undefined && unchanged) stored.set(item.key, { ...prev, path: item.path, hash: { ...prev.hash, path: item.path } });
+      if (prev !== undefined && unchanged) stored.set(item.key, { ...prev, path: item.path, hash: shownAt(prev.hash, item) });
       else todo.push(item);
     }
     const resumedItems = stored.size;
@@ -383,7 +391,10 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
     try {
       if (!userAbort.aborted && todo.length > 0) {
         await hasher.hash(
-          todo.map((t): WalkEntry => (t.preError === null ? { path: t.path } : { path: t.path, error: t.preError })),
+          todo.map((t): WalkEntry => {
+            const where = t.pathBytes === undefined ? { path: t.path } : { path: t.path, pathBytes: t.pathBytes };
+            return t.preError === null ? where : { ...where, error: t.preError };
+          }),
           ({ position, result }) => {
             if (failure !== null) stop.abort();
             const item = todo[position];
@@ -393,7 +404,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
               path: item.path,
               size: st?.size ?? null,
               mtimeMs: st?.mtimeMs ?? null,
-              hash: { ...result, path: item.path },
+              hash: shownAt(result, item),
               known: [],
               seen: [],
               lowQuality: hasLowQuality(result, signalTypes),

@@ -21,6 +21,7 @@ interface HashCommandOptions {
   dihedral: boolean;
   maxPixels: number;
   concurrency: number;
+  followSymlinks: boolean;
 }
 
 /** commander argument parser for a positive integer option (scientific notation such as 1e8 allowed). */
@@ -50,7 +51,7 @@ async function runHash(paths: string[], options: HashCommandOptions): Promise<nu
     return EXIT.USAGE;
   }
   const [{ hashFiles }, { createProgress }] = await Promise.all([import('../../hashing/hash-file.js'), import('../progress.js')]);
-  const entries = await walkPaths(paths);
+  const entries = await walkPaths(paths, {}, { followSymlinks: options.followSymlinks });
   const progress = createProgress('hashing', entries.length);
   let failures = 0;
   try {
@@ -88,6 +89,7 @@ export const register: CommandModule = (program: Command) => {
     .option('--dihedral', "also print PDQ's 7 rotated/flipped variants (pdqDihedral)", false)
     .addOption(new Option('--max-pixels <n>', 'refuse images with more pixels than this (decompression bombs)').argParser(positiveInteger).default(DEFAULT_MAX_PIXELS))
     .addOption(new Option('--concurrency <n>', 'files processed at once').argParser(positiveInteger).default(defaultConcurrency()))
+    .option('--follow-symlinks', 'follow symbolic links under the paths even where they lead outside them (default: such links are reported as SYMLINK_OUTSIDE, not followed)', false)
     .action(async (paths: string[], options: HashCommandOptions) => {
       process.exitCode = await runHash(paths, options);
     });

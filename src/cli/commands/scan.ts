@@ -32,6 +32,7 @@ interface ScanCommandOptions {
   json: boolean;
   concurrency: number;
   maxPixels: number;
+  followSymlinks: boolean;
 }
 
 function positiveInteger(value: string): number {
@@ -94,6 +95,7 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions): Promis
     pdqFlavour: opts.pdqFlavour,
     concurrency: opts.concurrency,
     maxPixels: opts.maxPixels,
+    followSymlinks: opts.followSymlinks,
   };
   const controller = new AbortController();
   let interrupts = 0;
@@ -173,6 +175,7 @@ export const register: CommandModule = (program: Command) => {
     .option('--dihedral', 'also match rotated/flipped PDQ variants', false)
     .addOption(new Option('--pdq-flavour <flavour>', "PDQ flavour: 'full' or 'cli512'").choices(['full', 'cli512']).default('full'))
     .addOption(new Option('--max-pixels <n>', 'refuse images with more pixels than this (decompression bombs); recorded in the case').argParser(positiveInteger).default(DEFAULT_MAX_PIXELS))
+    .option('--follow-symlinks', 'follow symbolic links under the paths even where they lead outside them (default: such links are reported as SYMLINK_OUTSIDE, not followed)', false)
     .option('--policy <file>', 'priority policy JSON (default: the shipped policy/priority.json)')
     .option('--json', 'print the summary as one JSON object', false)
     .addOption(new Option('--concurrency <n>', 'files processed at once').argParser(positiveInteger).default(defaultConcurrency()))

@@ -27,9 +27,14 @@ export function seenRecord(s: SeenMatch): Record<string, unknown> {
   return { scan: s.scan, firstSeenAt: s.firstSeenAt, signal: s.signal, distance: s.distance, path: s.path };
 }
 
-/** One line of items.ndjson: every hash field present (null when absent), matches sorted, error or null. */
+/**
+ * One line of items.ndjson: every hash field present (null when absent), matches sorted, error or null;
+ * pathBytes after path only for a name that is not UTF-8.
+ */
 export function itemRecord(item: ScanItem): Record<string, unknown> {
-  const out: Record<string, unknown> = { index: item.index, path: item.path, ok: item.hash.ok };
+  const out: Record<string, unknown> = { index: item.index, path: item.path };
+  if (item.hash.pathBytes !== undefined) out.pathBytes = item.hash.pathBytes;
+  out.ok = item.hash.ok;
   putHashFields(out, item.hash, true);
   out.lowQuality = item.lowQuality;
   out.reportIds = [...item.reportIds];
@@ -148,10 +153,17 @@ export function scanCounts(data: ScanData): ScanCounts {
   };
 }
 
-/** Every error of the scan, file failures (by item order) then input errors (as given): what the user must look at. */
-export function allErrors(data: ScanData): Array<{ source: string; code: string; message: string }> {
-  const out: Array<{ source: string; code: string; message: string }> = [];
-  for (const it of orderedItems(data.items)) if (!it.hash.ok) out.push({ source: it.path, code: it.hash.error.code, message: it.hash.error.message });
+/**
+ * Every error of the scan, file failures (by item order) then input errors (as given): what the user must
+ * look at. A file whose name is not UTF-8 also gives its pathBytes.
+ */
+export function allErrors(data: ScanData): Array<{ source: string; pathBytes?: string; code: string; message: string }> {
+  const out: Array<{ source: string; pathBytes?: string; code: string; message: string }> = [];
+  for (const it of orderedItems(data.items)) {
+    if (it.hash.ok) continue;
+    const raw = it.hash.pathBytes === undefined ? {} : { pathBytes: it.hash.pathBytes };
+    out.push({ source: it.path, ...raw, code: it.hash.error.code, message: it.hash.error.message });
+  }
   for (const e of data.errors) out.push({ source: e.source, code: e.code, message: e.message });
   return out;
 }
