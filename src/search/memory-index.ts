@@ -14,6 +14,8 @@
  * over-full. They are never skipped: a query whose candidates would cost more than a linear scan of all
  * codes switches to that linear scan (the exact fallback), so one query never costs much more than a
  * brute-force pass, while typical queries touch a few thousand buckets and a few hundred candidates.
+ * Wide radii (probing costlier than scanning) and over-budget queries of a batch go to the blocked scan
+ * (blocked-scan.ts), which serves all of them in one pass over the codes.
  */
 import { hamming256At, popcount32 } from '../hashing/bits.js';
 import {
@@ -26,6 +28,8 @@ import {
   probeCount,
   type BandLayout,
 } from './bands.js';
+import { HitCollector, NO_HITS, type BatchHits } from './batch-hits.js';
+import { blockedScan, blockedScanInto } from './blocked-scan.js';
 import { bruteForceForced, compareHits, type IndexHit } from './brute-force.js';
 
 export type { IndexHit } from './brute-force.js';
@@ -156,9 +160,83 @@ export class MemoryMultiIndex {
     if (!(radius >= 0) || this.count === 0) return [];
     const r = Math.min(Math.floor(radius), 256);
     const plan = this.planFor(r);
-    if (plan.linear) return this.linearSearch(query, queryOffset, r);
+    const n = plan.linear ? -1 : this.gather(query, queryOffset, plan);
+    if (n < 0) return this.linearSearch(query, queryOffset, r);
+    this.counts.probed++;
+    // Phase 2: verify every candidate with the full popcount; a code found through several bands counts once.
+    const gen = this.nextGeneration();
+    const mark = this.mark;
+    const codes = this.codes;
+    const cand = this.candidates;
+    const hits: IndexHit[] = [];
+    for (let i = 0; i < n; i++) {
+      const id = cand[i];
+      const d = hamming256At(codes, id * 8, query, queryOffset);
+      if (d <= r && mark[id] !== gen) {
+        mark[id] = gen;
+        hits.push({ index: id, distance: d });
+      }
+    }
+    return hits.sort(compareHits);
+  }
 
-    // Phase 1: gather candidate positions (independent loads, so memory accesses overlap).
+  /**
+   * Every indexed code within `radius` of each of the `queryCount` queries of `queries` (8 words each), as
+   * BatchHits (per query by distance then position): the same answers as search() for each query. Probes
+   * the bands per query, or, when scanning is cheaper (wide radii) or a query's candidates exceed the
+   * budget, answers those queries together with one blocked scan.
+   */
+  searchBatch(queries: Uint32Array, queryCount: number, radius: number): BatchHits {
+    if (queryCount === 0) return NO_HITS;
+    if (!(radius >= 0) || this.count === 0) return { start: new Uint32Array(queryCount + 1), index: new Uint32Array(0), distance: new Uint16Array(0) };
+    const r = Math.min(Math.floor(radius), 256);
+    const plan = this.planFor(r);
+    if (plan.linear) {
+      this.counts.linear += queryCount;
+      return blockedScan(this.codes, this.count, queries, queryCount, r);
+    }
+    const out = new HitCollector();
+    const over: number[] = [];
+    const codes = this.codes;
+    const cand = this.candidates;
+    const mark = this.mark;
+    for (let q = 0; q < queryCount; q++) {
+      const off = q * 8;
+      const n = this.gather(queries, off, plan);
+      if (n < 0) {
+        over.push(q);
+        continue;
+      }
+      this.counts.probed++;
+      const gen = this.nextGeneration();
+      for (let i = 0; i < n; i++) {
+        const id = cand[i];
+        const d = hamming256At(codes, id * 8, queries, off);
+        if (d <= r && mark[id] !== gen) {
+          mark[id] = gen;
+          out.push(q, id, d);
+        }
+      }
+    }
+    if (over.length > 0) {
+      this.counts.linear += over.length;
+      const subset = new Uint32Array(over.length * 8);
+      over.forEach((q, k) => subset.set(queries.subarray(q * 8, q * 8 + 8), k * 8));
+      const scanned = new HitCollector();
+      blockedScanInto(this.codes, this.count, subset, over.length, r, scanned);
+      const part = scanned.finish(over.length);
+      over.forEach((q, k) => {
+        for (let j = part.start[k]; j < part.start[k + 1]; j++) out.push(q, part.index[j], part.distance[j]);
+      });
+    }
+    return out.finish(queryCount);
+  }
+
+  /**
+   * Phase 1 of a probed query: gathers candidate positions (with repeats) into `candidates` and returns
+   * how many, or −1 when they exceed the budget (the caller then scans). Independent loads overlap.
+   */
+  private gather(query: Uint32Array, queryOffset: number, plan: SearchPlan): number {
     const layout = this.layout;
     const cand = this.candidates;
     const maxCand = cand.length;
@@ -179,25 +257,11 @@ export class MemoryMultiIndex {
         const rank = occ[wi + 1] + popcount32(word & (bit - 1));
         const start = off[rank];
         const end = off[rank + 1];
-        if (end - start > maxCand - n) return this.linearSearch(query, queryOffset, r); // over budget: exact fallback
+        if (end - start > maxCand - n) return -1;
         for (let j = start; j < end; j++) cand[n++] = ids[j];
       }
     }
-    this.counts.probed++;
-    // Phase 2: verify every candidate with the full popcount; a code found through several bands counts once.
-    const gen = this.nextGeneration();
-    const mark = this.mark;
-    const codes = this.codes;
-    const hits: IndexHit[] = [];
-    for (let i = 0; i < n; i++) {
-      const id = cand[i];
-      const d = hamming256At(codes, id * 8, query, queryOffset);
-      if (d <= r && mark[id] !== gen) {
-        mark[id] = gen;
-        hits.push({ index: id, distance: d });
-      }
-    }
-    return hits.sort(compareHits);
+    return n;
   }
 
   /** Occupancy of the buckets (max, percentiles, over-full count), computed on demand. */
@@ -241,13 +305,10 @@ export class MemoryMultiIndex {
 
   private linearSearch(query: Uint32Array, queryOffset: number, r: number): IndexHit[] {
     this.counts.linear++;
+    const found = blockedScan(this.codes, this.count, query.subarray(queryOffset, queryOffset + 8), 1, r);
     const hits: IndexHit[] = [];
-    const codes = this.codes;
-    for (let i = 0, o = 0; i < this.count; i++, o += 8) {
-      const d = hamming256At(codes, o, query, queryOffset);
-      if (d <= r) hits.push({ index: i, distance: d });
-    }
-    return hits.sort(compareHits);
+    for (let j = 0; j < found.index.length; j++) hits.push({ index: found.index[j], distance: found.distance[j] });
+    return hits;
   }
 
   private planFor(r: number): SearchPlan {
