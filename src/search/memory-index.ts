@@ -18,19 +18,11 @@
  * (blocked-scan.ts), which serves all of them in one pass over the codes.
  */
 import { hamming256At, popcount32 } from '../hashing/bits.js';
-import {
-  bandKey,
-  bandLayout,
-  bandRadii,
-  chooseBandCount,
-  flipMasks,
-  MAX_FLIP_MASKS,
-  probeCount,
-  type BandLayout,
-} from './bands.js';
+import { bandKey, bandLayout, bandRadii, chooseBandCount, flipMasks, type BandLayout } from './bands.js';
 import { HitCollector, NO_HITS, type BatchHits } from './batch-hits.js';
 import { blockedScan, blockedScanInto } from './blocked-scan.js';
 import { bruteForceForced, compareHits, type IndexHit } from './brute-force.js';
+import { candidateBudget, probeWork, scanIsCheaper } from './search-plan.js';
 
 export type { IndexHit } from './brute-force.js';
 
@@ -71,18 +63,13 @@ export interface BucketStats {
   readonly overfullAbove: number;
 }
 
-/**
- * Costs in units of one code checked by a sequential linear scan (measured: ~15 ns per code; a random
- * candidate ~150–180 ns because it misses cache and TLB; a bucket probe ~25 ns, probes overlap well).
- */
-const CANDIDATE_COST = 10;
-const PROBE_COST = 1.5;
-
 interface SearchPlan {
-  /** Flip masks per band (null = band not probed). */
+  /** Flip masks per band (null = band not probed); empty when never probed. */
   readonly masks: Array<Uint32Array | null>;
-  /** True when probing is expected to cost more than a linear scan. */
-  readonly linear: boolean;
+  /** A lone query scans (search-plan.ts: scanning expected to cost no more than probing). */
+  readonly scanSingle: boolean;
+  /** A batch scans every query at once. */
+  readonly scanBatch: boolean;
 }
 
 /** Exact radius search over a fixed set of 256-bit codes; results identical to bruteForceSearch. */
@@ -108,7 +95,7 @@ export class MemoryMultiIndex {
   ) {
     this.mark = new Uint32Array(count);
     // 'never' must hold every code once per band; 'auto' switches to the linear scan before the buffer fills
-    const budget = fallback === 'never' ? count * layout.count : Math.ceil(count / CANDIDATE_COST);
+    const budget = fallback === 'never' ? count * layout.count : candidateBudget(count);
     this.candidates = new Uint32Array(Math.max(16, budget));
   }
 
@@ -160,7 +147,7 @@ export class MemoryMultiIndex {
     if (!(radius >= 0) || this.count === 0) return [];
     const r = Math.min(Math.floor(radius), 256);
     const plan = this.planFor(r);
-    const n = plan.linear ? -1 : this.gather(query, queryOffset, plan);
+    const n = plan.scanSingle ? -1 : this.gather(query, queryOffset, plan);
     if (n < 0) return this.linearSearch(query, queryOffset, r);
     this.counts.probed++;
     // Phase 2: verify every candidate with the full popcount; a code found through several bands counts once.
@@ -191,7 +178,7 @@ export class MemoryMultiIndex {
     if (!(radius >= 0) || this.count === 0) return { start: new Uint32Array(queryCount + 1), index: new Uint32Array(0), distance: new Uint16Array(0) };
     const r = Math.min(Math.floor(radius), 256);
     const plan = this.planFor(r);
-    if (plan.linear) {
+    if (plan.scanBatch) {
       this.counts.linear += queryCount;
       return blockedScan(this.codes, this.count, queries, queryCount, r);
     }
@@ -315,22 +302,15 @@ export class MemoryMultiIndex {
     let plan = this.plans.get(r);
     if (plan) return plan;
     const layout = this.layout;
-    const radii = bandRadii(layout, r);
-    let probes = 0;
-    let candidates = 0;
-    let tooMany = false;
-    for (let b = 0; b < layout.count; b++) {
-      const p = probeCount(layout.widths[b], radii[b]);
-      if (p > MAX_FLIP_MASKS) tooMany = true;
-      probes += p;
-      candidates += (p * this.count) / 2 ** layout.widths[b];
-    }
+    const work = probeWork(layout, this.count, r);
     // with 'auto', HASHTRIAGE_FORCE_BRUTE_FORCE=1 (bruteForceForced) turns every plan into the linear scan
-    const linear = tooMany || (this.fallback === 'auto' && (bruteForceForced() || probes * PROBE_COST + candidates * CANDIDATE_COST >= this.count));
-    const masks = linear
-      ? []
-      : Array.from(radii, (rb, b) => (rb < 0 ? null : flipMasks(layout.widths[b], rb)));
-    plan = { masks, linear };
+    const auto = this.fallback === 'auto';
+    const forced = auto && bruteForceForced();
+    const scanSingle = work.tooMany || forced || (auto && scanIsCheaper(work, this.count, false));
+    const scanBatch = work.tooMany || forced || (auto && scanIsCheaper(work, this.count, true));
+    const radii = bandRadii(layout, r);
+    const masks = scanSingle && scanBatch ? [] : Array.from(radii, (rb, b) => (rb < 0 ? null : flipMasks(layout.widths[b], rb)));
+    plan = { masks, scanSingle, scanBatch };
     this.plans.set(r, plan);
     return plan;
   }
