@@ -21,7 +21,7 @@ import { hamming256At, popcount32 } from '../hashing/bits.js';
 import { bandKey, bandLayout, bandRadii, chooseBandCount, flipMasks, type BandLayout } from './bands.js';
 import { HitCollector, NO_HITS, type BatchHits } from './batch-hits.js';
 import { blockedScan, blockedScanInto } from './blocked-scan.js';
-import { bruteForceForced, compareHits, type IndexHit } from './brute-force.js';
+import { bruteForceForced, bruteForceSearch, compareHits, type IndexHit } from './brute-force.js';
 import { candidateBudget, probeWork, scanIsCheaper } from './search-plan.js';
 
 export type { IndexHit } from './brute-force.js';
@@ -70,6 +70,8 @@ interface SearchPlan {
   readonly scanSingle: boolean;
   /** A batch scans every query at once. */
   readonly scanBatch: boolean;
+  /** HASHTRIAGE_FORCE_BRUTE_FORCE: scans are the plain per-query JS scan (the guard's slow reference). */
+  readonly forced: boolean;
 }
 
 /** Exact radius search over a fixed set of 256-bit codes; results identical to bruteForceSearch. */
@@ -148,7 +150,7 @@ export class MemoryMultiIndex {
     const r = Math.min(Math.floor(radius), 256);
     const plan = this.planFor(r);
     const n = plan.scanSingle ? -1 : this.gather(query, queryOffset, plan);
-    if (n < 0) return this.linearSearch(query, queryOffset, r);
+    if (n < 0) return this.linearSearch(query, queryOffset, r, plan.forced);
     this.counts.probed++;
     // Phase 2: verify every candidate with the full popcount; a code found through several bands counts once.
     const gen = this.nextGeneration();
@@ -178,6 +180,11 @@ export class MemoryMultiIndex {
     if (!(radius >= 0) || this.count === 0) return { start: new Uint32Array(queryCount + 1), index: new Uint32Array(0), distance: new Uint16Array(0) };
     const r = Math.min(Math.floor(radius), 256);
     const plan = this.planFor(r);
+    if (plan.forced) {
+      const out = new HitCollector();
+      for (let q = 0; q < queryCount; q++) for (const h of this.linearSearch(queries, q * 8, r, true)) out.push(q, h.index, h.distance);
+      return out.finish(queryCount);
+    }
     if (plan.scanBatch) {
       this.counts.linear += queryCount;
       return blockedScan(this.codes, this.count, queries, queryCount, r);
@@ -290,8 +297,9 @@ export class MemoryMultiIndex {
     return n;
   }
 
-  private linearSearch(query: Uint32Array, queryOffset: number, r: number): IndexHit[] {
+  private linearSearch(query: Uint32Array, queryOffset: number, r: number, forced: boolean): IndexHit[] {
     this.counts.linear++;
+    if (forced) return bruteForceSearch(this.codes, this.count, query, r, queryOffset);
     const found = blockedScan(this.codes, this.count, query.subarray(queryOffset, queryOffset + 8), 1, r);
     const hits: IndexHit[] = [];
     for (let j = 0; j < found.index.length; j++) hits.push({ index: found.index[j], distance: found.distance[j] });
@@ -310,7 +318,7 @@ export class MemoryMultiIndex {
     const scanBatch = work.tooMany || forced || (auto && scanIsCheaper(work, this.count, true));
     const radii = bandRadii(layout, r);
     const masks = scanSingle && scanBatch ? [] : Array.from(radii, (rb, b) => (rb < 0 ? null : flipMasks(layout.widths[b], rb)));
-    plan = { masks, scanSingle, scanBatch };
+    plan = { masks, scanSingle, scanBatch, forced };
     this.plans.set(r, plan);
     return plan;
   }
