@@ -11,9 +11,9 @@
  * answer.
  *
  * Degenerate data (many codes sharing band values: flat images, stripes, duplicates) makes buckets
- * over-full. They are never skipped: a query whose candidates would cost more than a linear scan of all
- * codes switches to that linear scan (the exact fallback), so one query never costs much more than a
- * brute-force pass, while typical queries touch a few thousand buckets and a few hundred candidates.
+ * over-full. They are never skipped: a query whose candidates would cost more than a scan of all codes
+ * switches to that scan (the exact fallback), so one query never costs much more than a brute-force
+ * pass, while typical queries touch a few thousand buckets and a few hundred candidates.
  * Wide radii (probing costlier than scanning) and over-budget queries of a batch go to the blocked scan
  * (blocked-scan.ts), which serves all of them in one pass over the codes.
  */
