@@ -2,6 +2,8 @@
  * The blocked scan's native kernel: a WebAssembly module emitted byte by byte here (no toolchain, no
  * dependency). One exported function compares a block of codes with a range of queries using i64.popcnt,
  * which engines compile to the CPU's popcount instruction: four 64-bit popcounts per (query, code) pair.
+ * A SIMD variant (i8x16.popcnt on two v128 halves, lanes summed) ran at about 0.55× this kernel's rate
+ * on an x86 CPU without AVX-512 byte popcounts, where the engine emulates them with table lookups.
  *
  * scan(block, n, queries, qFrom, qTo, radius, out, cap) → the query index it stopped at
  *   block:   byte address of n codes (32 bytes each)
