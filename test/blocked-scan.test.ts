@@ -19,6 +19,15 @@ function hitsOf(b: BatchHits, q: number): Array<[number, number]> {
   return out;
 }
 
+/**
+ * Brute force's answer at radius r. Brute force at 256 returns every code, by distance then position;
+ * its prefix with distance ≤ r is exactly its answer at r, so one scan per query serves every radius.
+ */
+function bruteByRadius(codes: Uint32Array, count: number, queries: Uint32Array, queryCount: number): (q: number, r: number) => Array<[number, number]> {
+  const all = Array.from({ length: queryCount }, (_, q) => bruteForceSearch(codes, count, queries, 256, q * 8));
+  return (q, r) => all[q].filter((h) => h.distance <= r).map((h) => [h.index, h.distance]);
+}
+
 function expected(codes: Uint32Array, count: number, queries: Uint32Array, q: number, r: number): Array<[number, number]> {
   return bruteForceSearch(codes, count, queries, r, q * 8).map((h) => [h.index, h.distance]);
 }
@@ -35,12 +44,14 @@ describe('blocked scan equals brute force', () => {
         const count = BLOCK_CODES + 517; // a full block and a partial one
         const codes = codeSet(kind, rnd, count);
         const queries = queriesFor(rnd, codes, count, 9, 48); // odd: the kernel pads to pairs
+        const brute = bruteByRadius(codes, count, queries, 9);
+        expect(brute(3, 40)).toEqual(expected(codes, count, queries, 3, 40));
         let seen = 0;
         for (const r of RADII) {
           const got = blockedScan(codes, count, queries, 9, r, kernel);
           expect(got.start.length).toBe(10);
           for (let q = 0; q < 9; q++) {
-            const want = expected(codes, count, queries, q, r);
+            const want = brute(q, r);
             seen += want.length;
             expect(hitsOf(got, q)).toEqual(want);
           }
@@ -72,9 +83,10 @@ describe('MemoryMultiIndex.searchBatch equals brute force', () => {
       const codes = codeSet(kind, rnd, count);
       const queries = queriesFor(rnd, codes, count, 13, 40);
       const index = MemoryMultiIndex.build(codes, count);
+      const brute = bruteByRadius(codes, count, queries, 13);
       for (const r of RADII) {
         const got = index.searchBatch(queries, 13, r);
-        for (let q = 0; q < 13; q++) expect(hitsOf(got, q)).toEqual(expected(codes, count, queries, q, r));
+        for (let q = 0; q < 13; q++) expect(hitsOf(got, q)).toEqual(brute(q, r));
       }
       expect(index.counts.probed).toBeGreaterThan(0);
       expect(index.counts.linear).toBeGreaterThan(0);
