@@ -7,6 +7,8 @@
  *    path answer their next queries; speed-up = path's queries per CPU-second / brute force's in the same
  *    round; the median over rounds is compared with the threshold. Then every path's answers are compared
  *    with brute force at the measured radius and at the extra radii.
+ *  - wide radius: the in-memory index's batch search at radius 63 (one blocked scan) against brute
+ *    force, raced the same way on codes in memory; its answers are compared with brute force's too.
  *  - hashing: per round, CPU time per image of PDQ and blockhash over decoding, on ~2 MP JPEGs.
  *
  * Run: npm run bench:guard [-- --thresholds FILE]. Prints a Markdown table on stdout, writes
@@ -24,6 +26,7 @@ import { bruteForceForced, FORCE_BRUTE_FORCE_ENV } from '../src/search/brute-for
 import { flagValue } from './lib/args.js';
 import { GuardConfigError, judge, loadGuardConfig, verdictTable, type GuardConfig, type GuardMeasurements, type GuardStage } from './lib/guard-checks.js';
 import { timeStages, type StagePass } from './lib/hash-stages.js';
+import { measureWideBatch, type WideMeasurement } from './lib/wide-guard.js';
 import { generatePhotoJpegs } from './lib/photo-jpegs.js';
 import { fmtInt, round, writeResults } from './lib/results.js';
 
@@ -81,12 +84,20 @@ async function main(): Promise<number> {
     // would otherwise land on the decode timings
     const hashing = stages.length > 0 ? await measureHashing(config, stages, work) : null;
     const matching = paths.length > 0 ? await measureMatching(config, paths, work) : null;
+    const wideConfig = config.wide;
+    let wide: WideMeasurement | null = null;
+    if (wideConfig && config.checks.some((c) => c.kind === 'wide')) {
+      log(`wide radius: ${fmtInt(wideConfig.codes)} random codes, radius ${wideConfig.radius}, batches of ${wideConfig.batch}, ${wideConfig.rounds} rounds`);
+      collectGarbage();
+      wide = measureWideBatch(wideConfig.codes, wideConfig.radius, wideConfig.batch, wideConfig.rounds, config.matching.seed);
+    }
     const speedups: Partial<Record<MatchPath, Spread>> = {};
     for (const p of matching?.paths ?? []) if (p.path !== 'brute-force') speedups[p.path] = p.cpuSpeedup;
     const measurements: GuardMeasurements = {
       speedups,
+      ...(wide ? { wide: { 'memory-batch': wide.speedup } } : {}),
       stageRatios: hashing?.ratios ?? {},
-      mismatches: matching?.exactness.mismatches ?? [],
+      mismatches: [...(matching?.exactness.mismatches ?? []), ...(wide?.mismatches ?? [])],
       exactness: { queries: matching?.exactness.queries ?? 0, radii: matching?.exactness.radii ?? [] },
     };
     const verdict = judge(config, measurements);
@@ -95,14 +106,18 @@ async function main(): Promise<number> {
     const { codes, radius, mix, rounds } = config.matching;
     const caption = [
       `Benchmark guard: ${fmtInt(codes)} random codes, radius ${radius}, ${mix} queries (${QUERY_MIXES[mix].description}), ${rounds} rounds; hashing ${config.hashing.images} JPEGs of ~2 MP × ${config.hashing.rounds} rounds.`,
+      ...(wideConfig && wide
+        ? [`Wide radius: ${fmtInt(wideConfig.codes)} random codes, radius ${wideConfig.radius}, the index's batch search (${wideConfig.batch} queries per round) against brute force, ${wideConfig.rounds} rounds; answers of ${wide.compared} queries compared.`]
+        : []),
       `Ratios of CPU time measured in the same rounds (median). ${describeMachine(info)}.${bruteForceForced() ? ` ${FORCE_BRUTE_FORCE_ENV}=1.` : ''} ${round(seconds, 0)} s.`,
     ].join('\n');
     const table = verdictTable(verdict, measurements);
     const rates = matching
       ? `\nQueries per CPU-second (median): ${matching.paths.map((p) => `${p.path} ${fmtInt(p.cpuQueriesPerSecond.median)}`).join(', ')}.`
       : '';
-    const markdown = `${caption}\n\n${table}\n${rates}\n`;
-    writeResults('guard', { benchmark: 'guard', date: new Date().toISOString(), machine: info, forcedBruteForce: bruteForceForced(), config, matching, hashing, verdict, seconds: round(seconds, 1) }, markdown);
+    const wideRates = wide ? `\nAt the wide radius: memory-batch ${fmtInt(wide.cpuQueriesPerSecond.batch.median)}, brute-force ${fmtInt(wide.cpuQueriesPerSecond.bruteForce.median)} queries per CPU-second (median).` : '';
+    const markdown = `${caption}\n\n${table}\n${rates}${wideRates}\n`;
+    writeResults('guard', { benchmark: 'guard', date: new Date().toISOString(), machine: info, forcedBruteForce: bruteForceForced(), config, matching, wide, hashing, verdict, seconds: round(seconds, 1) }, markdown);
     process.stdout.write(markdown);
     if (!verdict.ok) {
       for (const f of verdict.failures) process.stderr.write(`bench:guard: FAILED ${f}\n`);

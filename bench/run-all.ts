@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: the whole benchmark suite, one benchmark per child process (so each starts with a
  * clean heap and its own --expose-gc), in this order: hashing, list parsing, matching (issue 3 targets),
- * matching by radius and query mix, whole scan, and the CI guard's checks. Each writes
- * bench/results/<name>.{json,md}; this script then writes bench/results/summary.md with every table.
+ * matching by radius and query mix, wide radius against a C anchor, whole scan, and the CI guard's
+ * checks. Each writes bench/results/<name>.{json,md}; this script then writes bench/results/summary.md.
  *
  * Run: npm run bench [-- --full] [-- --only matching,matching-sweep] [-- --quick]
  *   --full (or HASHTRIAGE_BENCH_FULL=1): matching also at 10,000,000 codes (minutes, several GB of RAM).
@@ -42,6 +42,12 @@ const SUITE: readonly Benchmark[] = [
     title: 'Matching by radius and query mix',
     script: 'matching-sweep.ts',
     args: ['--sizes', sizes, ...(quick ? ['--rounds', '1', '--round-ms', '50'] : [])],
+  },
+  {
+    name: 'wide-radius',
+    title: 'Wide radius (63) at 1M: batch scan against a blocked C scan; planner constants',
+    script: 'wide-radius.ts',
+    args: quick ? ['--count', '20000', '--rounds', '1'] : [],
   },
   { name: 'scan', title: 'Whole scan', script: 'scan.ts', args: quick ? ['--files', '200', '--index', '20000'] : [] },
   { name: 'guard', title: 'CI guard checks (`npm run bench:guard`)', script: 'guard.ts', args: [] },

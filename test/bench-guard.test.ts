@@ -49,6 +49,9 @@ describe('guard thresholds file', () => {
       [edited((o) => o.checks.push({ ...o.checks[0] })), /is checked twice/],
       [edited((o) => (o.checks[0].atLeast = 0)), /atLeast: expected a positive number/],
       [edited((o) => (o.matching.mix = 'random')), /matching\.mix/],
+      [edited((o) => (o.checks[0] = { wide: 'sqlite', atLeast: 2 })), /checks\[0\]\.wide: expected one of memory-batch/],
+      [edited((o) => delete o.wide), /a wide check needs the "wide" section/],
+      [edited((o) => (o.wide.radious = 63)), /wide: unknown key "radious"/],
       ['{', /not valid JSON/],
     ];
     for (const [text, message] of bad) {
@@ -87,6 +90,14 @@ describe('guard verdict', () => {
   it('fails a hashing stage that got slower than its bound relative to decoding', () => {
     const v = judge(config, measurements({ stageRatios: { pdq: spread([5, 6, 5.5]) } }));
     expect(v.failures).toEqual([expect.stringMatching(/^pdq time \/ decode time: measured 5\.5× .*threshold ≤ 4×$/)]);
+  });
+
+  it('judges the wide-radius check on its own measurement, and fails it when not measured', () => {
+    const wide = parseGuardConfig(edited((o) => (o.checks = [{ wide: 'memory-batch', atLeast: 4 }])), 'thresholds.json');
+    expect(judge(wide, measurements({ wide: { 'memory-batch': spread([8, 9, 8.5]) } })).ok).toBe(true);
+    const slow = judge(wide, measurements({ wide: { 'memory-batch': spread([1.1, 0.9, 1]) } }));
+    expect(slow.failures).toEqual([expect.stringMatching(/^memory-batch at the wide radius vs brute force: measured 1\.0× .*threshold ≥ 4×$/)]);
+    expect(judge(wide, measurements()).failures).toEqual([expect.stringMatching(/^memory-batch at the wide radius vs brute force: not measured/)]);
   });
 
   it('fails a check that was not measured', () => {

@@ -15,9 +15,17 @@ const SPEEDUP_PATHS: readonly MatchPath[] = ['memory-index', 'matcher-memory', '
 const STAGE_NAMES = ['pdq', 'blockhash'] as const;
 export type GuardStage = (typeof STAGE_NAMES)[number];
 
-/** One threshold: a path must be at least `atLeast` × brute force, or a stage at most `atMost` × decode. */
+/** Wide-radius checks: the in-memory index's batch search at the `wide` radius against brute force. */
+const WIDE_PATHS = ['memory-batch'] as const;
+export type WidePath = (typeof WIDE_PATHS)[number];
+
+/**
+ * One threshold: a path must be at least `atLeast` × brute force (at the matching radius, or for a wide
+ * check at the wide radius), or a stage at most `atMost` × decode.
+ */
 export type GuardCheck =
   | { readonly kind: 'speedup'; readonly path: MatchPath; readonly atLeast: number; readonly note?: string }
+  | { readonly kind: 'wide'; readonly wide: WidePath; readonly atLeast: number; readonly note?: string }
   | { readonly kind: 'stage-ratio'; readonly stage: GuardStage; readonly atMost: number; readonly note?: string };
 
 /** The thresholds file, validated. */
@@ -35,6 +43,8 @@ export interface GuardConfig {
     readonly seed: number;
   };
   readonly hashing: { readonly images: number; readonly rounds: number };
+  /** The wide-radius measurement (present whenever a wide check is). */
+  readonly wide: { readonly codes: number; readonly radius: number; readonly batch: number; readonly rounds: number } | null;
   readonly checks: readonly GuardCheck[];
 }
 
@@ -76,7 +86,7 @@ export function parseGuardConfig(text: string, file: string): GuardConfig {
     throw new GuardConfigError(`${file}: not valid JSON: ${(err as Error).message}`);
   }
   const top = object(raw, file);
-  onlyKeys(top, ['about', 'matching', 'hashing', 'checks'], file);
+  onlyKeys(top, ['about', 'matching', 'hashing', 'wide', 'checks'], file);
   const m = object(top.matching, `${file}: matching`);
   onlyKeys(m, ['codes', 'radius', 'mix', 'rounds', 'exactRadii', 'exactLimit', 'roundSeconds', 'seed'], `${file}: matching`);
   const mix = m.mix;
@@ -99,20 +109,39 @@ export function parseGuardConfig(text: string, file: string): GuardConfig {
       const path = o.path;
       if (typeof path !== 'string' || !SPEEDUP_PATHS.includes(path as MatchPath)) throw new GuardConfigError(`${where}.path: expected one of ${SPEEDUP_PATHS.join(', ')}`);
       check = { kind: 'speedup', path: path as MatchPath, atLeast: positive(o, 'atLeast', where), ...(note ? { note } : {}) };
+    } else if ('wide' in o) {
+      onlyKeys(o, ['wide', 'atLeast', 'note'], where);
+      const wide = o.wide;
+      if (typeof wide !== 'string' || !(WIDE_PATHS as readonly string[]).includes(wide)) throw new GuardConfigError(`${where}.wide: expected one of ${WIDE_PATHS.join(', ')}`);
+      check = { kind: 'wide', wide: wide as WidePath, atLeast: positive(o, 'atLeast', where), ...(note ? { note } : {}) };
     } else if ('stage' in o) {
       onlyKeys(o, ['stage', 'atMost', 'note'], where);
       const stage = o.stage;
       if (typeof stage !== 'string' || !(STAGE_NAMES as readonly string[]).includes(stage)) throw new GuardConfigError(`${where}.stage: expected one of ${STAGE_NAMES.join(', ')}`);
       check = { kind: 'stage-ratio', stage: stage as GuardStage, atMost: positive(o, 'atMost', where), ...(note ? { note } : {}) };
     } else {
-      throw new GuardConfigError(`${where}: expected "path" (speed-up over brute force) or "stage" (time over decode)`);
+      throw new GuardConfigError(`${where}: expected "path" or "wide" (speed-up over brute force) or "stage" (time over decode)`);
     }
     const id = checkName(check);
     if (seen.has(id)) throw new GuardConfigError(`${where}: "${id}" is checked twice`);
     seen.add(id);
     return check;
   });
+  let wide: GuardConfig['wide'] = null;
+  if (top.wide !== undefined) {
+    const w = object(top.wide, `${file}: wide`);
+    onlyKeys(w, ['codes', 'radius', 'batch', 'rounds'], `${file}: wide`);
+    wide = {
+      codes: int(w, 'codes', `${file}: wide`, 1000, 100_000_000),
+      radius: int(w, 'radius', `${file}: wide`, 0, 256),
+      batch: int(w, 'batch', `${file}: wide`, 1, 100_000),
+      rounds: int(w, 'rounds', `${file}: wide`, 1, 100),
+    };
+  } else if (checks.some((c) => c.kind === 'wide')) {
+    throw new GuardConfigError(`${file}: wide: a wide check needs the "wide" section (codes, radius, batch, rounds)`);
+  }
   return {
+    wide,
     matching: {
       codes: int(m, 'codes', `${file}: matching`, 1000, 100_000_000),
       radius: int(m, 'radius', `${file}: matching`, 0, 256),
@@ -135,13 +164,17 @@ export function loadGuardConfig(file: string): GuardConfig {
 
 /** What a check is called in tables and messages. */
 export function checkName(c: GuardCheck): string {
-  return c.kind === 'speedup' ? `${c.path} vs brute force` : `${c.stage} time / decode time`;
+  if (c.kind === 'speedup') return `${c.path} vs brute force`;
+  if (c.kind === 'wide') return `${c.wide} at the wide radius vs brute force`;
+  return `${c.stage} time / decode time`;
 }
 
 /** A run's measurements, as the verdict needs them. */
 export interface GuardMeasurements {
   /** Per matching path: per-round CPU-time speed-ups over brute force. */
   readonly speedups: Partial<Record<MatchPath, Spread>>;
+  /** Per wide path: per-round CPU-time speed-ups over brute force at the wide radius (absent: not measured). */
+  readonly wide?: Partial<Record<WidePath, Spread>>;
   /** Per stage: per-round CPU time of the stage / CPU time of decoding. */
   readonly stageRatios: Partial<Record<GuardStage, Spread>>;
   /** Answers that differed from brute force (any one fails the guard). */
@@ -177,10 +210,10 @@ export interface GuardVerdict {
 export function judge(config: GuardConfig, m: GuardMeasurements): GuardVerdict {
   const failures: string[] = [];
   const checks = config.checks.map((c): CheckVerdict => {
-    const s = c.kind === 'speedup' ? m.speedups[c.path] : m.stageRatios[c.stage];
+    const s = c.kind === 'speedup' ? m.speedups[c.path] : c.kind === 'wide' ? m.wide?.[c.wide] : m.stageRatios[c.stage];
     const measured = s?.median ?? Number.NaN;
-    const ok = c.kind === 'speedup' ? measured >= c.atLeast : measured <= c.atMost;
-    const threshold = c.kind === 'speedup' ? `≥ ${c.atLeast}×` : `≤ ${c.atMost}×`;
+    const ok = c.kind === 'stage-ratio' ? measured <= c.atMost : measured >= c.atLeast;
+    const threshold = c.kind === 'stage-ratio' ? `≤ ${c.atMost}×` : `≥ ${c.atLeast}×`;
     const name = checkName(c);
     if (!ok) {
       failures.push(

@@ -114,26 +114,20 @@ export function updateBands(db: Database.Database, bandsTable: string, entries: 
   const getBand = db.prepare(`SELECT bk, ids FROM ${bandsTable} WHERE bk >= ? AND bk < ?`).raw();
   const upsert = (rows: number) =>
     db.prepare(`INSERT INTO ${bandsTable} (bk, ids) VALUES ${new Array(rows).fill('(?, ?)').join(', ')} ON CONFLICT(bk) DO UPDATE SET ids = excluded.ids`);
-  const putOne = upsert(1);
-  const putMany = upsert(PUT_ROWS);
-  // rows are written PUT_ROWS per statement: one statement per bucket would cost more than the SQL work
-  const queued: Array<number | Buffer> = [];
-  const put = (bk: number, blob: Buffer) => {
-    queued.push(bk, blob);
-    if (queued.length === 2 * PUT_ROWS) {
-      putMany.run(queued);
-      queued.length = 0;
-    }
-  };
-  const flush = () => {
-    for (let k = 0; k < queued.length; k += 2) putOne.run(queued[k], queued[k + 1]);
-    queued.length = 0;
-  };
+  const insert = (rows: number) => db.prepare(`INSERT INTO ${bandsTable} (bk, ids) VALUES ${new Array(rows).fill('(?, ?)').join(', ')}`);
+  // rows are written PUT_ROWS per statement (one statement per bucket would cost more than the SQL work);
+  // buckets that had no row are plain inserts, the others upserts
+  const fresh = new RowQueue(insert(1), insert(PUT_ROWS));
+  const changed = new RowQueue(upsert(1), upsert(PUT_ROWS));
   const del = db.prepare(`DELETE FROM ${bandsTable} WHERE bk = ?`);
+  const sortedIds = new Uint32Array(entries.count);
   for (let b = 0; b < layout.count; b++) {
     const { order, keys } = sortByBandKey(layout, b, entries.codes, entries.count);
     let groups = 0;
-    for (let i = 0; i < entries.count; i++) if (i === 0 || keys[i] !== keys[i - 1]) groups++;
+    for (let i = 0; i < entries.count; i++) {
+      sortedIds[i] = entries.ids[order[i]];
+      if (i === 0 || keys[i] !== keys[i - 1]) groups++;
+    }
     // many buckets touched: read the band's rows in one statement instead of one lookup per bucket
     let rowsOfBand: Map<number, Buffer> | null = null;
     if (groups > 2048) {
@@ -145,25 +139,52 @@ export function updateBands(db: Database.Database, bandsTable: string, entries: 
       const key = keys[i];
       let j = i;
       while (j < entries.count && keys[j] === key) j++;
-      const group = new Uint32Array(j - i);
-      for (let g = i; g < j; g++) group[g - i] = entries.ids[order[g]];
-      // ids of a group come out of the stable sort in input order; sort only when the input was not ascending
+      // ids of a group come out of the stable sort in input order; sort (a copy) only when it was not ascending
+      let group = sortedIds.subarray(i, j);
       for (let g = 1; g < group.length; g++) {
         if (group[g - 1] > group[g]) {
-          group.sort();
+          group = group.slice().sort();
           break;
         }
       }
       const bk = bandRowKey(b, key);
       const blob = rowsOfBand ? rowsOfBand.get(bk) : (get.get(bk) as Buffer | undefined);
-      const existing = blob ? unpackIds(blob) : new Uint32Array(0);
-      const next = change === 'add' ? mergeAscending(existing, group) : subtractAscending(existing, group);
-      if (next.length === 0) {
-        if (blob) del.run(bk);
-      } else put(bk, packIds(next));
+      if (!blob) {
+        if (change === 'add') fresh.put(bk, packIds(group));
+      } else {
+        const existing = unpackIds(blob);
+        const next = change === 'add' ? mergeAscending(existing, group) : subtractAscending(existing, group);
+        if (next.length === 0) del.run(bk);
+        else changed.put(bk, packIds(next));
+      }
       i = j;
     }
-    flush();
+    // the queued blobs view sortedIds: write them before the next band refills it
+    fresh.flush();
+    changed.flush();
+  }
+}
+
+/** Band rows queued for multi-row statements (`many` takes PUT_ROWS rows, `one` the rest). */
+class RowQueue {
+  private readonly queued: Array<number | Buffer> = [];
+
+  constructor(
+    private readonly one: Database.Statement,
+    private readonly many: Database.Statement,
+  ) {}
+
+  put(bk: number, blob: Buffer): void {
+    this.queued.push(bk, blob);
+    if (this.queued.length === 2 * PUT_ROWS) {
+      this.many.run(this.queued);
+      this.queued.length = 0;
+    }
+  }
+
+  flush(): void {
+    for (let k = 0; k < this.queued.length; k += 2) this.one.run(this.queued[k], this.queued[k + 1]);
+    this.queued.length = 0;
   }
 }
 

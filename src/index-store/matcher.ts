@@ -16,8 +16,9 @@
  *    matched unless includeLowQuality is set; such queries are flagged lowQuality, such hits too.
  */
 import { HashtriageError } from '../errors.js';
-import { hamming256At } from '../hashing/bits.js';
 import type { SignalType } from '../hashing/signal-type.js';
+import type { BatchHits } from '../search/batch-hits.js';
+import { blockedScan } from '../search/blocked-scan.js';
 import { MemoryMultiIndex } from '../search/memory-index.js';
 import { SqliteBandSearcher } from './sqlite-search.js';
 import type { MatchEntry, MatchHit, MatchResult } from './types.js';
@@ -186,19 +187,33 @@ export class IndexMatcher<E = MatchEntry> {
     } else {
       if (signal.bits !== 256) throw new HashtriageError('USAGE', `near matching supports 256-bit types; ${signal.name} has ${signal.bits} bits`);
       const path = options.path && options.path !== 'auto' ? options.path : this.choosePath(signal, distinct.length, includeLow);
-      const search = path === 'memory' ? this.memorySearch(signal, includeLow) : this.sqliteSearch(signal);
+      // every value searched (each query, then its variants), with the distinct query and variant it stands for
+      const owner: number[] = [];
+      const variantOf: Array<number | undefined> = [];
+      const values: Uint32Array[] = [];
       distinct.forEach((qi, k) => {
         if (!searchable[k]) return;
-        const best = new Map<number, RawHit>();
-        const consider = (hits: RawHit[], variant?: number) => {
-          for (const h of hits) {
-            const prev = best.get(h.id);
-            if (!prev || h.distance < prev.distance) best.set(h.id, variant === undefined ? h : { ...h, variant });
-          }
-        };
-        consider(search(queries[qi], threshold));
-        (options.variants?.[qi] ?? []).forEach((v, vi) => consider(search(v, threshold), vi));
-        rawHits[k] = [...best.values()];
+        values.push(queries[qi]);
+        owner.push(k);
+        variantOf.push(undefined);
+        (options.variants?.[qi] ?? []).forEach((v, vi) => {
+          values.push(v);
+          owner.push(k);
+          variantOf.push(vi);
+        });
+      });
+      const found = path === 'memory' ? this.memoryBatch(signal, includeLow, values, threshold) : this.sqliteBatch(signal, values, threshold);
+      const best = distinct.map(() => new Map<number, RawHit>());
+      found.forEach((hits, j) => {
+        const map = best[owner[j]];
+        const variant = variantOf[j];
+        for (const h of hits) {
+          const prev = map.get(h.id);
+          if (!prev || h.distance < prev.distance) map.set(h.id, variant === undefined ? h : { ...h, variant });
+        }
+      });
+      best.forEach((map, k) => {
+        rawHits[k] = [...map.values()];
       });
     }
 
@@ -231,20 +246,28 @@ export class IndexMatcher<E = MatchEntry> {
     return `${signal.name}|${includeLow ? 'all' : 'good'}`;
   }
 
-  /** A search function over the current in-memory index (loaded or refreshed as needed). */
-  private memorySearch(signal: SignalType, includeLow: boolean): (q: Uint32Array, r: number) => RawHit[] {
+  /**
+   * The hits of each value on the current in-memory index (loaded or refreshed as needed), by value: every
+   * segment answers the whole batch at once (probing, or one blocked scan for wide radii), the tail by
+   * one blocked scan.
+   */
+  private memoryBatch(signal: SignalType, includeLow: boolean, values: readonly Uint32Array[], r: number): RawHit[][] {
     const { segments, tail } = this.currentMemory(signal, includeLow);
-    return (q, r) => {
-      const out: RawHit[] = [];
-      for (const { index, ids } of segments) {
-        for (const h of index.search(q, r)) out.push({ id: ids[h.index], distance: h.distance, value: index.codes.subarray(h.index * 8, h.index * 8 + 8) });
+    const out: RawHit[][] = values.map(() => []);
+    if (values.length === 0) return out;
+    const flat = new Uint32Array(values.length * 8);
+    values.forEach((v, j) => flat.set(v, j * 8));
+    const collect = (hits: BatchHits, codes: Uint32Array, ids: Uint32Array) => {
+      for (let j = 0; j < values.length; j++) {
+        for (let k = hits.start[j]; k < hits.start[j + 1]; k++) {
+          const at = hits.index[k];
+          out[j].push({ id: ids[at], distance: hits.distance[k], value: codes.subarray(at * 8, at * 8 + 8) });
+        }
       }
-      for (let i = 0; i < tail.count; i++) {
-        const d = hamming256At(tail.codes, i * 8, q, 0);
-        if (d <= r) out.push({ id: tail.ids[i], distance: d, value: tail.codes.subarray(i * 8, i * 8 + 8) });
-      }
-      return out;
     };
+    for (const { index, ids } of segments) collect(index.searchBatch(flat, values.length, r), index.codes, ids);
+    if (tail.count > 0) collect(blockedScan(tail.codes, tail.count, flat, values.length, r), tail.codes, tail.ids);
+    return out;
   }
 
   /** Number of segments the loaded in-memory index of `signal` has (0 when not loaded); for tests. */
@@ -283,15 +306,15 @@ export class IndexMatcher<E = MatchEntry> {
     return fresh;
   }
 
-  /** A search function over the SQLite band table (one read transaction per query); low-quality hits are dropped in attach. */
-  private sqliteSearch(signal: SignalType): (q: Uint32Array, r: number) => RawHit[] {
+  /** The hits of each value on the SQLite band table (one read transaction per value); low-quality hits are dropped in attach. */
+  private sqliteBatch(signal: SignalType, values: readonly Uint32Array[], r: number): RawHit[][] {
     let searcher = this.sqlite.get(signal.name);
     if (!searcher) {
       searcher = new SqliteBandSearcher(this.store, signal);
       this.sqlite.set(signal.name, searcher);
     }
     const s = searcher;
-    return (q, r) => s.search(q, r);
+    return values.map((v) => s.search(v, r));
   }
 
   /** Hex, quality flags and entries for every hit; drops low-quality stored values unless asked; sorts. */

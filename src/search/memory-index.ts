@@ -11,22 +11,18 @@
  * answer.
  *
  * Degenerate data (many codes sharing band values: flat images, stripes, duplicates) makes buckets
- * over-full. They are never skipped: a query whose candidates would cost more than a linear scan of all
- * codes switches to that linear scan (the exact fallback), so one query never costs much more than a
- * brute-force pass, while typical queries touch a few thousand buckets and a few hundred candidates.
+ * over-full. They are never skipped: a query whose candidates would cost more than a scan of all codes
+ * switches to that scan (the exact fallback), so one query never costs much more than a brute-force
+ * pass, while typical queries touch a few thousand buckets and a few hundred candidates.
+ * Wide radii (probing costlier than scanning) and over-budget queries of a batch go to the blocked scan
+ * (blocked-scan.ts), which serves all of them in one pass over the codes.
  */
 import { hamming256At, popcount32 } from '../hashing/bits.js';
-import {
-  bandKey,
-  bandLayout,
-  bandRadii,
-  chooseBandCount,
-  flipMasks,
-  MAX_FLIP_MASKS,
-  probeCount,
-  type BandLayout,
-} from './bands.js';
-import { bruteForceForced, compareHits, type IndexHit } from './brute-force.js';
+import { bandKey, bandLayout, bandRadii, chooseBandCount, flipMasks, type BandLayout } from './bands.js';
+import { HitCollector, NO_HITS, type BatchHits } from './batch-hits.js';
+import { blockedScan, blockedScanInto } from './blocked-scan.js';
+import { bruteForceForced, bruteForceSearch, compareHits, type IndexHit } from './brute-force.js';
+import { candidateBudget, probeWork, scanIsCheaper } from './search-plan.js';
 
 export type { IndexHit } from './brute-force.js';
 
@@ -67,18 +63,15 @@ export interface BucketStats {
   readonly overfullAbove: number;
 }
 
-/**
- * Costs in units of one code checked by a sequential linear scan (measured: ~15 ns per code; a random
- * candidate ~150–180 ns because it misses cache and TLB; a bucket probe ~25 ns, probes overlap well).
- */
-const CANDIDATE_COST = 10;
-const PROBE_COST = 1.5;
-
 interface SearchPlan {
-  /** Flip masks per band (null = band not probed). */
+  /** Flip masks per band (null = band not probed); empty when never probed. */
   readonly masks: Array<Uint32Array | null>;
-  /** True when probing is expected to cost more than a linear scan. */
-  readonly linear: boolean;
+  /** A lone query scans (search-plan.ts: scanning expected to cost no more than probing). */
+  readonly scanSingle: boolean;
+  /** A batch scans every query at once. */
+  readonly scanBatch: boolean;
+  /** HASHTRIAGE_FORCE_BRUTE_FORCE: scans are the plain per-query JS scan (the guard's slow reference). */
+  readonly forced: boolean;
 }
 
 /** Exact radius search over a fixed set of 256-bit codes; results identical to bruteForceSearch. */
@@ -104,7 +97,7 @@ export class MemoryMultiIndex {
   ) {
     this.mark = new Uint32Array(count);
     // 'never' must hold every code once per band; 'auto' switches to the linear scan before the buffer fills
-    const budget = fallback === 'never' ? count * layout.count : Math.ceil(count / CANDIDATE_COST);
+    const budget = fallback === 'never' ? count * layout.count : candidateBudget(count);
     this.candidates = new Uint32Array(Math.max(16, budget));
   }
 
@@ -156,9 +149,88 @@ export class MemoryMultiIndex {
     if (!(radius >= 0) || this.count === 0) return [];
     const r = Math.min(Math.floor(radius), 256);
     const plan = this.planFor(r);
-    if (plan.linear) return this.linearSearch(query, queryOffset, r);
+    const n = plan.scanSingle ? -1 : this.gather(query, queryOffset, plan);
+    if (n < 0) return this.linearSearch(query, queryOffset, r, plan.forced);
+    this.counts.probed++;
+    // Phase 2: verify every candidate with the full popcount; a code found through several bands counts once.
+    const gen = this.nextGeneration();
+    const mark = this.mark;
+    const codes = this.codes;
+    const cand = this.candidates;
+    const hits: IndexHit[] = [];
+    for (let i = 0; i < n; i++) {
+      const id = cand[i];
+      const d = hamming256At(codes, id * 8, query, queryOffset);
+      if (d <= r && mark[id] !== gen) {
+        mark[id] = gen;
+        hits.push({ index: id, distance: d });
+      }
+    }
+    return hits.sort(compareHits);
+  }
 
-    // Phase 1: gather candidate positions (independent loads, so memory accesses overlap).
+  /**
+   * Every indexed code within `radius` of each of the `queryCount` queries of `queries` (8 words each), as
+   * BatchHits (per query by distance then position): the same answers as search() for each query. Probes
+   * the bands per query, or, when scanning is cheaper (wide radii) or a query's candidates exceed the
+   * budget, answers those queries together with one blocked scan.
+   */
+  searchBatch(queries: Uint32Array, queryCount: number, radius: number): BatchHits {
+    if (queryCount === 0) return NO_HITS;
+    if (!(radius >= 0) || this.count === 0) return { start: new Uint32Array(queryCount + 1), index: new Uint32Array(0), distance: new Uint16Array(0) };
+    const r = Math.min(Math.floor(radius), 256);
+    const plan = this.planFor(r);
+    if (plan.forced) {
+      const out = new HitCollector();
+      for (let q = 0; q < queryCount; q++) for (const h of this.linearSearch(queries, q * 8, r, true)) out.push(q, h.index, h.distance);
+      return out.finish(queryCount);
+    }
+    if (plan.scanBatch) {
+      this.counts.linear += queryCount;
+      return blockedScan(this.codes, this.count, queries, queryCount, r);
+    }
+    const out = new HitCollector();
+    const over: number[] = [];
+    const codes = this.codes;
+    const cand = this.candidates;
+    const mark = this.mark;
+    for (let q = 0; q < queryCount; q++) {
+      const off = q * 8;
+      const n = this.gather(queries, off, plan);
+      if (n < 0) {
+        over.push(q);
+        continue;
+      }
+      this.counts.probed++;
+      const gen = this.nextGeneration();
+      for (let i = 0; i < n; i++) {
+        const id = cand[i];
+        const d = hamming256At(codes, id * 8, queries, off);
+        if (d <= r && mark[id] !== gen) {
+          mark[id] = gen;
+          out.push(q, id, d);
+        }
+      }
+    }
+    if (over.length > 0) {
+      this.counts.linear += over.length;
+      const subset = new Uint32Array(over.length * 8);
+      over.forEach((q, k) => subset.set(queries.subarray(q * 8, q * 8 + 8), k * 8));
+      const scanned = new HitCollector();
+      blockedScanInto(this.codes, this.count, subset, over.length, r, scanned);
+      const part = scanned.finish(over.length);
+      over.forEach((q, k) => {
+        for (let j = part.start[k]; j < part.start[k + 1]; j++) out.push(q, part.index[j], part.distance[j]);
+      });
+    }
+    return out.finish(queryCount);
+  }
+
+  /**
+   * Phase 1 of a probed query: gathers candidate positions (with repeats) into `candidates` and returns
+   * how many, or −1 when they exceed the budget (the caller then scans). Independent loads overlap.
+   */
+  private gather(query: Uint32Array, queryOffset: number, plan: SearchPlan): number {
     const layout = this.layout;
     const cand = this.candidates;
     const maxCand = cand.length;
@@ -179,25 +251,11 @@ export class MemoryMultiIndex {
         const rank = occ[wi + 1] + popcount32(word & (bit - 1));
         const start = off[rank];
         const end = off[rank + 1];
-        if (end - start > maxCand - n) return this.linearSearch(query, queryOffset, r); // over budget: exact fallback
+        if (end - start > maxCand - n) return -1;
         for (let j = start; j < end; j++) cand[n++] = ids[j];
       }
     }
-    this.counts.probed++;
-    // Phase 2: verify every candidate with the full popcount; a code found through several bands counts once.
-    const gen = this.nextGeneration();
-    const mark = this.mark;
-    const codes = this.codes;
-    const hits: IndexHit[] = [];
-    for (let i = 0; i < n; i++) {
-      const id = cand[i];
-      const d = hamming256At(codes, id * 8, query, queryOffset);
-      if (d <= r && mark[id] !== gen) {
-        mark[id] = gen;
-        hits.push({ index: id, distance: d });
-      }
-    }
-    return hits.sort(compareHits);
+    return n;
   }
 
   /** Occupancy of the buckets (max, percentiles, over-full count), computed on demand. */
@@ -239,37 +297,28 @@ export class MemoryMultiIndex {
     return n;
   }
 
-  private linearSearch(query: Uint32Array, queryOffset: number, r: number): IndexHit[] {
+  private linearSearch(query: Uint32Array, queryOffset: number, r: number, forced: boolean): IndexHit[] {
     this.counts.linear++;
+    if (forced) return bruteForceSearch(this.codes, this.count, query, r, queryOffset);
+    const found = blockedScan(this.codes, this.count, query.subarray(queryOffset, queryOffset + 8), 1, r);
     const hits: IndexHit[] = [];
-    const codes = this.codes;
-    for (let i = 0, o = 0; i < this.count; i++, o += 8) {
-      const d = hamming256At(codes, o, query, queryOffset);
-      if (d <= r) hits.push({ index: i, distance: d });
-    }
-    return hits.sort(compareHits);
+    for (let j = 0; j < found.index.length; j++) hits.push({ index: found.index[j], distance: found.distance[j] });
+    return hits;
   }
 
   private planFor(r: number): SearchPlan {
     let plan = this.plans.get(r);
     if (plan) return plan;
     const layout = this.layout;
-    const radii = bandRadii(layout, r);
-    let probes = 0;
-    let candidates = 0;
-    let tooMany = false;
-    for (let b = 0; b < layout.count; b++) {
-      const p = probeCount(layout.widths[b], radii[b]);
-      if (p > MAX_FLIP_MASKS) tooMany = true;
-      probes += p;
-      candidates += (p * this.count) / 2 ** layout.widths[b];
-    }
+    const work = probeWork(layout, this.count, r);
     // with 'auto', HASHTRIAGE_FORCE_BRUTE_FORCE=1 (bruteForceForced) turns every plan into the linear scan
-    const linear = tooMany || (this.fallback === 'auto' && (bruteForceForced() || probes * PROBE_COST + candidates * CANDIDATE_COST >= this.count));
-    const masks = linear
-      ? []
-      : Array.from(radii, (rb, b) => (rb < 0 ? null : flipMasks(layout.widths[b], rb)));
-    plan = { masks, linear };
+    const auto = this.fallback === 'auto';
+    const forced = auto && bruteForceForced();
+    const scanSingle = work.tooMany || forced || (auto && scanIsCheaper(work, this.count, false));
+    const scanBatch = work.tooMany || forced || (auto && scanIsCheaper(work, this.count, true));
+    const radii = bandRadii(layout, r);
+    const masks = scanSingle && scanBatch ? [] : Array.from(radii, (rb, b) => (rb < 0 ? null : flipMasks(layout.widths[b], rb)));
+    plan = { masks, scanSingle, scanBatch, forced };
     this.plans.set(r, plan);
     return plan;
   }
