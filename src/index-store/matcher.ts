@@ -265,7 +265,16 @@ export class IndexMatcher<E = MatchEntry> {
         }
       }
     };
-    for (const { index, ids } of segments) collect(index.searchBatch(flat, values.length, r), index.codes, ids);
+    for (const { index, ids } of segments) {
+      if (index.scansBatchAt(r)) {
+        collect(index.searchBatch(flat, values.length, r), index.codes, ids);
+        continue;
+      }
+      // probing answers one query at a time anyway; this way costs nothing per batch
+      values.forEach((v, j) => {
+        for (const h of index.search(v, r)) out[j].push({ id: ids[h.index], distance: h.distance, value: index.codes.subarray(h.index * 8, h.index * 8 + 8) });
+      });
+    }
     if (tail.count > 0) collect(blockedScan(tail.codes, tail.count, flat, values.length, r), tail.codes, tail.ids);
     return out;
   }

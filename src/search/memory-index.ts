@@ -169,6 +169,11 @@ export class MemoryMultiIndex {
     return hits.sort(compareHits);
   }
 
+  /** True when searchBatch answers a batch at this radius with one blocked scan rather than by probing. */
+  scansBatchAt(radius: number): boolean {
+    return radius >= 0 && this.count > 0 && this.planFor(Math.min(Math.floor(radius), 256)).scanBatch;
+  }
+
   /**
    * Every indexed code within `radius` of each of the `queryCount` queries of `queries` (8 words each), as
    * BatchHits (per query by distance then position): the same answers as search() for each query. Probes
