@@ -8,7 +8,7 @@
  */
 import sharp from 'sharp';
 import { HashtriageError } from '../errors.js';
-import { sniffImageFormat, type SniffedFormat } from './image-format.js';
+import { heifCodec, sniffImageFormat, type SniffedFormat } from './image-format.js';
 import type { DecodedImage } from './signal-type.js';
 
 /** Default pixel limit (width × height of the first frame): larger files are refused as decompression bombs. */
@@ -52,6 +52,15 @@ export interface DecodeOptions {
 function decodableBySharp(format: SniffedFormat): boolean {
   const info = (sharp.format as unknown as Record<string, { input?: { buffer?: boolean } } | undefined>)[format];
   return info?.input?.buffer === true;
+}
+
+/**
+ * Whether this build decodes HEVC-coded HEIF (HEIC): sharp's prebuilt libvips has libheif with the AV1
+ * decoder only (AVIF reads, HEIC does not), and lists '.heic' among the heif suffixes when it can.
+ */
+export function decodesHeic(): boolean {
+  const info = (sharp.format as unknown as Record<string, { input?: { fileSuffix?: string[] } } | undefined>).heif;
+  return info?.input?.fileSuffix?.includes('.heic') === true;
 }
 
 const UNSUPPORTED_MESSAGE = /unsupported image format|unsupported codec|no decoding plugin|not a known|unsupported feature/i;
@@ -129,6 +138,8 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
   const format = sniffImageFormat(bytes);
   if (format === null) throw new HashtriageError('UNSUPPORTED_FORMAT', 'the content is not an image format we know (no known signature)');
   if (!decodableBySharp(format)) throw new HashtriageError('UNSUPPORTED_FORMAT', `${format} images cannot be decoded by this build of sharp`);
+  if (format === 'heif' && heifCodec(bytes) === 'hevc' && !decodesHeic())
+    throw new HashtriageError('UNSUPPORTED_FORMAT', 'HEIC (HEVC-coded HEIF) images cannot be decoded by this build of sharp/libvips, which has no HEVC decoder');
 
   const meta = await readHeader(bytes, format, maxPixels);
   const isCmyk = meta.space === 'cmyk';
