@@ -92,6 +92,25 @@ async function readHeader(bytes: Uint8Array, format: SniffedFormat, maxPixels: n
   return meta;
 }
 
+/**
+ * Bytes a decode of `bytes` will hold at its peak, from the header alone: the 8-bit raw pixels, their
+ * colour/alpha split and PDQ's float luminance come to about (2 × channels + 4) bytes per pixel. An
+ * image the decode will refuse (no header, over `maxPixels`) costs nothing, since it is never decoded.
+ */
+export async function decodeCost(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): Promise<number> {
+  const format = bytes.length === 0 ? null : sniffImageFormat(bytes);
+  if (format === null || !decodableBySharp(format)) return 0;
+  let meta: sharp.Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch {
+    return 0;
+  }
+  const pixels = (meta.width ?? 0) * (meta.height ?? 0);
+  if (pixels > maxPixels) return 0;
+  return pixels * (2 * Math.max(meta.channels ?? 4, 3) + 4);
+}
+
 /** Splits interleaved samples with a trailing alpha channel into colour samples and alpha bytes. */
 function splitAlpha(data: Uint8Array, pixelCount: number, colourChannels: number): { colour: Uint8Array; alpha: Uint8Array } {
   const stride = colourChannels + 1;

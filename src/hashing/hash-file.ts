@@ -8,13 +8,14 @@ import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
 import { toErrorInfo } from '../errors.js';
 import type { WalkEntry } from '../files/walk.js';
-import { DEFAULT_MAX_PIXELS } from './decode.js';
+import { decodeCost, DEFAULT_MAX_PIXELS } from './decode.js';
 import { digestFile } from './digests.js';
 import { hashImageBytes, type ImageHashOutcome, type ImageHashRequest } from './hash-image.js';
 import { hasImageExtension, sniffImageFormat, SNIFF_BYTES, type SniffedFormat } from './image-format.js';
 import { NO_SIGNALS, type FailedFile, type FileHashResult, type HashedFile, type SignalValue, type SignalValues } from './record.js';
 import { digestTypesOf, perceptualTypesOf, SIGNAL_TYPES } from './signals.js';
 import type { SignalName, SignalType } from './signal-type.js';
+import { DEFAULT_MEMORY_BUDGET_MIB, MemoryBudget } from './memory-budget.js';
 import { HashWorkerPool } from './worker-pool.js';
 
 /** Largest file read into memory for decoding (larger "images" are TOO_LARGE; their digests are still computed). */
@@ -40,6 +41,17 @@ export interface ConcurrencyOptions {
   readonly workers?: number;
   /** A pool to use (and leave open) instead of starting one: saves the workers' start-up across calls. */
   readonly pool?: HashWorkerPool;
+  /**
+   * Bytes that file contents held for decoding and the decodes themselves may take together (default
+   * DEFAULT_MEMORY_BUDGET_MIB MiB): work is admitted by its size (file size, decoded size from the
+   * image header), not by file count. One image bigger than the budget runs alone.
+   */
+  readonly memoryBudget?: number;
+}
+
+/** The share of the memory budget for file contents being read and held (the rest is for decoding). */
+function readShare(budget: number): number {
+  return Math.min(budget / 4, 256 * 1024 * 1024);
 }
 
 /** Decodes and hashes one image's bytes (on a worker or inline). */
@@ -83,7 +95,8 @@ async function readFileOnce(filePath: string, types: readonly SignalType[], want
     if (first) {
       first = false;
       sniffed = sniffImageFormat(chunk.subarray(0, SNIFF_BYTES));
-      keep = wantPixels && (byExtension || sniffed !== null);
+      // Without a signature the decode refuses the bytes anyway: an image name alone keeps nothing.
+      keep = wantPixels && sniffed !== null;
     }
     if (!keep) return;
     kept += chunk.length;
@@ -152,6 +165,8 @@ export async function hashFile(filePath: string, options: HashOptions = {}, hash
       };
       return result;
     }
+    if (read.content === null && !read.tooBigToDecode)
+      return failure(filePath, 'UNSUPPORTED_FORMAT', 'the content is not an image format we know (no known signature)', read, types);
     if (read.tooBigToDecode || read.content === null)
       return failure(filePath, 'TOO_LARGE', `${read.bytes} bytes is more than the ${MAX_IMAGE_FILE_BYTES} bytes an image may have`, read, types);
     const outcome = await hasher(read.content, request);
@@ -197,7 +212,13 @@ export async function hashFiles(
   const workerCount = Math.min(options.workers ?? availableParallelism(), concurrency);
   const ownPool = options.pool === undefined && workerCount > 0;
   const pool = options.pool ?? (ownPool ? new HashWorkerPool(workerCount) : null);
-  const hasher: ImageHasher = pool === null ? inlineImageHasher : (bytes, request) => pool.run(bytes, request);
+  const budget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET_MIB * 1024 * 1024;
+  // Two budgets, so a task holding file bytes while it waits to decode can never block a decode.
+  const reading = new MemoryBudget(readShare(budget));
+  const decoding = new MemoryBudget(budget - readShare(budget));
+  const decode: ImageHasher = pool === null ? inlineImageHasher : (bytes, request) => pool.run(bytes, request);
+  const hasher: ImageHasher = async (bytes, request) => decoding.run(await decodeCost(bytes, request.maxPixels), () => decode(bytes, request));
+  const wantPixels = imageRequest(options).perceptual.length > 0;
   const limit = pLimit(concurrency);
   const window = 4 * concurrency;
   const total = inputs.length;
@@ -212,13 +233,23 @@ export async function hashFiles(
     return hashFile(input.path, options, hasher);
   }
 
+  /** Bytes reading `index` may hold: its contents and their copy into one buffer, if pixels are wanted. */
+  async function readCost(index: number): Promise<number> {
+    if (!wantPixels) return 0;
+    const input = inputs[index];
+    const filePath = typeof input === 'string' ? input : input.error === undefined ? input.path : null;
+    if (filePath === null) return 0;
+    const size = await fs.stat(filePath).then((s) => s.size, () => 0);
+    return 2 * Math.min(size, MAX_IMAGE_FILE_BYTES);
+  }
+
   try {
     await new Promise<void>((resolve, reject) => {
       let failed = false;
       const startMore = (): void => {
         while (!failed && started < total && started - emitted < window) {
           const index = started++;
-          void limit(() => one(index)).then((result) => {
+          void limit(async () => reading.run(await readCost(index), () => one(index))).then((result) => {
             if (failed) return;
             finished.set(index, result);
             try {

@@ -39,6 +39,8 @@ export interface ScanOptions {
   readonly concurrency: number;
   /** Images with more pixels are refused as failed items (default DEFAULT_MAX_PIXELS). */
   readonly maxPixels?: number;
+  /** Memory budget of hashing in MiB (see ConcurrencyOptions.memoryBudget); does not change results. */
+  readonly memoryBudgetMiB?: number;
 }
 
 /** One finished item as the hashing port hands it over. */

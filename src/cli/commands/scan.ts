@@ -11,6 +11,7 @@ import path from 'node:path';
 import { HashtriageError } from '../../errors.js';
 import { DEFAULT_MAX_PIXELS } from '../../hashing/decode.js';
 import { defaultConcurrency } from '../../hashing/hash-file.js';
+import { DEFAULT_MEMORY_BUDGET_MIB } from '../../hashing/memory-budget.js';
 import { DB_ENV_VAR, resolveDbPath } from '../../index-store/store.js';
 import { defaultSightingsPath } from '../../sightings/sightings-store.js';
 import { openScanDeps } from '../../pipeline/scan-deps.js';
@@ -35,6 +36,7 @@ interface ScanCommandOptions {
   json: boolean;
   concurrency: number;
   maxPixels: number;
+  memoryBudget: number;
 }
 
 function positiveInteger(value: string): number {
@@ -92,6 +94,7 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions): Promis
     pdqFlavour: opts.pdqFlavour,
     concurrency: opts.concurrency,
     maxPixels: opts.maxPixels,
+    memoryBudgetMiB: opts.memoryBudget,
   };
   const controller = new AbortController();
   let interrupts = 0;
@@ -174,6 +177,7 @@ export const register: CommandModule = (program: Command) => {
     .option('--policy <file>', 'priority policy JSON (default: the shipped policy/priority.json)')
     .option('--json', 'print the summary as one JSON object', false)
     .addOption(new Option('--concurrency <n>', 'files processed at once').argParser(positiveInteger).default(defaultConcurrency()))
+    .addOption(new Option('--memory-budget <MiB>', 'memory that file contents and decodes may take at once; images are admitted by decoded size').argParser(positiveInteger).default(DEFAULT_MEMORY_BUDGET_MIB))
     .action(async (paths: string[], options: ScanCommandOptions) => {
       process.exitCode = await runScanCommand(paths, options);
     });
