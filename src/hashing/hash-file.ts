@@ -233,14 +233,29 @@ export async function hashFiles(
     return hashFile(input.path, options, hasher);
   }
 
-  /** Bytes reading `index` may hold: its contents and their copy into one buffer, if pixels are wanted. */
+  /**
+   * Bytes reading `index` may hold: only a file whose first bytes carry an image signature is kept for
+   * decoding (then with its copy into one buffer), so a big video or a zero-filled ".jpg" costs nothing.
+   */
   async function readCost(index: number): Promise<number> {
     if (!wantPixels) return 0;
     const input = inputs[index];
     const filePath = typeof input === 'string' ? input : input.error === undefined ? input.path : null;
     if (filePath === null) return 0;
-    const size = await fs.stat(filePath).then((s) => s.size, () => 0);
-    return 2 * Math.min(size, MAX_IMAGE_FILE_BYTES);
+    try {
+      const stats = await fs.stat(filePath);
+      if (!stats.isFile()) return 0;
+      const handle = await fs.open(filePath, 'r');
+      try {
+        const head = Buffer.alloc(SNIFF_BYTES);
+        const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0);
+        return sniffImageFormat(head.subarray(0, bytesRead)) === null ? 0 : 2 * Math.min(stats.size, MAX_IMAGE_FILE_BYTES);
+      } finally {
+        await handle.close();
+      }
+    } catch {
+      return 0; // hashFile reports why the file cannot be read
+    }
   }
 
   try {
