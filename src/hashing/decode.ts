@@ -92,23 +92,33 @@ async function readHeader(bytes: Uint8Array, format: SniffedFormat, maxPixels: n
   return meta;
 }
 
+/** Bytes per pixel a decode holds at its peak: 8-bit raw pixels, their colour/alpha split, PDQ's float luminance. */
+function bytesPerPixel(channels: number): number {
+  return 2 * Math.max(channels, 3) + 4;
+}
+
+/** The most a decode under `maxPixels` can hold (4-channel images at the pixel limit). */
+export function maxDecodeCost(maxPixels = DEFAULT_MAX_PIXELS): number {
+  return maxPixels * bytesPerPixel(4);
+}
+
 /**
- * Bytes a decode of `bytes` will hold at its peak, from the header alone: the 8-bit raw pixels, their
- * colour/alpha split and PDQ's float luminance come to about (2 × channels + 4) bytes per pixel. An
- * image the decode will refuse (no header, over `maxPixels`) costs nothing, since it is never decoded.
+ * Bytes a decode of the image starting with `head` will hold at its peak, from its header alone: 0 for
+ * an image the decode refuses unread (unknown or undecodable format, over `maxPixels`), null when the
+ * header is not readable from these bytes (damaged, or further into the file than `head` reaches).
  */
-export async function decodeCost(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): Promise<number> {
-  const format = bytes.length === 0 ? null : sniffImageFormat(bytes);
+export async function decodeCost(head: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): Promise<number | null> {
+  const format = head.length === 0 ? null : sniffImageFormat(head);
   if (format === null || !decodableBySharp(format)) return 0;
   let meta: sharp.Metadata;
   try {
-    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+    meta = await sharp(head, { limitInputPixels: false }).metadata();
   } catch {
-    return 0;
+    return null;
   }
   const pixels = (meta.width ?? 0) * (meta.height ?? 0);
-  if (pixels > maxPixels) return 0;
-  return pixels * (2 * Math.max(meta.channels ?? 4, 3) + 4);
+  if (pixels === 0) return null;
+  return pixels > maxPixels ? 0 : pixels * bytesPerPixel(meta.channels ?? 4);
 }
 
 /** Splits interleaved samples with a trailing alpha channel into colour samples and alpha bytes. */

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
 import { toErrorInfo } from '../errors.js';
 import type { WalkEntry } from '../files/walk.js';
-import { decodeCost, DEFAULT_MAX_PIXELS } from './decode.js';
+import { decodeCost, DEFAULT_MAX_PIXELS, maxDecodeCost } from './decode.js';
 import { digestFile } from './digests.js';
 import { hashImageBytes, type ImageHashOutcome, type ImageHashRequest } from './hash-image.js';
 import { hasImageExtension, sniffImageFormat, SNIFF_BYTES, type SniffedFormat } from './image-format.js';
@@ -43,15 +43,39 @@ export interface ConcurrencyOptions {
   readonly pool?: HashWorkerPool;
   /**
    * Bytes that file contents held for decoding and the decodes themselves may take together (default
-   * DEFAULT_MEMORY_BUDGET_MIB MiB): work is admitted by its size (file size, decoded size from the
-   * image header), not by file count. One image bigger than the budget runs alone.
+   * DEFAULT_MEMORY_BUDGET_MIB MiB): each file is admitted by what it will hold (see memoryCost), not by
+   * file count. A file that needs more than the whole budget runs alone.
    */
   readonly memoryBudget?: number;
 }
 
-/** The share of the memory budget for file contents being read and held (the rest is for decoding). */
-function readShare(budget: number): number {
-  return Math.min(budget / 4, 256 * 1024 * 1024);
+/** Leading bytes read to find an image's header before admitting it (JPEG headers follow EXIF, up to 64 KiB per segment). */
+const HEAD_BYTES = 256 * 1024;
+
+/**
+ * The most memory hashing `filePath` will hold: nothing beyond a read chunk unless its first bytes carry
+ * an image signature (only then are its contents kept); then the contents and their copy into one
+ * buffer, plus the decode's peak from the header (the worst case under `maxPixels` when the header is
+ * not in the first HEAD_BYTES). Unreadable files cost nothing: hashFile reports them.
+ */
+async function memoryCost(filePath: string, maxPixels: number): Promise<number> {
+  try {
+    const stats = await fs.stat(filePath);
+    if (!stats.isFile()) return 0;
+    const handle = await fs.open(filePath, 'r');
+    let head: Buffer;
+    try {
+      const buffer = Buffer.alloc(Math.min(HEAD_BYTES, stats.size));
+      head = buffer.subarray(0, (await handle.read(buffer, 0, buffer.length, 0)).bytesRead);
+    } finally {
+      await handle.close();
+    }
+    if (sniffImageFormat(head.subarray(0, SNIFF_BYTES)) === null) return 0;
+    const decode = (await decodeCost(head, maxPixels)) ?? (head.length < stats.size ? maxDecodeCost(maxPixels) : 0);
+    return 2 * Math.min(stats.size, MAX_IMAGE_FILE_BYTES) + decode;
+  } catch {
+    return 0;
+  }
 }
 
 /** Decodes and hashes one image's bytes (on a worker or inline). */
@@ -212,13 +236,9 @@ export async function hashFiles(
   const workerCount = Math.min(options.workers ?? availableParallelism(), concurrency);
   const ownPool = options.pool === undefined && workerCount > 0;
   const pool = options.pool ?? (ownPool ? new HashWorkerPool(workerCount) : null);
-  const budget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET_MIB * 1024 * 1024;
-  // Two budgets, so a task holding file bytes while it waits to decode can never block a decode.
-  const reading = new MemoryBudget(readShare(budget));
-  const decoding = new MemoryBudget(budget - readShare(budget));
-  const decode: ImageHasher = pool === null ? inlineImageHasher : (bytes, request) => pool.run(bytes, request);
-  const hasher: ImageHasher = async (bytes, request) => decoding.run(await decodeCost(bytes, request.maxPixels), () => decode(bytes, request));
-  const wantPixels = imageRequest(options).perceptual.length > 0;
+  const hasher: ImageHasher = pool === null ? inlineImageHasher : (bytes, request) => pool.run(bytes, request);
+  const budget = new MemoryBudget(options.memoryBudget ?? DEFAULT_MEMORY_BUDGET_MIB * 1024 * 1024);
+  const request = imageRequest(options);
   const limit = pLimit(concurrency);
   const window = 4 * concurrency;
   const total = inputs.length;
@@ -233,29 +253,12 @@ export async function hashFiles(
     return hashFile(input.path, options, hasher);
   }
 
-  /**
-   * Bytes reading `index` may hold: only a file whose first bytes carry an image signature is kept for
-   * decoding (then with its copy into one buffer), so a big video or a zero-filled ".jpg" costs nothing.
-   */
-  async function readCost(index: number): Promise<number> {
-    if (!wantPixels) return 0;
+  /** What hashing `index` may hold (see memoryCost); files are only streamed when no pixels are wanted. */
+  async function costOf(index: number): Promise<number> {
     const input = inputs[index];
     const filePath = typeof input === 'string' ? input : input.error === undefined ? input.path : null;
-    if (filePath === null) return 0;
-    try {
-      const stats = await fs.stat(filePath);
-      if (!stats.isFile()) return 0;
-      const handle = await fs.open(filePath, 'r');
-      try {
-        const head = Buffer.alloc(SNIFF_BYTES);
-        const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0);
-        return sniffImageFormat(head.subarray(0, bytesRead)) === null ? 0 : 2 * Math.min(stats.size, MAX_IMAGE_FILE_BYTES);
-      } finally {
-        await handle.close();
-      }
-    } catch {
-      return 0; // hashFile reports why the file cannot be read
-    }
+    if (filePath === null || request.perceptual.length === 0) return 0;
+    return memoryCost(filePath, request.maxPixels);
   }
 
   try {
@@ -264,7 +267,7 @@ export async function hashFiles(
       const startMore = (): void => {
         while (!failed && started < total && started - emitted < window) {
           const index = started++;
-          void limit(async () => reading.run(await readCost(index), () => one(index))).then((result) => {
+          void limit(async () => budget.run(await costOf(index), () => one(index))).then((result) => {
             if (failed) return;
             finished.set(index, result);
             try {
