@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
 import { toErrorInfo } from '../errors.js';
 import type { WalkEntry } from '../files/walk.js';
+import { ByteSink } from './byte-sink.js';
 import { decodeCost, DEFAULT_MAX_PIXELS, maxDecodeCost } from './decode.js';
 import { digestFile } from './digests.js';
 import { hashImageBytes, type ImageHashOutcome, type ImageHashRequest } from './hash-image.js';
@@ -54,9 +55,9 @@ const HEAD_BYTES = 256 * 1024;
 
 /**
  * The most memory hashing `filePath` will hold: nothing beyond a read chunk unless its first bytes carry
- * an image signature (only then are its contents kept); then the contents and their copy into one
- * buffer, plus the decode's peak from the header (the worst case under `maxPixels` when the header is
- * not in the first HEAD_BYTES). Unreadable files cost nothing: hashFile reports them.
+ * an image signature (only then are its contents kept, in one buffer); then the contents plus the
+ * decode's peak from the header (the worst case under `maxPixels` when the header is not in the first
+ * HEAD_BYTES). Unreadable files cost nothing: hashFile reports them.
  */
 async function memoryCost(filePath: string, maxPixels: number): Promise<number> {
   try {
@@ -72,7 +73,7 @@ async function memoryCost(filePath: string, maxPixels: number): Promise<number> 
     }
     if (sniffImageFormat(head.subarray(0, SNIFF_BYTES)) === null) return 0;
     const decode = (await decodeCost(head, maxPixels)) ?? (head.length < stats.size ? maxDecodeCost(maxPixels) : 0);
-    return 2 * Math.min(stats.size, MAX_IMAGE_FILE_BYTES) + decode;
+    return Math.min(stats.size, MAX_IMAGE_FILE_BYTES) + decode;
   } catch {
     return 0;
   }
@@ -108,12 +109,11 @@ interface FileRead {
  * One streaming pass: digests always; the bytes are kept only when pixels are wanted and the file claims
  * to be an image, which the extension or the first chunk's signature decides (a video is never buffered).
  */
-async function readFileOnce(filePath: string, types: readonly SignalType[], wantPixels: boolean, byExtension: boolean): Promise<FileRead> {
-  const chunks: Buffer[] = [];
+async function readFileOnce(filePath: string, types: readonly SignalType[], wantPixels: boolean, byExtension: boolean, sizeHint: number): Promise<FileRead> {
+  let sink: ByteSink | null = null;
   let sniffed: SniffedFormat | null = null;
   let first = true;
   let keep = false;
-  let kept = 0;
   let tooBigToDecode = false;
   const { bytes, digests } = await digestFile(filePath, digestTypesOf(types), (chunk) => {
     if (first) {
@@ -121,27 +121,18 @@ async function readFileOnce(filePath: string, types: readonly SignalType[], want
       sniffed = sniffImageFormat(chunk.subarray(0, SNIFF_BYTES));
       // Without a signature the decode refuses the bytes anyway: an image name alone keeps nothing.
       keep = wantPixels && sniffed !== null;
+      if (keep) sink = new ByteSink(sizeHint, MAX_IMAGE_FILE_BYTES);
     }
     if (!keep) return;
-    kept += chunk.length;
-    if (kept > MAX_IMAGE_FILE_BYTES) {
+    if (!sink!.push(chunk)) {
       keep = false;
       tooBigToDecode = true;
-      chunks.length = 0;
-      return;
+      sink = null;
     }
-    chunks.push(chunk);
   });
   let content: Uint8Array | null = null;
-  if (keep || (first && wantPixels && byExtension)) {
-    // A fresh buffer that owns its memory, so it can be transferred to a worker without copying again.
-    content = new Uint8Array(kept);
-    let at = 0;
-    for (const c of chunks) {
-      content.set(c, at);
-      at += c.length;
-    }
-  }
+  if (keep) content = (sink as ByteSink | null)!.take();
+  else if (first && wantPixels && byExtension) content = new Uint8Array(0);
   return { bytes, digests, sniffed, content, tooBigToDecode };
 }
 
@@ -175,7 +166,7 @@ export async function hashFile(filePath: string, options: HashOptions = {}, hash
     if (!stats.isFile()) return failure(filePath, 'UNREADABLE', `not a regular file: ${filePath}`);
     const byExtension = hasImageExtension(filePath);
     const wantPixels = request.perceptual.length > 0;
-    const read = await readFileOnce(filePath, types, wantPixels, byExtension);
+    const read = await readFileOnce(filePath, types, wantPixels, byExtension, stats.size);
     const claimsImage = byExtension || read.sniffed !== null;
     if (!claimsImage || !wantPixels) {
       const result: HashedFile = {
