@@ -9,6 +9,7 @@
 import sharp from 'sharp';
 import { HashtriageError } from '../errors.js';
 import { heifCodec, sniffImageFormat, type SniffedFormat } from './image-format.js';
+import { imageSize } from './image-size.js';
 import type { DecodedImage } from './signal-type.js';
 
 /** Default pixel limit (width × height of the first frame): larger files are refused as decompression bombs. */
@@ -92,33 +93,29 @@ async function readHeader(bytes: Uint8Array, format: SniffedFormat, maxPixels: n
   return meta;
 }
 
-/** Bytes per pixel a decode holds at its peak: 8-bit raw pixels, their colour/alpha split, PDQ's float luminance. */
-function bytesPerPixel(channels: number): number {
-  return 2 * Math.max(channels, 3) + 4;
-}
+/**
+ * Bytes per pixel a decode holds at its peak, counted for 4 channels (RGBA or CMYK, the most common
+ * worst case): 8-bit raw pixels, their colour/alpha split and PDQ's float luminance.
+ */
+const DECODE_BYTES_PER_PIXEL = 2 * 4 + 4;
 
-/** The most a decode under `maxPixels` can hold (4-channel images at the pixel limit). */
+/** The most a decode under `maxPixels` can hold. */
 export function maxDecodeCost(maxPixels = DEFAULT_MAX_PIXELS): number {
-  return maxPixels * bytesPerPixel(4);
+  return maxPixels * DECODE_BYTES_PER_PIXEL;
 }
 
 /**
  * Bytes a decode of the image starting with `head` will hold at its peak, from its header alone: 0 for
  * an image the decode refuses unread (unknown or undecodable format, over `maxPixels`), null when the
- * header is not readable from these bytes (damaged, or further into the file than `head` reaches).
+ * size is not readable from these bytes (a format imageSize does not read, damage, or a header further in).
  */
-export async function decodeCost(head: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): Promise<number | null> {
+export function decodeCost(head: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): number | null {
   const format = head.length === 0 ? null : sniffImageFormat(head);
   if (format === null || !decodableBySharp(format)) return 0;
-  let meta: sharp.Metadata;
-  try {
-    meta = await sharp(head, { limitInputPixels: false }).metadata();
-  } catch {
-    return null;
-  }
-  const pixels = (meta.width ?? 0) * (meta.height ?? 0);
-  if (pixels === 0) return null;
-  return pixels > maxPixels ? 0 : pixels * bytesPerPixel(meta.channels ?? 4);
+  const size = imageSize(head);
+  if (size === null || size.width === 0 || size.height === 0) return null;
+  const pixels = size.width * size.height;
+  return pixels > maxPixels ? 0 : pixels * DECODE_BYTES_PER_PIXEL;
 }
 
 /** Splits interleaved samples with a trailing alpha channel into colour samples and alpha bytes. */

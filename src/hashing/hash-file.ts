@@ -56,8 +56,8 @@ const HEAD_BYTES = 256 * 1024;
 /**
  * The most memory hashing `filePath` will hold: nothing beyond a read chunk unless its first bytes carry
  * an image signature (only then are its contents kept, in one buffer); then the contents plus the
- * decode's peak from the header (the worst case under `maxPixels` when the header is not in the first
- * HEAD_BYTES). Unreadable files cost nothing: hashFile reports them.
+ * decode's peak from the header (the worst case under `maxPixels` when the size cannot be read from
+ * the first HEAD_BYTES). Unreadable files cost nothing: hashFile reports them.
  */
 async function memoryCost(filePath: string, maxPixels: number): Promise<number> {
   try {
@@ -72,7 +72,7 @@ async function memoryCost(filePath: string, maxPixels: number): Promise<number> 
       await handle.close();
     }
     if (sniffImageFormat(head.subarray(0, SNIFF_BYTES)) === null) return 0;
-    const decode = (await decodeCost(head, maxPixels)) ?? (head.length < stats.size ? maxDecodeCost(maxPixels) : 0);
+    const decode = decodeCost(head, maxPixels) ?? maxDecodeCost(maxPixels);
     return Math.min(stats.size, MAX_IMAGE_FILE_BYTES) + decode;
   } catch {
     return 0;
