@@ -7,8 +7,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { HashtriageError } from '../src/errors.js';
-import { cmykToRgb, decodeImage, DECODE_POLICY } from '../src/hashing/decode.js';
-import { sniffImageFormat } from '../src/hashing/image-format.js';
+import { cmykToRgb, decodeImage, DECODE_POLICY, decodesHeic } from '../src/hashing/decode.js';
+import { heifCodec, sniffImageFormat } from '../src/hashing/image-format.js';
 import { encodePalettePng, encodePng, pngChunks, pngWithHeaderSize, withoutChunk } from './support/png.js';
 
 const IMAGES = path.resolve('fixtures/conformance/images');
@@ -172,6 +172,24 @@ describe('decodeImage: refusals', () => {
     bmp.writeUInt16LE(24, 28);
     expect(sniffImageFormat(bmp)).toBe('bmp');
     expect((await decodeError(bmp)).code).toBe('UNSUPPORTED_FORMAT');
+  });
+
+  it('tells HEIC (HEVC) from AVIF by the ftyp brands: AVIF decodes, HEIC is UNSUPPORTED_FORMAT when this build has no HEVC decoder', async () => {
+    const avif = await sharp({ create: { width: 32, height: 24, channels: 3, background: { r: 200, g: 40, b: 90 } } }).avif().toBuffer();
+    expect(sniffImageFormat(avif)).toBe('heif');
+    expect(heifCodec(avif)).toBe('av1');
+    expect((await decodeImage(avif)).width).toBe(32);
+    // An iPhone photo's ftyp box: major brand heic, compatible mif1 and heic.
+    const ftyp = Buffer.from('\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic', 'latin1');
+    const heic = Buffer.concat([ftyp, avif.subarray(avif.readUInt32BE(0))]);
+    expect(sniffImageFormat(heic)).toBe('heif');
+    expect(heifCodec(heic)).toBe('hevc');
+    expect(heifCodec(Buffer.from('\x00\x00\x00\x14ftypmif1\x00\x00\x00\x00heix', 'latin1'))).toBe('hevc');
+    if (!decodesHeic()) {
+      const err = await decodeError(heic);
+      expect(err.code).toBe('UNSUPPORTED_FORMAT');
+      expect(err.message).toMatch(/HEIC.*no HEVC decoder/);
+    }
   });
 
   it('says DECODE_FAILED for an empty file and for a damaged file of a known format', async () => {

@@ -140,6 +140,20 @@ describe('VICS JSON lists', () => {
     expect(errors).toEqual([{ line: lines[1], message: 'Media entry 2: larger than 100000 characters; skipped' }]);
   });
 
+  it('skips a Media entry nested too deeply, in constant memory, and reads the entries after it with their lines', async () => {
+    const depth = 200_000;
+    const deep = `{"MD5": "${hex(32)}", "AlternativeHashes": ${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    const { text, lines } = vics13([{ MD5: hex(32) }, { MD5: hex(32), Comments: 'X' }, { MD5: hex(32) }]);
+    const withDeep = text.replace('"Comments": "X"', `"Comments": ${'['.repeat(depth)}"[{"${']'.repeat(depth)}`).replace('"SourceApplicationName"', `"Deep": ${deep.replace(/"AlternativeHashes"/, '"x"')},\r\n"SourceApplicationName"`);
+    const { rows, errors } = await readAll(dir.write('deep.json', withDeep));
+    expect(rows.map((r) => r.line)).toEqual([lines[0], lines[2]]);
+    expect(errors).toEqual([{ line: lines[1], message: 'Media entry 2: nested more than 64 levels deep; skipped' }]);
+    const alt = vics13([{ MD5: hex(32) }]).text.replace('"Media": [', `"Media": [${deep},`);
+    const second = await readAll(dir.write('deep-alt.json', alt));
+    expect(second.rows).toHaveLength(1);
+    expect(second.errors).toEqual([{ line: 6, message: 'Media entry 1: nested more than 64 levels deep; skipped' }]);
+  });
+
   it('keeps line numbers exact across read chunks in a long file', async () => {
     const m = Array.from({ length: 3000 }, (_, i) => ({ MediaID: i, MD5: hex(32), Category: i % 6, VictimIdentified: i % 2 ? 'true' : 'false' }));
     const { text, lines } = vics13(m);

@@ -405,3 +405,20 @@ describe('atomic writes', () => {
     expect(lstatSync(join(dir, 'report.html')).isSymbolicLink()).toBe(false);
   });
 });
+
+describe('control characters from manifests', () => {
+  const hostile = 'a\u0000b\u001b[2Jc\u202Egpj.exe\u2066d\u0085e';
+
+  it('are visible markers in report.html text and attributes and in bundles.csv cells', () => {
+    expect(escapeHtml(hostile)).toBe('a&lt;U+0000&gt;b&lt;U+001B&gt;[2Jc&lt;U+202E&gt;gpj.exe&lt;U+2066&gt;d&lt;U+0085&gt;e');
+    expect(csvText(hostile)).toBe('"a<U+0000>b<U+001B>[2Jc<U+202E>gpj.exe<U+2066>d<U+0085>e"');
+    expect(csvText('\u202E=cmd')).toBe('"<U+202E>=cmd"');
+    expect(csvText('tab\there\r\nline')).toBe('"tab\there\r\nline"');
+  });
+
+  it('are \\u escapes in JSON outputs, which still parse to the original text', () => {
+    const json = jsonForScript({ note: hostile });
+    expect(json).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(JSON.parse(json).note).toBe(hostile);
+  });
+});

@@ -145,4 +145,20 @@ describe('NDJSON', () => {
     for await (const e of readNdjson(chunked(text, 3))) streamedEvents.push(e);
     expect(streamedEvents).toEqual(expected);
   });
+
+  it('rejects a line nested too deeply before parsing it, counting no brackets inside strings, and reads on', async () => {
+    const deep = `{"a":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+    const bracketsInString = `{"a":"${'['.repeat(100)}\\"${'{'.repeat(100)}"}`;
+    const text = `${deep}\n${bracketsInString}\n{"b":1}\n`;
+    const expected = [
+      { kind: 'error', line: 1, message: 'nested more than 64 levels deep; skipped' },
+      { kind: 'object', line: 2, value: JSON.parse(bracketsInString) },
+      { kind: 'object', line: 3, value: { b: 1 } },
+    ];
+    expect(ndjsonOfText(text)).toEqual(expected);
+    const streamedEvents = [];
+    for await (const e of readNdjson(chunked(text, 4096))) streamedEvents.push(e);
+    expect(streamedEvents).toEqual(expected);
+    expect(ndjsonOfText(`{"a":"${'x'.repeat(2000)}"}\n{}`, 1000)[0]).toEqual({ kind: 'error', line: 1, message: expect.stringMatching(/more than the limit of 1000 bytes/) });
+  });
 });

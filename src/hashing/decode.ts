@@ -8,7 +8,8 @@
  */
 import sharp from 'sharp';
 import { HashtriageError } from '../errors.js';
-import { sniffImageFormat, type SniffedFormat } from './image-format.js';
+import { heifCodec, sniffImageFormat, type SniffedFormat } from './image-format.js';
+import { imageSize } from './image-size.js';
 import type { DecodedImage } from './signal-type.js';
 import { DEFAULT_MAX_PIXELS } from './defaults.js';
 
@@ -54,6 +55,15 @@ function decodableBySharp(format: SniffedFormat): boolean {
   return info?.input?.buffer === true;
 }
 
+/**
+ * Whether this build decodes HEVC-coded HEIF (HEIC): sharp's prebuilt libvips has libheif with the AV1
+ * decoder only (AVIF reads, HEIC does not), and lists '.heic' among the heif suffixes when it can.
+ */
+export function decodesHeic(): boolean {
+  const info = (sharp.format as unknown as Record<string, { input?: { fileSuffix?: string[] } } | undefined>).heif;
+  return info?.input?.fileSuffix?.includes('.heic') === true;
+}
+
 const UNSUPPORTED_MESSAGE = /unsupported image format|unsupported codec|no decoding plugin|not a known|unsupported feature/i;
 
 /** Maps a sharp/libvips failure to our codes, keeping libvips' own words (first line) for the user. */
@@ -81,6 +91,31 @@ async function readHeader(bytes: Uint8Array, format: SniffedFormat, maxPixels: n
       `${width}×${height} ${meta.format ?? format} image has ${width * height} pixels, over the limit of ${maxPixels} (--max-pixels)`,
     );
   return meta;
+}
+
+/**
+ * Bytes per pixel a decode holds at its peak, counted for 4 channels (RGBA or CMYK, the most common
+ * worst case): 8-bit raw pixels, their colour/alpha split and PDQ's float luminance.
+ */
+const DECODE_BYTES_PER_PIXEL = 2 * 4 + 4;
+
+/** The most a decode under `maxPixels` can hold. */
+export function maxDecodeCost(maxPixels = DEFAULT_MAX_PIXELS): number {
+  return maxPixels * DECODE_BYTES_PER_PIXEL;
+}
+
+/**
+ * Bytes a decode of the image starting with `head` will hold at its peak, from its header alone: 0 for
+ * an image the decode refuses unread (unknown or undecodable format, over `maxPixels`), null when the
+ * size is not readable from these bytes (a format imageSize does not read, damage, or a header further in).
+ */
+export function decodeCost(head: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): number | null {
+  const format = head.length === 0 ? null : sniffImageFormat(head);
+  if (format === null || !decodableBySharp(format)) return 0;
+  const size = imageSize(head);
+  if (size === null || size.width === 0 || size.height === 0) return null;
+  const pixels = size.width * size.height;
+  return pixels > maxPixels ? 0 : pixels * DECODE_BYTES_PER_PIXEL;
 }
 
 /** Splits interleaved samples with a trailing alpha channel into colour samples and alpha bytes. */
@@ -129,6 +164,8 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
   const format = sniffImageFormat(bytes);
   if (format === null) throw new HashtriageError('UNSUPPORTED_FORMAT', 'the content is not an image format we know (no known signature)');
   if (!decodableBySharp(format)) throw new HashtriageError('UNSUPPORTED_FORMAT', `${format} images cannot be decoded by this build of sharp`);
+  if (format === 'heif' && heifCodec(bytes) === 'hevc' && !decodesHeic())
+    throw new HashtriageError('UNSUPPORTED_FORMAT', 'HEIC (HEVC-coded HEIF) images cannot be decoded by this build of sharp/libvips, which has no HEVC decoder');
 
   const meta = await readHeader(bytes, format, maxPixels);
   const isCmyk = meta.space === 'cmyk';

@@ -9,7 +9,8 @@ import pLimit from 'p-limit';
 import { toErrorInfo } from '../errors.js';
 import { fsPathOf } from '../files/raw-path.js';
 import type { WalkEntry } from '../files/walk.js';
-import { DEFAULT_MAX_PIXELS } from './decode.js';
+import { ByteSink } from './byte-sink.js';
+import { decodeCost, DEFAULT_MAX_PIXELS, maxDecodeCost } from './decode.js';
 import { defaultConcurrency } from './defaults.js';
 import { digestFile } from './digests.js';
 import { hashImageBytes, type ImageHashOutcome, type ImageHashRequest } from './hash-image.js';
@@ -17,6 +18,7 @@ import { hasImageExtension, sniffImageFormat, SNIFF_BYTES, type SniffedFormat } 
 import { NO_SIGNALS, type FailedFile, type FileHashResult, type HashedFile, type SignalValue, type SignalValues } from './record.js';
 import { digestTypesOf, perceptualTypesOf, SIGNAL_TYPES } from './signals.js';
 import type { SignalName, SignalType } from './signal-type.js';
+import { DEFAULT_MEMORY_BUDGET_MIB, MemoryBudget } from './memory-budget.js';
 import { HashWorkerPool } from './worker-pool.js';
 
 /** Largest file read into memory for decoding (larger "images" are TOO_LARGE; their digests are still computed). */
@@ -42,6 +44,41 @@ export interface ConcurrencyOptions {
   readonly workers?: number;
   /** A pool to use (and leave open) instead of starting one: saves the workers' start-up across calls. */
   readonly pool?: HashWorkerPool;
+  /**
+   * Bytes that file contents held for decoding and the decodes themselves may take together (default
+   * DEFAULT_MEMORY_BUDGET_MIB MiB): each file is admitted by what it will hold (see memoryCost), not by
+   * file count. A file that needs more than the whole budget runs alone.
+   */
+  readonly memoryBudget?: number;
+}
+
+/** Leading bytes read to find an image's header before admitting it (JPEG headers follow EXIF, up to 64 KiB per segment). */
+const HEAD_BYTES = 256 * 1024;
+
+/**
+ * The most memory hashing `filePath` will hold: nothing beyond a read chunk unless its first bytes carry
+ * an image signature (only then are its contents kept, in one buffer); then the contents plus the
+ * decode's peak from the header (the worst case under `maxPixels` when the size cannot be read from
+ * the first HEAD_BYTES). Unreadable files cost nothing: hashFile reports them.
+ */
+async function memoryCost(filePath: PathLike, maxPixels: number): Promise<number> {
+  try {
+    const stats = await fs.stat(filePath);
+    if (!stats.isFile()) return 0;
+    const handle = await fs.open(filePath, 'r');
+    let head: Buffer;
+    try {
+      const buffer = Buffer.alloc(Math.min(HEAD_BYTES, stats.size));
+      head = buffer.subarray(0, (await handle.read(buffer, 0, buffer.length, 0)).bytesRead);
+    } finally {
+      await handle.close();
+    }
+    if (sniffImageFormat(head.subarray(0, SNIFF_BYTES)) === null) return 0;
+    const decode = decodeCost(head, maxPixels) ?? maxDecodeCost(maxPixels);
+    return Math.min(stats.size, MAX_IMAGE_FILE_BYTES) + decode;
+  } catch {
+    return 0;
+  }
 }
 
 /** Decodes and hashes one image's bytes (on a worker or inline). */
@@ -74,39 +111,30 @@ interface FileRead {
  * One streaming pass: digests always; the bytes are kept only when pixels are wanted and the file claims
  * to be an image, which the extension or the first chunk's signature decides (a video is never buffered).
  */
-async function readFileOnce(filePath: PathLike, types: readonly SignalType[], wantPixels: boolean, byExtension: boolean): Promise<FileRead> {
-  const chunks: Buffer[] = [];
+async function readFileOnce(filePath: PathLike, types: readonly SignalType[], wantPixels: boolean, byExtension: boolean, sizeHint: number): Promise<FileRead> {
+  let sink: ByteSink | null = null;
   let sniffed: SniffedFormat | null = null;
   let first = true;
   let keep = false;
-  let kept = 0;
   let tooBigToDecode = false;
   const { bytes, digests } = await digestFile(filePath, digestTypesOf(types), (chunk) => {
     if (first) {
       first = false;
       sniffed = sniffImageFormat(chunk.subarray(0, SNIFF_BYTES));
-      keep = wantPixels && (byExtension || sniffed !== null);
+      // Without a signature the decode refuses the bytes anyway: an image name alone keeps nothing.
+      keep = wantPixels && sniffed !== null;
+      if (keep) sink = new ByteSink(sizeHint, MAX_IMAGE_FILE_BYTES);
     }
     if (!keep) return;
-    kept += chunk.length;
-    if (kept > MAX_IMAGE_FILE_BYTES) {
+    if (!sink!.push(chunk)) {
       keep = false;
       tooBigToDecode = true;
-      chunks.length = 0;
-      return;
+      sink = null;
     }
-    chunks.push(chunk);
   });
   let content: Uint8Array | null = null;
-  if (keep || (first && wantPixels && byExtension)) {
-    // A fresh buffer that owns its memory, so it can be transferred to a worker without copying again.
-    content = new Uint8Array(kept);
-    let at = 0;
-    for (const c of chunks) {
-      content.set(c, at);
-      at += c.length;
-    }
-  }
+  if (keep) content = (sink as ByteSink | null)!.take();
+  else if (first && wantPixels && byExtension) content = new Uint8Array(0);
   return { bytes, digests, sniffed, content, tooBigToDecode };
 }
 
@@ -146,7 +174,7 @@ export async function hashFile(
     if (!stats.isFile()) return failure(filePath, 'UNREADABLE', `not a regular file: ${filePath}`);
     const byExtension = hasImageExtension(filePath);
     const wantPixels = request.perceptual.length > 0;
-    const read = await readFileOnce(readPath, types, wantPixels, byExtension);
+    const read = await readFileOnce(readPath, types, wantPixels, byExtension, stats.size);
     const claimsImage = byExtension || read.sniffed !== null;
     if (!claimsImage || !wantPixels) {
       const result: HashedFile = {
@@ -160,6 +188,8 @@ export async function hashFile(
       };
       return result;
     }
+    if (read.content === null && !read.tooBigToDecode)
+      return failure(filePath, 'UNSUPPORTED_FORMAT', 'the content is not an image format we know (no known signature)', read, types);
     if (read.tooBigToDecode || read.content === null)
       return failure(filePath, 'TOO_LARGE', `${read.bytes} bytes is more than the ${MAX_IMAGE_FILE_BYTES} bytes an image may have`, read, types);
     const outcome = await hasher(read.content, request);
@@ -201,6 +231,8 @@ export async function hashFiles(
   const ownPool = options.pool === undefined && workerCount > 0;
   const pool = options.pool ?? (ownPool ? new HashWorkerPool(workerCount) : null);
   const hasher: ImageHasher = pool === null ? inlineImageHasher : (bytes, request) => pool.run(bytes, request);
+  const budget = new MemoryBudget(options.memoryBudget ?? DEFAULT_MEMORY_BUDGET_MIB * 1024 * 1024);
+  const request = imageRequest(options);
   const limit = pLimit(concurrency);
   const window = 4 * concurrency;
   const total = inputs.length;
@@ -217,13 +249,21 @@ export async function hashFiles(
     return input.pathBytes === undefined ? result : { ...result, ...raw };
   }
 
+  /** What hashing `index` may hold (see memoryCost); files are only streamed when no pixels are wanted. */
+  async function costOf(index: number): Promise<number> {
+    const input = inputs[index];
+    const readPath = typeof input === 'string' ? input : input.error === undefined ? fsPathOf(input) : null;
+    if (readPath === null || request.perceptual.length === 0) return 0;
+    return memoryCost(readPath, request.maxPixels);
+  }
+
   try {
     await new Promise<void>((resolve, reject) => {
       let failed = false;
       const startMore = (): void => {
         while (!failed && started < total && started - emitted < window) {
           const index = started++;
-          void limit(() => one(index)).then((result) => {
+          void limit(async () => budget.run(await costOf(index), () => one(index))).then((result) => {
             if (failed) return;
             finished.set(index, result);
             try {

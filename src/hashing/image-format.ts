@@ -53,6 +53,25 @@ export function sniffImageFormat(bytes: Uint8Array): SniffedFormat | null {
   return null;
 }
 
+const HEVC_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis']);
+const AV1_BRANDS = new Set(['avif', 'avis']);
+
+/**
+ * The codec of a HEIF file's pictures as its ftyp box declares it: 'hevc' for HEIC (iPhone photos),
+ * 'av1' for AVIF, null when the brands say neither or the bytes are no ftyp box. Reads only the ftyp box.
+ */
+export function heifCodec(bytes: Uint8Array): 'hevc' | 'av1' | null {
+  if (ascii(bytes, 4, 8) !== 'ftyp') return null;
+  const size = Math.min(((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0, bytes.length, 4096);
+  const brands = [ascii(bytes, 8, 12)];
+  for (let at = 16; at + 4 <= size; at += 4) brands.push(ascii(bytes, at, at + 4));
+  if (AV1_BRANDS.has(brands[0])) return 'av1';
+  if (HEVC_BRANDS.has(brands[0])) return 'hevc';
+  if (brands.some((b) => AV1_BRANDS.has(b))) return 'av1';
+  if (brands.some((b) => HEVC_BRANDS.has(b))) return 'hevc';
+  return null;
+}
+
 /** True when the file name's extension is one of IMAGE_EXTENSIONS (case-insensitive). */
 export function hasImageExtension(filePath: string): boolean {
   return IMAGE_EXTENSIONS.has(path.extname(filePath).toLowerCase());

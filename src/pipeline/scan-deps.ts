@@ -14,16 +14,18 @@ import { workerIndexPort } from './index-worker-client.js';
 import type { HashPort, IndexPort, ScanDeps, ScanOptions } from './scan.js';
 import { openSightings, type SightingsStore } from '../sightings/sightings-store.js';
 
+const mib = (n: number | undefined): number | undefined => (n === undefined ? undefined : n * 1024 * 1024);
+
 /** Thrown inside the result callback to stop hashFiles early; never escapes the port. */
 class Stop extends Error {}
 
 /** The hashing pipeline (all signal types, one decode per file, worker threads) behind the scan's port. */
-export function hashingPort(options: Pick<ScanOptions, 'dihedral' | 'pdqFlavour' | 'concurrency' | 'maxPixels'>): HashPort {
+export function hashingPort(options: Pick<ScanOptions, 'dihedral' | 'pdqFlavour' | 'concurrency' | 'maxPixels' | 'memoryBudgetMiB'>): HashPort {
   return {
     signalTypes: SIGNAL_TYPES,
     async hash(inputs, onResult, signal) {
       try {
-        await hashFiles(inputs, { algorithms: SIGNAL_TYPES, dihedral: options.dihedral, pdqFlavour: options.pdqFlavour, concurrency: options.concurrency, maxPixels: options.maxPixels }, (position, result) => {
+        await hashFiles(inputs, { algorithms: SIGNAL_TYPES, dihedral: options.dihedral, pdqFlavour: options.pdqFlavour, concurrency: options.concurrency, maxPixels: options.maxPixels, memoryBudget: mib(options.memoryBudgetMiB) }, (position, result) => {
           if (signal.aborted) throw new Stop();
           onResult({ position, result });
         });

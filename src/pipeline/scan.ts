@@ -43,6 +43,8 @@ export interface ScanOptions {
   readonly maxPixels?: number;
   /** Follow symbolic links under the inputs wherever they lead (default: only while they stay inside the inputs). */
   readonly followSymlinks?: boolean;
+  /** Memory budget of hashing in MiB (see ConcurrencyOptions.memoryBudget); does not change results. */
+  readonly memoryBudgetMiB?: number;
 }
 
 /** One finished item as the hashing port hands it over. */

@@ -3,6 +3,7 @@
  * protection (see formula.ts) on every text cell, so attacker-chosen paths, URLs, notes or labels can
  * never run as a formula in a spreadsheet. Numbers and booleans are ours and written bare.
  */
+import { showControls } from './controls.js';
 import { protectFormula } from './formula.js';
 
 /** Quotes, delimiters, line breaks, and edge spaces or tabs (which readers trim from unquoted cells). */
@@ -12,9 +13,9 @@ function quoted(text: string): string {
   return `"${text.replace(/"/g, '""')}"`;
 }
 
-/** A text cell, always quoted and formula-protected; null is an empty quoted cell. */
+/** A text cell for people, always quoted and formula-protected, control characters shown as markers (see controls.ts); null is an empty quoted cell. */
 export function csvText(value: string | null): string {
-  return quoted(protectFormula(value ?? ''));
+  return quoted(protectFormula(showControls(value ?? '')));
 }
 
 /** A number cell, written bare. Throws RangeError for NaN and infinities. */

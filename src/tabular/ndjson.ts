@@ -1,8 +1,9 @@
 /**
  * The NDJSON reader of every tabular input: one JSON object per line, blank lines skipped, each object or
- * problem with its line number. Streams with bounded memory, or reads a text already in memory.
+ * problem with its line number. A line nested deeper than MAX_JSON_DEPTH is an error, found before parsing. Streams with bounded memory, or reads a text already in memory.
  */
-import { readLines, splitLines, tooLongMessage, type Line } from './lines.js';
+import { depthExceededAt, tooDeepMessage } from './json-depth.js';
+import { DEFAULT_MAX_LINE_BYTES, readLines, splitLines, tooLongMessage, type Line } from './lines.js';
 
 /** One line of an NDJSON input: an object, or why the line is not one. */
 export type ObjectEvent =
@@ -19,11 +20,12 @@ export async function* readNdjson(chunks: AsyncIterable<Buffer>, maxLineBytes?: 
   }
 }
 
-/** The objects of a text already in memory, with the rules of readNdjson but without size limit. */
-export function ndjsonOfText(text: string): ObjectEvent[] {
+/** The objects of a text already in memory, with the rules of readNdjson (a line over `maxLineBytes` is an error). */
+export function ndjsonOfText(text: string, maxLineBytes = DEFAULT_MAX_LINE_BYTES): ObjectEvent[] {
   const out: ObjectEvent[] = [];
   for (const l of splitLines(text)) {
-    const event = eventOf(l);
+    const bytes = 'text' in l && l.text.length > maxLineBytes / 3 ? Buffer.byteLength(l.text) : 0;
+    const event = bytes > maxLineBytes ? eventOf({ line: l.line, tooLong: bytes }, maxLineBytes) : eventOf(l, maxLineBytes);
     if (event !== null) out.push(event);
   }
   return out;
@@ -33,6 +35,7 @@ function eventOf(l: Line, maxLineBytes?: number): ObjectEvent | null {
   if ('tooLong' in l) return { kind: 'error', line: l.line, message: tooLongMessage(l.tooLong, maxLineBytes) };
   const text = l.text.trim();
   if (text === '') return null;
+  if (depthExceededAt(text) >= 0) return { kind: 'error', line: l.line, message: tooDeepMessage() };
   let value: unknown;
   try {
     value = JSON.parse(text);

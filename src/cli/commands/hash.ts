@@ -7,6 +7,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { HashtriageError } from '../../errors.js';
 import { walkPaths } from '../../files/walk.js';
 import { DEFAULT_MAX_PIXELS, defaultConcurrency } from '../../hashing/defaults.js';
+import { DEFAULT_MEMORY_BUDGET_MIB } from '../../hashing/memory-budget.js';
 import type { FileHashResult } from '../../hashing/record.js';
 import { hashRecordToFields } from '../../hashing/record-fields.js';
 import { parseAlgorithmList, perceptualTypesOf, signalNames, SIGNAL_TYPES } from '../../hashing/signals.js';
@@ -22,6 +23,7 @@ interface HashCommandOptions {
   maxPixels: number;
   concurrency: number;
   followSymlinks: boolean;
+  memoryBudget: number;
 }
 
 /** commander argument parser for a positive integer option (scientific notation such as 1e8 allowed). */
@@ -55,7 +57,7 @@ async function runHash(paths: string[], options: HashCommandOptions): Promise<nu
   const progress = createProgress('hashing', entries.length);
   let failures = 0;
   try {
-    await hashFiles(entries, options, (_index, result) => {
+    await hashFiles(entries, { ...options, memoryBudget: options.memoryBudget * 1024 * 1024 }, (_index, result) => {
       if (!result.ok) failures++;
       if (!writeOutputNow(toLine(result))) throw new Error('stdout was closed by the reader');
       progress.increment();
@@ -90,6 +92,7 @@ export const register: CommandModule = (program: Command) => {
     .addOption(new Option('--max-pixels <n>', 'refuse images with more pixels than this (decompression bombs)').argParser(positiveInteger).default(DEFAULT_MAX_PIXELS))
     .addOption(new Option('--concurrency <n>', 'files processed at once').argParser(positiveInteger).default(defaultConcurrency()))
     .option('--follow-symlinks', 'follow symbolic links under the paths even where they lead outside them (default: such links are reported as SYMLINK_OUTSIDE, not followed)', false)
+    .addOption(new Option('--memory-budget <MiB>', 'memory that file contents and decodes may take at once; images are admitted by decoded size').argParser(positiveInteger).default(DEFAULT_MEMORY_BUDGET_MIB))
     .action(async (paths: string[], options: HashCommandOptions) => {
       process.exitCode = await runHash(paths, options);
     });

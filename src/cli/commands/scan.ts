@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { HashtriageError } from '../../errors.js';
 import { DEFAULT_MAX_PIXELS, defaultConcurrency } from '../../hashing/defaults.js';
+import { DEFAULT_MEMORY_BUDGET_MIB } from '../../hashing/memory-budget.js';
 import { DB_ENV_VAR, defaultSightingsPath, resolveDbPath } from '../../index-store/db-path.js';
 import type { ScanDeps, ScanSummary } from '../../pipeline/scan.js';
 import type { CommandModule } from '../command-module.js';
@@ -33,6 +34,7 @@ interface ScanCommandOptions {
   concurrency: number;
   maxPixels: number;
   followSymlinks: boolean;
+  memoryBudget: number;
 }
 
 function positiveInteger(value: string): number {
@@ -96,6 +98,7 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions): Promis
     concurrency: opts.concurrency,
     maxPixels: opts.maxPixels,
     followSymlinks: opts.followSymlinks,
+    memoryBudgetMiB: opts.memoryBudget,
   };
   const controller = new AbortController();
   let interrupts = 0;
@@ -179,6 +182,7 @@ export const register: CommandModule = (program: Command) => {
     .option('--policy <file>', 'priority policy JSON (default: the shipped policy/priority.json)')
     .option('--json', 'print the summary as one JSON object', false)
     .addOption(new Option('--concurrency <n>', 'files processed at once').argParser(positiveInteger).default(defaultConcurrency()))
+    .addOption(new Option('--memory-budget <MiB>', 'memory that file contents and decodes may take at once; images are admitted by decoded size').argParser(positiveInteger).default(DEFAULT_MEMORY_BUDGET_MIB))
     .action(async (paths: string[], options: ScanCommandOptions) => {
       process.exitCode = await runScanCommand(paths, options);
     });

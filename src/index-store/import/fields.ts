@@ -4,6 +4,7 @@
  * says), strict hash validation per signal type, boolean and number parsing, and the category → severity
  * mapping. Pure functions.
  */
+import { escapeJsonControls } from '../../tabular/controls.js';
 import type { SignalName, SignalType } from '../../hashing/signal-type.js';
 import { SIGNAL_TYPES } from '../../hashing/signals.js';
 import { severityOf, type SeverityPolicy } from '../../policy/severity.js';
@@ -92,7 +93,7 @@ function nonHexProblem(what: string, text: string): string | null {
   const m = NOT_HEX.exec(text);
   if (!m) return null;
   const ch = m[0];
-  const shown = /^[\x21-\x7e]$/.test(ch) ? `'${ch}'` : JSON.stringify(ch);
+  const shown = /^[\x21-\x7e]$/.test(ch) ? `'${ch}'` : escapeJsonControls(JSON.stringify(ch));
   return `${what} value has non-hex character ${shown} at position ${m.index + 1}`;
 }
 

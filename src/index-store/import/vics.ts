@@ -11,6 +11,7 @@ import type { Transform } from 'node:stream';
 import type { ImportItem } from '../types.js';
 import { fieldOf, rowError, rowToItem, signalOf, SIGNAL_NAMES, type FieldName, type RawRow, type RowContext } from './fields.js';
 import { normalizeName } from '../../tabular/header.js';
+import { DepthClamp, TOO_DEEP, tooDeepMessage } from '../../tabular/json-depth.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../../tabular/lines.js';
 
 const require = createRequire(import.meta.url);
@@ -23,13 +24,13 @@ interface Token {
 
 /** How to read one VICS file. */
 export interface VicsOptions {
-  /** Largest Media entry kept, in characters of its captured values (default 1 MiB); bigger entries are reported. */
+  /** Largest Media entry kept, in characters of its captured values and brackets (default 1 MiB); bigger entries are reported. */
   readonly maxEntryChars?: number;
   /** Called with the document's odata context (it names the VICS version and model, e.g. …/2.0.xml/UK/…). */
   readonly onContext?: (context: string) => void;
 }
 
-type Role = 'root' | 'values' | 'record' | 'media' | 'entry' | 'other';
+type Role = 'root' | 'values' | 'record' | 'media' | 'entry';
 
 interface Frame {
   readonly role: Role;
@@ -46,11 +47,12 @@ interface Entry {
   problem: string | null;
   chars: number;
   tooLarge: boolean;
+  tooDeep: boolean;
   isCase: boolean;
 }
 
 function newEntry(line: number): Entry {
-  return { line, ordinal: 0, row: {}, from: {}, problem: null, chars: 0, tooLarge: false, isCase: false };
+  return { line, ordinal: 0, row: {}, from: {}, problem: null, chars: 0, tooLarge: false, tooDeep: false, isCase: false };
 }
 
 /** Builds one JSON container value from tokens (strings arrive in chunks), charging its size to an entry. */
@@ -81,6 +83,7 @@ class Capture {
     switch (t.name) {
       case 'startObject':
       case 'startArray': {
+        this.charge(2);
         const c = t.name === 'startObject' ? {} : [];
         this.put(c);
         this.done = false;
@@ -101,9 +104,7 @@ class Capture {
         break;
       case 'stringChunk':
       case 'numberChunk':
-        this.entry.chars += t.value!.length;
-        if (this.entry.chars > this.budget) this.entry.tooLarge = true;
-        else this.text += t.value;
+        if (this.charge(t.value!.length)) this.text += t.value;
         break;
       case 'endKey':
         this.pendingKey = this.text;
@@ -115,15 +116,25 @@ class Capture {
         this.put(Number(this.text));
         break;
       case 'trueValue':
+        this.charge(4);
         this.put(true);
         break;
       case 'falseValue':
+        this.charge(5);
         this.put(false);
         break;
       case 'nullValue':
+        this.charge(4);
         this.put(null);
         break;
     }
+  }
+
+  /** Adds `n` characters to the entry; false once it is over budget. */
+  private charge(n: number): boolean {
+    this.entry.chars += n;
+    if (this.entry.chars > this.budget) this.entry.tooLarge = true;
+    return !this.entry.tooLarge;
   }
 }
 
@@ -134,6 +145,7 @@ const enum Mode {
   CaptureScalar,
   CaptureTree,
   Context,
+  SkipTree,
 }
 
 /** Marker for the AlternativeHashes list, which holds more hashes of the same entry. */
@@ -155,6 +167,8 @@ class VicsWalker {
   private target: Target = 'note';
   private targetKey = '';
   private capture: Capture | null = null;
+  /** Open containers of the value being skipped (Mode.SkipTree). */
+  private skipDepth = 0;
   private record: Entry | null = null;
   private entry: Entry | null = null;
   private ordinal = 0;
@@ -180,6 +194,13 @@ class VicsWalker {
     return t;
   }
 
+  /** The document nests deeper than MAX_JSON_DEPTH here; the deeper part reads as null. */
+  tooDeep(): void {
+    const e = this.entry ?? this.record;
+    if (e) e.tooDeep = true;
+    else this.out.push(rowError(this.line, `${tooDeepMessage()} (outside any Media entry)`));
+  }
+
   private into(): Entry {
     return this.entry ?? this.record!;
   }
@@ -196,6 +217,10 @@ class VicsWalker {
         return;
       case Mode.SkipScalar:
         if (t.name === 'endString' || t.name === 'endNumber') this.mode = Mode.Normal;
+        return;
+      case Mode.SkipTree:
+        if (t.name === 'startObject' || t.name === 'startArray') this.skipDepth++;
+        else if ((t.name === 'endObject' || t.name === 'endArray') && --this.skipDepth === 0) this.mode = Mode.Normal;
         return;
       case Mode.CaptureScalar:
       case Mode.Context:
@@ -251,7 +276,10 @@ class VicsWalker {
   }
 
   private skip(t: Token): void {
-    if (t.name === 'startObject' || t.name === 'startArray') this.open(t, 'other');
+    if (t.name === 'startObject' || t.name === 'startArray') {
+      this.mode = Mode.SkipTree;
+      this.skipDepth = 1;
+    }
     else if (t.name === 'startString' || t.name === 'startNumber') this.mode = Mode.SkipScalar;
   }
 
@@ -374,7 +402,7 @@ class VicsWalker {
       const rec = this.record!;
       this.record = null;
       // A record directly under "value" with fields of its own is a Media entry (hash-set shape).
-      if (!rec.isCase && (rec.tooLarge || Object.keys(rec.from).length > 0)) {
+      if (!rec.isCase && (rec.tooLarge || rec.tooDeep || Object.keys(rec.from).length > 0)) {
         rec.ordinal = ++this.ordinal;
         this.emit(rec);
       }
@@ -385,6 +413,10 @@ class VicsWalker {
     const where = `Media entry ${e.ordinal}`;
     if (e.tooLarge) {
       this.out.push(rowError(e.line, `${where}: larger than ${this.budget} characters; skipped`));
+      return;
+    }
+    if (e.tooDeep) {
+      this.out.push(rowError(e.line, `${where}: ${tooDeepMessage()}`));
       return;
     }
     if (e.problem) {
@@ -434,38 +466,47 @@ export async function* readVicsList(chunks: AsyncIterable<Buffer>, ctx: RowConte
       }
     }
   };
-  let first = true;
+  const clamp = new DepthClamp();
   let line = 1;
   let failureAt = '';
   let failureLine = 1;
+  // Writes up to and including each '{', so the parser emits an object's start while walker.line is the
+  // line of its brace (the only position entries need), at a fraction of the cost of per-line writes.
+  const write = (chunk: Buffer): void => {
+    let pos = 0;
+    while (pos < chunk.length && failure === null) {
+      const brace = chunk.indexOf(0x7b, pos);
+      const end = brace < 0 ? chunk.length : brace + 1;
+      const fromLine = line;
+      for (let i = chunk.indexOf(0x0a, pos); i >= 0 && i < end; i = chunk.indexOf(0x0a, i + 1)) line++;
+      walker.line = line;
+      parser.write(chunk.subarray(pos, end));
+      drain();
+      const err = (parser as unknown as { errored: Error | null }).errored;
+      if (err && failure === null) failure = `not valid JSON (${err.message.replace(/^Parser /, '')})`;
+      if (failure !== null) {
+        failureLine = fromLine;
+        failureAt = fromLine === line ? `line ${line}` : `lines ${fromLine}–${line}`;
+      }
+      pos = end;
+    }
+  };
+  let first = true;
   try {
     for await (let chunk of chunks) {
       if (first) {
         first = false;
         if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
       }
-      // Write up to and including each '{', so the parser emits an object's start while walker.line is
-      // the line of its brace (the only position entries need), at a fraction of the cost of per-line writes.
-      let pos = 0;
-      while (pos < chunk.length && failure === null) {
-        const brace = chunk.indexOf(0x7b, pos);
-        const end = brace < 0 ? chunk.length : brace + 1;
-        const fromLine = line;
-        for (let i = chunk.indexOf(0x0a, pos); i >= 0 && i < end; i = chunk.indexOf(0x0a, i + 1)) line++;
-        walker.line = line;
-        parser.write(chunk.subarray(pos, end));
-        drain();
-        const err = (parser as unknown as { errored: Error | null }).errored;
-        if (err && failure === null) failure = `not valid JSON (${err.message.replace(/^Parser /, '')})`;
-        if (failure !== null) {
-          failureLine = fromLine;
-          failureAt = fromLine === line ? `line ${line}` : `lines ${fromLine}–${line}`;
-        }
+      // Anything nested deeper than the clamp allows reaches the parser as null, so neither the parser's
+      // stack nor the walker's grows with a hostile document's depth.
+      for (const piece of clamp.push(chunk)) {
+        if (piece === TOO_DEEP) walker.tooDeep();
+        else write(piece);
         if (walker.out.length) yield* walker.out.splice(0);
-        pos = end;
+        if (failure !== null || walker.finished) break;
       }
-      if (failure !== null) break;
-      if (walker.finished) break;
+      if (failure !== null || walker.finished) break;
     }
   } finally {
     parser.destroy();

@@ -7,6 +7,7 @@
  * only adds filters (tier, known/unknown, text search) over data embedded as JSON.
  */
 import { createHash } from 'node:crypto';
+import { escapeJsonControls, showControls } from '../../tabular/controls.js';
 import { compareKnown, compareSeen } from '../../policy/priority.js';
 import type { Bundle, Report, ScanItem } from '../types.js';
 import { knownSummary } from './csv.js';
@@ -23,14 +24,14 @@ export interface HtmlOptions {
   readonly maxErrors?: number;
 }
 
-/** Text made safe for HTML element content and quoted attribute values. */
+/** Text made safe for HTML element content and quoted attribute values, control characters shown as markers like <U+202E>. */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  return showControls(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }
 
-/** JSON that is safe inside a <script> element: `<`, `>`, `&` and line separators escaped as \uXXXX. */
+/** JSON that is safe inside a <script> element: `<`, `>`, `&`, line separators and control characters escaped as \uXXXX. */
 export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escapeJsonControls(JSON.stringify(value)).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 const e = escapeHtml;
