@@ -4,7 +4,7 @@
  * file:line, exit codes, NDJSON answers sorted by distance, bad hashes answered with positioned error
  * lines, --stdin records with dihedral variants, export/re-import, remove and verify.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -298,9 +298,14 @@ describe('hashtriage match and the sightings of earlier scans', () => {
     expect(res.lines[1].seen).toEqual([{ hash: unknownHex, distance: 0, scan: 'scan-1', path: 'case/b.jpg', firstSeenAt: new Date(0).toISOString() }]);
   });
 
-  it('--include-seen without a sightings store gives empty "seen" arrays', async () => {
-    const res = await run(['match', '--include-seen', '--sightings', path.join(dir, 'none.db'), '--db', db, known]);
+  it('--include-seen without a sightings store beside the index gives empty "seen" arrays; a named one that is missing is exit 2', async () => {
+    const alone = path.join(dir, 'alone.db');
+    copyFileSync(db, alone);
+    const res = await run(['match', '--include-seen', '--db', alone, known]);
     expect(res.status).toBe(0);
     expect(res.lines[0].seen).toEqual([]);
+    const misspelt = await run(['match', '--include-seen', '--sightings', path.join(dir, 'none.db'), '--db', db, known]);
+    expect(misspelt.status).toBe(2);
+    expect(misspelt.stderr).toMatch(/no sightings store at .*none\.db/);
   });
 });

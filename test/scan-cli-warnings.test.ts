@@ -63,6 +63,26 @@ describe('scan warnings a user must not miss', () => {
     expect((await scan(['media', '--out', 'out-both', '--no-index', '--db', 'emptied.db'])).status).toBe(2);
   });
 
+  it('a missing input path, or both --sightings and --no-sightings: exit 2 and no case folder', async () => {
+    const missing = await scan(['media', 'no-such-dir', '--out', 'out-typo', '--no-index']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toBe('hashtriage scan: no such file or directory: no-such-dir; nothing was scanned\n');
+    const both = await scan(['media', '--out', 'out-typo', '--no-index', '--no-sightings', '--sightings', 's.db']);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toContain('give --sightings PATH or --no-sightings, not both');
+    expect(existsSync(path.join(dir, 'out-typo'))).toBe(false);
+    expect(existsSync(path.join(dir, 's.db'))).toBe(false);
+  });
+
+  it('names from the evidence reach the terminal with their control characters shown, not obeyed', async () => {
+    mkdirSync(path.join(dir, 'ctl'));
+    writeFileSync(path.join(dir, 'ctl', 'n\u001b[2Jbad.jpg'), 'x');
+    const res = await scan(['ctl', '--out', 'out-ctl', '--no-index', '--no-sightings']);
+    expect(res.status).toBe(1);
+    expect(res.stderr).not.toContain('\u001b');
+    expect(res.stderr).toContain('n<U+001B>[2Jbad.jpg: UNSUPPORTED_FORMAT');
+  });
+
   it('inputs with nothing to scan are reported, not just an empty case', async () => {
     const res = await scan(['empty', '--out', 'out-empty', '--no-index']);
     expect(res.status).toBe(0);

@@ -3,6 +3,7 @@
  * exit code, so that the same failure exits alike whichever command met it.
  */
 import { toErrorInfo, type ErrorCode } from '../errors.js';
+import { showControlsInLine } from '../tabular/controls.js';
 
 /** Exit codes shared by every command. */
 export const EXIT = {
@@ -29,6 +30,6 @@ export function exitCodeFor(err: unknown): number {
 
 /** Writes `hashtriage <command>: <message>` to stderr and returns exitCodeFor(err). */
 export function reportFailure(command: string, err: unknown): number {
-  process.stderr.write(`hashtriage ${command}: ${toErrorInfo(err).message}\n`);
+  process.stderr.write(`hashtriage ${command}: ${showControlsInLine(toErrorInfo(err).message)}\n`);
   return exitCodeFor(err);
 }

@@ -4,8 +4,15 @@
  * "gpj.exe" read as "exe.jpg". Outputs meant for people show each as a visible marker instead.
  */
 
-/** C0 controls except tab, LF and CR; DEL; C1 controls; the bidirectional marks, embeddings, overrides and isolates. */
-const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+/**
+ * C0 controls except tab, LF and CR; DEL; C1 controls; the bidirectional marks, embeddings, overrides and
+ * isolates; the line and paragraph separators; zero-width space and the byte-order mark (text a reader
+ * cannot see).
+ */
+const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+
+/** The same, plus tab, LF and CR: for one line of a terminal message. */
+const LINE_CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
 /** Also the line and paragraph separators, which JSON leaves raw but many viewers treat as line breaks. */
 const JSON_RAW = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]/g;
@@ -15,6 +22,11 @@ const hex4 = (c: string): string => c.charCodeAt(0).toString(16).toUpperCase().p
 /** `text` with every control character replaced by a visible marker such as `<U+202E>`; other text unchanged. */
 export function showControls(text: string): string {
   return text.replace(CONTROLS, (c) => `<U+${hex4(c)}>`);
+}
+
+/** `text` fit for one line of a terminal: every control character, tab and line break included, shown as a marker. */
+export function showControlsInLine(text: string): string {
+  return text.replace(LINE_CONTROLS, (c) => `<U+${hex4(c)}>`);
 }
 
 /**

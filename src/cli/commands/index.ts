@@ -24,6 +24,7 @@ import type { IndexStore } from '../../index-store/store.js';
 import { loadSeverityPolicy } from '../../policy/severity.js';
 import type { CommandModule } from '../command-module.js';
 import { EXIT, reportFailure } from '../exit.js';
+import { showControlsInLine } from '../../tabular/controls.js';
 import { flushOutput, writeOutput } from '../stdout.js';
 
 const DB_HELP = 'index database (default $HASHTRIAGE_DB or ./hashtriage.db)';
@@ -76,7 +77,7 @@ async function runImport(file: string, opts: ImportOptions): Promise<number> {
         replace: opts.replace,
         onRowError: (e) => {
           if (progressShown) process.stderr.write('\r\x1b[K');
-          process.stderr.write(`${file}:${e.line}: ${e.message}\n`);
+          process.stderr.write(`${showControlsInLine(`${file}:${e.line}: ${e.message}`)}\n`);
         },
         onWait: () => process.stderr.write(`hashtriage index import: another process is writing to ${store!.path}; waiting for it to finish (Ctrl-C to give up)\n`),
         onProgress: (rows) => {

@@ -18,6 +18,7 @@
  * --stdin: each record's variants are searched too and a hit found through one says which. It is a usage
  * error with HASH arguments, and a bare hash line under --dihedral is reported as an error line.
  */
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { HashtriageError, toErrorInfo, type ErrorCode } from '../../errors.js';
@@ -31,6 +32,7 @@ import type { IndexStore } from '../../index-store/store.js';
 import type { Sighting, SightingsStore } from '../../sightings/sightings-store.js';
 import type { CommandModule } from '../command-module.js';
 import { EXIT, reportFailure } from '../exit.js';
+import { showControlsInLine } from '../../tabular/controls.js';
 import { flushOutput, outputClosed, writeOutput } from '../stdout.js';
 
 /** Queries answered per matcher call when reading stdin (bounds memory; the in-memory index is reused). */
@@ -165,7 +167,7 @@ async function answerBatch(matchers: Matchers, signal: SignalType, batch: Parsed
     }
     else {
       errors++;
-      process.stderr.write(`hashtriage match: ${opts.stdin ? 'line' : 'argument'} ${p.position}: ${p.message}\n`);
+      process.stderr.write(`hashtriage match: ${opts.stdin ? 'line' : 'argument'} ${p.position}: ${showControlsInLine(p.message)}\n`);
       line = `${JSON.stringify({ position: p.position, input: p.input, error: { code: p.code, message: p.message } })}\n`;
     }
     if (!(await writeOutput(line))) return errors;
@@ -199,6 +201,7 @@ async function runMatch(hashes: string[], opts: MatchCommandOptions): Promise<nu
     ]);
     const dbPath = resolveDbPath(opts.db);
     store = openIndex(dbPath, { readonly: true });
+    if (opts.sightings !== undefined && !existsSync(opts.sightings)) throw new HashtriageError('NOT_FOUND', `no sightings store at ${opts.sightings} (--sightings)`);
     if (opts.includeSeen) sightings = openSightings(opts.sightings ?? defaultSightingsPath(dbPath), { readonly: true });
     const open = sightings;
     const matcher: Matchers = {

@@ -6,7 +6,7 @@
  * Exit codes: see ../exit.ts (130: interrupted, continue with --resume).
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import { HashtriageError } from '../../errors.js';
 import { DEFAULT_MAX_PIXELS, defaultConcurrency } from '../../hashing/defaults.js';
@@ -15,6 +15,7 @@ import { DB_ENV_VAR, defaultSightingsPath, resolveDbPath } from '../../index-sto
 import type { ScanDeps, ScanSummary } from '../../pipeline/scan.js';
 import type { CommandModule } from '../command-module.js';
 import { EXIT, exitCodeFor, reportFailure } from '../exit.js';
+import { showControlsInLine } from '../../tabular/controls.js';
 import type { ProgressReporter } from '../progress.js';
 import { flushOutput, StdoutError, writeOutput } from '../stdout.js';
 
@@ -69,15 +70,28 @@ export function formatSummary(s: ScanSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function runScanCommand(paths: string[], opts: ScanCommandOptions): Promise<number> {
-  if (paths.length === 0 && opts.manifest.length === 0) {
-    process.stderr.write('hashtriage scan: give at least one path or --manifest\n');
-    return EXIT.USAGE;
+/** True when something (a file, a folder, a link, even a dangling one) is at `p`. */
+function present(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
   }
-  if (!opts.index && opts.db !== undefined) {
-    process.stderr.write('hashtriage scan: give --db or --no-index, not both\n');
+}
+
+async function runScanCommand(paths: string[], opts: ScanCommandOptions, rawArgs: readonly string[]): Promise<number> {
+  const usage = (message: string): number => {
+    process.stderr.write(`hashtriage scan: ${showControlsInLine(message)}\n`);
     return EXIT.USAGE;
-  }
+  };
+  if (paths.length === 0 && opts.manifest.length === 0) return usage('give at least one path or --manifest');
+  if (!opts.index && opts.db !== undefined) return usage('give --db or --no-index, not both');
+  // commander lets the later of --sightings PATH and --no-sightings win; a user who wrote both meant one of them
+  if (rawArgs.includes('--no-sightings') && rawArgs.some((a) => a === '--sightings' || a.startsWith('--sightings=')))
+    return usage('give --sightings PATH or --no-sightings, not both');
+  const missing = paths.filter((p) => !present(p));
+  if (missing.length > 0) return usage(`no such file or directory: ${missing.join(', ')}; nothing was scanned`);
   const [{ openScanDeps }, { readUsableManifests, runScan }, { createProgress }] = await Promise.all([
     import('../../pipeline/scan-deps.js'),
     import('../../pipeline/scan.js'),
@@ -139,7 +153,8 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions): Promis
     process.off('SIGINT', onSigint);
     await deps?.index.close();
   }
-  for (const p of summary.problems) process.stderr.write(`hashtriage scan: ${p.source}: ${p.code}: ${p.message}\n`);
+  // sources and messages carry names and manifest text from the evidence: no control sequence reaches the terminal
+  for (const p of summary.problems) process.stderr.write(`hashtriage scan: ${showControlsInLine(`${p.source}: ${p.code}: ${p.message}`)}\n`);
   const unlisted = summary.failedFiles + summary.inputErrors - summary.problems.length;
   if (unlisted > 0) process.stderr.write(`hashtriage scan: … and ${unlisted} more problems (see items.ndjson and audit.ndjson in ${summary.outDir})\n`);
   // After the problem list, so a long list does not scroll these out of sight.
@@ -183,7 +198,9 @@ export const register: CommandModule = (program: Command) => {
     .option('--json', 'print the summary as one JSON object', false)
     .addOption(new Option('--concurrency <n>', 'files processed at once').argParser(positiveInteger).default(defaultConcurrency()))
     .addOption(new Option('--memory-budget <MiB>', 'memory that file contents and decodes may take at once; images are admitted by decoded size').argParser(positiveInteger).default(DEFAULT_MEMORY_BUDGET_MIB))
-    .action(async (paths: string[], options: ScanCommandOptions) => {
-      process.exitCode = await runScanCommand(paths, options);
+    .action(async (paths: string[], options: ScanCommandOptions, command: Command) => {
+      // rawArgs (the arguments as typed) is public in commander but missing from its type declarations
+      const rawArgs = (command.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];
+      process.exitCode = await runScanCommand(paths, options, rawArgs);
     });
 };
