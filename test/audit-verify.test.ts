@@ -1,7 +1,8 @@
 /**
  * The audit log as an examiner checks it: a scan prints the log's head; `audit verify` confirms an
- * intact chain, names the first altered line, and with the kept head detects lines cut off the end; a
- * resumed scan over an altered log says so and exits 1.
+ * intact chain, names the first altered line, with the kept head detects lines cut off the end, and
+ * finds output files changed since they were written; a resumed scan over an altered log says so and
+ * exits 1.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -56,6 +57,18 @@ describe('hashtriage audit verify', () => {
     const res = await runCli(['audit', 'verify', cut, '--head', head]);
     expect(res.status).toBe(1);
     expect(res.stdout).toMatch(/lines were cut off its end/);
+  });
+
+  it('given the output folder, finds an output file changed or removed since the scan wrote it', async () => {
+    const copy = path.join(dir, 'edited');
+    mkdirSync(copy);
+    for (const f of ['audit.ndjson', 'bundles.csv', 'bundles.ndjson', 'items.ndjson', 'manifest.json', 'report.html']) copyFileSync(path.join(out, f), path.join(copy, f));
+    expect((await runCli(['audit', 'verify', copy])).status).toBe(0);
+    writeFileSync(path.join(copy, 'bundles.csv'), `${readFileSync(path.join(copy, 'bundles.csv'), 'utf8')}"extra","row"\r\n`);
+    rmSync(path.join(copy, 'report.html'));
+    const res = await runCli(['audit', 'verify', copy]);
+    expect(res.status).toBe(1);
+    expect(res.stdout).toMatch(/bundles\.csv changed since the scan wrote it.*report\.html is missing/);
   });
 
   it('a missing log or a malformed head is a usage error', async () => {

@@ -1,8 +1,10 @@
 /**
- * `hashtriage audit verify <dir|file> [--head HASH] [--json]`: checks a scan's audit log. Exit 0 when the
- * hash chain is intact (and, with --head, the given head is the log's last line), 1 when it is broken or
- * the head does not match (naming the first bad line), 2 when there is no log to read.
+ * `hashtriage audit verify <dir|file> [--head HASH] [--json]`: checks a scan's audit log, and given the
+ * output folder, that every output file is still the one the log says was written. Exit 0 when all holds
+ * (and, with --head, the given head is the log's last line), 1 naming the first problem, 2 when there is
+ * no log to read.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -42,12 +44,41 @@ export function checkAuditLog(file: string, text: string, expectedHead?: string)
   return { file, ok: true, entries: chain.entries, head, problem: null };
 }
 
+/**
+ * The output files the log's last `outputs_written` entry lists that are missing or differ from it
+ * (size or SHA-256), as messages; empty when every one is as written.
+ */
+export function changedOutputs(dir: string, text: string): string[] {
+  const entries = text.split('\n').filter((l) => l.includes('"event":"outputs_written"'));
+  const last = entries.at(-1);
+  if (last === undefined) return [];
+  const files = (JSON.parse(last) as { data?: { files?: Record<string, { bytes: number; sha256: string }> } }).data?.files ?? {};
+  const problems: string[] = [];
+  for (const [name, want] of Object.entries(files)) {
+    const file = path.join(dir, name);
+    if (!existsSync(file)) {
+      problems.push(`${name} is missing`);
+      continue;
+    }
+    const bytes = readFileSync(file);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (bytes.length !== want.bytes || sha256 !== want.sha256) problems.push(`${name} changed since the scan wrote it (SHA-256 ${sha256}, logged ${want.sha256})`);
+  }
+  return problems;
+}
+
 async function runVerify(target: string, opts: { head?: string; json: boolean }): Promise<number> {
   try {
-    const file = existsSync(target) && statSync(target).isDirectory() ? path.join(target, AUDIT_FILE) : target;
+    const isDir = existsSync(target) && statSync(target).isDirectory();
+    const file = isDir ? path.join(target, AUDIT_FILE) : target;
     if (!existsSync(file)) throw new HashtriageError('NOT_FOUND', `no audit log at ${file}`);
     if (opts.head !== undefined && !/^[0-9a-f]{64}$/.test(opts.head)) throw new HashtriageError('USAGE', '--head must be 64 lowercase hex digits');
-    const report = checkAuditLog(file, readFileSync(file, 'utf8'), opts.head);
+    const text = readFileSync(file, 'utf8');
+    let report = checkAuditLog(file, text, opts.head);
+    if (report.ok && isDir) {
+      const changed = changedOutputs(target, text);
+      if (changed.length > 0) report = { ...report, ok: false, problem: { line: null, message: changed.join('; ') } };
+    }
     if (opts.json) await writeOutput(`${JSON.stringify(report)}\n`);
     else if (report.ok) await writeOutput(`ok: ${report.entries} entries, chain intact; head ${report.head}\n`);
     else await writeOutput(`BROKEN: ${file}${report.problem?.line ? ` line ${report.problem.line}` : ''}: ${report.problem?.message}\n`);
