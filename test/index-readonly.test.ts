@@ -180,5 +180,8 @@ describe('a database that is not a hashtriage index', () => {
     expect((await runCli(['scan', path.join(dir, 'media'), '--out', path.join(dir, 'out-foreign'), '--db', foreign])).status).toBe(2);
     expect(readFileSync(foreign).equals(before)).toBe(true);
     expect(existsSync(`${foreign}-wal`)).toBe(false);
+    const folder = await runCli(['index', 'import', path.join(dir, 'known.csv'), '--list', 'known', '--db', dir]);
+    expect(folder.status).toBe(2);
+    expect(folder.stderr).toContain('is a folder, not an index file');
   });
 });

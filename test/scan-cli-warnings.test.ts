@@ -59,6 +59,7 @@ describe('scan warnings a user must not miss', () => {
     const res = await scan(['media', '--out', 'out-dedup', '--no-index']);
     expect(res.status).toBe(1); // the two broken files
     expect(res.stderr).not.toContain('holds no known lists');
+    expect(res.stdout).toContain('known matches: 0 files (no index: --no-index)');
     expect(res.stdout).toContain('files: 3 (2 failed)');
     expect((await scan(['media', '--out', 'out-both', '--no-index', '--db', 'emptied.db'])).status).toBe(2);
   });

@@ -4,7 +4,7 @@
  * in a sightings store of its own (src/sightings). This module opens the connection; the list writer,
  * removal, admin and the matchers' reads are modules of their own that take an IndexStore.
  */
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { HashtriageError } from '../errors.js';
 import type { SignalType } from '../hashing/signal-type.js';
@@ -52,8 +52,11 @@ export function openIndexConnection(file: string, readonly: boolean, signals: re
   }
   let db: Database.Database | undefined;
   try {
+    if (existsSync(file) && statSync(file).isDirectory()) throw new HashtriageError('BAD_INPUT', `${file} is a folder, not an index file`);
     // a new index file is created owner-only before SQLite writes to it (its WAL and SHM files follow)
     if (!readonly && !existsSync(file)) closeSync(openSync(file, 'wx', 0o600));
+    // an empty file given as a new index (made with touch, say) becomes owner-only too
+    else if (!readonly && statSync(file).size === 0) chmodSync(file, 0o600);
     db = new Database(file, { readonly, fileMustExist: readonly });
     // before any setting changes the file: another program's database is left exactly as it was
     const problem = notAnIndex(db);

@@ -91,7 +91,7 @@ export const register: CommandModule = (program: Command) => {
     .option('--dihedral', "also print PDQ's 7 rotated/flipped variants (pdqDihedral)", false)
     .addOption(new Option('--max-pixels <n>', 'refuse images with more pixels than this (decompression bombs)').argParser(positiveInteger).default(DEFAULT_MAX_PIXELS))
     .addOption(new Option('--concurrency <n>', 'files processed at once').argParser(positiveInteger).default(defaultConcurrency()))
-    .option('--follow-symlinks', 'follow symbolic links under the paths even where they lead outside them (default: such links are reported as SYMLINK_OUTSIDE, not followed)', false)
+    .option('--follow-symlinks', 'follow symbolic links under the paths even where they lead outside them (without it, such links are reported as SYMLINK_OUTSIDE and not followed)', false)
     .addOption(new Option('--memory-budget <MiB>', 'memory that file contents and decodes may take at once; images are admitted by decoded size').argParser(positiveInteger).default(DEFAULT_MEMORY_BUDGET_MIB))
     .action(async (paths: string[], options: HashCommandOptions) => {
       process.exitCode = await runHash(paths, options);

@@ -49,7 +49,7 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 /** The summary as a few human lines (no colours; stable wording for scripts that grep it). */
-export function formatSummary(s: ScanSummary): string {
+export function formatSummary(s: ScanSummary, withIndex = true): string {
   const lines: string[] = [];
   if (!s.completed) {
     lines.push(`scan interrupted: ${s.hashedThisRun + s.resumedItems} of ${s.files} files done and saved`);
@@ -59,7 +59,7 @@ export function formatSummary(s: ScanSummary): string {
   const resumed = s.resumedItems > 0 ? `, ${s.resumedItems} taken from the interrupted run` : '';
   lines.push(`files: ${s.files} (${s.failedFiles} failed${s.lowQualityFiles > 0 ? `, ${s.lowQualityFiles} low-quality PDQ` : ''}${resumed})`);
   lines.push(`reports: ${s.reports}${s.inputErrors > 0 ? ` (${s.inputErrors} manifest problem${s.inputErrors === 1 ? '' : 's'})` : ''}`);
-  const noLists = s.knownLists === 0 ? ' (the index holds no known lists)' : '';
+  const noLists = !withIndex ? ' (no index: --no-index)' : s.knownLists === 0 ? ' (the index holds no known lists)' : '';
   lines.push(`known matches: ${s.knownMatchFiles} file${s.knownMatchFiles === 1 ? '' : 's'}${noLists}; seen in earlier scans: ${s.previouslySeenFiles}`);
   const tiers = Object.entries(s.bundlesByTier)
     .map(([tier, n]) => `${tier}: ${n}`)
@@ -166,7 +166,7 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions, rawArgs
   if (summary.knownLists === 0 && indexPath !== null)
     process.stderr.write(`hashtriage scan: the index ${indexPath} holds no known lists, so nothing could match (import one with hashtriage index import, or check --db / HASHTRIAGE_DB)\n`);
   try {
-    await writeOutput(opts.json ? `${JSON.stringify({ ...summary, outDir: path.resolve(summary.outDir) })}\n` : formatSummary(summary));
+    await writeOutput(opts.json ? `${JSON.stringify({ ...summary, outDir: path.resolve(summary.outDir) })}\n` : formatSummary(summary, indexPath !== null));
     await flushOutput();
   } catch (err) {
     if (!(err instanceof StdoutError)) throw err;
@@ -193,7 +193,7 @@ export const register: CommandModule = (program: Command) => {
     .option('--dihedral', 'also match rotated/flipped PDQ variants', false)
     .addOption(new Option('--pdq-flavour <flavour>', "PDQ flavour: 'full' or 'cli512'").choices(['full', 'cli512']).default('full'))
     .addOption(new Option('--max-pixels <n>', 'refuse images with more pixels than this (decompression bombs); recorded in the case').argParser(positiveInteger).default(DEFAULT_MAX_PIXELS))
-    .option('--follow-symlinks', 'follow symbolic links under the paths even where they lead outside them (default: such links are reported as SYMLINK_OUTSIDE, not followed)', false)
+    .option('--follow-symlinks', 'follow symbolic links under the paths even where they lead outside them (without it, such links are reported as SYMLINK_OUTSIDE and not followed)', false)
     .option('--policy <file>', 'priority policy JSON (default: the shipped policy/priority.json)')
     .option('--json', 'print the summary as one JSON object', false)
     .addOption(new Option('--concurrency <n>', 'files processed at once').argParser(positiveInteger).default(defaultConcurrency()))
