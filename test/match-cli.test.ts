@@ -149,6 +149,18 @@ describe('hashtriage index and match (CLI)', () => {
     expect(res.lines.map((l) => l.position ?? l.query)).toEqual([q, q, 5, 6]);
     expect(res.lines[1].path).toBe('a/b.jpg');
     expect(res.lines[2].error.message).toMatch(/c\.txt has no pdq hash/);
+    expect(res.stderr).not.toMatch(/also carry/); // the record carried pdq only
+  });
+
+  it('says once that `hash` records carry digests it did not look up, so a listed MD5 is not silently missed', async () => {
+    const ref = REF.get('wizard.jpg')!;
+    const record = JSON.stringify({ path: 'w.jpg', ok: true, md5: ref.md5, pdq: ref.pdq, pdqQuality: 100 });
+    const res = await run(['match', '--db', db, '--stdin'], { input: `${record}\n${record}\n` });
+    expect(res.status).toBe(0);
+    expect(res.stderr.match(/also carry/g)).toHaveLength(1);
+    expect(res.stderr).toContain('the hash records also carry md5; only pdq is looked up (run match again with --algorithm NAME');
+    const md5 = await run(['match', '--db', db, '--stdin', '--algorithm', 'md5'], { input: `${record}\n` });
+    expect(md5.lines[0].matches).toEqual([expect.objectContaining({ hash: ref.md5, distance: 0 })]);
   });
 
   it('matches MD5 by equality and refuses a threshold for it', async () => {

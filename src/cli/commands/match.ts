@@ -57,7 +57,17 @@ interface Matchers {
 
 /** One parsed query, or the reason it could not be parsed. */
 type Parsed =
-  | { ok: true; position: number; value: Uint32Array; variants?: Uint32Array[]; variantNames?: string[]; quality?: number; path?: string }
+  | {
+      ok: true;
+      position: number;
+      value: Uint32Array;
+      variants?: Uint32Array[];
+      variantNames?: string[];
+      quality?: number;
+      path?: string;
+      /** Other hash types a `hash` record carries, which this lookup does not check. */
+      unchecked?: string[];
+    }
   | { ok: false; position: number; input: string; code: ErrorCode; message: string };
 
 /** commander parser for --threshold: decimal digits only (so '' or '0x10' are refused, not read as 0 or 16), 0–256. */
@@ -96,7 +106,13 @@ function parseLine(signal: SignalType, line: string, position: number, dihedral:
   if (carried === undefined) return bad(position, text, `record${path ? ` for ${path}` : ''} has no ${signal.name} hash`, 'BAD_INPUT');
   const parsed = parseHex(signal, carried.value, position);
   if (!parsed.ok) return parsed;
-  const out: Parsed = { ...parsed, ...(carried.quality !== undefined ? { quality: carried.quality } : {}), ...(path !== undefined ? { path } : {}) };
+  const unchecked = Object.keys(signalsFromFields(record)).filter((name) => name !== signal.name);
+  const out: Parsed = {
+    ...parsed,
+    ...(carried.quality !== undefined ? { quality: carried.quality } : {}),
+    ...(path !== undefined ? { path } : {}),
+    ...(unchecked.length > 0 ? { unchecked } : {}),
+  };
   if (!dihedral) return out;
   if (carried.variants === undefined) {
     const field = signalFieldNames(signal).variants;
@@ -213,12 +229,21 @@ async function runMatch(hashes: string[], opts: MatchCommandOptions): Promise<nu
       errors += await answerBatch(matcher, signal, hashes.map((h, i) => parseHex(signal, h, i + 1)), opts);
     } else {
       let batch: Parsed[] = [];
+      let warnedUnchecked = false;
       let lineNo = 0;
       for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
         if (outputClosed()) break; // the reader has gone: stop reading queries
         lineNo++;
         if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
-        batch.push(parseLine(signal, line, lineNo, opts.dihedral));
+        const parsed = parseLine(signal, line, lineNo, opts.dihedral);
+        if (!warnedUnchecked && parsed.ok && parsed.unchecked !== undefined) {
+          // a known file whose digest is listed would otherwise look unknown here: say what was not looked up
+          warnedUnchecked = true;
+          process.stderr.write(
+            `hashtriage match: the hash records also carry ${parsed.unchecked.join(', ')}; only ${signal.name} is looked up (run match again with --algorithm NAME for another, or use scan, which checks them all)\n`,
+          );
+        }
+        batch.push(parsed);
         if (batch.length >= BATCH) {
           errors += await answerBatch(matcher, signal, batch, opts);
           batch = [];
