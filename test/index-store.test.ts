@@ -126,6 +126,17 @@ describe('importList', () => {
     expect(verifyIndex(store)).toMatchObject({ ok: true, problems: [] });
   });
 
+  it('--replace with the file imported last still replaces: entries an earlier file appended are gone', async () => {
+    const codes = randomCodes(prng(41), 2);
+    await importList(store, source('l', 'file-a'), items([pdqRow(1, code(codes, 0))]));
+    await importList(store, source('l', 'file-b'), items([pdqRow(1, code(codes, 1))])); // appended
+    const replaced = await importList(store, source('l', 'file-b'), items([pdqRow(1, code(codes, 1))]), { replace: true });
+    expect(replaced.unchanged).toBe(false);
+    const out = knownMatcher(store).matchValues(pdq, [code(codes, 0), code(codes, 1)], { threshold: 0 });
+    expect(out[0].matches).toEqual([]);
+    expect(out[1].matches[0].entries.map((e) => e.list)).toEqual(['l']);
+  });
+
   it('removeList deletes the list and the values no other list holds, and keeps the index consistent', async () => {
     const codes = randomCodes(prng(5), 10);
     await importList(store, source('a'), items(Array.from({ length: 10 }, (_, i) => pdqRow(i + 1, code(codes, i)))));

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { toErrorInfo } from '../errors.js';
+import { showControlsInLine } from '../tabular/controls.js';
 import { register as registerAudit } from './commands/audit.js';
 import { register as registerBench } from './commands/bench.js';
 import { register as registerHash } from './commands/hash.js';
@@ -47,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const debug = (process.env[DEBUG_ENV_VAR] ?? '') !== '' && process.env[DEBUG_ENV_VAR] !== '0';
     const detail = debug && err instanceof Error && err.stack ? `\n${err.stack}` : ` (set ${DEBUG_ENV_VAR}=1 for details)`;
-    process.stderr.write(`hashtriage: unexpected error: ${toErrorInfo(err).message}${detail}\n`);
+    process.stderr.write(`hashtriage: unexpected error: ${showControlsInLine(toErrorInfo(err).message)}${detail}\n`);
     return EXIT.SOME_FAILED;
   }
   const code = process.exitCode;

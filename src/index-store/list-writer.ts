@@ -60,7 +60,8 @@ export async function importList(store: IndexStore, source: ListSource, items: A
       | undefined;
     // A file whose last import rejected rows is read again: the user may be retrying it with --type or
     // another option that makes those rows valid (rows already in are counted as duplicates).
-    if (existing && source.fileSha256 !== null && existing.file_sha256 === source.fileSha256 && existing.format === source.format && existing.rows_rejected === 0) {
+    // (--replace always rewrites: an import appended since may have brought entries the user wants gone)
+    if (!options.replace && existing && source.fileSha256 !== null && existing.file_sha256 === source.fileSha256 && existing.format === source.format && existing.rows_rejected === 0) {
       store.abortWrite();
       return { ...summary, unchanged: true };
     }

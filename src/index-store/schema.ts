@@ -120,7 +120,9 @@ export function migrate(db: Database.Database, signals: readonly SignalType[]): 
   const needsTables = signals.some((s) => !tableExists(db, tablesFor(s).hashes));
   if (version === SCHEMA_VERSION && !needsTables) return;
   db.transaction(() => {
-    for (let v = version; v < SCHEMA_VERSION; v++) MIGRATIONS[v](db);
+    // read again under the write lock: another process may have migrated the file while this one waited
+    const current = db.pragma('user_version', { simple: true }) as number;
+    for (let v = current; v < SCHEMA_VERSION; v++) MIGRATIONS[v](db);
     for (const s of signals) ensureSignalTables(db, s);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();

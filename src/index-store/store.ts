@@ -10,7 +10,7 @@ import { HashtriageError } from '../errors.js';
 import type { SignalType } from '../hashing/signal-type.js';
 import { SIGNAL_TYPES } from '../hashing/signals.js';
 import { DB_ENV_VAR } from './db-path.js';
-import { configureConnection, migrate, notAnIndex, schemaIsCurrent } from './schema.js';
+import { configureConnection, migrate, notAnIndex, schemaIsCurrent, SCHEMA_VERSION } from './schema.js';
 import { ValueStore } from './value-store.js';
 
 
@@ -54,13 +54,15 @@ export function openIndexConnection(file: string, readonly: boolean, signals: re
   try {
     if (existsSync(file) && statSync(file).isDirectory()) throw new HashtriageError('BAD_INPUT', `${file} is a folder, not an index file`);
     // a new index file is created owner-only before SQLite writes to it (its WAL and SHM files follow)
-    if (!readonly && !existsSync(file)) closeSync(openSync(file, 'wx', 0o600));
+    if (!readonly && !existsSync(file)) createOwnerOnly(file);
     // an empty file given as a new index (made with touch, say) becomes owner-only too
     else if (!readonly && statSync(file).size === 0) chmodSync(file, 0o600);
     db = new Database(file, { readonly, fileMustExist: readonly });
-    // before any setting changes the file: another program's database is left exactly as it was
+    // before any setting changes the file: another program's database (or a newer index) is left exactly as it was
     const problem = notAnIndex(db);
     if (problem !== null) throw new Error(problem);
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) throw new Error(`it was written by a newer version of hashtriage (schema ${version}; this one reads ${SCHEMA_VERSION})`);
     configureConnection(db, readonly);
     if (readonly) {
       if (!schemaIsCurrent(db, signals)) throw new IndexNeedsUpgrade(file);
@@ -71,6 +73,11 @@ export function openIndexConnection(file: string, readonly: boolean, signals: re
     db?.close();
     if (err instanceof HashtriageError) throw err;
     const message = (err as Error).message;
+    const code = (err as { code?: string }).code ?? '';
+    // the disk or another process failed us, not the file: not something the user can fix in the command
+    if (/^SQLITE_(BUSY|LOCKED|IOERR|FULL|NOMEM)/.test(code) || ['ENOSPC', 'EIO'].includes(code)) {
+      throw new HashtriageError('INTERNAL', `cannot open the index ${file}: ${message}`);
+    }
     if (readonly && /readonly database|unable to open/.test(message)) {
       throw new HashtriageError(
         'BAD_INPUT',
@@ -80,4 +87,13 @@ export function openIndexConnection(file: string, readonly: boolean, signals: re
     throw new HashtriageError('BAD_INPUT', `cannot use ${file} as an index: ${message}`);
   }
   return new IndexStore(db, file, readonly, signals);
+}
+
+/** Creates `file` empty and owner-only; another process creating it first is fine (it is then its file). */
+export function createOwnerOnly(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
 }

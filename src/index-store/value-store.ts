@@ -153,8 +153,11 @@ export class ValueStore {
 
   /** Rolls back the transaction beginWrite opened (a no-op when none is open). */
   abortWrite(): void {
-    if (this.db.inTransaction) this.db.exec('ROLLBACK');
-    this.endWrite();
+    try {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    } finally {
+      this.endWrite();
+    }
   }
 
   /** Runs `fn` in one write transaction: committed when it returns, rolled back when it throws. */

@@ -184,12 +184,17 @@ export class CaseDb {
       unlock();
       throw err;
     }
-    const put = db.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
-    db.db.transaction(() => {
-      put.run('params', canonicalJson(params));
-      put.run('scan_label', scanLabel);
-      put.run('started_at', startedAt);
-    })();
+    try {
+      const put = db.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+      db.db.transaction(() => {
+        put.run('params', canonicalJson(params));
+        put.run('scan_label', scanLabel);
+        put.run('started_at', startedAt);
+      })();
+    } catch (err) {
+      db.close(); // releases the lock too
+      throw err;
+    }
     return db;
   }
 

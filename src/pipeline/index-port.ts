@@ -139,8 +139,11 @@ export function indexService(index: IndexStore | null, sightings: SightingsStore
       if (sightings !== null && items.length > 0) sightings.record(scan, items);
     },
     close() {
-      index?.close();
-      sightings?.close();
+      try {
+        index?.close();
+      } finally {
+        sightings?.close();
+      }
     },
   };
 }

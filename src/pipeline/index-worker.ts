@@ -25,10 +25,13 @@ let openError: unknown = null;
 try {
   const files = workerData as IndexWorkerFiles;
   const index = files.index === null ? null : openIndex(files.index, { readonly: true });
+  let sightings: ReturnType<typeof openSightings> = null;
   try {
-    service = indexService(index, files.sightings === null ? null : openSightings(files.sightings));
+    sightings = files.sightings === null ? null : openSightings(files.sightings);
+    service = indexService(index, sightings);
   } catch (err) {
     index?.close();
+    sightings?.close();
     throw err;
   }
 } catch (err) {

@@ -51,8 +51,9 @@ export interface ScanStores {
 /**
  * Opens everything a scan needs: the stores (on a worker thread unless `inProcessIndex`) and the priority
  * policy (`policyPath` or the shipped default). The stores are opened here first either way, so that a
- * missing or unusable index, or an unusable sightings store, throws HashtriageError before the scan
- * creates anything; so does an unusable policy.
+ * missing or unusable index, or an unusable sightings store, throws HashtriageError before the case
+ * folder is created; so does an unusable policy. Opening may create the sightings store (empty), and
+ * brings an index of an earlier version up to date.
  */
 export function openScanDeps(options: ScanOptions, stores: ScanStores, policyPath: string | undefined, inProcessIndex = false): ScanDeps {
   const policy = loadPriorityPolicy(policyPath);

@@ -10,6 +10,7 @@ import { HashtriageError } from '../errors.js';
 import type { SignalType } from '../hashing/signal-type.js';
 import { SIGNAL_TYPES } from '../hashing/signals.js';
 import { BAND_LAYOUTS_SQL, configureConnection, ensureValueTables, tableExists, tablesFor } from '../index-store/schema.js';
+import { createOwnerOnly } from '../index-store/store.js';
 import { ValueStore } from '../index-store/value-store.js';
 
 /** meta 'format' of a sightings store. */
@@ -64,7 +65,8 @@ export class SightingsStore extends ValueStore {
           recorded++;
         } else {
           // an earlier sighting than the one on record (scans recorded out of order) becomes the first
-          if (item.seenAt < first) this.stmt(`UPDATE ${table} SET scan = ?, path = ?, seen_at = ? WHERE hash_id = ?`).run(scanLabel, item.path, item.seenAt, id);
+          // '' is an unknown time (moved from an earlier version): any known time replaces it
+          if (item.seenAt !== '' && (first === '' || item.seenAt < first)) this.stmt(`UPDATE ${table} SET scan = ?, path = ?, seen_at = ? WHERE hash_id = ?`).run(scanLabel, item.path, item.seenAt, id);
           alreadySeen++;
         }
       }
@@ -102,7 +104,7 @@ export function openSightings(file: string, options: { readonly readonly?: boole
   if (readonly && !existsSync(file)) return null;
   let db: Database.Database | undefined;
   try {
-    if (!readonly && !existsSync(file)) closeSync(openSync(file, 'wx', 0o600));
+    if (!readonly && !existsSync(file)) createOwnerOnly(file);
     db = new Database(file, { readonly, fileMustExist: readonly });
     const problem = notSightings(db); // before any setting changes the file
     if (problem !== null) throw new Error(problem);
@@ -132,7 +134,8 @@ function migrateSightings(db: Database.Database, signals: readonly SignalType[])
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version === SIGHTINGS_SCHEMA_VERSION && signals.every((s) => tableExists(db, seenTable(s)))) return;
   db.transaction(() => {
-    if (version === 0) {
+    // read again under the write lock: another process may have created the schema while this one waited
+    if ((db.pragma('user_version', { simple: true }) as number) === 0) {
       db.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID; ${BAND_LAYOUTS_SQL}`);
       db.prepare(`INSERT INTO meta (key, value) VALUES ('format', ?), ('generation', '0')`).run(SIGHTINGS_FORMAT);
     }

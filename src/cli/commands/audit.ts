@@ -55,12 +55,21 @@ export function changedOutputs(dir: string, text: string): string[] {
   const files = (JSON.parse(last) as { data?: { files?: Record<string, { bytes: number; sha256: string }> } }).data?.files ?? {};
   const problems: string[] = [];
   for (const [name, want] of Object.entries(files)) {
-    const file = path.join(dir, name);
-    if (!existsSync(file)) {
-      problems.push(`${name} is missing`);
+    // names come from the log, which anyone can rewrite: only plain names inside the folder are read
+    if (name !== path.basename(name) || name === '..' || name === '.') {
+      problems.push(`the log names an output outside the folder (${JSON.stringify(name)})`);
       continue;
     }
-    const bytes = readFileSync(file);
+    const file = path.join(dir, name);
+    let bytes: Buffer;
+    try {
+      if (!statSync(file).isFile()) throw new Error('not a regular file');
+      bytes = readFileSync(file);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      problems.push(code === 'ENOENT' ? `${name} is missing` : `${name} cannot be read: ${(err as Error).message}`);
+      continue;
+    }
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     if (bytes.length !== want.bytes || sha256 !== want.sha256) problems.push(`${name} changed since the scan wrote it (SHA-256 ${sha256}, logged ${want.sha256})`);
   }
