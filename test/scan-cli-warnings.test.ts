@@ -84,6 +84,15 @@ describe('scan warnings a user must not miss', () => {
     expect(res.stderr).toContain('n<U+001B>[2Jbad.jpg: UNSUPPORTED_FORMAT');
   });
 
+  it('a manifest inside the scanned folder is read as reports, not hashed as evidence', async () => {
+    mkdirSync(path.join(dir, 'with-manifest'));
+    copyFileSync(path.join(IMAGES, 'rose-210x138.png'), path.join(dir, 'with-manifest', 'rose.png'));
+    writeFileSync(path.join(dir, 'with-manifest', 'reports.csv'), 'report_id,file\nR1,rose.png\n');
+    const res = await scan(['with-manifest', '--manifest', 'with-manifest/reports.csv', '--out', 'out-manifest', '--no-index', '--json']);
+    expect(res.status, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({ files: 1, reports: 1 });
+  });
+
   it('inputs with nothing to scan are reported, not just an empty case', async () => {
     const res = await scan(['empty', '--out', 'out-empty', '--no-index']);
     expect(res.status).toBe(0);

@@ -204,11 +204,12 @@ const SQLITE_COMPANIONS = ['', '-wal', '-shm', '-journal'];
 
 /**
  * What the walk must never take as items: the scan's own output directory (its case database and output
- * files) and the databases it uses (index, sightings store) with their companion files, as real paths.
+ * files), the databases it uses (index, sightings store) with their companion files, and the manifests
+ * it reads (reports about the evidence, not evidence), as real paths.
  */
-export function ownFiles(outDir: string, databases: ReadonlyArray<string | null>): WalkSkip {
+export function ownFiles(outDir: string, databases: ReadonlyArray<string | null>, manifests: readonly string[] = []): WalkSkip {
   const files = databases.flatMap((db) => (db === null ? [] : SQLITE_COMPANIONS.map((suffix) => realPathOf(db) + suffix)));
-  return { dirs: [realPathOf(outDir)], files };
+  return { dirs: [realPathOf(outDir)], files: [...files, ...manifests.map(realPathOf)] };
 }
 
 /** Sorting by display path, code-unit order (machine- and locale-independent). */
@@ -313,7 +314,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
   // 1. Inputs: manifests and walked paths → the item plan.
   const manifestParts = readUsableManifests(options.manifests);
   const manifests = mergeManifests(manifestParts.length > 0 ? manifestParts : [{ reports: [], fileRefs: [], errors: [] }]);
-  const walked = options.inputs.length > 0 ? await walkPaths(options.inputs, ownFiles(options.outDir, [index.path, index.sightingsPath]), { followSymlinks: options.followSymlinks }) : [];
+  const walked = options.inputs.length > 0 ? await walkPaths(options.inputs, ownFiles(options.outDir, [index.path, index.sightingsPath], options.manifests), { followSymlinks: options.followSymlinks }) : [];
   const plan = planItems(walked, manifests.fileRefs);
 
   // 2. The case: new, or resumed with identical parameters.
