@@ -4,7 +4,6 @@
  * caller's transaction; never opens one itself.
  */
 import type Database from 'better-sqlite3';
-import { bytesToWords } from '../hashing/bits.js';
 import { bandKey, bandLayout, type BandLayout } from '../search/bands.js';
 import { packIds, unpackIds, type IdCodes } from './id-blobs.js';
 import { BAND_KEY_SPAN, SQLITE_BAND_COUNT } from './schema.js';

@@ -43,12 +43,7 @@ export function knownEntriesOf(store: IndexStore, signal: SignalType, ids: reado
   return out;
 }
 
-/** A matcher's entry reader over the known index. */
-export function knownEntries(store: IndexStore): (signal: SignalType, ids: readonly number[]) => Map<number, MatchEntry[]> {
-  return (signal, ids) => knownEntriesOf(store, signal, ids);
-}
-
 /** A matcher over the known index whose hits carry their list entries. */
 export function knownMatcher(store: IndexStore): IndexMatcher<MatchEntry> {
-  return new IndexMatcher(store, knownEntries(store));
+  return new IndexMatcher(store, (signal, ids) => knownEntriesOf(store, signal, ids));
 }

@@ -4,14 +4,13 @@
  * sightings store, and what identifies the index. The known index is opened read-only: a scan never
  * writes to it, so it never waits for an import and never finds its own content there.
  */
-import type { SignalType } from '../hashing/signal-type.js';
 import { SIGNAL_TYPES } from '../hashing/signals.js';
 import { knownMatcher } from '../index-store/entry-reads.js';
 import { listInfos, listsDigest } from '../index-store/index-admin.js';
-import { IndexMatcher, MEMORY_MIN_QUERIES } from '../index-store/matcher.js';
+import { MEMORY_MIN_QUERIES, type IndexMatcher } from '../index-store/matcher.js';
 import type { IndexStore } from '../index-store/store.js';
 import type { MatchEntry, MatchHit } from '../index-store/types.js';
-import type { SeenItem, Sighting, SightingsStore } from '../sightings/sightings-store.js';
+import { sightingsMatcher, type SeenItem, type Sighting, type SightingsStore } from '../sightings/sightings-store.js';
 import type { IndexDescription, IndexPort, MatchAnswer, MatchQuery } from './scan.js';
 import type { KnownMatch, SeenMatch } from './types.js';
 
@@ -113,7 +112,7 @@ const NO_INDEX: IndexDescription = { knownDigest: 'none', counts: { knownLists: 
  */
 export function indexService(index: IndexStore | null, sightings: SightingsStore | null): IndexService {
   const known = index === null ? null : storeMatcher(knownMatcher(index));
-  const seen = sightings === null ? null : storeMatcher(new IndexMatcher(sightings, (signal: SignalType, ids: readonly number[]) => sightings.sightingsOf(signal, ids)));
+  const seen = sightings === null ? null : storeMatcher(sightingsMatcher(sightings));
   return {
     describe() {
       if (index === null) return NO_INDEX;

@@ -13,7 +13,7 @@ import { compareRawPaths, type RawPath } from '../files/raw-path.js';
 import { walkPaths, type WalkEntry, type WalkSkip } from '../files/walk.js';
 import { DEFAULT_MAX_PIXELS } from '../hashing/decode.js';
 import type { FileHashResult } from '../hashing/record.js';
-import type { SignalName, SignalType } from '../hashing/signal-type.js';
+import type { SignalType } from '../hashing/signal-type.js';
 import { compareBundles, prioritise, type PriorityPolicy } from '../policy/priority.js';
 import { buildBundles } from './bundle.js';
 import { CaseDb, type ScanParams, type StoredItem } from './case-db.js';

@@ -4,13 +4,14 @@
  * the same value, band and chunk tables as the index (value-store.ts), searched by the same matcher, plus
  * one sighting per value: the first scan that saw it, the path there, and when.
  */
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { HashtriageError } from '../errors.js';
 import type { SignalType } from '../hashing/signal-type.js';
 import { SIGNAL_TYPES } from '../hashing/signals.js';
 import { BAND_LAYOUTS_SQL, configureConnection, ensureValueTables, tableExists, tablesFor } from '../index-store/schema.js';
 import { createOwnerOnly } from '../index-store/store.js';
+import { IndexMatcher } from '../index-store/matcher.js';
 import { ValueStore } from '../index-store/value-store.js';
 
 /** meta 'format' of a sightings store. */
@@ -91,6 +92,11 @@ export class SightingsStore extends ValueStore {
     for (const s of this.signals) out[s.name] = this.stmt(`SELECT count(*) FROM ${seenTable(s)}`).pluck().get() as number;
     return out;
   }
+}
+
+/** A matcher over the sightings store whose hits carry their first sighting. */
+export function sightingsMatcher(store: SightingsStore): IndexMatcher<Sighting> {
+  return new IndexMatcher(store, (signal, ids) => store.sightingsOf(signal, ids));
 }
 
 /**

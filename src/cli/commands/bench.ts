@@ -9,7 +9,6 @@
  * index could not be used or an answer differed from brute force, 2 usage errors.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { HashtriageError, toErrorInfo } from '../../errors.js';
 import { QUERY_MIXES, type QueryMixName } from '../../bench/hamming-workload.js';
 import type { CommandModule } from '../command-module.js';
 import { EXIT, reportFailure } from '../exit.js';

@@ -13,7 +13,7 @@ import { hashRecordToFields } from '../../hashing/record-fields.js';
 import { parseAlgorithmList, perceptualTypesOf, signalNames, SIGNAL_TYPES } from '../../hashing/signals.js';
 import type { SignalType } from '../../hashing/signal-type.js';
 import type { CommandModule } from '../command-module.js';
-import { EXIT, reportFailure } from '../exit.js';
+import { EXIT } from '../exit.js';
 import { flushOutput, outputClosed, StdoutError, writeOutputNow } from '../stdout.js';
 
 interface HashCommandOptions {

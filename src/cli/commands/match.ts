@@ -21,7 +21,7 @@
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { HashtriageError, toErrorInfo, type ErrorCode } from '../../errors.js';
+import { HashtriageError, type ErrorCode } from '../../errors.js';
 import { DIHEDRAL_NAMES } from '../../hashing/signal-type.js';
 import { signalFieldNames, signalsFromFields } from '../../hashing/record-fields.js';
 import { signalNames, signalTypeByName } from '../../hashing/signals.js';
@@ -102,11 +102,12 @@ function parseLine(signal: SignalType, line: string, position: number, dihedral:
     return bad(position, text, `not valid JSON: ${(err as Error).message}`, 'BAD_INPUT');
   }
   const path = typeof record.path === 'string' ? record.path : undefined;
-  const carried = signalsFromFields(record)[signal.name];
+  const signals = signalsFromFields(record);
+  const carried = signals[signal.name];
   if (carried === undefined) return bad(position, text, `record${path ? ` for ${path}` : ''} has no ${signal.name} hash`, 'BAD_INPUT');
   const parsed = parseHex(signal, carried.value, position);
   if (!parsed.ok) return parsed;
-  const unchecked = Object.keys(signalsFromFields(record)).filter((name) => name !== signal.name);
+  const unchecked = Object.keys(signals).filter((name) => name !== signal.name);
   const out: Parsed = {
     ...parsed,
     ...(carried.quality !== undefined ? { quality: carried.quality } : {}),
@@ -209,8 +210,7 @@ async function runMatch(hashes: string[], opts: MatchCommandOptions): Promise<nu
   let store: IndexStore | undefined;
   let sightings: SightingsStore | null = null;
   try {
-    const [{ IndexMatcher }, { knownMatcher }, { openIndex }, { openSightings }] = await Promise.all([
-      import('../../index-store/matcher.js'),
+    const [{ knownMatcher }, { openIndex }, { openSightings, sightingsMatcher }] = await Promise.all([
       import('../../index-store/entry-reads.js'),
       import('../../index-store/open-index.js'),
       import('../../sightings/sightings-store.js'),
@@ -219,11 +219,7 @@ async function runMatch(hashes: string[], opts: MatchCommandOptions): Promise<nu
     store = openIndex(dbPath, { readonly: true });
     if (opts.sightings !== undefined && !existsSync(opts.sightings)) throw new HashtriageError('NOT_FOUND', `no sightings store at ${opts.sightings} (--sightings)`);
     if (opts.includeSeen) sightings = openSightings(opts.sightings ?? defaultSightingsPath(dbPath), { readonly: true });
-    const open = sightings;
-    const matcher: Matchers = {
-      known: knownMatcher(store),
-      seen: open === null ? null : new IndexMatcher(open, (signal, ids) => open.sightingsOf(signal, ids)),
-    };
+    const matcher: Matchers = { known: knownMatcher(store), seen: sightings === null ? null : sightingsMatcher(sightings) };
     let errors = 0;
     if (!opts.stdin) {
       errors += await answerBatch(matcher, signal, hashes.map((h, i) => parseHex(signal, h, i + 1)), opts);
