@@ -152,6 +152,59 @@ describe('bundles.ndjson', () => {
   });
 });
 
+describe('why each file is in its bundle, flags and related bundles', () => {
+  const dir = written();
+  const bundles = readJsonLines(join(dir, 'bundles.ndjson'));
+  const csv = parseCsv(readFileSync(join(dir, 'bundles.csv'), 'utf8'), { bom: true }) as string[][];
+  const col = (name: string) => csv[0].indexOf(name);
+  const csvRow = (id: string) => csv.find((r) => r[col('bundle_id')] === id)!;
+  const html = readFileSync(join(dir, 'report.html'), 'utf8');
+  const htmlRow = (id: string) => html.match(new RegExp(`<tr class="q[^"]*"[^>]*data-id="${id}">.*?</tr>`, 's'))![0];
+  const drift = 'b-1c2d3e4f5a6b7c8d';
+
+  it('bundles.ndjson lists every member with how it joined, in words, and its own known matches', () => {
+    const b = bundles.find((x) => x.id === drift)!;
+    expect(b.members.map((m: { path: string; reason: string }) => [m.path, m.reason])).toEqual([
+      ['complaints/c101.jpg', 'first file of the bundle'],
+      ['complaints/c102.jpg', 'md5 equal to complaints/c101.jpg'],
+      ['complaints/c103-resized.jpg', 'pdq distance 22 to complaints/c102.jpg'],
+    ]);
+    const known = bundles.find((x) => x.id === 'b-0a1b2c3d4e5f6a7b')!;
+    expect(known.members[0].known.map((k: { list: string; category: string; distance: number }) => [k.list, k.category, k.distance])).toEqual([
+      ['vics-export', 'Cat A', 0],
+      ['national-list', 'A1', 4],
+    ]);
+    const alone = bundles.find((x) => x.id === 'b-9e8d7c6b5a4f3e2d')!;
+    expect(alone.members[0].reason).toBe('named by report R-104 only: no hash link to another file, so its own bundle (see related bundles)');
+  });
+
+  it('carries flags, spread and related bundles in bundles.ndjson, bundles.csv and report.html', () => {
+    const b = bundles.find((x) => x.id === drift)!;
+    expect(b.flags.map((f: { flag: string }) => f.flag)).toEqual(['perceptual_drift']);
+    expect(b.spread).toEqual([{ signal: 'pdq', maxDistance: 40, threshold: 31, between: [3, 5] }]);
+    expect(csvRow(drift)[col('flags')]).toMatch(/^perceptual_drift: files 40 apart by pdq \(threshold 31\)/);
+    expect(csvRow(drift)[col('member_reasons')]).toContain('complaints/c103-resized.jpg: pdq distance 22 to complaints/c102.jpg');
+    expect(htmlRow(drift)).toContain('files far apart</span> <span class="sig">perceptual_drift</span>');
+    expect(htmlRow(drift)).toContain('pdq distance 22 to complaints/c102.jpg');
+
+    const low = 'b-7f3a0c11d2e4f5a6';
+    expect(csvRow(low)[col('flags')]).toMatch(/^CHECK BY HAND: perceptual_hash_unusable: no file has a usable pdq hash/);
+    expect(htmlRow(low)).toContain('<span class="badge warn">check by hand</span>');
+
+    const a = bundles.find((x) => x.id === 'b-0a1b2c3d4e5f6a7b')!;
+    expect(a.related).toEqual([{ id: 'b-5a5a5a5a5a5a5a5a', reportIds: ['R-106'], urls: [] }]);
+    expect(csvRow('b-0a1b2c3d4e5f6a7b')[col('related_bundles')]).toBe('b-5a5a5a5a5a5a5a5a (report R-106)');
+    const rank = bundles.find((x) => x.id === 'b-5a5a5a5a5a5a5a5a')!.rank;
+    expect(htmlRow('b-0a1b2c3d4e5f6a7b')).toContain(`<a href="#b-5a5a5a5a5a5a5a5a">#${rank} <span class="mono">b-5a5a5a5a5a5a5a5a</span></a> <span class="why">same report R-106</span>`);
+  });
+
+  it('names a related bundle that is beyond the rendered rows without linking to it', () => {
+    const capped = reportHtml(data, { maxRows: 1 });
+    expect(capped).not.toContain('<a href=');
+    expect(capped).toContain('<span class="mono">b-5a5a5a5a5a5a5a5a</span> (not shown here: see bundles.ndjson)');
+  });
+});
+
 describe('files that could not be processed, and known-innocent matches', () => {
   const dir = written();
   const bundles = readJsonLines(join(dir, 'bundles.ndjson'));
@@ -263,15 +316,26 @@ describe('report.html', () => {
   // Every raw "<" in the page is markup the writer made (all scan text is escaped), so the tags can be listed.
   const tags = [...html.matchAll(/<\/?([a-zA-Z!][a-zA-Z0-9]*)([^>]*)>/g)];
 
-  it('uses only a fixed set of elements, none of them loading or linking anything, no event-handler attributes', () => {
+  it('uses only a fixed set of elements, none of them loading anything, links only to rows of the page, no event-handler attributes', () => {
     const allowed = new Set(
-      '!DOCTYPE html head meta title style body header h1 h2 p b span div main section noscript form label input select option table colgroup col thead tbody tr th td ul li details summary dl dt dd footer script br'.split(' '),
+      '!DOCTYPE html head meta title style body header h1 h2 p b span div main section noscript form label input select option table colgroup col thead tbody tr th td ul li details summary dl dt dd footer script br a'.split(' '),
     );
     expect(tags.length).toBeGreaterThan(50);
+    const rowIds = new Set([...html.matchAll(/<tr class="q[^"]*" id="([^"]+)"/g)].map((m) => m[1]));
+    let anchors = 0;
     for (const [, name, attrs] of tags) {
       expect(allowed.has(name), name).toBe(true);
+      if (name === 'a' && !attrs.startsWith('/') && attrs !== '') {
+        // the only links: in-page anchors to another bundle's row
+        const m = /^ href="#(b-[0-9a-f]{16})"$/.exec(attrs);
+        expect(m, `<a${attrs}>`).not.toBeNull();
+        expect(rowIds.has(m![1])).toBe(true);
+        anchors++;
+        continue;
+      }
       expect(attrs, `<${name}${attrs}>`).not.toMatch(/\s(src|href|srcset|action|formaction|background|poster|on[a-z]+)\s*=/i);
     }
+    expect(anchors).toBe(2); // the two bundles that share report R-106 link to each other
   });
 
   it('loads nothing from anywhere: a strict CSP', () => {

@@ -81,7 +81,12 @@ function bundle(over: Partial<UnprioritisedBundle> = {}): UnprioritisedBundle {
     known: [],
     seen: [],
     escalated: false,
+    joins: [{ kind: 'seed' }],
+    spread: [],
+    flags: [],
+    related: [],
     ...over,
+    distinctReporters: over.distinctReporters ?? new Set(over.reporters ?? []).size,
   };
 }
 
@@ -137,8 +142,9 @@ describe('factors', () => {
     expect(pointsOf(bundle({ reporters: reporters(4) })).new_content_many_reporters).toBe(36);
     expect(pointsOf(bundle({ reporters: reporters(10) })).new_content_many_reporters).toBe(41);
     expect(pointsOf(bundle({ reporters: reporters(5), known: [known()] })).new_content_many_reporters).toBeUndefined();
-    // duplicates and blanks do not count as distinct reporters
-    expect(pointsOf(bundle({ reporters: ['x', 'x', 'y', ' '] })).new_content_many_reporters).toBeUndefined();
+    // the count comes from distinctReporters (anonymous reporters once per report), not the shown names
+    expect(pointsOf(bundle({ reporters: ['x', 'y'] })).new_content_many_reporters).toBeUndefined();
+    expect(pointsOf(bundle({ reporters: ['anonymous'], distinctReporters: 5 })).new_content_many_reporters).toBe(41);
   });
 
   it('distinct reporters, report volume and hosts count beyond the first, capped', () => {

@@ -123,22 +123,93 @@ describe('clusterItems', () => {
     expect(clusterItems(items, [], { signalTypes: pdqOnly }).map((c) => c.items)).toEqual([[0, 1]]);
   });
 
-  it('joins reports with the files they name and with reports naming the same normalised URL', () => {
+  it('never joins files through reports or URLs; reports naming no file get one group per normalised URL', () => {
     const items = [item(0, { sha256: '01'.repeat(32) }, ['R1']), item(1, { sha256: '02'.repeat(32) }, ['R2']), item(2, { sha256: '03'.repeat(32) }, [])];
     const reports = [
       report('R2', 'https://Example.com/x/?utm_source=z'),
       report('R1', 'https://example.com/x'),
       report('R3', 'https://example.com/x#top'),
+      report('R5', 'https://example.com/x'),
       report('R4', 'https://other.example/y'),
       report('R0', null),
+      report('R6', null),
     ];
     const clusters = clusterItems(items, reports, { signalTypes: SIGNAL_TYPES });
-    expect(clusters).toEqual([
-      { items: [0, 1], reportIds: ['R1', 'R2', 'R3'] },
-      { items: [2], reportIds: [] },
-      { items: [], reportIds: ['R0'] },
-      { items: [], reportIds: ['R4'] },
+    expect(clusters.map((c) => ({ items: c.items, reportIds: c.reportIds, joins: c.joins }))).toEqual([
+      { items: [0], reportIds: ['R1'], joins: [{ kind: 'report_only', reportIds: ['R1'] }] },
+      { items: [1], reportIds: ['R2'], joins: [{ kind: 'report_only', reportIds: ['R2'] }] },
+      { items: [2], reportIds: [], joins: [{ kind: 'seed' }] },
+      { items: [], reportIds: ['R0'], joins: [] },
+      { items: [], reportIds: ['R3', 'R5'], joins: [] },
+      { items: [], reportIds: ['R4'], joins: [] },
+      { items: [], reportIds: ['R6'], joins: [] },
     ]);
+  });
+
+  it('says how each member joined: equal digest, perceptual distance, dihedral variant', () => {
+    const next = rng(11);
+    const base = randomCode(next);
+    const near = flipBits(base, 5, next);
+    const other = randomCode(next);
+    const items = [
+      item(0, { sha256: '0a'.repeat(32), pdq: hex(base), pdqQuality: 100 }),
+      item(1, { sha256: '0a'.repeat(32), pdq: hex(base), pdqQuality: 100 }),
+      item(2, { sha256: '0b'.repeat(32), pdq: hex(near), pdqQuality: 100 }),
+      item(3, { sha256: '0c'.repeat(32), pdq: hex(other), pdqQuality: 100, pdqDihedral: { rot90: hex(flipBits(base, 3, next)) } }),
+    ];
+    const [c] = clusterItems(items, [], { signalTypes: SIGNAL_TYPES });
+    expect(c.items).toEqual([0, 1, 2, 3]);
+    expect(c.joins[0]).toEqual({ kind: 'seed' });
+    expect(c.joins[1]).toMatchObject({ to: 0 });
+    expect(c.joins[1].kind === 'exact' || (c.joins[1].kind === 'perceptual' && c.joins[1].distance === 0)).toBe(true);
+    expect(c.joins[2]).toEqual({ kind: 'perceptual', signal: 'pdq', to: 0, distance: 5, variant: null });
+    expect(c.joins[3]).toEqual({ kind: 'perceptual', signal: 'pdq', to: 0, distance: 3, variant: { name: 'rot90', of: 3 } });
+  });
+
+  it('records the largest internal distance over every pair, so a chain of close files is not hidden', () => {
+    const next = rng(5);
+    const a = randomCode(next);
+    const b = flipBits(a, 30, next);
+    // c is 30 bits from b, on bits a and b agree on: 60 from a.
+    const c = b.slice();
+    let flipped = 0;
+    for (let bit = 0; bit < 256 && flipped < 30; bit++) {
+      const w = bit >> 5;
+      const m = 1 << (bit & 31);
+      if (((a[w] ^ b[w]) & m) === 0) {
+        c[w] ^= m;
+        flipped++;
+      }
+    }
+    expect(hammingDistance(a, c)).toBe(60);
+    const items = [item(0, { pdq: hex(a), pdqQuality: 100 }), item(1, { pdq: hex(b), pdqQuality: 100 }), item(2, { pdq: hex(c), pdqQuality: 100 })];
+    const pdqOnly = SIGNAL_TYPES.filter((t) => t.name === 'pdq');
+    const [cl] = clusterItems(items, [], { signalTypes: pdqOnly });
+    expect(cl.items).toEqual([0, 1, 2]);
+    expect(cl.spread).toEqual([{ signal: 'pdq', maxDistance: 60, threshold: 31, between: [0, 2] }]);
+    const [bundle] = buildBundles([cl], items, []);
+    expect(bundle.flags.map((f) => f.flag)).toEqual(['perceptual_drift']);
+    expect(bundle.flags[0].detail).toContain('60 apart by pdq (threshold 31)');
+    // two files within the threshold: spread recorded, no flag
+    const [tight] = buildBundles(clusterItems(items.slice(0, 2), [], { signalTypes: pdqOnly }), items, []);
+    expect(tight.spread[0].maxDistance).toBe(30);
+    expect(tight.flags).toEqual([]);
+  });
+
+  it('groups low-quality perceptual hashes only with includeLowQuality, and flags a group with no usable one', () => {
+    const next = rng(3);
+    const code = randomCode(next);
+    const items = [item(0, { pdq: hex(code), pdqQuality: 8 }), item(1, { pdq: hex(flipBits(code, 2, next)), pdqQuality: 8 })];
+    const without = clusterItems(items, [], { signalTypes: SIGNAL_TYPES });
+    expect(without.map((c) => c.items)).toEqual([[0], [1]]);
+    expect(without.map((c) => c.unusable)).toEqual([[{ signal: 'pdq', qualities: [8], minQuality: 50 }], [{ signal: 'pdq', qualities: [8], minQuality: 50 }]]);
+    const flags = buildBundles(without, items, [])[0].flags;
+    expect(flags.map((f) => f.flag)).toEqual(['perceptual_hash_unusable']);
+    expect(flags[0].detail).toContain('no file has a usable pdq hash (pdq quality 8, below 50)');
+    const withLow = clusterItems(items, [], { signalTypes: SIGNAL_TYPES, includeLowQuality: true });
+    expect(withLow.map((c) => c.items)).toEqual([[0, 1]]);
+    expect(withLow[0].unusable).toEqual([]);
+    expect(withLow[0].joins[1]).toEqual({ kind: 'perceptual', signal: 'pdq', to: 0, distance: 2, variant: null });
   });
 });
 
@@ -161,6 +232,10 @@ describe('buildBundles', () => {
       report('R1', 'https://Example.com/x', { reporter: 'parent', receivedAt: '2024-05-02T00:00:00.000Z' }),
       report('R2', 'https://example.com/x/', { reporter: 'parent', receivedAt: '2024-05-01T00:00:00.000Z', escalate: true }),
     ];
+    // the two files share a pdq hash: one picture, two reports
+    const sharedPdq = { pdq: 'f0'.repeat(32), pdqQuality: 100 };
+    items[0] = { ...items[0], hash: { ...items[0].hash, signals: { ...items[0].hash.signals, pdq: { value: sharedPdq.pdq, quality: 100 } } } };
+    items[1] = { ...items[1], hash: { ...items[1].hash, signals: { ...items[1].hash.signals, pdq: { value: sharedPdq.pdq, quality: 100 } } } };
     const clusters = clusterItems(items, reports, { signalTypes: SIGNAL_TYPES });
     const [b] = buildBundles(clusters, items, reports);
     expect(b).toMatchObject({

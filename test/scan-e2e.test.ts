@@ -33,6 +33,10 @@ interface BundleLine {
   urls: string[];
   knownMatches: Array<{ list: string; signal: string; distance: number; category: string | null; variant: string | null }>;
   seenMatches: Array<{ scan: string; signal: string; distance: number }>;
+  related: Array<{ id: string; reportIds: string[]; urls: string[] }>;
+  distinctReporters: number;
+  flags: Array<{ flag: string; detail: string }>;
+  members: Array<{ index: number; path: string; joined: { kind: string }; reason: string; known: unknown[] }>;
 }
 
 interface ItemLine {
@@ -171,9 +175,14 @@ describe('scan of the demo complaints against a sample index', () => {
     expect(signals(text)).toContain('escalation_requested');
     expect(text.rank).toBeLessThan(bundleWith(bundles, 'logo.png').rank);
 
+    // C-1010 gives the URL of logo.png's page but no file: its own report-only bundle, linked by the URL
     const logo = bundleWith(bundles, 'logo.png');
-    expect(logo.reportIds).toEqual(['C-1009', 'C-1010']);
+    expect(logo.reportIds).toEqual(['C-1009']);
     expect(logo.urls).toEqual(['https://forum.example.org/t/123']);
+    const urlOnly = bundles.find((b) => b.reportIds.includes('C-1010'))!;
+    expect(urlOnly).toMatchObject({ items: [], reportIds: ['C-1010'], urls: ['https://forum.example.org/t/123'] });
+    expect(logo.related).toEqual([{ id: urlOnly.id, reportIds: [], urls: ['https://forum.example.org/t/123'] }]);
+    expect(urlOnly.related).toEqual([{ id: logo.id, reportIds: [], urls: ['https://forum.example.org/t/123'] }]);
   });
 
   it('writes every output file owner-only, with the manifest problem located and the queue in rank order', () => {

@@ -1,11 +1,13 @@
 /**
- * Turns clusters into bundles (without priority): the member files, reports, reporters, URLs and hosts,
- * time span, known and earlier-scan matches, escalation. Pure and deterministic.
+ * Turns clusters into bundles (without priority): the member files and how each joined, reports,
+ * reporters, URLs and hosts, time span, known and earlier-scan matches, escalation, flags (drift,
+ * unusable perceptual hashes) and the related bundles that share a report or URL. Pure and deterministic.
  */
 import { createHash } from 'node:crypto';
-import type { Bundle, KnownMatch, Report, ScanItem, SeenMatch } from './types.js';
+import type { Bundle, BundleFlag, KnownMatch, RelatedBundle, Report, ScanItem, SeenMatch } from './types.js';
 import { contentDigest } from './item-hashes.js';
 import type { Cluster } from './cluster.js';
+import { countReporters, shownReporters } from './reporters.js';
 import { hostOf } from './url.js';
 
 /** A bundle before it has a priority (what the clustering step produces). */
@@ -62,13 +64,86 @@ export function bundleId(members: readonly ScanItem[], reportIds: readonly strin
 /** ISO-8601 UTC timestamps compare as text; anything else is left out of the time span. */
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
+/** The flags of one cluster: drift beyond the threshold, and no usable perceptual hash. */
+function flagsOf(c: Cluster, members: readonly ScanItem[]): BundleFlag[] {
+  const flags: BundleFlag[] = [];
+  for (const sp of c.spread) {
+    if (sp.maxDistance <= sp.threshold) continue;
+    const [a, b] = sp.between.map((i) => members.find((m) => m.index === i)?.path ?? `item ${i}`);
+    flags.push({
+      flag: 'perceptual_drift',
+      detail:
+        `files ${sp.maxDistance} apart by ${sp.signal} (threshold ${sp.threshold}): ${a} and ${b} are linked only through other files; ` +
+        'check that they are the same picture',
+    });
+  }
+  if (c.unusable.length > 0) {
+    const what = c.unusable.map((u) =>
+      u.qualities.length > 0
+        ? `${u.signal} quality ${u.qualities.join(', ')}, below ${u.minQuality}`
+        : `${u.signal} without detail (all zeros)`,
+    );
+    const types = c.unusable.map((u) => u.signal).join(', ');
+    flags.push({
+      flag: 'perceptual_hash_unusable',
+      detail:
+        `no file has a usable ${types} hash (${what.join('; ')}): known ${types} hashes cannot match it and near copies are not grouped by it; ` +
+        'check by hand, or scan again with --include-low-quality',
+    });
+  }
+  return flags;
+}
+
+/** For each bundle (same order), the other bundles sharing a report or a normalised URL, by id, with which. */
+function relatedOf(bundles: ReadonlyArray<{ id: string; reportIds: readonly string[] }>, reportById: ReadonlyMap<string, Report>): RelatedBundle[][] {
+  const byReport = new Map<string, number[]>();
+  const byUrl = new Map<string, number[]>();
+  const add = (map: Map<string, number[]>, key: string, b: number) => {
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [b]);
+    else if (list[list.length - 1] !== b) list.push(b);
+  };
+  bundles.forEach((b, i) => {
+    for (const id of b.reportIds) {
+      add(byReport, id, i);
+      const url = reportById.get(id)?.normalizedUrl ?? null;
+      if (url !== null) add(byUrl, url, i);
+    }
+  });
+  const links = bundles.map(() => new Map<number, { reportIds: Set<string>; urls: Set<string> }>());
+  const link = (map: Map<string, number[]>, field: 'reportIds' | 'urls') => {
+    for (const [key, members] of map) {
+      if (members.length < 2) continue;
+      for (const a of members) {
+        for (const b of members) {
+          if (a === b) continue;
+          let l = links[a].get(b);
+          if (l === undefined) {
+            l = { reportIds: new Set(), urls: new Set() };
+            links[a].set(b, l);
+          }
+          l[field].add(key);
+        }
+      }
+    }
+  };
+  link(byReport, 'reportIds');
+  link(byUrl, 'urls');
+  return links.map((m) =>
+    [...m.entries()]
+      .map(([b, l]) => ({ id: bundles[b].id, reportIds: [...l.reportIds].sort(byText), urls: [...l.urls].sort(byText) }))
+      .sort((x, y) => byText(x.id, y.id)),
+  );
+}
+
 /**
  * One bundle per cluster, in cluster order. Guarantees: lists are sorted and free of duplicates, the id
- * is stable for the same content, first/last seen span the reports' received times (null without any).
+ * is stable for the same content, first/last seen span the reports' received times (null without any),
+ * `related` is symmetric (A lists B iff B lists A, with the same reports and URLs).
  */
 export function buildBundles(clusters: readonly Cluster[], items: readonly ScanItem[], reports: readonly Report[]): UnprioritisedBundle[] {
   const reportById = new Map(reports.map((r) => [r.reportId, r]));
-  return clusters.map((c) => {
+  const built = clusters.map((c) => {
     const members = c.items.map((i) => items[i]);
     const rs = c.reportIds.map((id) => reportById.get(id)).filter((r): r is Report => r !== undefined);
     const times = rs.map((r) => r.receivedAt).filter((t): t is string => t !== null && ISO_UTC.test(t)).sort(byText);
@@ -78,7 +153,8 @@ export function buildBundles(clusters: readonly Cluster[], items: readonly ScanI
       items: [...c.items],
       paths: members.map((m) => m.path),
       reportIds: [...c.reportIds],
-      reporters: sortedUnique(rs.map((r) => r.reporter)),
+      reporters: shownReporters(rs.map((r) => r.reporter)),
+      distinctReporters: countReporters(rs.map((r) => r.reporter)),
       urls,
       hosts: sortedUnique(rs.map((r) => hostOf(r.url))),
       firstSeen: times.length > 0 ? times[0] : null,
@@ -86,6 +162,11 @@ export function buildBundles(clusters: readonly Cluster[], items: readonly ScanI
       known: mergeKnown(members.map((m) => m.known)),
       seen: mergeSeen(members.map((m) => m.seen)),
       escalated: rs.some((r) => r.escalate),
+      joins: [...c.joins],
+      spread: [...c.spread],
+      flags: flagsOf(c, members),
     };
   });
+  const related = relatedOf(built, reportById);
+  return built.map((b, i) => ({ ...b, related: related[i] }));
 }

@@ -1,16 +1,21 @@
 /**
- * Deduplication: which items (and reports) are the same piece of content. Union-find over
+ * Content identity: which items are the same piece of content. Union-find over
  *  - equal digests (each exact signal type),
  *  - perceptual hashes within each Hamming signal type's threshold, pairs found with an exact radius
  *    search (the in-memory multi-index, never an all-pairs loop), including rotated/flipped variants when
- *    the items carry them,
- *  - reports and the files they name, and reports naming the same normalised URL.
+ *    the items carry them.
+ * Reports and URLs never join items: a report naming two pictures is listed with both groups (the
+ * bundle step links such groups). Reports that name no file get groups of their own, one per normalised
+ * URL (or per report without one), so every report has a place in the queue. Each group also says how
+ * each member joined (a spanning tree of the links that formed it) and its largest internal distance per
+ * perceptual type, computed over every pair of members, so single-linkage drift is visible.
  * Pure: the same input gives the same groups in the same order.
  */
-import type { SignalName, SignalType } from '../hashing/signal-type.js';
+import type { DihedralName, SignalName, SignalType } from '../hashing/signal-type.js';
 import { MemoryMultiIndex } from '../search/memory-index.js';
-import type { Report, ScanItem } from './types.js';
+import type { BundleSpread, MemberJoin, Report, ScanItem } from './types.js';
 import { isMatchable, itemSignal } from './item-hashes.js';
+import { largestDistance } from './spread.js';
 
 /** An exact radius searcher over `count` codes stored back to back (hits are positions 0..count-1). */
 export interface CodeSearcher {
@@ -31,15 +36,44 @@ export interface ClusterOptions {
   readonly thresholds?: Partial<Record<SignalName, number>>;
   /** Exact radius search used to find near pairs (default: the in-memory multi-index). */
   readonly searcher?: CodeSearcherFactory;
+  /** Also group perceptual hashes below their type's quality bar (default: they never join). */
+  readonly includeLowQuality?: boolean;
 }
 
-/** One group: the item indexes (ascending) and report ids (sorted) that are the same content. */
+/**
+ * One group: the item indexes (ascending) that are the same content, the report ids (sorted) that name
+ * any of them (or, for a group without items, the reports it holds), and how each member joined.
+ */
 export interface Cluster {
   readonly items: readonly number[];
   readonly reportIds: readonly string[];
+  /** Parallel to `items`. */
+  readonly joins: readonly MemberJoin[];
+  /** Largest internal distance per perceptual type (types at least two members have), in signalTypes order. */
+  readonly spread: readonly BundleSpread[];
+  /** Perceptual types that hashed members carry but none can use (below the quality bar, or all zeros): nothing matched or grouped by them. */
+  readonly unusable: readonly UnusableSignal[];
 }
 
-/** Union-find over n nodes with path halving and union by size. */
+/** A perceptual type no member of a cluster could use, with the members' qualities (ascending, distinct) and the bar. */
+export interface UnusableSignal {
+  readonly signal: SignalName;
+  readonly qualities: readonly number[];
+  readonly minQuality: number;
+}
+
+/** A link that merged two groups: the spanning tree of a cluster is made of these. */
+interface Link {
+  readonly a: number;
+  readonly b: number;
+  readonly signal: SignalName;
+  /** null for an equal digest. */
+  readonly distance: number | null;
+  /** The variant of `a` that matched `b`. */
+  readonly variantOfA: DihedralName | null;
+}
+
+/** Union-find over n nodes with path halving and union by size; `union` says whether two groups merged. */
 class DisjointSets {
   private readonly parent: Int32Array;
   private readonly size: Int32Array;
@@ -56,42 +90,51 @@ class DisjointSets {
     }
     return x;
   }
-  union(a: number, b: number): void {
+  union(a: number, b: number): boolean {
     let ra = this.find(a);
     let rb = this.find(b);
-    if (ra === rb) return;
+    if (ra === rb) return false;
     if (this.size[ra] < this.size[rb]) [ra, rb] = [rb, ra];
     this.parent[rb] = ra;
     this.size[ra] += this.size[rb];
+    return true;
   }
 }
 
-function joinExact(sets: DisjointSets, items: readonly ScanItem[], signal: SignalType): void {
+function joinExact(sets: DisjointSets, links: Link[], items: readonly ScanItem[], signal: SignalType): void {
   const first = new Map<string, number>();
   for (const item of items) {
     const s = itemSignal(item.hash, signal);
     if (s === null || !isMatchable(item.hash, signal, s)) continue;
     const seen = first.get(s.hex);
     if (seen === undefined) first.set(s.hex, item.index);
-    else sets.union(seen, item.index);
+    else if (sets.union(seen, item.index)) links.push({ a: item.index, b: seen, signal: signal.name, distance: null, variantOfA: null });
   }
 }
 
-function joinNear(sets: DisjointSets, items: readonly ScanItem[], signal: SignalType, radius: number, factory: CodeSearcherFactory): void {
+function joinNear(
+  sets: DisjointSets,
+  links: Link[],
+  items: readonly ScanItem[],
+  signal: SignalType,
+  radius: number,
+  factory: CodeSearcherFactory,
+  includeLowQuality: boolean,
+): void {
   if (signal.bits !== 256) throw new Error(`clusterItems: near matching supports 256-bit codes, ${signal.name} has ${signal.bits}`);
   const words = 8;
   // Identical values are joined directly and indexed once.
   const reps: number[] = [];
   const repOf = new Map<string, number>();
-  const variantQueries: Array<{ item: number; value: Uint32Array }> = [];
+  const variantQueries: Array<{ item: number; name: Link['variantOfA']; value: Uint32Array }> = [];
   const values: Uint32Array[] = [];
   for (const item of items) {
     const s = itemSignal(item.hash, signal);
-    if (s === null || !isMatchable(item.hash, signal, s)) continue;
-    for (const v of s.variants) variantQueries.push({ item: item.index, value: v.value });
+    if (s === null || !isMatchable(item.hash, signal, s, includeLowQuality)) continue;
+    for (const v of s.variants) variantQueries.push({ item: item.index, name: v.name, value: v.value });
     const rep = repOf.get(s.hex);
     if (rep !== undefined) {
-      sets.union(rep, item.index);
+      if (sets.union(rep, item.index)) links.push({ a: item.index, b: rep, signal: signal.name, distance: 0, variantOfA: null });
       continue;
     }
     repOf.set(s.hex, item.index);
@@ -103,69 +146,151 @@ function joinNear(sets: DisjointSets, items: readonly ScanItem[], signal: Signal
   values.forEach((v, i) => codes.set(v, i * words));
   const searcher = factory(codes, reps.length);
   for (let i = 0; i < reps.length; i++) {
-    for (const hit of searcher.search(values[i], radius)) if (hit.index !== i) sets.union(reps[i], reps[hit.index]);
+    for (const hit of searcher.search(values[i], radius)) {
+      if (hit.index !== i && sets.union(reps[i], reps[hit.index]))
+        links.push({ a: reps[i], b: reps[hit.index], signal: signal.name, distance: hit.distance, variantOfA: null });
+    }
   }
   for (const q of variantQueries) {
-    for (const hit of searcher.search(q.value, radius)) sets.union(q.item, reps[hit.index]);
+    for (const hit of searcher.search(q.value, radius)) {
+      if (sets.union(q.item, reps[hit.index])) links.push({ a: q.item, b: reps[hit.index], signal: signal.name, distance: hit.distance, variantOfA: q.name });
+    }
   }
 }
 
+/** How each member joined: a breadth-first walk of the cluster's links from its first (smallest) member. */
+function joinsOf(members: readonly number[], adjacency: ReadonlyMap<number, Link[]>): MemberJoin[] {
+  const joinOf = new Map<number, MemberJoin>([[members[0], { kind: 'seed' }]]);
+  const queue = [members[0]];
+  for (let head = 0; head < queue.length; head++) {
+    const from = queue[head];
+    const out = [...(adjacency.get(from) ?? [])].sort((x, y) => (x.a === from ? x.b : x.a) - (y.a === from ? y.b : y.a));
+    for (const link of out) {
+      const next = link.a === from ? link.b : link.a;
+      if (joinOf.has(next)) continue;
+      const variant = link.variantOfA === null ? null : { name: link.variantOfA, of: link.a };
+      joinOf.set(
+        next,
+        link.distance === null
+          ? { kind: 'exact', signal: link.signal, to: from }
+          : { kind: 'perceptual', signal: link.signal, to: from, distance: link.distance, variant },
+      );
+      queue.push(next);
+    }
+  }
+  return members.map((m) => joinOf.get(m) ?? { kind: 'seed' });
+}
+
+/** Largest pairwise distance among the members' usable values of each perceptual type (variants count as the file). */
+function spreadOf(members: readonly number[], items: readonly ScanItem[], options: ClusterOptions): BundleSpread[] {
+  const out: BundleSpread[] = [];
+  if (members.length < 2) return out;
+  for (const signal of options.signalTypes) {
+    if (signal.comparison === 'exact' || signal.bits !== 256) continue;
+    const who: number[] = [];
+    const codes: Uint32Array[] = [];
+    const variants: Uint32Array[][] = [];
+    for (const m of members) {
+      const s = itemSignal(items[m].hash, signal);
+      if (s === null || !isMatchable(items[m].hash, signal, s, options.includeLowQuality ?? false)) continue;
+      who.push(m);
+      codes.push(s.value);
+      variants.push(s.variants.map((v) => v.value));
+    }
+    if (who.length < 2) continue;
+    const far = largestDistance(codes, variants);
+    out.push({
+      signal: signal.name,
+      maxDistance: far.distance,
+      threshold: options.thresholds?.[signal.name] ?? signal.defaultThreshold,
+      between: [who[far.i], who[far.j]],
+    });
+  }
+  return out;
+}
+
+/** The perceptual types that hashed members carry and none can use, in signalTypes order. */
+function unusableOf(members: readonly number[], items: readonly ScanItem[], options: ClusterOptions): UnusableSignal[] {
+  const out: UnusableSignal[] = [];
+  for (const t of options.signalTypes) {
+    if (t.source !== 'pixels') continue;
+    const carried = members.flatMap((m) => {
+      const s = items[m].hash.ok ? itemSignal(items[m].hash, t) : null;
+      return s === null ? [] : [{ s, usable: isMatchable(items[m].hash, t, s, options.includeLowQuality ?? false) }];
+    });
+    if (carried.length === 0 || carried.some((c) => c.usable)) continue;
+    const qualities = [...new Set(carried.flatMap((c) => (c.s.quality === null ? [] : [c.s.quality])))].sort((a, b) => a - b);
+    out.push({ signal: t.name, qualities, minQuality: t.minMatchQuality });
+  }
+  return out;
+}
+
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
- * Groups items and reports into clusters. Guarantees: every item and every report is in exactly one
- * cluster; two items share a cluster iff a chain of equal digests, near perceptual hashes (matchable
- * ones only: low-quality and all-zero hashes never join), shared reports or shared normalised URLs links
- * them. Clusters come ordered by their smallest item index, then report-only clusters by report id.
- * Items must carry `index` = their position in `items`.
+ * Groups items by content and gives every report a place. Guarantees: every item is in exactly one
+ * cluster; two items share a cluster iff a chain of equal digests or near perceptual hashes (matchable
+ * ones only: all-zero hashes never join, low-quality ones only with includeLowQuality) links them —
+ * reports and URLs never join items. A cluster's reportIds are the reports naming any member. A report
+ * naming no item is in exactly one item-less cluster, shared with the other such reports of its
+ * normalised URL. Clusters come ordered by their smallest item index, then item-less clusters by their
+ * first report id. Items must carry `index` = their position in `items`.
  */
 export function clusterItems(items: readonly ScanItem[], reports: readonly Report[], options: ClusterOptions): Cluster[] {
   const n = items.length;
-  const reportNode = new Map<string, number>();
-  const sortedReports = [...reports].sort((a, b) => (a.reportId < b.reportId ? -1 : a.reportId > b.reportId ? 1 : 0));
-  sortedReports.forEach((r, i) => reportNode.set(r.reportId, n + i));
-  const sets = new DisjointSets(n + sortedReports.length);
   items.forEach((item, i) => {
     if (item.index !== i) throw new Error(`clusterItems: item ${item.path} has index ${item.index}, expected ${i}`);
   });
-
+  const sets = new DisjointSets(n);
+  const links: Link[] = [];
   for (const signal of options.signalTypes) {
-    if (signal.comparison === 'exact') joinExact(sets, items, signal);
-    else joinNear(sets, items, signal, options.thresholds?.[signal.name] ?? signal.defaultThreshold, options.searcher ?? multiIndexSearcher);
+    if (signal.comparison === 'exact') joinExact(sets, links, items, signal);
+    else
+      joinNear(
+        sets,
+        links,
+        items,
+        signal,
+        options.thresholds?.[signal.name] ?? signal.defaultThreshold,
+        options.searcher ?? multiIndexSearcher,
+        options.includeLowQuality ?? false,
+      );
   }
-
-  for (const item of items) {
-    for (const id of item.reportIds) {
-      const node = reportNode.get(id);
-      if (node !== undefined) sets.union(item.index, node);
+  const adjacency = new Map<number, Link[]>();
+  for (const link of links) {
+    for (const end of [link.a, link.b]) {
+      const list = adjacency.get(end);
+      if (list === undefined) adjacency.set(end, [link]);
+      else list.push(link);
     }
   }
-  const byUrl = new Map<string, number>();
-  for (const r of sortedReports) {
-    if (r.normalizedUrl === null) continue;
-    const node = reportNode.get(r.reportId)!;
-    const other = byUrl.get(r.normalizedUrl);
-    if (other === undefined) byUrl.set(r.normalizedUrl, node);
-    else sets.union(other, node);
+
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const root = sets.find(i);
+    const g = groups.get(root);
+    if (g === undefined) groups.set(root, [i]);
+    else g.push(i);
+  }
+  const out: Cluster[] = [];
+  // Groups in order of their first item (items are visited in ascending order).
+  for (const members of groups.values()) {
+    const reportIds = [...new Set(members.flatMap((m) => items[m].reportIds))].sort(byText);
+    let joins = joinsOf(members, adjacency);
+    if (members.length === 1 && items[members[0]].reportIds.length > 0) joins = [{ kind: 'report_only', reportIds: [...items[members[0]].reportIds].sort(byText) }];
+    out.push({ items: members, reportIds, joins, spread: spreadOf(members, items, options), unusable: unusableOf(members, items, options) });
   }
 
-  const groups = new Map<number, { items: number[]; reportIds: string[] }>();
-  const groupOf = (node: number) => {
-    const root = sets.find(node);
-    let g = groups.get(root);
-    if (g === undefined) {
-      g = { items: [], reportIds: [] };
-      groups.set(root, g);
-    }
-    return g;
-  };
-  // Items in ascending order, then reports in id order: each group's lists come out sorted.
-  for (let i = 0; i < n; i++) groupOf(i).items.push(i);
-  sortedReports.forEach((r, i) => groupOf(n + i).reportIds.push(r.reportId));
-  const out = [...groups.values()];
-  out.sort((a, b) => {
-    const ai = a.items.length > 0 ? a.items[0] : Infinity;
-    const bi = b.items.length > 0 ? b.items[0] : Infinity;
-    if (ai !== bi) return ai - bi;
-    return a.reportIds[0] < b.reportIds[0] ? -1 : a.reportIds[0] > b.reportIds[0] ? 1 : 0;
-  });
+  const named = new Set(items.flatMap((it) => it.reportIds));
+  const homeless = new Map<string, string[]>();
+  for (const r of [...reports].sort((a, b) => byText(a.reportId, b.reportId))) {
+    if (named.has(r.reportId)) continue;
+    const key = r.normalizedUrl === null ? `r:${r.reportId}` : `u:${r.normalizedUrl}`;
+    const g = homeless.get(key);
+    if (g === undefined) homeless.set(key, [r.reportId]);
+    else if (!g.includes(r.reportId)) g.push(r.reportId);
+  }
+  const reportOnly = [...homeless.values()].sort((a, b) => byText(a[0], b[0]));
+  for (const reportIds of reportOnly) out.push({ items: [], reportIds, joins: [], spread: [], unusable: [] });
   return out;
 }

@@ -69,7 +69,7 @@ export function storeMatcher<E>(matcher: IndexMatcher<E>): { match: BatchMatcher
       const groups = new Map<string, number[]>();
       queries.forEach((q, i) => {
         if (matcher.store.signal(q.signal.name) === undefined) return; // a type this store does not keep
-        const key = `${q.signal.name}|${q.radius}`;
+        const key = `${q.signal.name}|${q.radius}|${q.includeLowQuality === true ? 'L' : ''}`;
         const g = groups.get(key);
         if (g === undefined) groups.set(key, [i]);
         else g.push(i);
@@ -83,6 +83,7 @@ export function storeMatcher<E>(matcher: IndexMatcher<E>): { match: BatchMatcher
             threshold: first.radius,
             variants: positions.map((i) => queries[i].variants.map((v) => v.value)),
             path: memory && first.signal.comparison === 'hamming' ? 'memory' : 'auto',
+            includeLowQuality: first.includeLowQuality === true,
           },
         );
         positions.forEach((qi, k) => {

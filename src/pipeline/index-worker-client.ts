@@ -14,6 +14,7 @@ export interface WireQuery {
   readonly value: Uint32Array;
   readonly variants: MatchQuery['variants'];
   readonly radius: number;
+  readonly includeLowQuality?: boolean;
 }
 
 /** The files the worker opens: the known index (read-only) and the sightings store; null for none. */
@@ -81,7 +82,7 @@ export function workerIndexPort(files: IndexWorkerFiles): IndexPort {
     match: (queries, scan) =>
       call<MatchAnswer[]>({
         op: 'match',
-        queries: queries.map((q) => ({ signal: q.signal.name, value: q.value, variants: q.variants, radius: q.radius })),
+        queries: queries.map((q) => ({ signal: q.signal.name, value: q.value, variants: q.variants, radius: q.radius, includeLowQuality: q.includeLowQuality === true })),
         scan,
       }),
     recordSightings: (items, scan) => call<null>({ op: 'record', items, scan }).then(() => undefined),

@@ -15,7 +15,7 @@ import type { MatchQuery } from './scan.js';
 function fromWire(q: WireQuery): MatchQuery {
   const signal = signalTypeByName(q.signal);
   if (signal === undefined) throw new Error(`unknown signal type ${q.signal}`);
-  return { signal, value: q.value, variants: q.variants, radius: q.radius };
+  return { signal, value: q.value, variants: q.variants, radius: q.radius, includeLowQuality: q.includeLowQuality === true };
 }
 
 const port = parentPort;

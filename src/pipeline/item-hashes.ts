@@ -41,12 +41,12 @@ export function isAllZero(value: Uint32Array): boolean {
 
 /**
  * True when this value may be used to match or group: a digest of a non-empty file, or a perceptual hash
- * that is not all zeros and whose quality is at least the type's bar.
+ * that is not all zeros and whose quality is at least the type's bar (any quality with includeLowQuality).
  */
-export function isMatchable(hash: FileHashResult, signal: SignalType, s: ItemSignal): boolean {
+export function isMatchable(hash: FileHashResult, signal: SignalType, s: ItemSignal, includeLowQuality = false): boolean {
   if (signal.source === 'bytes') return hash.bytes !== 0;
   if (isAllZero(s.value)) return false;
-  return s.quality === null || s.quality >= signal.minMatchQuality;
+  return includeLowQuality || s.quality === null || s.quality >= signal.minMatchQuality;
 }
 
 /** True when the file has a perceptual hash below its type's quality bar (kept and flagged, not matched). */

@@ -45,6 +45,8 @@ export interface ScanOptions {
   readonly followSymlinks?: boolean;
   /** Memory budget of hashing in MiB (see ConcurrencyOptions.memoryBudget); does not change results. */
   readonly memoryBudgetMiB?: number;
+  /** Also match and group perceptual hashes below their type's quality bar (default: flagged, never matched). */
+  readonly includeLowQuality?: boolean;
 }
 
 /** One finished item as the hashing port hands it over. */
@@ -69,6 +71,8 @@ export interface MatchQuery {
   readonly value: Uint32Array;
   readonly variants: ReadonlyArray<{ readonly name: NonNullable<KnownMatch['variant']>; readonly value: Uint32Array }>;
   readonly radius: number;
+  /** Match this value even when below its type's quality bar, and stored values below it too (true only when asked for). */
+  readonly includeLowQuality?: boolean;
 }
 
 /** What the index answers for one query: known-list entries and earlier-scan sightings. */
@@ -246,8 +250,12 @@ export function planItems(walked: ReadonlyArray<RawPath & { error?: { code: Erro
 /** The options that change results, as recorded in the case (concurrency does not change results). */
 function resultOptions(options: ScanOptions, policy: PriorityPolicy): ScanParams['options'] {
   const base = { dihedral: options.dihedral, pdqFlavour: options.pdqFlavour, policy: policy.digest, maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS };
-  // Recorded only when given, so a case without it reads (and resumes) as before.
-  return options.followSymlinks === true ? { ...base, followSymlinks: true } : base;
+  // Recorded only when given, so a case without them reads (and resumes) as before.
+  return {
+    ...base,
+    ...(options.followSymlinks === true ? { followSymlinks: true } : {}),
+    ...(options.includeLowQuality === true ? { includeLowQuality: true } : {}),
+  };
 }
 
 /** The inputs as the outputs record them: paths as given, manifests with their content digest. */
@@ -255,13 +263,14 @@ function outputInputs(options: ScanOptions, params: ScanParams): ScanData['input
   return { paths: [...options.inputs], manifests: options.manifests.map((m, i) => ({ path: m, sha256: params.manifests[i].sha256 })), options: params.options };
 }
 
-/** Builds the match queries for one item: every matchable value, plus its variants with --dihedral. */
-function queriesFor(hash: FileHashResult, signalTypes: readonly SignalType[], dihedral: boolean): MatchQuery[] {
+/** Builds the match queries for one item: every matchable value (low-quality ones too when asked), plus its variants with --dihedral. */
+function queriesFor(hash: FileHashResult, signalTypes: readonly SignalType[], dihedral: boolean, includeLowQuality: boolean): MatchQuery[] {
   const out: MatchQuery[] = [];
   for (const signal of signalTypes) {
     const s = itemSignal(hash, signal);
-    if (s === null || !isMatchable(hash, signal, s)) continue;
-    out.push({ signal, value: s.value, variants: dihedral ? s.variants : [], radius: signal.defaultThreshold });
+    if (s === null || !isMatchable(hash, signal, s, includeLowQuality)) continue;
+    const query = { signal, value: s.value, variants: dihedral ? s.variants : [], radius: signal.defaultThreshold };
+    out.push(includeLowQuality ? { ...query, includeLowQuality: true } : query);
   }
   return out;
 }
@@ -362,7 +371,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
       if (batch.length === 0) return;
       const items = batch.splice(0);
       lastFlush = Date.now();
-      const queries = items.map((it) => queriesFor(it.hash, signalTypes, options.dihedral));
+      const queries = items.map((it) => queriesFor(it.hash, signalTypes, options.dihedral, options.includeLowQuality === true));
       const answered = index.match(queries.flat(), info.scanLabel);
       answered.catch(() => {}); // handled where the chain awaits it; this only marks it as handled early
       saving = saving.then(async () => {
@@ -436,7 +445,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
     await index.recordSightings(seenItemsOf(items, info.startedAt, signalTypes), info.scanLabel);
 
     // 5. Clusters → bundles → priority (recency measured from the scan's start, so a resume scores alike).
-    const clusters = clusterItems(items, manifests.reports, { signalTypes, searcher: deps.searcher });
+    const clusters = clusterItems(items, manifests.reports, { signalTypes, searcher: deps.searcher, includeLowQuality: options.includeLowQuality === true });
     const scoredAt = new Date(info.startedAt);
     const bundles: Bundle[] = buildBundles(clusters, items, manifests.reports).map((b) => ({ ...b, priority: prioritise(b, items, policy, scoredAt) }));
     bundles.sort((a, b) => compareBundles(a, b, policy));

@@ -82,6 +82,48 @@ export interface Priority {
   readonly reasons: readonly PriorityReason[];
 }
 
+/**
+ * How one member file joined its bundle: the bundle's first file ('seed'); an equal digest or a near
+ * perceptual hash of another member (`to`, a ScanItem.index) — `variant` names the rotated/flipped
+ * variant that matched and whose it is; or, for a file with no hash link to any other file, the reports
+ * that name it ('report_only': it is its own bundle, linked to those reports' other bundles).
+ */
+export type MemberJoin =
+  | { readonly kind: 'seed' }
+  | { readonly kind: 'exact'; readonly signal: SignalName; readonly to: number }
+  | {
+      readonly kind: 'perceptual';
+      readonly signal: SignalName;
+      readonly to: number;
+      readonly distance: number;
+      readonly variant: { readonly name: DihedralName; readonly of: number } | null;
+    }
+  | { readonly kind: 'report_only'; readonly reportIds: readonly string[] };
+
+/** The largest distance between two members' perceptual hashes of one signal type, computed over every pair. */
+export interface BundleSpread {
+  readonly signal: SignalName;
+  readonly maxDistance: number;
+  /** The grouping threshold of the type: a larger maxDistance means single linkage chained far-apart files. */
+  readonly threshold: number;
+  /** The two members (ScanItem.index, ascending) that are that far apart. */
+  readonly between: readonly [number, number];
+}
+
+/** Something the analyst must know about a bundle that does not change its score. */
+export interface BundleFlag {
+  /** 'perceptual_drift' (members farther apart than the threshold) or 'perceptual_hash_unusable' (check by hand). */
+  readonly flag: 'perceptual_drift' | 'perceptual_hash_unusable';
+  readonly detail: string;
+}
+
+/** Another bundle that shares a report or a normalised URL with this one, and which ones. */
+export interface RelatedBundle {
+  readonly id: string;
+  readonly reportIds: readonly string[];
+  readonly urls: readonly string[];
+}
+
 /** One piece of content and its near-duplicates: the unit of work. */
 export interface Bundle {
   /** Stable id for the same inputs (derived from member content, not from timing). */
@@ -90,7 +132,10 @@ export interface Bundle {
   readonly items: readonly number[];
   readonly paths: readonly string[];
   readonly reportIds: readonly string[];
+  /** Named reporters, one spelling per normalised name, plus the anonymous ones as given. */
   readonly reporters: readonly string[];
+  /** Distinct named reporters (by normalised name) plus one per report from an anonymous or blank reporter. */
+  readonly distinctReporters: number;
   readonly urls: readonly string[];
   readonly hosts: readonly string[];
   readonly firstSeen: string | null;
@@ -98,5 +143,12 @@ export interface Bundle {
   readonly known: readonly KnownMatch[];
   readonly seen: readonly SeenMatch[];
   readonly escalated: boolean;
+  /** How each member joined, parallel to `items`. */
+  readonly joins: readonly MemberJoin[];
+  /** Largest internal distance per perceptual type that at least two members have. */
+  readonly spread: readonly BundleSpread[];
+  readonly flags: readonly BundleFlag[];
+  /** Bundles sharing a report or normalised URL with this one, by id. */
+  readonly related: readonly RelatedBundle[];
   readonly priority: Priority;
 }

@@ -323,7 +323,8 @@ export function prioritise(bundle: UnprioritisedBundle, items: readonly ScanItem
   const nonPertinent = allKnown.filter(isNonPertinent);
   const memberSet = new Set(bundle.items);
   const members = items.filter((it) => memberSet.has(it.index));
-  const reporters = distinct(bundle.reporters.filter((r) => r.trim() !== ''));
+  // Named reporters by normalised name, anonymous ones once per report (src/pipeline/reporters.ts).
+  const reporterCount = bundle.distinctReporters;
   const reports = distinct(bundle.reportIds);
 
   if (s.known_match && known.length > 0) {
@@ -404,18 +405,18 @@ export function prioritise(bundle: UnprioritisedBundle, items: readonly ScanItem
   }
 
   const mr = s.new_content_many_reporters;
-  if (mr && allKnown.length === 0 && reporters.length >= mr.minReporters) {
-    const pts = Math.min(mr.maxPoints, mr.points + mr.pointsPerExtraReporter * (reporters.length - mr.minReporters));
+  if (mr && allKnown.length === 0 && reporterCount >= mr.minReporters) {
+    const pts = Math.min(mr.maxPoints, mr.points + mr.pointsPerExtraReporter * (reporterCount - mr.minReporters));
     add(
       'new_content_many_reporters',
       pts,
-      `no known match, reported by ${reporters.length} distinct reporters (threshold ${mr.minReporters}): possibly new material, check whether this series has been seen before`,
+      `no known match, reported by ${reporterCount} distinct reporters (threshold ${mr.minReporters}): possibly new material, check whether this series has been seen before`,
     );
   }
 
-  if (s.distinct_reporters && reporters.length > 1) {
+  if (s.distinct_reporters && reporterCount > 1) {
     const p = s.distinct_reporters;
-    add('distinct_reporters', Math.min(p.maxPoints, p.pointsPerExtra * (reporters.length - 1)), `${reporters.length} distinct reporters`);
+    add('distinct_reporters', Math.min(p.maxPoints, p.pointsPerExtra * (reporterCount - 1)), `${reporterCount} distinct reporters`);
   }
 
   if (s.report_volume && reports.length > 1) {

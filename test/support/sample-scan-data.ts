@@ -31,7 +31,7 @@ function hashed(index: number, path: string): ScanItem['hash'] {
       md5: { value: hex(`md5${index}`, 32) },
       sha1: { value: hex(`sha1${index}`, 40) },
       sha256: { value: hex(`sha256${index}`, 64) },
-      pdq: { value: hex(`pdq${index}`, 64), quality: 90 - index },
+      pdq: { value: hex(`pdq${index}`, 64), quality: index === 7 ? 12 : 90 - index },
       blockhash: { value: hex(`bh${index}`, 64) },
     },
   };
@@ -120,7 +120,7 @@ export function sampleScanData(policy: PriorityPolicy = defaultPolicy()): ScanDa
     report('R-107', { reporter: 'hotline-c', receivedAt: '2025-01-20T08:00:00Z', files: [] }), // its file paths were refused
   ];
 
-  const base = (id: string, members: number[], reportIds: string[]): UnprioritisedBundle => {
+  const base = (id: string, members: number[], reportIds: string[], extra: Partial<UnprioritisedBundle> = {}): UnprioritisedBundle => {
     const rs = reports.filter((r) => reportIds.includes(r.reportId));
     const times = rs.map((r) => r.receivedAt!).sort();
     const hosts = [...new Set(rs.map((r) => r.url).filter((u): u is string => !!u && u.startsWith('http')).map((u) => new URL(u).hostname))].sort();
@@ -130,6 +130,7 @@ export function sampleScanData(policy: PriorityPolicy = defaultPolicy()): ScanDa
       paths: members.map((i) => paths[i]),
       reportIds,
       reporters: [...new Set(rs.map((r) => r.reporter!))].sort(),
+      distinctReporters: new Set(rs.map((r) => r.reporter!)).size,
       urls: [...new Set(rs.map((r) => r.normalizedUrl ?? r.url).filter((u): u is string => !!u))].sort(),
       hosts,
       firstSeen: times[0] ?? null,
@@ -137,14 +138,26 @@ export function sampleScanData(policy: PriorityPolicy = defaultPolicy()): ScanDa
       known: [...new Map(members.flatMap((i) => items[i].known).map((k) => [`${k.list}${k.hash}`, k])).values()],
       seen: members.flatMap((i) => items[i].seen),
       escalated: rs.some((r) => r.escalate),
+      joins: members.map((m, k) => (k === 0 ? (members.length === 1 && reportIds.length > 0 ? { kind: 'report_only', reportIds } : { kind: 'seed' }) : { kind: 'exact', signal: 'sha256', to: members[0] })),
+      spread: [],
+      flags: [],
+      related: [],
+      ...extra,
     };
   };
+  const DRIFT = 'files 40 apart by pdq (threshold 31): complaints/c101.jpg and complaints/c103-resized.jpg are linked only through other files; check that they are the same picture';
+  const UNUSABLE = 'no file has a usable pdq hash (pdq quality 12, below 50): known pdq hashes cannot match it and near copies are not grouped by it; check by hand, or scan again with --include-low-quality';
   const unprioritised: UnprioritisedBundle[] = [
-    base('b-7f3a0c11d2e4f5a6', [7], ['R-105']),
-    base('b-1c2d3e4f5a6b7c8d', [3, 4, 5], ['R-101', 'R-102', 'R-103']),
-    base('b-0a1b2c3d4e5f6a7b', [0, 1], ['R-106']),
+    base('b-7f3a0c11d2e4f5a6', [7], ['R-105'], { flags: [{ flag: 'perceptual_hash_unusable', detail: UNUSABLE }] }),
+    base('b-1c2d3e4f5a6b7c8d', [3, 4, 5], ['R-101', 'R-102', 'R-103'], {
+      joins: [{ kind: 'seed' }, { kind: 'exact', signal: 'md5', to: 3 }, { kind: 'perceptual', signal: 'pdq', to: 4, distance: 22, variant: null }],
+      spread: [{ signal: 'pdq', maxDistance: 40, threshold: 31, between: [3, 5] }],
+      flags: [{ flag: 'perceptual_drift', detail: DRIFT }],
+    }),
+    base('b-0a1b2c3d4e5f6a7b', [0, 1], ['R-106'], { related: [{ id: 'b-5a5a5a5a5a5a5a5a', reportIds: ['R-106'], urls: [] }] }),
     base('b-9e8d7c6b5a4f3e2d', [6], ['R-104']),
-    base('b-5a5a5a5a5a5a5a5a', [2], []),
+    // R-106 also names item 2, a different picture: a related bundle, not the same content.
+    base('b-5a5a5a5a5a5a5a5a', [2], ['R-106'], { related: [{ id: 'b-0a1b2c3d4e5f6a7b', reportIds: ['R-106'], urls: [] }] }),
     base('b-8b8b8b8b8b8b8b8b', [8], []),
     base('b-3c3c3c3c3c3c3c3c', [9], []),
     base('b-6d6d6d6d6d6d6d6d', [], ['R-107']),

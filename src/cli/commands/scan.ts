@@ -36,6 +36,7 @@ interface ScanCommandOptions {
   maxPixels: number;
   followSymlinks: boolean;
   memoryBudget: number;
+  includeLowQuality: boolean;
 }
 
 function positiveInteger(value: string): number {
@@ -113,6 +114,7 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions, rawArgs
     maxPixels: opts.maxPixels,
     followSymlinks: opts.followSymlinks,
     memoryBudgetMiB: opts.memoryBudget,
+    includeLowQuality: opts.includeLowQuality,
   };
   const controller = new AbortController();
   let interrupts = 0;
@@ -191,6 +193,7 @@ export const register: CommandModule = (program: Command) => {
     .option('--no-sightings', 'neither look up nor record what earlier scans saw')
     .option('--resume', 'continue an interrupted scan in --out with the same inputs and options', false)
     .option('--dihedral', 'also match rotated/flipped PDQ variants', false)
+    .option('--include-low-quality', 'also match and group perceptual hashes below the quality a match needs (without it, such files are flagged perceptual_hash_unusable: check by hand)', false)
     .addOption(new Option('--pdq-flavour <flavour>', "PDQ flavour: 'full' or 'cli512'").choices(['full', 'cli512']).default('full'))
     .addOption(new Option('--max-pixels <n>', 'refuse images with more pixels than this (decompression bombs); recorded in the case').argParser(positiveInteger).default(DEFAULT_MAX_PIXELS))
     .option('--follow-symlinks', 'follow symbolic links under the paths even where they lead outside them (without it, such links are reported as SYMLINK_OUTSIDE and not followed)', false)

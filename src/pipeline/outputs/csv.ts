@@ -4,9 +4,9 @@
  * mark so spreadsheet programs read non-ASCII paths correctly.
  */
 import { csvNumber, csvRow, csvText } from '../../tabular/csv-write.js';
-import type { KnownMatch, PriorityReason } from '../types.js';
+import type { BundleFlag, KnownMatch, PriorityReason, RelatedBundle } from '../types.js';
 import type { ScanData } from './types.js';
-import { failedFiles, itemsByIndex, queue } from './records.js';
+import { failedFiles, itemsByIndex, memberRecords, queue } from './records.js';
 import { compareKnown, compareSeen } from '../../policy/priority.js';
 
 /** Separator of several values inside one cell (the NDJSON keeps them as arrays). */
@@ -26,13 +26,16 @@ export const BUNDLE_CSV_COLUMNS = [
   'escalated',
   'files',
   'failed_files',
+  'flags',
   'paths',
+  'member_reasons',
   'reports',
   'report_ids',
   'distinct_reporters',
   'reporters',
   'urls',
   'hosts',
+  'related_bundles',
   'first_seen',
   'last_seen',
 ] as const;
@@ -41,6 +44,17 @@ export const BUNDLE_CSV_COLUMNS = [
 export function knownSummary(k: KnownMatch): string {
   const cat = k.category === null ? 'no category' : k.severity === null ? k.category : `${k.category} (severity ${k.severity})`;
   return `${k.list}: ${cat}${k.series ? `, series ${k.series}` : ''}, ${k.signal} distance ${k.distance}${k.variant ? ` (${k.variant})` : ''}`;
+}
+
+/** One flag as text; a bundle whose files have no usable perceptual hash says "CHECK BY HAND". */
+export function flagText(f: BundleFlag): string {
+  return `${f.flag === 'perceptual_hash_unusable' ? 'CHECK BY HAND: ' : ''}${f.flag}: ${f.detail}`;
+}
+
+/** One related bundle as text: "b-… (report R, url U)". */
+export function relatedText(r: RelatedBundle): string {
+  const via = [...r.reportIds.map((id) => `report ${id}`), ...r.urls.map((u) => `url ${u}`)];
+  return `${r.id} (${via.join(', ')})`;
 }
 
 /** One reason as text: "factor (+points): detail". */
@@ -78,13 +92,20 @@ export function* bundlesCsv(data: Pick<ScanData, 'bundles' | 'priorityPolicy'> &
       csvText(b.escalated ? 'yes' : 'no'),
       csvNumber(b.items.length),
       csvText(failedFiles(b, byIndex).map((f) => `${f.path} (${f.code})`).join(LIST_SEPARATOR)),
+      csvText(b.flags.map(flagText).join(LIST_SEPARATOR)),
       csvText(b.paths.join(LIST_SEPARATOR)),
+      csvText(
+        memberRecords(b, byIndex)
+          .map((m) => `${m.path}: ${m.reason}${m.known.length > 0 ? `; own matches: ${m.known.map(knownSummary).join('; ')}` : ''}`)
+          .join(LIST_SEPARATOR),
+      ),
       csvNumber(b.reportIds.length),
       csvText(b.reportIds.join(LIST_SEPARATOR)),
-      csvNumber(new Set(b.reporters).size),
+      csvNumber(b.distinctReporters),
       csvText(b.reporters.join(LIST_SEPARATOR)),
       csvText(b.urls.join(LIST_SEPARATOR)),
       csvText(b.hosts.join(LIST_SEPARATOR)),
+      csvText(b.related.map(relatedText).join(LIST_SEPARATOR)),
       csvText(b.firstSeen),
       csvText(b.lastSeen),
     ]);

@@ -1,17 +1,20 @@
 /**
- * report.html: one self-contained page to act on: counts, the priority queue with its reasons, errors.
- * Safety: no images, no links, no external resources (a strict Content-Security-Policy allows only the
- * page's own inline style and script, by hash); every piece of text from the scan (paths, URLs, notes,
+ * report.html: one self-contained page to act on: counts, the priority queue with its reasons, flags and
+ * each file's reason for being in its bundle, related bundles, errors.
+ * Safety: no images, no external resources (a strict Content-Security-Policy allows only the page's own
+ * inline style and script, by hash); the only links are in-page anchors from a bundle to its related
+ * bundles (href="#b-…", ids the writer made); every piece of text from the scan (paths, URLs, notes,
  * reporter names: attacker-controlled) is HTML-escaped; URLs are shown as text, never as links, so no
  * click opens reported content. The table is plain HTML, readable with JavaScript disabled; the script
- * only adds filters (tier, known/unknown, text search) over data embedded as JSON.
+ * only adds filters (tier, known/unknown, text search) over data embedded as JSON, and clears them when a
+ * related-bundle link points at a row they hide.
  */
 import { createHash } from 'node:crypto';
 import { escapeJsonControls, showControls } from '../../tabular/controls.js';
 import { compareKnown, compareSeen } from '../../policy/priority.js';
 import type { Bundle, Report, ScanItem } from '../types.js';
 import { knownSummary } from './csv.js';
-import { allErrors, failedFiles, itemsByIndex, queue, scanCounts } from './records.js';
+import { allErrors, failedFiles, itemsByIndex, memberRecords, queue, scanCounts } from './records.js';
 import type { ScanData } from './types.js';
 
 /** Options of the HTML writer. */
@@ -93,6 +96,13 @@ summary{cursor:pointer;color:var(--accent);font-size:12.5px}
 col.c-reasons{width:36%}col.c-known{width:17%}col.c-files{width:22%}
 .bid{margin-top:6px;font-size:11.5px;color:var(--muted)}
 #none{padding:14px;color:var(--muted)}
+tr.q:target td{background:var(--t2bg)}
+.flags{margin:0 0 6px}
+.flags li{margin:0 0 4px}
+.members li{margin:0 0 6px}
+.why{font-size:12px;color:var(--muted);overflow-wrap:anywhere}
+.own{font-size:12px;overflow-wrap:anywhere}
+.related a{color:var(--accent)}
 footer{color:var(--muted);font-size:12px;padding-bottom:30px}
 footer dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px}
 footer dt{font-weight:600}
@@ -126,12 +136,24 @@ const SCRIPT = `
     shown.textContent = n + ' of ' + rows.length + ' bundles shown';
     none.hidden = n !== 0;
   }
+  function reveal() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var target = id === '' ? null : document.getElementById(id);
+    if (target === null || !target.hidden) return;
+    tiers.forEach(function (b) { b.checked = true; });
+    status.value = 'all';
+    text.value = '';
+    apply();
+    target.scrollIntoView();
+  }
+  window.addEventListener('hashchange', reveal);
   tiers.forEach(function (b) { b.addEventListener('change', apply); });
   status.addEventListener('change', apply);
   text.addEventListener('input', apply);
   form.addEventListener('submit', function (ev) { ev.preventDefault(); });
   form.hidden = false;
   apply();
+  reveal();
 })();
 `;
 
@@ -185,7 +207,21 @@ const FACTOR_LABELS: Readonly<Record<string, string>> = {
   known_non_pertinent: 'known non-pertinent only',
 };
 
+/** Flags first (a badge each: "check by hand" for unusable perceptual hashes), then the scored reasons. */
 function reasonsCell(b: Bundle): string {
+  const flags =
+    b.flags.length === 0
+      ? ''
+      : `<ul class="flags">${b.flags
+          .map(
+            (f) =>
+              `<li data-flag="${e(f.flag)}"><span class="badge warn">${f.flag === 'perceptual_hash_unusable' ? 'check by hand' : 'files far apart'}</span> <span class="sig">${e(f.flag)}</span> <span class="detail">${e(f.detail)}</span></li>`,
+          )
+          .join('')}</ul>`;
+  return flags + scoredReasons(b);
+}
+
+function scoredReasons(b: Bundle): string {
   if (b.priority.reasons.length === 0) return '<span class="small">no signal fired</span>';
   const items = b.priority.reasons.map(
     (r) =>
@@ -217,9 +253,9 @@ function knownCell(b: Bundle): string {
   return `<div>${badge}${victim}</div>${first}${more}`;
 }
 
-function reportsCell(b: Bundle, reports: ReadonlyMap<string, Report>, max: number): string {
+function reportsCell(b: Bundle, reports: ReadonlyMap<string, Report>, max: number, ranks: ReadonlyMap<string, number>): string {
   const parts: string[] = [];
-  const reporters = new Set(b.reporters).size;
+  const reporters = b.distinctReporters;
   parts.push(b.reportIds.length === 0 ? '<div class="small">no reports</div>' : `<div>${plural(b.reportIds.length, 'report')} · ${plural(reporters, 'reporter')}</div>`);
   const badges: string[] = [];
   if (b.escalated) badges.push('<span class="badge warn">escalation requested</span>');
@@ -229,6 +265,7 @@ function reportsCell(b: Bundle, reports: ReadonlyMap<string, Report>, max: numbe
   }
   if (badges.length > 0) parts.push(`<div>${badges.join(' ')}</div>`);
   if (b.hosts.length > 0) parts.push(`<div class="small">hosts: <span class="mono">${e(b.hosts.join(', '))}</span></div>`);
+  if (b.related.length > 0) parts.push(relatedList(b, ranks, max));
   if (b.firstSeen !== null || b.lastSeen !== null)
     parts.push(
       b.firstSeen === b.lastSeen
@@ -258,6 +295,34 @@ function reportsCell(b: Bundle, reports: ReadonlyMap<string, Report>, max: numbe
   return parts.join('');
 }
 
+/**
+ * The bundles sharing a report or URL with this one: in-page links to the rendered ones (by rank), plain
+ * ids for the ones beyond the rendered rows.
+ */
+function relatedList(b: Bundle, ranks: ReadonlyMap<string, number>, max: number): string {
+  const items = b.related.slice(0, max).map((r) => {
+    const rank = ranks.get(r.id);
+    const via = [...r.reportIds.map((id) => `report ${id}`), ...r.urls.map((u) => `URL ${u}`)].join(', ');
+    const target =
+      rank === undefined
+        ? `<span class="mono">${e(r.id)}</span> (not shown here: see bundles.ndjson)`
+        : `<a href="#${e(r.id)}">#${rank} <span class="mono">${e(r.id)}</span></a>`;
+    return `<li>${target} <span class="why">same ${e(via)}</span></li>`;
+  });
+  const rest = b.related.length > max ? `<li class="small">… and ${b.related.length - max} more in bundles.ndjson</li>` : '';
+  return `<div class="related"><div class="small">related bundles (other pictures, same report or URL): ${b.related.length}</div><ul>${items.join('')}${rest}</ul></div>`;
+}
+
+/** One member: its path, how it joined, low quality, and its own known matches. */
+function memberItem(m: ReturnType<typeof memberRecords>[number]): string {
+  const own =
+    m.known.length === 0
+      ? ''
+      : `<div class="own">own match${m.known.length === 1 ? '' : 'es'}: ${m.known.map((k) => e(knownSummary(k))).join('; ')}</div>`;
+  const low = m.lowQuality ? ' <span class="badge plain">low-quality perceptual hash</span>' : '';
+  return `<li data-join="${e(m.joined.kind)}"><div class="path">${e(m.path)}</div><div class="why">${e(m.reason)}${low}</div>${own}</li>`;
+}
+
 function filesCell(b: Bundle, byIndex: ReadonlyMap<number, ScanItem>): string {
   if (b.items.length === 0)
     return `<div><span class="badge warn">no files</span></div><div class="small">none of the files its reports name could be read: check by hand</div><div class="bid">bundle <span class="mono">${e(b.id)}</span></div>`;
@@ -269,20 +334,19 @@ function filesCell(b: Bundle, byIndex: ReadonlyMap<number, ScanItem>): string {
           .slice(0, 3)
           .map((f) => `<li class="small"><span class="path">${e(f.path)}</span> <span class="mono">${e(f.code)}</span>: ${e(f.message)}</li>`)
           .join('')}</ul>${failed.length > 3 ? `<div class="small">… and ${failed.length - 3} more in bundles.ndjson</div>` : ''}`;
-  const head = b.paths.slice(0, 3).map((p) => `<li class="path">${e(p)}</li>`);
+  const members = memberRecords(b, byIndex);
+  const head = members.slice(0, 3).map(memberItem);
   const rest =
-    b.paths.length > 3
-      ? `<details><summary>all ${b.paths.length} files</summary><ul>${b.paths
-          .slice(3)
-          .map((p) => `<li class="path">${e(p)}</li>`)
-          .join('')}</ul></details>`
+    members.length > 3
+      ? `<details><summary>all ${members.length} files</summary><ul class="members">${members.slice(3).map(memberItem).join('')}</ul></details>`
       : '';
-  return `<div class="small">${plural(b.items.length, 'file')}</div>${failedNote}<ul>${head.join('')}</ul>${rest}<div class="bid">bundle <span class="mono">${e(b.id)}</span></div>`;
+  return `<div class="small">${plural(b.items.length, 'file')}</div>${failedNote}<ul class="members">${head.join('')}</ul>${rest}<div class="bid">bundle <span class="mono">${e(b.id)}</span></div>`;
 }
 
 /** Lowercased text the search box looks in: everything a person might type to find a bundle. */
 function searchText(b: Bundle, reports: ReadonlyMap<string, Report>): string {
   const parts: string[] = [b.id, b.priority.tier, ...b.paths, ...b.reportIds, ...b.reporters, ...b.urls, ...b.hosts];
+  for (const f of b.flags) parts.push(f.flag, f.detail, f.flag === 'perceptual_hash_unusable' ? 'check by hand' : '');
   for (const k of b.known) parts.push(k.list, k.category ?? '', k.series ?? '', k.signal);
   for (const s of b.seen) parts.push(s.scan);
   for (const r of b.priority.reasons) parts.push(r.factor, r.detail);
@@ -304,6 +368,7 @@ export function reportHtml(data: ScanData, options: HtmlOptions = {}): string {
   const rendered = ordered.slice(0, maxRows);
   const reports = new Map(data.reports.map((r) => [r.reportId, r] as const));
   const byIndex = itemsByIndex(data.items);
+  const ranks = new Map(rendered.map(({ rank, bundle }) => [bundle.id, rank] as const));
   const errors = allErrors(data);
   const errorTotal = errors.length;
 
@@ -316,13 +381,13 @@ export function reportHtml(data: ScanData, options: HtmlOptions = {}): string {
   const rows = rendered.map(({ rank, bundle: b }, i) => {
     const tc = tierClass(b.priority.tier, tiers);
     return (
-      `<tr class="q ${tc}" data-i="${i}" data-id="${e(b.id)}">` +
+      `<tr class="q ${tc}" id="${e(b.id)}" data-i="${i}" data-id="${e(b.id)}">` +
       `<td class="rank">${rank}</td>` +
       `<td><span class="badge">${e(b.priority.tier)}</span></td>` +
       `<td class="score">${b.priority.score}</td>` +
       `<td>${reasonsCell(b)}</td>` +
       `<td>${knownCell(b)}</td>` +
-      `<td>${reportsCell(b, reports, maxReports)}</td>` +
+      `<td>${reportsCell(b, reports, maxReports, ranks)}</td>` +
       `<td>${filesCell(b, byIndex)}</td>` +
       `</tr>`
     );

@@ -4,7 +4,7 @@
  */
 import { putHashFields } from '../../hashing/record-fields.js';
 import { compareBundles, compareKnown, compareSeen, type PriorityPolicy } from '../../policy/priority.js';
-import type { Bundle, KnownMatch, ScanItem, SeenMatch } from '../types.js';
+import type { Bundle, KnownMatch, MemberJoin, ScanItem, SeenMatch } from '../types.js';
 import type { ScanData } from './types.js';
 
 /** One known-list match as written (fixed keys). */
@@ -72,6 +72,49 @@ export function failedFiles(b: Bundle, byIndex: ReadonlyMap<number, ScanItem>): 
   return out;
 }
 
+/** How a member joined, in words: "first file", "sha256 equal to P", "pdq distance 4 to P (flipX of this file)", "named by report R only …". */
+export function joinText(join: MemberJoin, self: number, byIndex: ReadonlyMap<number, ScanItem>, alone: boolean): string {
+  const pathOf = (i: number) => byIndex.get(i)?.path ?? `item ${i}`;
+  switch (join.kind) {
+    case 'seed':
+      return alone ? 'only file: no other file has the same or a near hash' : 'first file of the bundle';
+    case 'exact':
+      return `${join.signal} equal to ${pathOf(join.to)}`;
+    case 'perceptual': {
+      const variant = join.variant === null ? '' : ` (${join.variant.name} of ${join.variant.of === self ? 'this file' : pathOf(join.variant.of)})`;
+      return `${join.signal} distance ${join.distance} to ${pathOf(join.to)}${variant}`;
+    }
+    case 'report_only':
+      return `named by report${join.reportIds.length === 1 ? '' : 's'} ${join.reportIds.join(', ')} only: no hash link to another file, so its own bundle (see related bundles)`;
+  }
+}
+
+/** One member of a bundle as written: how it joined (object and words) and its own known matches. */
+export interface MemberRecord {
+  readonly index: number;
+  readonly path: string;
+  readonly joined: MemberJoin;
+  readonly reason: string;
+  readonly lowQuality: boolean;
+  readonly known: readonly KnownMatch[];
+}
+
+/** The bundle's members in item order with their join reasons and own known matches (most severe first). */
+export function memberRecords(b: Bundle, byIndex: ReadonlyMap<number, ScanItem>): MemberRecord[] {
+  return b.items.map((index, k) => {
+    const it = byIndex.get(index);
+    const joined = b.joins[k] ?? { kind: 'seed' };
+    return {
+      index,
+      path: b.paths[k],
+      joined,
+      reason: joinText(joined, index, byIndex, b.items.length === 1),
+      lowQuality: it?.lowQuality ?? false,
+      known: [...(it?.known ?? [])].sort(compareKnown),
+    };
+  });
+}
+
 /** Bundles in queue order (most urgent first), each with its 1-based rank. */
 export function queue(bundles: readonly Bundle[], policy: PriorityPolicy): Array<{ rank: number; bundle: Bundle }> {
   return [...bundles].sort((a, b) => compareBundles(a, b, policy)).map((bundle, i) => ({ rank: i + 1, bundle }));
@@ -94,9 +137,13 @@ export function bundleRecord(rank: number, b: Bundle, byIndex: ReadonlyMap<numbe
     items: [...b.items],
     paths: [...b.paths],
     failedFiles: failedFiles(b, byIndex),
+    members: memberRecords(b, byIndex).map((m) => ({ ...m, known: m.known.map(knownRecord) })),
+    flags: b.flags.map((f) => ({ flag: f.flag, detail: f.detail })),
+    spread: b.spread.map((x) => ({ signal: x.signal, maxDistance: x.maxDistance, threshold: x.threshold, between: [...x.between] })),
+    related: b.related.map((r) => ({ id: r.id, reportIds: [...r.reportIds], urls: [...r.urls] })),
     reportIds: [...b.reportIds],
     reporters: [...b.reporters],
-    distinctReporters: new Set(b.reporters).size,
+    distinctReporters: b.distinctReporters,
     urls: [...b.urls],
     hosts: [...b.hosts],
     firstSeen: b.firstSeen,
