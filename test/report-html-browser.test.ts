@@ -1,7 +1,8 @@
 /**
  * report.html in a real browser (Debian's chromium, headless, installed by test/setup/ensure-chromium.ts):
  * no console errors (so the CSP lets the page's own style and script run), no requests beyond the file
- * itself, the queue rendered in order, filters working, hostile text shown as text, readable without JS.
+ * itself, the queue rendered in order, filters working, per-file reasons and flags shown, related-bundle
+ * links navigating within the page, hostile text shown as text, readable without JS.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -107,11 +108,46 @@ describe('report.html in headless Chromium', () => {
     const ids = await visibleIds(page);
     expect(ids.length).toBe(1);
     const row = page.locator('#queue tbody tr[data-i]:visible');
-    expect(await row.locator('li.path').first().textContent()).toBe(HOSTILE_PATH);
+    expect(await row.locator('.members .path').first().textContent()).toBe(HOSTILE_PATH);
     await row.locator('summary:has-text("report details")').click();
     expect(await row.textContent()).toContain(HOSTILE_NOTE);
     expect(await page.$$eval('#queue tbody script, #queue tbody img', (els) => els.length)).toBe(0);
     expect(dialogs).toEqual([]);
+    await page.context().close();
+  });
+
+  it('shows why each file is in its bundle, the flags, and the related bundles', async () => {
+    const { page } = await open();
+    const drift = page.locator('#b-1c2d3e4f5a6b7c8d');
+    expect(await drift.locator('.members li').allInnerTexts()).toEqual([
+      'complaints/c101.jpg\nfirst file of the bundle',
+      'complaints/c102.jpg\nmd5 equal to complaints/c101.jpg',
+      'complaints/c103-resized.jpg\npdq distance 22 to complaints/c102.jpg',
+    ]);
+    expect(await drift.locator('.flags li').innerText()).toContain('files far apart perceptual_drift files 40 apart by pdq (threshold 31)');
+    expect(await page.locator('#b-7f3a0c11d2e4f5a6 .flags .badge').innerText()).toBe('check by hand');
+    const known = page.locator('#b-0a1b2c3d4e5f6a7b');
+    expect(await known.locator('.members li').first().locator('.own').innerText()).toMatch(/^own matches: vics-export: Cat A \(severity 1\)/);
+    expect(await known.locator('.related').isVisible()).toBe(true);
+    expect(await known.locator('.related li').innerText()).toMatch(/^#\d+ b-5a5a5a5a5a5a5a5a same report R-106$/);
+    await page.context().close();
+  });
+
+  it('follows a related-bundle link within the page, revealing the row when filters hid it', async () => {
+    const { page, requests } = await open();
+    await page.fill('#f-text', 'IMG_0001'); // shows only the bundle holding IMG_0001.jpg
+    expect(await visibleIds(page)).toEqual(['b-0a1b2c3d4e5f6a7b']);
+    await page.click('#b-0a1b2c3d4e5f6a7b .related a');
+    await page.waitForFunction("location.hash === '#b-5a5a5a5a5a5a5a5a'");
+    expect(new URL(page.url()).pathname).toBe(new URL(reportUrl).pathname);
+    expect(await page.isVisible('#b-5a5a5a5a5a5a5a5a')).toBe(true);
+    expect(await page.$eval('#b-5a5a5a5a5a5a5a5a', (el) => el.matches(':target'))).toBe(true);
+    expect(await page.inputValue('#f-text')).toBe('');
+    expect(await visibleIds(page)).toHaveLength(queueIds.length);
+    // and back: the other bundle links to this one
+    await page.click('#b-5a5a5a5a5a5a5a5a .related a');
+    await page.waitForFunction("location.hash === '#b-0a1b2c3d4e5f6a7b'");
+    expect(requests).toEqual([reportUrl]);
     await page.context().close();
   });
 
