@@ -16,11 +16,14 @@ const TOP = 5;
 
 interface QueueLine {
   rank: number;
+  id: string;
   tier: string;
   score: number;
   paths: string[];
   reportIds: string[];
   reasons: Array<{ signal: string; points: number; detail: string }>;
+  flags: Array<{ flag: string; detail: string }>;
+  related: Array<{ id: string; reportIds: string[]; urls: string[] }>;
 }
 
 function step(text: string): void {
@@ -73,7 +76,13 @@ async function run(): Promise<number> {
   for (const b of queue.slice(0, TOP)) {
     const files = b.paths.map((p) => path.basename(p)).join(', ') || '(no file: URL only)';
     process.stdout.write(`#${b.rank} ${b.tier} (score ${b.score}) reports ${b.reportIds.join(', ')}; files ${files}\n`);
+    for (const f of b.flags) process.stdout.write(`     !! ${f.flag}: ${f.detail}\n`);
     for (const r of b.reasons.slice(0, 3)) process.stdout.write(`     ${signed(r.points)} ${r.signal}: ${r.detail}\n`);
+    for (const r of b.related) {
+      const other = queue.find((x) => x.id === r.id);
+      const via = [...r.reportIds.map((id) => `report ${id}`), ...r.urls].join(', ');
+      process.stdout.write(`     related: #${other?.rank ?? '?'} ${r.id} (same ${via})\n`);
+    }
   }
   if (queue.length > TOP) process.stdout.write(`… ${queue.length - TOP} more bundles\n`);
 
