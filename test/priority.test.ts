@@ -85,6 +85,7 @@ function bundle(over: Partial<UnprioritisedBundle> = {}): UnprioritisedBundle {
     spread: [],
     flags: [],
     related: [],
+    relatedTruncated: false,
     ...over,
     distinctReporters: over.distinctReporters ?? new Set(over.reporters ?? []).size,
   };

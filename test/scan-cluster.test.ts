@@ -3,7 +3,8 @@ import { seededRandom } from '../bench/synthetic-images.js';
 import { hammingDistance, hexToWords, wordsToHex } from '../src/hashing/bits.js';
 import { hashRecordFromFields } from '../src/hashing/record-fields.js';
 import { SIGNAL_TYPES } from '../src/hashing/signals.js';
-import { buildBundles } from '../src/pipeline/bundle.js';
+import { buildBundles, RELATED_MAX } from '../src/pipeline/bundle.js';
+import { largestDistance } from '../src/pipeline/spread.js';
 import { clusterItems } from '../src/pipeline/cluster.js';
 import type { Report, ScanItem } from '../src/pipeline/types.js';
 import { normalizeUrl } from '../src/pipeline/url.js';
@@ -256,5 +257,57 @@ describe('buildBundles', () => {
     const again = buildBundles(clusterItems([...items], [...reports].reverse(), { signalTypes: SIGNAL_TYPES }), items, reports);
     expect(again[0].id).toBe(b.id);
     expect(b.id).toMatch(/^b-[0-9a-f]{16}$/);
+  });
+});
+
+describe('largest internal distance', () => {
+  it('equals an all-pairs comparison, with exact copies compared once', () => {
+    const next = rng(21);
+    const base = randomCode(next);
+    const codes = [base, base.slice(), ...Array.from({ length: 40 }, () => flipBits(base, next() % 40, next))];
+    let want = 0;
+    for (let i = 0; i < codes.length; i++) for (let j = i + 1; j < codes.length; j++) want = Math.max(want, hammingDistance(codes[i], codes[j]));
+    const got = largestDistance(codes);
+    expect(got.distance).toBe(want);
+    expect(hammingDistance(codes[got.i], codes[got.j])).toBe(want);
+    const items = codes.map((c, i) => item(i, { pdq: hex(c), pdqQuality: 100 }));
+    const pdqOnly = SIGNAL_TYPES.filter((t) => t.name === 'pdq');
+    const clusters = clusterItems(items, [], { signalTypes: pdqOnly, thresholds: { pdq: 256 } });
+    expect(clusters).toHaveLength(1);
+    expect(clusters[0].spread[0].maxDistance).toBe(want);
+    // two exact copies only: distance 0 between the two of them
+    expect(clusterItems(items.slice(0, 2), [], { signalTypes: pdqOnly })[0].spread).toEqual([{ signal: 'pdq', maxDistance: 0, threshold: 31, between: [0, 1] }]);
+  });
+
+  it('counts a rotated or flipped copy as close when the members carry their variants', () => {
+    const next = rng(8);
+    const a = randomCode(next);
+    const mirrored = randomCode(next);
+    expect(largestDistance([a, mirrored], [[], [flipBits(a, 4, next)]]).distance).toBe(4);
+    expect(largestDistance([a, mirrored]).distance).toBe(hammingDistance(a, mirrored));
+  });
+});
+
+describe('related bundles', () => {
+  it('are listed both ways, and cut at RELATED_MAX with relatedTruncated when one report names very many pictures', () => {
+    const next = rng(4);
+    const n = RELATED_MAX + 5;
+    const items = Array.from({ length: n }, (_, i) => item(i, { sha256: hex(randomCode(next)) }, ['BIG']));
+    const reports = [report('BIG', 'https://example.com/dump')];
+    const bundles = buildBundles(clusterItems(items, reports, { signalTypes: SIGNAL_TYPES }), items, reports);
+    expect(bundles).toHaveLength(n);
+    for (const b of bundles) {
+      expect(b.related).toHaveLength(RELATED_MAX);
+      expect(b.relatedTruncated).toBe(true);
+      expect(b.related.every((r) => r.reportIds.join() === 'BIG' && r.urls.join() === 'https://example.com/dump')).toBe(true);
+      expect(b.related.some((r) => r.id === b.id)).toBe(false);
+    }
+    const small = buildBundles(clusterItems(items.slice(0, 3), reports, { signalTypes: SIGNAL_TYPES }), items.slice(0, 3), reports);
+    expect(small.map((b) => b.related.map((r) => r.id).sort())).toEqual([
+      [small[1].id, small[2].id].sort(),
+      [small[0].id, small[2].id].sort(),
+      [small[0].id, small[1].id].sort(),
+    ]);
+    expect(small.every((b) => !b.relatedTruncated)).toBe(true);
   });
 });

@@ -94,52 +94,66 @@ function flagsOf(c: Cluster, members: readonly ScanItem[]): BundleFlag[] {
   return flags;
 }
 
-/** For each bundle (same order), the other bundles sharing a report or a normalised URL, by id, with which. */
-function relatedOf(bundles: ReadonlyArray<{ id: string; reportIds: readonly string[] }>, reportById: ReadonlyMap<string, Report>): RelatedBundle[][] {
-  const byReport = new Map<string, number[]>();
-  const byUrl = new Map<string, number[]>();
-  const add = (map: Map<string, number[]>, key: string, b: number) => {
-    const list = map.get(key);
-    if (list === undefined) map.set(key, [b]);
+/** Largest number of related bundles listed per bundle; `relatedTruncated` says when there are more. */
+export const RELATED_MAX = 100;
+
+/**
+ * For each bundle (same order), the other bundles sharing a report or a normalised URL, with which ones:
+ * the first RELATED_MAX of them in bundle order, listed by id, and whether more exist. Linear in the
+ * bundles times RELATED_MAX, so one report naming thousands of pictures does not make the lists quadratic.
+ */
+function relatedOf(
+  bundles: ReadonlyArray<{ id: string; reportIds: readonly string[] }>,
+  reportById: ReadonlyMap<string, Report>,
+): Array<{ related: RelatedBundle[]; truncated: boolean }> {
+  // Each group (a report id, or a normalised URL) lists its bundles in bundle order.
+  const groups = new Map<string, number[]>();
+  const groupsOf = bundles.map(() => new Set<string>());
+  const add = (key: string, b: number) => {
+    groupsOf[b].add(key);
+    const list = groups.get(key);
+    if (list === undefined) groups.set(key, [b]);
     else if (list[list.length - 1] !== b) list.push(b);
   };
   bundles.forEach((b, i) => {
     for (const id of b.reportIds) {
-      add(byReport, id, i);
+      add(`r:${id}`, i);
       const url = reportById.get(id)?.normalizedUrl ?? null;
-      if (url !== null) add(byUrl, url, i);
+      if (url !== null) add(`u:${url}`, i);
     }
   });
-  const links = bundles.map(() => new Map<number, { reportIds: Set<string>; urls: Set<string> }>());
-  const link = (map: Map<string, number[]>, field: 'reportIds' | 'urls') => {
-    for (const [key, members] of map) {
-      if (members.length < 2) continue;
-      for (const a of members) {
-        for (const b of members) {
-          if (a === b) continue;
-          let l = links[a].get(b);
-          if (l === undefined) {
-            l = { reportIds: new Set(), urls: new Set() };
-            links[a].set(b, l);
-          }
-          l[field].add(key);
-        }
+  return bundles.map((_, self) => {
+    // The RELATED_MAX + 1 first other bundles of each group are enough to find the first RELATED_MAX overall.
+    const candidates = new Set<number>();
+    for (const key of groupsOf[self]) {
+      let taken = 0;
+      for (const other of groups.get(key)!) {
+        if (other === self) continue;
+        candidates.add(other);
+        if (++taken > RELATED_MAX) break;
       }
     }
-  };
-  link(byReport, 'reportIds');
-  link(byUrl, 'urls');
-  return links.map((m) =>
-    [...m.entries()]
-      .map(([b, l]) => ({ id: bundles[b].id, reportIds: [...l.reportIds].sort(byText), urls: [...l.urls].sort(byText) }))
-      .sort((x, y) => byText(x.id, y.id)),
-  );
+    const chosen = [...candidates].sort((a, b) => a - b);
+    const truncated = chosen.length > RELATED_MAX;
+    const related = chosen.slice(0, RELATED_MAX).map((other) => {
+      const reportIds: string[] = [];
+      const urls: string[] = [];
+      for (const key of groupsOf[self]) {
+        if (!groupsOf[other].has(key)) continue;
+        if (key.startsWith('r:')) reportIds.push(key.slice(2));
+        else urls.push(key.slice(2));
+      }
+      return { id: bundles[other].id, reportIds: reportIds.sort(byText), urls: urls.sort(byText) };
+    });
+    return { related: related.sort((x, y) => byText(x.id, y.id)), truncated };
+  });
 }
 
 /**
  * One bundle per cluster, in cluster order. Guarantees: lists are sorted and free of duplicates, the id
  * is stable for the same content, first/last seen span the reports' received times (null without any),
- * `related` is symmetric (A lists B iff B lists A, with the same reports and URLs).
+ * `related` is symmetric (A lists B iff B lists A, with the same reports and URLs) unless a list is cut at
+ * RELATED_MAX (`relatedTruncated`).
  */
 export function buildBundles(clusters: readonly Cluster[], items: readonly ScanItem[], reports: readonly Report[]): UnprioritisedBundle[] {
   const reportById = new Map(reports.map((r) => [r.reportId, r]));
@@ -168,5 +182,5 @@ export function buildBundles(clusters: readonly Cluster[], items: readonly ScanI
     };
   });
   const related = relatedOf(built, reportById);
-  return built.map((b, i) => ({ ...b, related: related[i] }));
+  return built.map((b, i) => ({ ...b, related: related[i].related, relatedTruncated: related[i].truncated }));
 }

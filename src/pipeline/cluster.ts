@@ -14,7 +14,7 @@
 import type { DihedralName, SignalName, SignalType } from '../hashing/signal-type.js';
 import { MemoryMultiIndex } from '../search/memory-index.js';
 import type { BundleSpread, MemberJoin, Report, ScanItem } from './types.js';
-import { isMatchable, itemSignal } from './item-hashes.js';
+import { isMatchable, itemSignal, type ItemSignal } from './item-hashes.js';
 import { largestDistance } from './spread.js';
 
 /** An exact radius searcher over `count` codes stored back to back (hits are positions 0..count-1). */
@@ -101,10 +101,14 @@ class DisjointSets {
   }
 }
 
-function joinExact(sets: DisjointSets, links: Link[], items: readonly ScanItem[], signal: SignalType): void {
+/** Each item's value of one signal type, parsed once per clustering (null when it has none). */
+type Parsed = (signal: SignalType) => ReadonlyArray<ItemSignal | null>;
+
+function joinExact(sets: DisjointSets, links: Link[], items: readonly ScanItem[], signal: SignalType, parsed: Parsed): void {
   const first = new Map<string, number>();
+  const values = parsed(signal);
   for (const item of items) {
-    const s = itemSignal(item.hash, signal);
+    const s = values[item.index];
     if (s === null || !isMatchable(item.hash, signal, s)) continue;
     const seen = first.get(s.hex);
     if (seen === undefined) first.set(s.hex, item.index);
@@ -120,6 +124,7 @@ function joinNear(
   radius: number,
   factory: CodeSearcherFactory,
   includeLowQuality: boolean,
+  parsed: Parsed,
 ): void {
   if (signal.bits !== 256) throw new Error(`clusterItems: near matching supports 256-bit codes, ${signal.name} has ${signal.bits}`);
   const words = 8;
@@ -128,8 +133,9 @@ function joinNear(
   const repOf = new Map<string, number>();
   const variantQueries: Array<{ item: number; name: Link['variantOfA']; value: Uint32Array }> = [];
   const values: Uint32Array[] = [];
+  const all = parsed(signal);
   for (const item of items) {
-    const s = itemSignal(item.hash, signal);
+    const s = all[item.index];
     if (s === null || !isMatchable(item.hash, signal, s, includeLowQuality)) continue;
     for (const v of s.variants) variantQueries.push({ item: item.index, name: v.name, value: v.value });
     const rep = repOf.get(s.hex);
@@ -182,7 +188,7 @@ function joinsOf(members: readonly number[], adjacency: ReadonlyMap<number, Link
 }
 
 /** Largest pairwise distance among the members' usable values of each perceptual type (variants count as the file). */
-function spreadOf(members: readonly number[], items: readonly ScanItem[], options: ClusterOptions): BundleSpread[] {
+function spreadOf(members: readonly number[], items: readonly ScanItem[], options: ClusterOptions, parsed: Parsed): BundleSpread[] {
   const out: BundleSpread[] = [];
   if (members.length < 2) return out;
   for (const signal of options.signalTypes) {
@@ -190,32 +196,42 @@ function spreadOf(members: readonly number[], items: readonly ScanItem[], option
     const who: number[] = [];
     const codes: Uint32Array[] = [];
     const variants: Uint32Array[][] = [];
+    // Equal values (exact copies) are compared once: the pairs stay exact, the work grows with distinct values.
+    const seen = new Set<string>();
+    const carriers: number[] = [];
+    const all = parsed(signal);
     for (const m of members) {
-      const s = itemSignal(items[m].hash, signal);
+      const s = all[m];
       if (s === null || !isMatchable(items[m].hash, signal, s, options.includeLowQuality ?? false)) continue;
+      carriers.push(m);
+      const key = s.variants.length === 0 ? s.hex : `${s.hex}|${s.variants.map((v) => v.value.join(',')).join('|')}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       who.push(m);
       codes.push(s.value);
       variants.push(s.variants.map((v) => v.value));
     }
-    if (who.length < 2) continue;
+    if (carriers.length < 2) continue;
     const far = largestDistance(codes, variants);
     out.push({
       signal: signal.name,
       maxDistance: far.distance,
       threshold: options.thresholds?.[signal.name] ?? signal.defaultThreshold,
-      between: [who[far.i], who[far.j]],
+      // all equal: the first two members that carry the value
+      between: who.length < 2 ? [carriers[0], carriers[1]] : [who[far.i], who[far.j]],
     });
   }
   return out;
 }
 
 /** The perceptual types that hashed members carry and none can use, in signalTypes order. */
-function unusableOf(members: readonly number[], items: readonly ScanItem[], options: ClusterOptions): UnusableSignal[] {
+function unusableOf(members: readonly number[], items: readonly ScanItem[], options: ClusterOptions, parsed: Parsed): UnusableSignal[] {
   const out: UnusableSignal[] = [];
   for (const t of options.signalTypes) {
     if (t.source !== 'pixels') continue;
+    const all = parsed(t);
     const carried = members.flatMap((m) => {
-      const s = items[m].hash.ok ? itemSignal(items[m].hash, t) : null;
+      const s = items[m].hash.ok ? all[m] : null;
       return s === null ? [] : [{ s, usable: isMatchable(items[m].hash, t, s, options.includeLowQuality ?? false) }];
     });
     if (carried.length === 0 || carried.some((c) => c.usable)) continue;
@@ -243,8 +259,17 @@ export function clusterItems(items: readonly ScanItem[], reports: readonly Repor
   });
   const sets = new DisjointSets(n);
   const links: Link[] = [];
+  const cache = new Map<SignalName, ReadonlyArray<ItemSignal | null>>();
+  const parsed: Parsed = (signal) => {
+    let values = cache.get(signal.name);
+    if (values === undefined) {
+      values = items.map((item) => itemSignal(item.hash, signal));
+      cache.set(signal.name, values);
+    }
+    return values;
+  };
   for (const signal of options.signalTypes) {
-    if (signal.comparison === 'exact') joinExact(sets, links, items, signal);
+    if (signal.comparison === 'exact') joinExact(sets, links, items, signal, parsed);
     else
       joinNear(
         sets,
@@ -254,6 +279,7 @@ export function clusterItems(items: readonly ScanItem[], reports: readonly Repor
         options.thresholds?.[signal.name] ?? signal.defaultThreshold,
         options.searcher ?? multiIndexSearcher,
         options.includeLowQuality ?? false,
+        parsed,
       );
   }
   const adjacency = new Map<number, Link[]>();
@@ -278,7 +304,7 @@ export function clusterItems(items: readonly ScanItem[], reports: readonly Repor
     const reportIds = [...new Set(members.flatMap((m) => items[m].reportIds))].sort(byText);
     let joins = joinsOf(members, adjacency);
     if (members.length === 1 && items[members[0]].reportIds.length > 0) joins = [{ kind: 'report_only', reportIds: [...items[members[0]].reportIds].sort(byText) }];
-    out.push({ items: members, reportIds, joins, spread: spreadOf(members, items, options), unusable: unusableOf(members, items, options) });
+    out.push({ items: members, reportIds, joins, spread: spreadOf(members, items, options, parsed), unusable: unusableOf(members, items, options, parsed) });
   }
 
   const named = new Set(items.flatMap((it) => it.reportIds));

@@ -148,7 +148,9 @@ export interface Bundle {
   /** Largest internal distance per perceptual type that at least two members have. */
   readonly spread: readonly BundleSpread[];
   readonly flags: readonly BundleFlag[];
-  /** Bundles sharing a report or normalised URL with this one, by id. */
+  /** Bundles sharing a report or normalised URL with this one, by id (at most RELATED_MAX of them). */
   readonly related: readonly RelatedBundle[];
+  /** True when more bundles are related than `related` lists. */
+  readonly relatedTruncated: boolean;
   readonly priority: Priority;
 }

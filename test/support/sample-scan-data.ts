@@ -142,6 +142,7 @@ export function sampleScanData(policy: PriorityPolicy = defaultPolicy()): ScanDa
       spread: [],
       flags: [],
       related: [],
+      relatedTruncated: false,
       ...extra,
     };
   };

@@ -8,6 +8,7 @@ import type { BundleFlag, KnownMatch, PriorityReason, RelatedBundle } from '../t
 import type { ScanData } from './types.js';
 import { failedFiles, itemsByIndex, memberRecords, queue } from './records.js';
 import { compareKnown, compareSeen } from '../../policy/priority.js';
+import { RELATED_MAX } from '../bundle.js';
 
 /** Separator of several values inside one cell (the NDJSON keeps them as arrays). */
 export const LIST_SEPARATOR = ' | ';
@@ -105,7 +106,7 @@ export function* bundlesCsv(data: Pick<ScanData, 'bundles' | 'priorityPolicy'> &
       csvText(b.reporters.join(LIST_SEPARATOR)),
       csvText(b.urls.join(LIST_SEPARATOR)),
       csvText(b.hosts.join(LIST_SEPARATOR)),
-      csvText(b.related.map(relatedText).join(LIST_SEPARATOR)),
+      csvText([...b.related.map(relatedText), ...(b.relatedTruncated ? [`… more (the first ${RELATED_MAX} are listed)`] : [])].join(LIST_SEPARATOR)),
       csvText(b.firstSeen),
       csvText(b.lastSeen),
     ]);

@@ -309,8 +309,9 @@ function relatedList(b: Bundle, ranks: ReadonlyMap<string, number>, max: number)
         : `<a href="#${e(r.id)}">#${rank} <span class="mono">${e(r.id)}</span></a>`;
     return `<li>${target} <span class="why">same ${e(via)}</span></li>`;
   });
-  const rest = b.related.length > max ? `<li class="small">… and ${b.related.length - max} more in bundles.ndjson</li>` : '';
-  return `<div class="related"><div class="small">related bundles (other pictures, same report or URL): ${b.related.length}</div><ul>${items.join('')}${rest}</ul></div>`;
+  const rest =
+    b.related.length > max || b.relatedTruncated ? `<li class="small">… and more${b.related.length > max ? ' in bundles.ndjson' : ''}</li>` : '';
+  return `<div class="related"><div class="small">related bundles (other pictures, same report or URL): ${b.related.length}${b.relatedTruncated ? '+' : ''}</div><ul>${items.join('')}${rest}</ul></div>`;
 }
 
 /** One member: its path, how it joined, low quality, and its own known matches. */

@@ -141,6 +141,7 @@ export function bundleRecord(rank: number, b: Bundle, byIndex: ReadonlyMap<numbe
     flags: b.flags.map((f) => ({ flag: f.flag, detail: f.detail })),
     spread: b.spread.map((x) => ({ signal: x.signal, maxDistance: x.maxDistance, threshold: x.threshold, between: [...x.between] })),
     related: b.related.map((r) => ({ id: r.id, reportIds: [...r.reportIds], urls: [...r.urls] })),
+    relatedTruncated: b.relatedTruncated,
     reportIds: [...b.reportIds],
     reporters: [...b.reporters],
     distinctReporters: b.distinctReporters,
