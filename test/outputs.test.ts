@@ -175,7 +175,9 @@ describe('why each file is in its bundle, flags and related bundles', () => {
       ['national-list', 'A1', 4],
     ]);
     const alone = bundles.find((x) => x.id === 'b-9e8d7c6b5a4f3e2d')!;
-    expect(alone.members[0].reason).toBe('named by report R-104 only: no hash link to another file, so its own bundle (see related bundles)');
+    expect(alone.members[0].reason).toBe('named by report R-104 only: no hash link to another file, so its own bundle');
+    const linked = bundles.find((x) => x.id === 'b-5a5a5a5a5a5a5a5a')!;
+    expect(linked.members[0].reason).toBe('named by report R-106 only: no hash link to another file, so its own bundle (the report’s other pictures are under related bundles)');
   });
 
   it('carries flags, spread and related bundles in bundles.ndjson, bundles.csv and report.html', () => {

@@ -73,7 +73,7 @@ export function failedFiles(b: Bundle, byIndex: ReadonlyMap<number, ScanItem>): 
 }
 
 /** How a member joined, in words: "first file", "sha256 equal to P", "pdq distance 4 to P (flipX of this file)", "named by report R only …". */
-export function joinText(join: MemberJoin, self: number, byIndex: ReadonlyMap<number, ScanItem>, alone: boolean): string {
+export function joinText(join: MemberJoin, self: number, byIndex: ReadonlyMap<number, ScanItem>, alone: boolean, hasRelated = true): string {
   const pathOf = (i: number) => byIndex.get(i)?.path ?? `item ${i}`;
   switch (join.kind) {
     case 'seed':
@@ -85,7 +85,10 @@ export function joinText(join: MemberJoin, self: number, byIndex: ReadonlyMap<nu
       return `${join.signal} distance ${join.distance} to ${pathOf(join.to)}${variant}`;
     }
     case 'report_only':
-      return `named by report${join.reportIds.length === 1 ? '' : 's'} ${join.reportIds.join(', ')} only: no hash link to another file, so its own bundle (see related bundles)`;
+      return (
+        `named by report${join.reportIds.length === 1 ? '' : 's'} ${join.reportIds.join(', ')} only: no hash link to another file, so its own bundle` +
+        (hasRelated ? ' (the report’s other pictures are under related bundles)' : '')
+      );
   }
 }
 
@@ -108,7 +111,7 @@ export function memberRecords(b: Bundle, byIndex: ReadonlyMap<number, ScanItem>)
       index,
       path: b.paths[k],
       joined,
-      reason: joinText(joined, index, byIndex, b.items.length === 1),
+      reason: joinText(joined, index, byIndex, b.items.length === 1, b.related.length > 0),
       lowQuality: it?.lowQuality ?? false,
       known: [...(it?.known ?? [])].sort(compareKnown),
     };
