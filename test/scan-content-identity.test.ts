@@ -221,6 +221,7 @@ describe('a photo copy whose perceptual hash is below the quality bar', () => {
     const out = path.join(dir, 'out-default');
     const run = await runCli(['scan', path.join(dir, 'copy.jpg'), '--db', db, '--no-sightings', '--out', out], { cwd: ROOT });
     expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^check by hand: 1 bundle without a usable perceptual hash/m);
     const [b] = readBundles(out);
     expect(b.knownMatches).toEqual([]);
     expect(b.flags.map((f) => f.flag)).toEqual(['perceptual_hash_unusable']);
@@ -235,6 +236,7 @@ describe('a photo copy whose perceptual hash is below the quality bar', () => {
     const out = path.join(dir, 'out-low');
     const run = await runCli(['scan', path.join(dir, 'copy.jpg'), '--db', db, '--no-sightings', '--include-low-quality', '--out', out], { cwd: ROOT });
     expect(run.status).toBe(0);
+    expect(run.stdout).not.toContain('check by hand');
     const [b] = readBundles(out);
     expect(b.knownMatches).toEqual([expect.objectContaining({ signal: 'pdq', category: 'A1' })]);
     expect(b.flags).toEqual([]);

@@ -152,6 +152,8 @@ export interface ScanSummary {
   readonly lowQualityFiles: number;
   readonly bundles: number;
   readonly bundlesByTier: Readonly<Record<string, number>>;
+  /** Bundles carrying each flag (perceptual_hash_unusable: check by hand; perceptual_drift), flags with none left out. */
+  readonly bundlesFlagged: Readonly<Record<string, number>>;
   readonly hashedThisRun: number;
   readonly resumedItems: number;
   /** Known lists in the index (0: nothing could match). */
@@ -494,6 +496,8 @@ function summarise(
 ): ScanSummary {
   const bundlesByTier: Record<string, number> = {};
   for (const b of bundles) bundlesByTier[b.priority.tier] = (bundlesByTier[b.priority.tier] ?? 0) + 1;
+  const bundlesFlagged: Record<string, number> = {};
+  for (const f of bundles.flatMap((b) => [...new Set(b.flags.map((x) => x.flag))]).sort()) bundlesFlagged[f] = (bundlesFlagged[f] ?? 0) + 1;
   const fileProblems = [...items]
     .sort(byPath)
     .flatMap((i) => (i.hash.ok ? [] : [{ source: i.path, code: i.hash.error.code, message: i.hash.error.message }]));
@@ -511,6 +515,7 @@ function summarise(
     lowQualityFiles: items.filter((i) => i.lowQuality).length,
     bundles: bundles.length,
     bundlesByTier,
+    bundlesFlagged,
     hashedThisRun,
     resumedItems,
     knownLists,

@@ -66,6 +66,10 @@ export function formatSummary(s: ScanSummary, withIndex = true): string {
     .map(([tier, n]) => `${tier}: ${n}`)
     .join(', ');
   lines.push(`bundles: ${s.bundles}${tiers === '' ? '' : ` (${tiers})`}`);
+  const unusable = s.bundlesFlagged.perceptual_hash_unusable ?? 0;
+  const drift = s.bundlesFlagged.perceptual_drift ?? 0;
+  if (unusable > 0) lines.push(`check by hand: ${unusable} bundle${unusable === 1 ? '' : 's'} without a usable perceptual hash (perceptual_hash_unusable; --include-low-quality matches them)`);
+  if (drift > 0) lines.push(`files far apart: ${drift} bundle${drift === 1 ? '' : 's'} chained beyond the threshold (perceptual_drift)`);
   lines.push(`output: ${s.outDir}`);
   if (s.audit !== null) lines.push(`audit log head: ${s.audit.auditHead} (keep it elsewhere; 'hashtriage audit verify ${s.outDir} --head HASH' then detects a cut log)`);
   return `${lines.join('\n')}\n`;
