@@ -176,6 +176,8 @@ describe('why each file is in its bundle, flags and related bundles', () => {
     ]);
     const alone = bundles.find((x) => x.id === 'b-9e8d7c6b5a4f3e2d')!;
     expect(alone.members[0].reason).toBe('named by report R-104 only: no hash link to another file, so its own bundle');
+    const failed = bundles.find((x) => x.items.includes(8))!;
+    expect(failed.members[0].reason).toBe('could not be hashed (DECODE_FAILED), so no hash can link it to another file');
     const linked = bundles.find((x) => x.id === 'b-5a5a5a5a5a5a5a5a')!;
     expect(linked.members[0].reason).toBe('named by report R-106 only: no hash link to another file, so its own bundle (the report’s other pictures are under related bundles)');
   });

@@ -111,7 +111,11 @@ export function memberRecords(b: Bundle, byIndex: ReadonlyMap<number, ScanItem>)
       index,
       path: b.paths[k],
       joined,
-      reason: joinText(joined, index, byIndex, b.items.length === 1, b.related.length > 0),
+      reason:
+        it !== undefined && !it.hash.ok && (joined.kind === 'seed' || joined.kind === 'report_only')
+          ? `could not be hashed (${it.hash.error.code}), so no hash can link it to another file` +
+            (joined.kind === 'report_only' ? `; named by report${joined.reportIds.length === 1 ? '' : 's'} ${joined.reportIds.join(', ')}` : '')
+          : joinText(joined, index, byIndex, b.items.length === 1, b.related.length > 0),
       lowQuality: it?.lowQuality ?? false,
       known: [...(it?.known ?? [])].sort(compareKnown),
     };
