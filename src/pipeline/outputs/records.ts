@@ -129,7 +129,8 @@ export function queue(bundles: readonly Bundle[], policy: PriorityPolicy): Array
 
 /**
  * One line of bundles.ndjson (fixed keys; known matches most severe first, sightings earliest first).
- * failedFiles lists the members that could not be hashed (empty when all were, or when `byIndex` lacks them).
+ * failedFiles lists the members that could not be hashed (empty when all were, or when `byIndex` lacks them);
+ * members says how each file joined and lists its own known matches; flags, spread and related as in Bundle.
  */
 export function bundleRecord(rank: number, b: Bundle, byIndex: ReadonlyMap<number, ScanItem> = new Map()): Record<string, unknown> {
   return {
