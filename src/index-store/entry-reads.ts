@@ -9,6 +9,7 @@ export interface EntryRow {
   readonly list: string;
   readonly category: string | null;
   readonly severity: number | null;
+  readonly scheme: string | null;
   readonly series: string | null;
   readonly victim_identified: number | null;
   readonly external_id: string | null;
@@ -22,7 +23,7 @@ export function knownEntriesOf(store: IndexStore, signal: SignalType, ids: reado
   if (ids.length === 0) return out;
   const t = store.tablesOf(signal);
   const stmt = store.stmt(
-    `SELECT e.hash_id, l.name AS list, e.category, e.severity, e.series, e.victim_identified, e.external_id, e.added_at, e.note
+    `SELECT e.hash_id, l.name AS list, e.category, e.severity, e.scheme, e.series, e.victim_identified, e.external_id, e.added_at, e.note
      FROM ${t.entries} e JOIN lists l ON l.id = e.list_id
      WHERE e.hash_id IN (SELECT value FROM json_each(?)) ORDER BY l.name, e.id`,
   );
@@ -33,6 +34,7 @@ export function knownEntriesOf(store: IndexStore, signal: SignalType, ids: reado
       list: r.list,
       category: r.category,
       severity: r.severity,
+      scheme: r.scheme,
       series: r.series,
       victimIdentified: r.victim_identified === null ? null : r.victim_identified === 1,
       externalId: r.external_id,

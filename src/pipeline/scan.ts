@@ -15,6 +15,8 @@ import { DEFAULT_MAX_PIXELS } from '../hashing/decode.js';
 import type { FileHashResult } from '../hashing/record.js';
 import type { SignalType } from '../hashing/signal-type.js';
 import { compareBundles, prioritise, type PriorityPolicy } from '../policy/priority.js';
+import { loadSeverityPolicy, type SeverityPolicy } from '../policy/severity.js';
+import { rateKnownMatches } from './known-rating.js';
 import { buildBundles } from './bundle.js';
 import { CaseDb, type ScanParams, type StoredItem } from './case-db.js';
 import { clusterItems, type CodeSearcherFactory } from './cluster.js';
@@ -114,6 +116,8 @@ export interface ScanDeps {
   readonly hasher: HashPort;
   readonly index: IndexPort;
   readonly policy: PriorityPolicy;
+  /** Rates the known matches' categories (default: the shipped policy/severity.json). */
+  readonly severityPolicy?: SeverityPolicy;
   readonly writeOutputs: WriteOutputs;
   /** Logs the start (or resumption) of a scan in the output directory's audit log. */
   readonly auditStart?: (outDir: string, data: Pick<ScanData, 'scanLabel' | 'toolVersion' | 'inputs' | 'startedAt'>, resumed: boolean) => void;
@@ -244,8 +248,14 @@ export function planItems(walked: ReadonlyArray<RawPath & { error?: { code: Erro
 }
 
 /** The options that change results, as recorded in the case (concurrency does not change results). */
-function resultOptions(options: ScanOptions, policy: PriorityPolicy): ScanParams['options'] {
-  const base = { dihedral: options.dihedral, pdqFlavour: options.pdqFlavour, policy: policy.digest, maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS };
+function resultOptions(options: ScanOptions, policy: PriorityPolicy, severity: SeverityPolicy): ScanParams['options'] {
+  const base = {
+    dihedral: options.dihedral,
+    pdqFlavour: options.pdqFlavour,
+    policy: policy.digest,
+    severityPolicy: severity.digest,
+    maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
+  };
   // Recorded only when given, so a case without it reads (and resumes) as before.
   return options.followSymlinks === true ? { ...base, followSymlinks: true } : base;
 }
@@ -308,6 +318,7 @@ export function readUsableManifests(manifests: readonly string[]): ManifestConte
  */
 export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanHooks = {}): Promise<ScanSummary> {
   const { hasher, index, policy } = deps;
+  const severityPolicy = deps.severityPolicy ?? loadSeverityPolicy();
   const signalTypes = hasher.signalTypes;
   const clock = hooks.now ?? (() => new Date());
 
@@ -323,7 +334,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
   const params: ScanParams = {
     inputs: options.inputs.map((p) => path.resolve(p)),
     manifests: options.manifests.map((m) => ({ path: path.resolve(m), sha256: fileSha256(m) ?? 'unreadable' })),
-    options: resultOptions(options, policy),
+    options: resultOptions(options, policy, severityPolicy),
     index: { path: index.path === null ? null : path.resolve(index.path), digest: described.knownDigest },
   };
   const startedNow = clock().toISOString();
@@ -427,11 +438,12 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
       return summarise(options.outDir, false, plan.length, [...stored.values()], manifests.reports, manifests.errors, [], hashedThisRun, resumedItems, knownLists);
     }
 
-    // 4. Items in plan order; their content is recorded for later scans now that every item is matched (a
-    // scan that stops before this records nothing; a resumed one that gets here again changes nothing).
+    // 4. Items in plan order, their known matches rated through the severity policy in force (the case
+    // keeps them as the index gave them); their content is recorded for later scans now that every item
+    // is matched (a scan that stops before this records nothing; a resumed one that gets here again changes nothing).
     const items: ScanItem[] = plan.map((p, i) => {
       const s = stored.get(p.key)!;
-      return { index: i, path: p.path, hash: s.hash, reportIds: p.reportIds, known: s.known, seen: s.seen, lowQuality: s.lowQuality };
+      return { index: i, path: p.path, hash: s.hash, reportIds: p.reportIds, known: rateKnownMatches(s.known, severityPolicy), seen: s.seen, lowQuality: s.lowQuality };
     });
     await index.recordSightings(seenItemsOf(items, info.startedAt, signalTypes), info.scanLabel);
 
@@ -450,6 +462,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
       inputs: outputInputs(options, params),
       index: { path: params.index.path, digest: params.index.digest, counts: described.counts },
       priorityPolicy: policy,
+      severityPolicy: { source: severityPolicy.source, digest: severityPolicy.digest },
       startedAt: info.startedAt,
       endedAt,
       reports: manifests.reports,

@@ -44,6 +44,11 @@ export interface SeverityFactor {
   readonly otherRankPoints: number;
   /** Points when no known match has a severity rank (category missing or not in the severity policy). */
   readonly unrankedPoints: number;
+  /**
+   * Points when no known match has a rank and some are known but uncategorised (a label the severity policy
+   * marks `"uncategorised": true`, e.g. Project VIC 0). Policy files without it use unrankedPoints.
+   */
+  readonly uncategorisedPoints: number;
 }
 
 /** Unknown content with many distinct reporters: points, plus more per reporter above the minimum, capped. */
@@ -213,11 +218,13 @@ export function parsePriorityPolicy(
 
   if (fac.known_severity !== undefined) {
     const f = `${key}.known_severity`;
-    const rec = obj(fac.known_severity, f, ['pointsByRank', 'otherRankPoints', 'unrankedPoints']);
+    const rec = obj(fac.known_severity, f, ['pointsByRank', 'otherRankPoints', 'unrankedPoints', 'uncategorisedPoints']);
+    const unrankedPoints = int(rec, 'unrankedPoints', f);
     factors.known_severity = {
       pointsByRank: parseRankTable(rec.pointsByRank, `${f}.pointsByRank`, fail),
       otherRankPoints: int(rec, 'otherRankPoints', f),
-      unrankedPoints: int(rec, 'unrankedPoints', f),
+      unrankedPoints,
+      uncategorisedPoints: rec.uncategorisedPoints === undefined ? unrankedPoints : int(rec, 'uncategorisedPoints', f),
     };
   }
   if (fac.new_content_many_reporters !== undefined) {
@@ -316,8 +323,9 @@ export function prioritise(bundle: UnprioritisedBundle, items: readonly ScanItem
   const add = (factor: FactorKey, points: number, detail: string): void => {
     if (points !== 0) reasons.push({ factor, points, detail });
   };
+  // A match rated through the severity policy in force says so itself; an unrated one is judged by its label.
   const isNonPertinent = (k: KnownMatch): boolean =>
-    k.severity === null && k.category !== null && policy.nonPertinentLabels.has(normalizeLabel(k.category));
+    k.pertinent !== undefined ? !k.pertinent : k.severity === null && k.category !== null && policy.nonPertinentLabels.has(normalizeLabel(k.category));
   const allKnown = [...bundle.known].sort(compareKnown);
   const known = allKnown.filter((k) => !isNonPertinent(k));
   const nonPertinent = allKnown.filter(isNonPertinent);
@@ -348,8 +356,16 @@ export function prioritise(bundle: UnprioritisedBundle, items: readonly ScanItem
       add(
         'known_severity',
         listed ?? s.known_severity.otherRankPoints,
-        `most severe known category: ${top.category ?? '(no label)'} (severity rank ${rank}, 1 = most severe) in list ${top.list}` +
+        `most severe known category: ${categoryText(top)} (severity rank ${rank}, 1 = most severe) in list ${top.list}` +
           (top.series ? `, series ${top.series}` : ''),
+      );
+    } else if (known.some((k) => k.uncategorised === true)) {
+      const labels = distinct(known.filter((k) => k.uncategorised === true).map((k) => categoryText(k)));
+      const lists = distinct(known.filter((k) => k.uncategorised === true).map((k) => k.list));
+      add(
+        'known_severity',
+        s.known_severity.uncategorisedPoints,
+        `known but uncategorised: ${labels.join(', ')} in list${plural(lists.length)} ${lists.join(', ')} (not rated yet: check and categorise by hand)`,
       );
     } else {
       const cats = distinct(known.map((k) => k.category).filter((c): c is string => c !== null));
@@ -559,6 +575,12 @@ function webUrls(urls: readonly string[]): Array<{ url: string; host: string }> 
     if ((parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname !== '') out.push({ url, host: parsed.hostname.toLowerCase() });
   }
   return out;
+}
+
+/** A category as people read it: the label as written, with its scheme's name for it when known ("0 (known, uncategorised)"). */
+export function categoryText(k: Pick<KnownMatch, 'category' | 'categoryName'>): string {
+  if (k.category === null) return '(no label)';
+  return k.categoryName ? `${k.category} (${k.categoryName})` : k.category;
 }
 
 function distinct<T extends string>(values: readonly T[]): T[] {

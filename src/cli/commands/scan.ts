@@ -31,6 +31,7 @@ interface ScanCommandOptions {
   dihedral: boolean;
   pdqFlavour: 'full' | 'cli512';
   policy?: string;
+  severityPolicy?: string;
   json: boolean;
   concurrency: number;
   maxPixels: number;
@@ -136,7 +137,7 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions, rawArgs
         `no index at ${indexPath}: import a known list first (hashtriage index import), check --db / ${DB_ENV_VAR}, or give --no-index to deduplicate without known lists; nothing was scanned`,
       );
     }
-    deps = openScanDeps(scanOptions, stores, opts.policy);
+    deps = openScanDeps(scanOptions, stores, opts.policy, false, opts.severityPolicy);
     summary = await runScan(scanOptions, deps, {
       signal: controller.signal,
       onProgress: (done, total) => {
@@ -195,6 +196,7 @@ export const register: CommandModule = (program: Command) => {
     .addOption(new Option('--max-pixels <n>', 'refuse images with more pixels than this (decompression bombs); recorded in the case').argParser(positiveInteger).default(DEFAULT_MAX_PIXELS))
     .option('--follow-symlinks', 'follow symbolic links under the paths even where they lead outside them (without it, such links are reported as SYMLINK_OUTSIDE and not followed)', false)
     .option('--policy <file>', 'priority policy JSON (default: the shipped policy/priority.json)')
+    .option('--severity-policy <file>', 'category → severity policy JSON the known matches are rated with (default: the shipped policy/severity.json)')
     .option('--json', 'print the summary as one JSON object', false)
     .addOption(new Option('--concurrency <n>', 'files processed at once').argParser(positiveInteger).default(defaultConcurrency()))
     .addOption(new Option('--memory-budget <MiB>', 'memory that file contents and decodes may take at once; images are admitted by decoded size').argParser(positiveInteger).default(DEFAULT_MEMORY_BUDGET_MIB))
