@@ -226,6 +226,18 @@ describe('files that could not be processed', () => {
     expect(r.reasons[0].detail).toMatch(/^no file of this bundle could be processed/);
   });
 
+  it('says a bundle of URL-only reports is a page to check, not files that failed', () => {
+    const r = prioritise(bundle({ items: [], paths: [], reportIds: ['R1'], urls: ['https://example.com/page'], hosts: ['example.com'] }), [], withFactor, NOW);
+    expect(r.reasons[0]).toEqual({ factor: 'unprocessed_files', points: 59, detail: 'no file to look at: reported at a URL only (example.com): check the page by hand' });
+  });
+
+  it('counts http and https, www. and the bare host, as one URL on one host', () => {
+    const urls = ['http://www.example.com/page', 'https://example.com/page', 'https://www.example.com/other'];
+    expect(prioritise(bundle({ urls }), [], loadPriorityPolicy(), NOW).reasons.find((x) => x.factor === 'hosted_urls')?.detail).toBe(
+      'reported at 2 URLs on 1 host (example.com): may still be online',
+    );
+  });
+
   it('with the shipped policy a failed file alone lifts its bundle out of the backlog', () => {
     const def = loadPriorityPolicy();
     const r = prioritise(bundle({ items: [0] }), [failed(0, 'DECODE_FAILED', 'premature end of data')], def, NOW);

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { HashtriageError } from '../errors.js';
 import { loadSeverityPolicy, nonPertinentLabels, normalizeLabel } from './severity.js';
+import { normalizeHost, normalizeUrl } from '../pipeline/url.js';
 import type { UnprioritisedBundle } from '../pipeline/bundle.js';
 import type { Bundle, KnownMatch, Priority, PriorityReason, ScanItem, SeenMatch } from '../pipeline/types.js';
 
@@ -405,7 +406,11 @@ export function prioritise(bundle: UnprioritisedBundle, items: readonly ScanItem
 
   if (s.unprocessed_files) {
     const failed = members.filter((it) => !it.hash.ok);
-    if (bundle.items.length === 0) {
+    const web = webUrls(bundle.urls);
+    if (bundle.items.length === 0 && web.length > 0) {
+      const hosts = distinct(web.map((w) => w.host));
+      add('unprocessed_files', s.unprocessed_files.points, `no file to look at: reported at a URL only (${hosts.join(', ')}): check the page by hand`);
+    } else if (bundle.items.length === 0) {
       add('unprocessed_files', s.unprocessed_files.points, 'no file of this bundle could be processed (the reports name no file that could be read): check by hand');
     } else if (failed.length > 0) {
       const codes = distinct(failed.map((it) => (it.hash.ok ? '' : it.hash.error.code)));
@@ -562,7 +567,11 @@ export function compareSeen(a: SeenMatch, b: SeenMatch): number {
   );
 }
 
-/** The http(s) URLs among `urls` that name a host, with that host (lowercase); anything else (javascript:, mailto:, bare text) is dropped. */
+/**
+ * The http(s) URLs among `urls` that name a host, each as its normalised form (normalizeUrl: http and
+ * https, "www." or not, are one page) with its host (normalizeHost); anything else (javascript:, mailto:,
+ * bare text) is dropped.
+ */
 function webUrls(urls: readonly string[]): Array<{ url: string; host: string }> {
   const out: Array<{ url: string; host: string }> = [];
   for (const url of urls) {
@@ -572,7 +581,7 @@ function webUrls(urls: readonly string[]): Array<{ url: string; host: string }> 
     } catch {
       continue;
     }
-    if ((parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname !== '') out.push({ url, host: parsed.hostname.toLowerCase() });
+    if ((parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname !== '') out.push({ url: normalizeUrl(url) ?? url, host: normalizeHost(parsed.hostname) });
   }
   return out;
 }
