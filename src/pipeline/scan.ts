@@ -156,8 +156,12 @@ export interface ScanSummary {
   readonly resumedItems: number;
   /** Known lists in the index (0: nothing could match). */
   readonly knownLists: number;
-  /** The audit log once outputs are written (null when the scan was interrupted before). */
+  /** The audit log once outputs are written (null when the scan was interrupted before, or had finished already). */
   readonly audit: AuditState | null;
+  /** Set when --resume met a scan that had finished: when it finished; nothing was hashed, written or logged. */
+  readonly finishedBefore?: string;
+  /** With finishedBefore: input files that are new or changed since that scan (not scanned; a new scan would). */
+  readonly changedSinceFinished?: number;
 }
 
 /** A planned item: identity, display path (with its bytes when not UTF-8) and where to read it; failures found before hashing are kept. */
@@ -344,6 +348,16 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
   try {
     const info = caseDb.info();
     const finished = caseDb.finishedItems();
+    if (info.finishedAt !== null) {
+      // Nothing is hashed or written; files added or changed since are counted, so the user can scan them anew.
+      const changed = plan.filter((item) => {
+        const prev = finished.get(item.key);
+        if (prev === undefined) return true;
+        const now = item.preError === null ? statOf(item.readPath) : null;
+        return now !== null && (prev.size !== now.size || prev.mtimeMs !== now.mtimeMs);
+      }).length;
+      return { ...finishedSummary(options.outDir, info.finishedAt, [...finished.values()], knownLists), changedSinceFinished: changed };
+    }
     deps.auditStart?.(options.outDir, { scanLabel: info.scanLabel, toolVersion: deps.toolVersion, inputs: outputInputs(options, params), startedAt: info.startedAt }, options.resume);
 
     // 3. Hash and match what is not finished yet (or changed on disk since it was hashed).
@@ -479,6 +493,32 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
   } finally {
     caseDb.close();
   }
+}
+
+/**
+ * The summary of a scan that had finished before this --resume: its counts as its manifest.json recorded
+ * them (files and failures from the case when the manifest cannot be read). Reads only.
+ */
+function finishedSummary(outDir: string, finishedAt: string, items: readonly StoredItem[], knownLists: number): ScanSummary {
+  const base = summarise(outDir, true, items.length, items, [], [], [], 0, items.length, knownLists);
+  let counts: Record<string, unknown> = {};
+  try {
+    const manifest = JSON.parse(readFileSync(path.join(outDir, 'manifest.json'), 'utf8')) as { counts?: Record<string, unknown> };
+    counts = manifest.counts ?? {};
+  } catch {
+    // the outputs are not there as written: the summary says what the case holds
+  }
+  const num = (key: string, fallback: number): number => (typeof counts[key] === 'number' ? (counts[key] as number) : fallback);
+  const byTier = counts.bundlesByTier !== null && typeof counts.bundlesByTier === 'object' ? (counts.bundlesByTier as Record<string, number>) : {};
+  return {
+    ...base,
+    inputErrors: num('inputErrors', 0),
+    reports: num('reports', 0),
+    bundles: num('bundles', 0),
+    bundlesByTier: byTier,
+    problems: [],
+    finishedBefore: finishedAt,
+  };
 }
 
 /** Problems listed in the summary (all of them are in the output files). */

@@ -57,7 +57,8 @@ export function formatSummary(s: ScanSummary, withIndex = true): string {
     lines.push(`continue with the same command plus --resume (output directory: ${s.outDir})`);
     return `${lines.join('\n')}\n`;
   }
-  const resumed = s.resumedItems > 0 ? `, ${s.resumedItems} taken from the interrupted run` : '';
+  if (s.finishedBefore !== undefined) lines.push(`scan already finished at ${s.finishedBefore}: --resume had nothing to do and changed nothing`);
+  const resumed = s.finishedBefore !== undefined ? '' : s.resumedItems > 0 ? `, ${s.resumedItems} taken from the interrupted run` : '';
   lines.push(`files: ${s.files} (${s.failedFiles} failed${s.lowQualityFiles > 0 ? `, ${s.lowQualityFiles} low-quality PDQ` : ''}${resumed})`);
   lines.push(`reports: ${s.reports}${s.inputErrors > 0 ? ` (${s.inputErrors} manifest problem${s.inputErrors === 1 ? '' : 's'})` : ''}`);
   const noLists = !withIndex ? ' (no index: --no-index)' : s.knownLists === 0 ? ' (the index holds no known lists)' : '';
@@ -67,6 +68,7 @@ export function formatSummary(s: ScanSummary, withIndex = true): string {
     .join(', ');
   lines.push(`bundles: ${s.bundles}${tiers === '' ? '' : ` (${tiers})`}`);
   lines.push(`output: ${s.outDir}`);
+  if (s.audit === null && s.finishedBefore !== undefined) lines.push(`outputs and audit log as written then (check them with 'hashtriage audit verify ${s.outDir}')`);
   if (s.audit !== null) lines.push(`audit log head: ${s.audit.auditHead} (keep it elsewhere; 'hashtriage audit verify ${s.outDir} --head HASH' then detects a cut log)`);
   return `${lines.join('\n')}\n`;
 }
@@ -154,6 +156,12 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions, rawArgs
     process.off('SIGINT', onSigint);
     await deps?.index.close();
   }
+  if (summary.finishedBefore !== undefined)
+    process.stderr.write(
+      `hashtriage scan: this scan finished at ${summary.finishedBefore}; --resume changed nothing (nothing hashed, no output rewritten, nothing logged)` +
+        (summary.changedSinceFinished ? `; ${summary.changedSinceFinished} input file${summary.changedSinceFinished === 1 ? ' is' : 's are'} new or changed since: scan the inputs into a new --out to include them` : '') +
+        '\n',
+    );
   // sources and messages carry names and manifest text from the evidence: no control sequence reaches the terminal
   for (const p of summary.problems) process.stderr.write(`hashtriage scan: ${showControlsInLine(`${p.source}: ${p.code}: ${p.message}`)}\n`);
   const unlisted = summary.failedFiles + summary.inputErrors - summary.problems.length;
@@ -164,8 +172,6 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions, rawArgs
   const broken = summary.audit?.auditBroken ?? null;
   if (broken !== null)
     process.stderr.write(`hashtriage scan: the audit log had been altered before this run: audit.ndjson line ${broken.line}: ${broken.problem} (an entry saying so was appended)\n`);
-  if (summary.knownLists === 0 && indexPath !== null)
-    process.stderr.write(`hashtriage scan: the index ${indexPath} holds no known lists, so nothing could match (import one with hashtriage index import, or check --db / HASHTRIAGE_DB)\n`);
   try {
     await writeOutput(opts.json ? `${JSON.stringify({ ...summary, outDir: path.resolve(summary.outDir) })}\n` : formatSummary(summary, indexPath !== null));
     await flushOutput();
