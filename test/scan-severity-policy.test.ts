@@ -113,6 +113,22 @@ describe('severity from the policy in force at scan time', () => {
     expect(edited.matches[0].entries[0]).toMatchObject({ category: 'A1', severity: 3 });
   });
 
+  it('a list imported with a scheme the policy in force lacks: unranked, and the scan says so', async () => {
+    writeFileSync(path.join(dir, 'explicit.csv'), `md5,category\n${REF.get('rose-210x138.png')!.md5},A1\n`);
+    expect((await cli(['index', 'import', 'explicit.csv', '--list', 'ours', '--scheme', 'ncmec', '--db', 'explicit.db'])).status).toBe(0);
+    const without = writePolicy('no-ncmec.json', (doc) => {
+      delete doc.schemes.ncmec;
+      (doc as { infer?: string[] }).infer = ['caid', 'projectvic'];
+    });
+    const res = await cli(['scan', 'media', '--out', 'out-no-ncmec', '--db', 'explicit.db', '--no-sightings', '--severity-policy', without, '--json']);
+    expect(res.status).toBe(0);
+    expect(res.stderr).toBe(
+      'hashtriage scan: list ours was imported with category scheme "ncmec", which the severity policy in force does not define: their categories are unranked (add the scheme to the policy, or give --severity-policy)\n',
+    );
+    expect(JSON.parse(res.stdout).unknownSchemes).toEqual([{ scheme: 'ncmec', lists: ['ours'] }]);
+    expect(bundleOf('out-no-ncmec', 'rose.png').knownMatches[0]).toMatchObject({ category: 'A1', scheme: null, severity: null, categoryName: null });
+  });
+
   it('an index written before schemes were stored is upgraded and rated from its labels, not its stored ranks', async () => {
     const file = path.join(dir, 'old.db');
     writeFileSync(path.join(dir, 'old.csv'), `md5,category\n${REF.get('rose-210x138.png')!.md5},A1\n`);

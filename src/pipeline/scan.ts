@@ -15,7 +15,7 @@ import { DEFAULT_MAX_PIXELS } from '../hashing/decode.js';
 import type { FileHashResult } from '../hashing/record.js';
 import type { SignalType } from '../hashing/signal-type.js';
 import { compareBundles, prioritise, type PriorityPolicy } from '../policy/priority.js';
-import { loadSeverityPolicy, type SeverityPolicy } from '../policy/severity.js';
+import { loadSeverityPolicy, UNMAPPED_SCHEME, type SeverityPolicy } from '../policy/severity.js';
 import { rateKnownMatches } from './known-rating.js';
 import { buildBundles } from './bundle.js';
 import { CaseDb, type ScanParams, type StoredItem } from './case-db.js';
@@ -162,6 +162,11 @@ export interface ScanSummary {
   readonly finishedBefore?: string;
   /** With finishedBefore: input files that are new or changed since that scan (not scanned; a new scan would). */
   readonly changedSinceFinished?: number;
+  /**
+   * Category schemes the known lists were imported with that the severity policy in force does not define
+   * (their categories were left unranked), with the lists that use them; absent when there are none.
+   */
+  readonly unknownSchemes?: ReadonlyArray<{ readonly scheme: string; readonly lists: readonly string[] }>;
 }
 
 /** A planned item: identity, display path (with its bytes when not UTF-8) and where to read it; failures found before hashing are kept. */
@@ -488,11 +493,27 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
     caseDb.markFinished(endedAt);
     return {
       ...summarise(options.outDir, true, plan.length, [...stored.values()], manifests.reports, manifests.errors, bundles, hashedThisRun, resumedItems, knownLists),
+      ...unknownSchemesOf([...stored.values()], severityPolicy),
       audit: { auditHead: audit.auditHead, auditBroken: audit.auditBroken },
     };
   } finally {
     caseDb.close();
   }
+}
+
+/** The schemes recorded with the items' known matches that `policy` does not define, with their lists (sorted). */
+function unknownSchemesOf(items: readonly StoredItem[], policy: SeverityPolicy): Pick<ScanSummary, 'unknownSchemes'> {
+  const byScheme = new Map<string, Set<string>>();
+  for (const it of items) {
+    for (const k of it.known) {
+      if (k.scheme === undefined || k.scheme === null || k.scheme === UNMAPPED_SCHEME || policy.schemes.has(k.scheme)) continue;
+      let lists = byScheme.get(k.scheme);
+      if (lists === undefined) byScheme.set(k.scheme, (lists = new Set()));
+      lists.add(k.list);
+    }
+  }
+  if (byScheme.size === 0) return {};
+  return { unknownSchemes: [...byScheme.keys()].sort().map((scheme) => ({ scheme, lists: [...byScheme.get(scheme)!].sort() })) };
 }
 
 /**

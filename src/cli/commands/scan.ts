@@ -169,6 +169,10 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions, rawArgs
   // After the problem list, so a long list does not scroll these out of sight.
   if (summary.completed && summary.files === 0 && summary.reports === 0)
     process.stderr.write('hashtriage scan: no files or reports found in the given paths and manifests\n');
+  for (const u of summary.unknownSchemes ?? [])
+    process.stderr.write(
+      `hashtriage scan: ${showControlsInLine(`${u.lists.length === 1 ? 'list' : 'lists'} ${u.lists.join(', ')} ${u.lists.length === 1 ? 'was' : 'were'} imported with category scheme "${u.scheme}", which the severity policy in force does not define: their categories are unranked (add the scheme to the policy, or give --severity-policy)`)}\n`,
+    );
   const broken = summary.audit?.auditBroken ?? null;
   if (broken !== null)
     process.stderr.write(`hashtriage scan: the audit log had been altered before this run: audit.ndjson line ${broken.line}: ${broken.problem} (an entry saying so was appended)\n`);

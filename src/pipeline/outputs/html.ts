@@ -292,7 +292,7 @@ function filesCell(b: Bundle, byIndex: ReadonlyMap<number, ScanItem>): string {
 /** Lowercased text the search box looks in: everything a person might type to find a bundle. */
 function searchText(b: Bundle, reports: ReadonlyMap<string, Report>): string {
   const parts: string[] = [b.id, b.priority.tier, ...b.paths, ...b.reportIds, ...b.reporters, ...b.urls, ...b.hosts];
-  for (const k of b.known) parts.push(k.list, k.category ?? '', k.series ?? '', k.signal);
+  for (const k of b.known) parts.push(k.list, k.category ?? '', k.categoryName ?? '', k.series ?? '', k.signal);
   for (const s of b.seen) parts.push(s.scan);
   for (const r of b.priority.reasons) parts.push(r.factor, r.detail);
   for (const id of b.reportIds) {
