@@ -12,6 +12,8 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { knownMatcher } from '../src/index-store/entry-reads.js';
 import { openIndex } from '../src/index-store/open-index.js';
+import { openIndexConnection } from '../src/index-store/store.js';
+import { loadSeverityPolicy, rateCategory } from '../src/policy/severity.js';
 import { SCHEMA_VERSION } from '../src/index-store/schema.js';
 import { signalTypeByName } from '../src/hashing/signals.js';
 import { jsonLines, runCli } from './support/cli.js';
@@ -129,7 +131,7 @@ describe('severity from the policy in force at scan time', () => {
     expect(bundleOf('out-no-ncmec', 'rose.png').knownMatches[0]).toMatchObject({ category: 'A1', scheme: null, severity: null, categoryName: null });
   });
 
-  it('an index written before schemes were stored is upgraded and rated from its labels, not its stored ranks', async () => {
+  it('an index written before schemes were stored is read as it is on read-only storage, else upgraded, and rated from its labels, not its stored ranks', async () => {
     const file = path.join(dir, 'old.db');
     writeFileSync(path.join(dir, 'old.csv'), `md5,category\n${REF.get('rose-210x138.png')!.md5},A1\n`);
     writeFileSync(path.join(dir, 'old.json'), JSON.stringify({ value: [{ Media: [{ MD5: REF.get('wizard.jpg')!.md5, Category: 2 }] }] }));
@@ -140,6 +142,19 @@ describe('severity from the policy in force at scan time', () => {
     for (const t of ['entries_md5', 'entries_sha1', 'entries_sha256', 'entries_pdq', 'entries_blockhash', 'opaque']) raw.exec(`ALTER TABLE ${t} DROP COLUMN scheme`);
     raw.exec(`UPDATE entries_md5 SET severity = 9; PRAGMA user_version = 2;`);
     raw.close();
+    // on read-only storage it cannot be upgraded: it is read as it is, VICS rows as Project VIC
+    const md5 = signalTypeByName('md5')!;
+    const asIs = openIndexConnection(file, true);
+    try {
+      const hits = knownMatcher(asIs).matchValues(md5, [md5.parse(REF.get('rose-210x138.png')!.md5)!, md5.parse(REF.get('wizard.jpg')!.md5)!]);
+      expect(hits.map((h) => h.matches[0].entries[0])).toMatchObject([
+        { list: 'csvlist', category: 'A1', severity: 9, scheme: null },
+        { list: 'vicslist', category: '2', scheme: 'projectvic' },
+      ]);
+      expect(rateCategory(loadSeverityPolicy(), 'A1', null)).toMatchObject({ severity: 1, scheme: 'ncmec' }); // the stored 9 is not used
+    } finally {
+      asIs.close();
+    }
     const res = await cli(['scan', 'media', '--out', 'out-old', '--db', 'old.db', '--no-sightings']);
     expect(res.stderr).toBe('');
     expect(res.status).toBe(0);
@@ -148,7 +163,6 @@ describe('severity from the policy in force at scan time', () => {
     const store = openIndex(file, { readonly: true });
     try {
       expect(store.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-      const md5 = signalTypeByName('md5')!;
       const hits = knownMatcher(store).matchValues(md5, [md5.parse(REF.get('wizard.jpg')!.md5)!]);
       expect(hits[0].matches[0].entries[0]).toMatchObject({ list: 'vicslist', scheme: 'projectvic' }); // VICS rows were always Project VIC
     } finally {

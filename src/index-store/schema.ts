@@ -113,8 +113,7 @@ const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
     const entryTables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'entries\\_%' ESCAPE '\\'`).pluck().all() as string[];
     for (const table of [...entryTables, 'opaque']) {
       if (!/^[a-z][a-z0-9_]*$/.test(table)) continue;
-      const columns = db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[];
-      if (!columns.includes('scheme')) db.exec(`ALTER TABLE ${table} ADD COLUMN scheme TEXT`);
+      if (!hasColumn(db, table, 'scheme')) db.exec(`ALTER TABLE ${table} ADD COLUMN scheme TEXT`);
       db.prepare(`UPDATE ${table} SET scheme = 'projectvic' WHERE list_id IN (SELECT id FROM lists WHERE format = 'vics')`).run();
     }
   },
@@ -143,10 +142,34 @@ export function migrate(db: Database.Database, signals: readonly SignalType[]): 
   }).immediate();
 }
 
+/**
+ * Oldest schema a read-only open uses as it is: version 2 differs only by the entries' missing scheme
+ * column, which reads as unknown (Project VIC for VICS lists; see entry-reads.ts), so an index of that
+ * version on read-only storage still works.
+ */
+export const OLDEST_READABLE_VERSION = 2;
+
 /** True when the database has the current schema and the tables of every given signal type (read-only check). */
 export function schemaIsCurrent(db: Database.Database, signals: readonly SignalType[]): boolean {
   const version = db.pragma('user_version', { simple: true }) as number;
-  return version === SCHEMA_VERSION && notAnIndex(db) === null && !hasLegacySightings(db) && signals.every((s) => tableExists(db, tablesFor(s).hashes));
+  return version === SCHEMA_VERSION && schemaIsReadable(db, signals);
+}
+
+/** True when a read-only open can use the database as it is: OLDEST_READABLE_VERSION or newer, no legacy sightings, every given type's tables. */
+export function schemaIsReadable(db: Database.Database, signals: readonly SignalType[]): boolean {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  return (
+    version >= OLDEST_READABLE_VERSION &&
+    version <= SCHEMA_VERSION &&
+    notAnIndex(db) === null &&
+    !hasLegacySightings(db) &&
+    signals.every((s) => tableExists(db, tablesFor(s).hashes))
+  );
+}
+
+/** True when `table` has a column called `column`. */
+export function hasColumn(db: Database.Database, table: string, column: string): boolean {
+  return (db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[]).includes(column);
 }
 
 /** True when the index still holds sightings of scans as a list (written by an earlier version; see openIndex). */
