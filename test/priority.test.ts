@@ -264,6 +264,21 @@ describe('non-pertinent known matches (known-innocent lists)', () => {
     expect(Object.keys(pointsOf(bundle({ known: [innocent({ category: '0' })] }), def)).sort()).toEqual(['known_match', 'known_severity', 'victim_not_identified']);
   });
 
+  it('known but uncategorised (Project VIC 0, as rated by the severity policy) has its own weight, not that of rated material', () => {
+    const zero = known({ list: 'vics', category: '0', categoryName: 'known, uncategorised', scheme: 'projectvic', severity: null, pertinent: true, uncategorised: true, victimIdentified: null });
+    const r = prioritise(bundle({ known: [zero] }), [item(0, [zero])], def, NOW);
+    expect(r.reasons.map((x) => [x.factor, x.points])).toEqual([['known_match', 30], ['known_severity', 5]]);
+    expect(r.reasons[1].detail).toBe('known but uncategorised: 0 (known, uncategorised) in list vics (not rated yet: check and categorise by hand)');
+    // rated material in the same bundle decides the severity
+    const a1 = known({ category: 'A1', categoryName: 'prepubescent minor, sex act', severity: 1, pertinent: true, uncategorised: false });
+    expect(pointsOf(bundle({ known: [zero, a1] }), def).known_severity).toBe(40);
+    // a policy file written before uncategorisedPoints existed weighs it as unranked
+    expect(pointsOf(bundle({ known: [zero] }), policy).known_severity).toBe(policy.factors.known_severity!.unrankedPoints);
+    // a match rated non-pertinent by the policy in force is excluded whatever its label
+    const cleared = known({ category: 'A1', severity: null, pertinent: false });
+    expect(pointsOf(bundle({ known: [cleared] }), def)).toEqual({ known_non_pertinent: -10 });
+  });
+
   it('a bundle with pertinent and non-pertinent matches is scored on the pertinent ones only', () => {
     const k = [known({ list: 'national', category: 'A1', severity: 1, victimIdentified: true }), innocent()];
     const r = prioritise(bundle({ known: k }), [item(0, k)], def, NOW);
