@@ -5,7 +5,7 @@
  * before schemes were stored is upgraded and still rated from its labels.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -105,6 +105,21 @@ describe('severity from the policy in force at scan time', () => {
     const res = await cli(['scan', 'media', '--out', 'out-shipped', '--db', 'index.db', '--no-sightings', '--resume', '--severity-policy', 'edited.json']);
     expect(res.status).toBe(2);
     expect(res.stderr).toMatch(/started with different option severityPolicy: the severity policy \(--severity-policy\) changed \(started with SHA-256 [0-9a-f]{12}…, now SHA-256 [0-9a-f]{12}…\)/);
+  });
+
+  it('an unusable severity policy is a usage error naming the file, and nothing is created', async () => {
+    writeFileSync(path.join(dir, 'broken.json'), '{"schemes": {"x": {"labels": {"A": 0}}}}');
+    for (const [file, message] of [
+      ['broken.json', /severity policy broken\.json: schemes\.x\.labels\.A: must be an integer rank/],
+      ['missing.json', /severity policy missing\.json: cannot read/],
+    ] as const) {
+      const res = await cli(['scan', 'media', '--out', 'out-bad-policy', '--db', 'index.db', '--severity-policy', file]);
+      expect(res.status).toBe(2);
+      expect(res.stderr).toMatch(message);
+      expect(existsSync(path.join(dir, 'out-bad-policy'))).toBe(false);
+      expect((await cli(['match', '--db', 'index.db', '--severity-policy', file, 'md5:' + '0'.repeat(32)])).status).toBe(2);
+    }
+    expect(existsSync(path.join(dir, 'index.sightings.db'))).toBe(false);
   });
 
   it('match rates entries with --severity-policy too', async () => {
