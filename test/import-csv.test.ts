@@ -27,6 +27,7 @@ describe('CSV and TSV lists', () => {
     expect(rows[0].meta).toEqual({
       category: 'A1',
       severity: 1,
+      scheme: null, // inferred per label, now and when a scan rates it
       series: 's-17',
       victimIdentified: true,
       externalId: null,

@@ -117,16 +117,19 @@ describe('hashtriage index and match (CLI)', () => {
         .filter((x) => x.d <= 31)
         .sort((a, b) => a.d - b.d);
       expect(line.matches.map((m: { distance: number }) => m.distance)).toEqual(expected.map((x) => x.d));
+      // a bare 64-digit value is looked up as every type of that length: only its PDQ reading matches here
+      expect(line.checked).toEqual(['sha256', 'pdq', 'blockhash']);
       for (const m of line.matches) {
-        expect(Object.keys(m)).toEqual(['hash', 'distance', 'entries']);
-        for (const e of m.entries) expect(Object.keys(e)).toEqual(['list', 'category', 'severity', 'series', 'victimIdentified']);
+        expect(Object.keys(m)).toEqual(['algorithm', 'hash', 'distance', 'entries']);
+        expect(m.algorithm).toBe('pdq');
+        for (const e of m.entries) expect(Object.keys(e)).toEqual(['list', 'category', 'categoryName', 'scheme', 'severity', 'series', 'victimIdentified']);
       }
     });
     // the base image itself: in two lists, both entries, with severity from the default policy
     const exact = await run(['match', '--db', db, '--threshold', '0', base]);
     const entries = exact.lines[0].matches[0].entries;
     expect(entries.map((e: { list: string }) => e.list)).toEqual(['known', 'mixed']);
-    expect(entries[1]).toEqual({ list: 'mixed', category: 'B1', severity: 2, series: null, victimIdentified: null });
+    expect(entries[1]).toEqual({ list: 'mixed', category: 'B1', categoryName: 'pubescent minor, sex act', scheme: 'ncmec', severity: 2, series: null, victimIdentified: null });
   });
 
   it('answers the good hashes and gives each bad one an error line with its position, exit 1', async () => {
@@ -135,7 +138,7 @@ describe('hashtriage index and match (CLI)', () => {
     expect(res.status).toBe(1);
     expect(res.lines).toHaveLength(4);
     expect(res.lines[0].matches.length).toBeGreaterThan(0);
-    expect(res.lines[1]).toEqual({ position: 2, input: 'xyz', error: { code: 'BAD_HASH', message: expect.stringMatching(/64 hex digits/) } });
+    expect(res.lines[1]).toEqual({ position: 2, input: 'xyz', error: { code: 'BAD_HASH', message: expect.stringMatching(/non-hex character 'x'.*expected 32 \(md5\), 40 \(sha1\) or 64 \(sha256, pdq, blockhash\) hex digits/) } });
     expect(res.lines[2]).toEqual(res.lines[0]); // case does not matter
     expect(res.lines[3]).toMatchObject({ position: 4, error: { code: 'BAD_HASH' } });
     expect(res.stderr).toMatch(/argument 2/);
@@ -146,21 +149,65 @@ describe('hashtriage index and match (CLI)', () => {
     const input = ['# queries', q, '', JSON.stringify({ path: 'a/b.jpg', ok: true, pdq: q, pdqQuality: 100 }), JSON.stringify({ path: 'c.txt', ok: true }), 'zz'].join('\n');
     const res = await run(['match', '--db', db, '--stdin'], { input });
     expect(res.status).toBe(1);
-    expect(res.lines.map((l) => l.position ?? l.query)).toEqual([q, q, 5, 6]);
-    expect(res.lines[1].path).toBe('a/b.jpg');
-    expect(res.lines[2].error.message).toMatch(/c\.txt has no pdq hash/);
-    expect(res.stderr).not.toMatch(/also carry/); // the record carried pdq only
+    expect(res.lines.map((l) => l.position ?? l.query ?? l.path)).toEqual([q, 'a/b.jpg', 5, 6]);
+    expect(res.lines[1].checked).toEqual(['pdq']);
+    expect(res.lines[1].matches).toEqual(res.lines[0].matches);
+    expect(res.lines[2].error.message).toMatch(/c\.txt has no hash value/);
   });
 
-  it('says once that `hash` records carry digests it did not look up, so a listed MD5 is not silently missed', async () => {
+  it('checks every digest and perceptual hash a `hash` record carries, as scan does: a listed MD5 is found', async () => {
     const ref = REF.get('wizard.jpg')!;
-    const record = JSON.stringify({ path: 'w.jpg', ok: true, md5: ref.md5, pdq: ref.pdq, pdqQuality: 100 });
-    const res = await run(['match', '--db', db, '--stdin'], { input: `${record}\n${record}\n` });
+    const other = REF.get('base-900x700.jpg')!;
+    // the PDQ is not the listed picture's: only the MD5 can find it
+    const record = JSON.stringify({ path: 'w.jpg', ok: true, bytes: 10, md5: ref.md5, pdq: '0f'.repeat(32), pdqQuality: 100 });
+    const empty = JSON.stringify({ path: 'e.jpg', ok: false, bytes: 0, md5: ref.md5, sha1: other.sha1 });
+    const res = await run(['match', '--db', db, '--stdin'], { input: `${record}\n${empty}\n` });
     expect(res.status).toBe(0);
-    expect(res.stderr.match(/also carry/g)).toHaveLength(1);
-    expect(res.stderr).toContain('the hash records also carry md5; only pdq is looked up (run match again with --algorithm NAME');
-    const md5 = await run(['match', '--db', db, '--stdin', '--algorithm', 'md5'], { input: `${record}\n` });
-    expect(md5.lines[0].matches).toEqual([expect.objectContaining({ hash: ref.md5, distance: 0 })]);
+    expect(res.stderr).toBe('');
+    expect(res.lines[0].checked).toEqual(['md5', 'pdq']);
+    expect(res.lines[0].matches).toEqual([expect.objectContaining({ algorithm: 'md5', hash: ref.md5, distance: 0 })]);
+    // the digests of an empty file say nothing about a picture: not looked up, as in a scan
+    expect(res.lines[1]).toMatchObject({ path: 'e.jpg', checked: [], matches: [] });
+    // --algorithm narrows the lookup to one type
+    const pdqOnly = await run(['match', '--db', db, '--stdin', '--algorithm', 'PDQ'], { input: `${record}\n` });
+    expect(pdqOnly.lines[0]).toMatchObject({ checked: ['pdq'] });
+    expect(pdqOnly.lines[0].matches.some((m: { algorithm: string }) => m.algorithm === 'md5')).toBe(false);
+  });
+
+  it('a file whose MD5 is on a VICS list is found by `hash FILE | match --stdin`', async () => {
+    const file = path.join(IMAGES, 'plasma-c-64x64.png');
+    const md5 = REF.get('plasma-c-64x64.png')!.md5;
+    const vics = path.join(dir, 'vics.json');
+    writeFileSync(vics, JSON.stringify({ '@odata.context': 'http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/US/$metadata#Cases', value: [{ Media: [{ MD5: md5.toUpperCase(), Category: 1, MediaID: 7 }] }] }));
+    const vdb = path.join(dir, 'vics.db');
+    expect((await run(['index', 'import', vics, '--list', 'vics', '--db', vdb])).status).toBe(0);
+    const hashed = await run(['hash', file]);
+    expect(hashed.status).toBe(0);
+    const res = await run(['match', '--db', vdb, '--stdin'], { input: hashed.stdout });
+    expect(res.status).toBe(0);
+    expect(res.lines[0].checked).toEqual(['md5', 'sha1', 'sha256', 'pdq', 'blockhash']);
+    expect(res.lines[0].matches).toEqual([
+      { algorithm: 'md5', hash: md5, distance: 0, entries: [{ list: 'vics', category: '1', categoryName: 'child abuse material (CAM)', scheme: 'projectvic', severity: 1, series: null, victimIdentified: null }] },
+    ]);
+  });
+
+  it('reads hashes as index import does: type prefixes, any case, length detection', async () => {
+    const ref = REF.get('wizard.jpg')!;
+    const res = await run(['match', '--db', db, `pdq:${ref.pdq}`, `MD5:${ref.md5.toUpperCase()}`, `SHA-1 ${ref.sha1}`, ref.md5, `md5:${ref.pdq}`, `photodna:abc`, `nohash:${ref.md5}`]);
+    expect(res.status).toBe(1);
+    expect(res.lines[0]).toMatchObject({ query: ref.pdq, checked: ['pdq'] });
+    expect(res.lines[0].matches[0]).toMatchObject({ algorithm: 'pdq', hash: ref.pdq, distance: 0 });
+    expect(res.lines[1]).toMatchObject({ query: ref.md5, checked: ['md5'], matches: [expect.objectContaining({ algorithm: 'md5', hash: ref.md5 })] });
+    expect(res.lines[2]).toMatchObject({ query: ref.sha1, checked: ['sha1'], matches: [] }); // the list has no SHA-1 values
+    expect(res.lines[3]).toMatchObject({ checked: ['md5'], matches: [expect.objectContaining({ hash: ref.md5 })] }); // 32 digits: MD5
+    expect(res.lines[4].error.message).toMatch(/md5 value has 64 hex digits, expected 32/);
+    expect(res.lines[5].error.message).toMatch(/PhotoDNA/);
+    expect(res.lines[6].error.message).toMatch(/unknown hash type 'nohash'/);
+    // --algorithm takes any case and the synonyms import knows; a value of another type is an error line
+    const typed = await run(['match', '--db', db, '--algorithm', 'MD5', ref.md5, `pdq:${ref.pdq}`]);
+    expect(typed.lines[0].matches[0]).toMatchObject({ algorithm: 'md5' });
+    expect(typed.lines[1].error.message).toMatch(/says pdq but --algorithm is md5/);
+    expect((await run(['match', '--db', db, '--algorithm', 'crc32', ref.md5])).status).toBe(2);
   });
 
   it('matches MD5 by equality and refuses a threshold for it', async () => {
@@ -305,9 +352,9 @@ describe('hashtriage match and the sightings of earlier scans', () => {
     const res = await run(['match', '--include-seen', '--db', db, known, unknownHex]);
     expect(res.status).toBe(0);
     expect(lists(res.lines[0])).toEqual([['known']]);
-    expect(res.lines[0].seen).toEqual([{ hash: known, distance: 0, scan: 'scan-1', path: 'case/a.jpg', firstSeenAt: new Date(0).toISOString() }]);
+    expect(res.lines[0].seen).toEqual([{ algorithm: 'pdq', hash: known, distance: 0, scan: 'scan-1', path: 'case/a.jpg', firstSeenAt: new Date(0).toISOString() }]);
     expect(res.lines[1].matches).toEqual([]);
-    expect(res.lines[1].seen).toEqual([{ hash: unknownHex, distance: 0, scan: 'scan-1', path: 'case/b.jpg', firstSeenAt: new Date(0).toISOString() }]);
+    expect(res.lines[1].seen).toEqual([{ algorithm: 'pdq', hash: unknownHex, distance: 0, scan: 'scan-1', path: 'case/b.jpg', firstSeenAt: new Date(0).toISOString() }]);
   });
 
   it('--include-seen without a sightings store beside the index gives empty "seen" arrays; a named one that is missing is exit 2', async () => {

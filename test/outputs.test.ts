@@ -110,6 +110,8 @@ describe('items.ndjson', () => {
       distance: 0,
       variant: null,
       category: 'Cat A',
+      categoryName: null,
+      scheme: null,
       severity: 1,
       series: 'Series-Blue',
       victimIdentified: false,

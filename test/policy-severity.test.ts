@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY_PATH, loadSeverityPolicy, nonPertinentLabels, severityOf } from '../src/policy/severity.js';
+import { DEFAULT_POLICY_PATH, loadSeverityPolicy, nonPertinentLabels, rateCategory, severityOf, UNMAPPED_SCHEME } from '../src/policy/severity.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hashtriage-policy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -117,6 +117,10 @@ describe('severity policy', () => {
       ['{"schemes": {"x": {"labels": {"A": {"severty": 1}}}}}', /schemes\.x\.labels\.A: unknown key "severty"/],
       ['{"schemes": {"x": {"labels": {"5": {"severity": 2, "pertinent": false}}}}}', /schemes\.x\.labels\.5\.pertinent: a non-pertinent label .* must have severity null/],
       ['{"schemes": {"x": {"labels": {"5": {"severity": null, "pertinent": "no"}}}}}', /schemes\.x\.labels\.5\.pertinent: must be true or false/],
+      ['{"schemes": {"x": {"labels": {"0": {"severity": 3, "uncategorised": true}}}}}', /schemes\.x\.labels\.0\.uncategorised: an uncategorised label .* must have severity null and be pertinent/],
+      ['{"schemes": {"x": {"labels": {"0": {"severity": null, "uncategorised": true, "pertinent": false}}}}}', /labels\.0\.uncategorised: an uncategorised label/],
+      ['{"schemes": {"x": {"labels": {"0": {"severity": null, "uncategorised": "yes"}}}}}', /labels\.0\.uncategorised: must be true or false/],
+      ['{"schemes": {"x": {"labels": {"A": {"severity": 1, "name": ""}}}}}', /labels\.A\.name: must be non-empty text/],
     ];
     bad.forEach(([content, message], i) => {
       const p = write(`bad${i}.json`, content);
@@ -124,6 +128,30 @@ describe('severity policy', () => {
       expect(() => loadSeverityPolicy(p)).toThrow(p);
     });
     expect(() => loadSeverityPolicy(join(dir, 'missing.json'))).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+  });
+
+  it('rates a stored label with its scheme: rank, name, kind; an unknown or unmapped scheme rates nothing', () => {
+    expect(rateCategory(shipped, 'Cat A1', null)).toEqual({ severity: 1, scheme: 'ncmec', name: 'prepubescent minor, sex act', pertinent: true, uncategorised: false });
+    expect(rateCategory(shipped, 'category 0', 'projectvic')).toEqual({ severity: null, scheme: 'projectvic', name: 'known, uncategorised', pertinent: true, uncategorised: true });
+    expect(rateCategory(shipped, '5', undefined)).toMatchObject({ severity: null, scheme: 'projectvic', pertinent: false, uncategorised: false });
+    expect(rateCategory(shipped, 'A', 'caid')).toMatchObject({ severity: 1, name: 'penetrative sexual activity, sexual activity with an animal or sadism' });
+    expect(rateCategory(shipped, 'A1', 'caid')).toMatchObject({ severity: null, scheme: null }); // only the list's scheme is consulted
+    expect(rateCategory(shipped, 'A1', 'no-such-scheme')).toMatchObject({ severity: null, scheme: null, pertinent: true });
+    expect(rateCategory(shipped, '1', UNMAPPED_SCHEME)).toMatchObject({ severity: null, scheme: null }); // e.g. a UK-model VICS list
+    expect(rateCategory(shipped, null)).toMatchObject({ severity: null, scheme: null, name: null });
+  });
+
+  it('ships a name for every category of NCMEC, CAID and Project VIC, with Project VIC 0 uncategorised', () => {
+    for (const [scheme, labels] of [
+      ['ncmec', ['A1', 'A2', 'B1', 'B2']],
+      ['caid', ['A', 'B', 'C']],
+      ['projectvic', ['0', '1', '2', '3', '4', '5', '6']],
+    ] as const) {
+      for (const label of labels) expect(rateCategory(shipped, label, scheme).name, `${scheme} ${label}`).toBeTruthy();
+    }
+    expect(rateCategory(shipped, '0', 'projectvic').uncategorised).toBe(true);
+    expect(['1', '2', '3', '4', '5', '6'].filter((l) => rateCategory(shipped, l, 'projectvic').uncategorised)).toEqual([]);
+    expect(shipped.digest).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('ships a policy whose every label has a description (the file documents itself)', () => {

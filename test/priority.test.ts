@@ -233,6 +233,18 @@ describe('files that could not be processed', () => {
     expect(r.reasons[0].detail).toMatch(/^no file of this bundle could be processed/);
   });
 
+  it('says a bundle of URL-only reports is a page to check, not files that failed', () => {
+    const r = prioritise(bundle({ items: [], paths: [], reportIds: ['R1'], urls: ['https://example.com/page'], hosts: ['example.com'] }), [], withFactor, NOW);
+    expect(r.reasons[0]).toEqual({ factor: 'unprocessed_files', points: 59, detail: 'no file to look at: reported at a URL only (example.com): check the page by hand' });
+  });
+
+  it('counts http and https, www. and the bare host, as one URL on one host', () => {
+    const urls = ['http://www.example.com/page', 'https://example.com/page', 'https://www.example.com/other'];
+    expect(prioritise(bundle({ urls }), [], loadPriorityPolicy(), NOW).reasons.find((x) => x.factor === 'hosted_urls')?.detail).toBe(
+      'reported at 2 URLs on 1 host (example.com): may still be online',
+    );
+  });
+
   it('with the shipped policy a failed file alone lifts its bundle out of the backlog', () => {
     const def = loadPriorityPolicy();
     const r = prioritise(bundle({ items: [0] }), [failed(0, 'DECODE_FAILED', 'premature end of data')], def, NOW);
@@ -257,6 +269,21 @@ describe('non-pertinent known matches (known-innocent lists)', () => {
 
   it('uncategorised (Project VIC 0) and abuse categories still count as known', () => {
     expect(Object.keys(pointsOf(bundle({ known: [innocent({ category: '0' })] }), def)).sort()).toEqual(['known_match', 'known_severity', 'victim_not_identified']);
+  });
+
+  it('known but uncategorised (Project VIC 0, as rated by the severity policy) has its own weight, not that of rated material', () => {
+    const zero = known({ list: 'vics', category: '0', categoryName: 'known, uncategorised', scheme: 'projectvic', severity: null, pertinent: true, uncategorised: true, victimIdentified: null });
+    const r = prioritise(bundle({ known: [zero] }), [item(0, [zero])], def, NOW);
+    expect(r.reasons.map((x) => [x.factor, x.points])).toEqual([['known_match', 30], ['known_severity', 5]]);
+    expect(r.reasons[1].detail).toBe('known but uncategorised: 0 (known, uncategorised) in list vics (not rated yet: check and categorise by hand)');
+    // rated material in the same bundle decides the severity
+    const a1 = known({ category: 'A1', categoryName: 'prepubescent minor, sex act', severity: 1, pertinent: true, uncategorised: false });
+    expect(pointsOf(bundle({ known: [zero, a1] }), def).known_severity).toBe(40);
+    // a policy file written before uncategorisedPoints existed weighs it as unranked
+    expect(pointsOf(bundle({ known: [zero] }), policy).known_severity).toBe(policy.factors.known_severity!.unrankedPoints);
+    // a match rated non-pertinent by the policy in force is excluded whatever its label
+    const cleared = known({ category: 'A1', severity: null, pertinent: false });
+    expect(pointsOf(bundle({ known: [cleared] }), def)).toEqual({ known_non_pertinent: -10 });
   });
 
   it('a bundle with pertinent and non-pertinent matches is scored on the pertinent ones only', () => {

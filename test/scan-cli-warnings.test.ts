@@ -1,10 +1,10 @@
 /**
- * What `hashtriage scan` tells a user whose scan could not do its job: a missing index (a mistyped --db)
- * is a usage error that creates nothing; an index with no known lists is said last on stderr, after any
- * list of file problems, and in the summary itself; inputs that hold nothing to scan are said too,
+ * What `hashtriage scan` tells a user whose scan could not do its job: a missing index (a mistyped --db,
+ * or none at the default path) and an index with no known lists are usage errors that create nothing and
+ * say how to go on (--no-index for deduplication only); inputs that hold nothing to scan are said too,
  * rather than a silent empty case.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,19 +40,33 @@ describe('scan warnings a user must not miss', () => {
     expect(existsSync(path.join(dir, 'out-missing'))).toBe(false);
   });
 
-  it('an index without known lists: the last stderr line, after the file problems, and in the summary', async () => {
+  it('an index without known lists: exit 2, says how to go on, and creates no case folder or sightings store', async () => {
     expect((await runCli(['index', 'import', 'list.csv', '--list', 'gone', '--db', 'emptied.db'], { cwd: dir })).status).toBe(0);
     expect((await runCli(['index', 'remove', '--list', 'gone', '--db', 'emptied.db'], { cwd: dir })).status).toBe(0);
     const res = await scan(['media', '--out', 'out-media', '--db', 'emptied.db']);
-    expect(res.status).toBe(1);
-    const lines = res.stderr.trim().split('\n');
-    expect(lines).toHaveLength(3);
-    expect(lines[0]).toContain('empty.jpg');
-    expect(lines[1]).toContain('text.jpg');
-    expect(lines[2]).toBe(
-      'hashtriage scan: the index emptied.db holds no known lists, so nothing could match (import one with hashtriage index import, or check --db / HASHTRIAGE_DB)',
+    expect(res.status).toBe(2);
+    expect(res.stderr).toBe(
+      'hashtriage scan: the index emptied.db holds no known lists, so nothing could match: import one first (hashtriage index import FILE --list NAME --db emptied.db), or give --no-index to deduplicate without known lists; nothing was scanned\n',
     );
-    expect(res.stdout).toContain('known matches: 0 files (the index holds no known lists); seen in earlier scans: 0');
+    expect(existsSync(path.join(dir, 'out-media'))).toBe(false);
+    expect(existsSync(path.join(dir, 'emptied.sightings.db'))).toBe(false);
+  });
+
+  it('no --db and no index at the default path: exit 2, and neither an index nor anything else is created', async () => {
+    const bare = mkdtempSync(path.join(os.tmpdir(), 'hashtriage-scan-default-'));
+    try {
+      mkdirSync(path.join(bare, 'media'));
+      copyFileSync(path.join(IMAGES, 'rose-210x138.png'), path.join(bare, 'media', 'rose.png'));
+      const env = { ...process.env };
+      delete env.HASHTRIAGE_DB;
+      const res = await runCli(['scan', 'media', '--out', 'out'], { cwd: bare, env });
+      expect(res.status).toBe(2);
+      expect(res.stderr).toContain('no index at hashtriage.db: import a known list first (hashtriage index import)');
+      expect(res.stderr).toContain('give --no-index to deduplicate without known lists');
+      expect(readdirSync(bare)).toEqual(['media']);
+    } finally {
+      rmSync(bare, { recursive: true, force: true });
+    }
   });
 
   it('--no-index deduplicates without known lists, without the warning', async () => {

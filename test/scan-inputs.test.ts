@@ -21,14 +21,25 @@ describe('normalizeUrl', () => {
     expect([...normalised]).toEqual(['https://example.com/Gallery/Item42?a=1&b=2']);
   });
 
+  it('takes http and https, www. and the bare host, as one page on one host', () => {
+    const variants = ['http://www.Example.com/page', 'https://example.com/page/', 'HTTP://WWW.EXAMPLE.COM:80/page#top', 'www.example.com/page'];
+    expect([...new Set(variants.map((v) => normalizeUrl(v)))]).toEqual(['https://example.com/page']);
+    expect([...new Set(variants.map((v) => hostOf(v)))]).toEqual(['example.com']);
+    // only one leading "www." label goes; other subdomains and ports stay
+    expect(hostOf('https://www.files.example.com/')).toBe('files.example.com');
+    expect(hostOf('https://www2.example.com/')).toBe('www2.example.com');
+    expect(normalizeUrl('http://example.com:8080/a')).toBe('https://example.com:8080/a');
+    expect(normalizeUrl('ftp://www.example.com/a')).toBe('ftp://www.example.com/a');
+  });
+
   it('keeps the case of paths and the difference between pages', () => {
     expect(normalizeUrl('https://example.com/Gallery/Item42')).not.toBe(normalizeUrl('https://example.com/gallery/item42'));
     expect(normalizeUrl('https://example.com/a?id=1')).not.toBe(normalizeUrl('https://example.com/a?id=2'));
-    expect(normalizeUrl('http://example.com:8080/a')).toBe('http://example.com:8080/a');
+    expect(normalizeUrl('https://example.com:8443/a')).toBe('https://example.com:8443/a');
   });
 
-  it('reads scheme-less URLs as http and leaves non-URLs as trimmed text', () => {
-    expect(normalizeUrl('www.example.org/x/')).toBe('http://www.example.org/x');
+  it('reads scheme-less URLs as web URLs and leaves non-URLs as trimmed text', () => {
+    expect(normalizeUrl('www.example.org/x/')).toBe('https://example.org/x');
     expect(normalizeUrl(' not a url ')).toBe('not a url');
     expect(normalizeUrl('')).toBeNull();
     expect(normalizeUrl(null)).toBeNull();

@@ -1,5 +1,6 @@
 /** Reads of the known index's list entries that the matcher attaches to hits. Read-only. */
 import type { SignalType } from '../hashing/signal-type.js';
+import { hasColumn } from './schema.js';
 import { IndexMatcher } from './matcher.js';
 import type { IndexStore } from './store.js';
 import type { MatchEntry } from './types.js';
@@ -9,6 +10,7 @@ export interface EntryRow {
   readonly list: string;
   readonly category: string | null;
   readonly severity: number | null;
+  readonly scheme: string | null;
   readonly series: string | null;
   readonly victim_identified: number | null;
   readonly external_id: string | null;
@@ -21,8 +23,11 @@ export function knownEntriesOf(store: IndexStore, signal: SignalType, ids: reado
   const out = new Map<number, MatchEntry[]>();
   if (ids.length === 0) return out;
   const t = store.tablesOf(signal);
+  // an index of schema 2, used as it is on read-only storage, has no scheme column: its VICS lists were
+  // always read as Project VIC, other labels are inferred
+  const scheme = hasColumn(store.db, t.entries, 'scheme') ? 'e.scheme' : `CASE WHEN l.format = 'vics' THEN 'projectvic' END`;
   const stmt = store.stmt(
-    `SELECT e.hash_id, l.name AS list, e.category, e.severity, e.series, e.victim_identified, e.external_id, e.added_at, e.note
+    `SELECT e.hash_id, l.name AS list, e.category, e.severity, ${scheme} AS scheme, e.series, e.victim_identified, e.external_id, e.added_at, e.note
      FROM ${t.entries} e JOIN lists l ON l.id = e.list_id
      WHERE e.hash_id IN (SELECT value FROM json_each(?)) ORDER BY l.name, e.id`,
   );
@@ -33,6 +38,7 @@ export function knownEntriesOf(store: IndexStore, signal: SignalType, ids: reado
       list: r.list,
       category: r.category,
       severity: r.severity,
+      scheme: r.scheme,
       series: r.series,
       victimIdentified: r.victim_identified === null ? null : r.victim_identified === 1,
       externalId: r.external_id,

@@ -173,14 +173,14 @@ function rowWriter(store: IndexStore, listId: number, importedAt: string): (row:
     insertEntry.set(
       s.name,
       db.prepare(
-        `INSERT OR IGNORE INTO ${t.entries} (hash_id, list_id, meta_key, category, severity, series, victim_identified, external_id, added_at, note, quality, imported_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR IGNORE INTO ${t.entries} (hash_id, list_id, meta_key, category, severity, scheme, series, victim_identified, external_id, added_at, note, quality, imported_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
     );
   }
   const insertOpaque = db.prepare(
-    `INSERT OR IGNORE INTO opaque (list_id, kind, value, meta_key, category, severity, series, victim_identified, external_id, added_at, note, imported_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT OR IGNORE INTO opaque (list_id, kind, value, meta_key, category, severity, scheme, series, victim_identified, external_id, added_at, note, imported_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   return (row) => {
     const problem = rowProblem(store, row);
@@ -195,11 +195,11 @@ function rowWriter(store: IndexStore, listId: number, importedAt: string): (row:
       const id = store.hashId(s, h.value, quality);
       const res = insertEntry
         .get(s.name)!
-        .run(id, listId, key, m.category ?? null, m.severity ?? null, m.series ?? null, victim, m.externalId ?? null, m.addedAt ?? null, m.note ?? null, quality, importedAt);
+        .run(id, listId, key, m.category ?? null, m.severity ?? null, m.scheme ?? null, m.series ?? null, victim, m.externalId ?? null, m.addedAt ?? null, m.note ?? null, quality, importedAt);
       if (res.changes > 0) added = true;
     }
     for (const [kind, value] of Object.entries(row.opaque ?? {})) {
-      const res = insertOpaque.run(listId, kind, value, key, m.category ?? null, m.severity ?? null, m.series ?? null, victim, m.externalId ?? null, m.addedAt ?? null, m.note ?? null, importedAt);
+      const res = insertOpaque.run(listId, kind, value, key, m.category ?? null, m.severity ?? null, m.scheme ?? null, m.series ?? null, victim, m.externalId ?? null, m.addedAt ?? null, m.note ?? null, importedAt);
       if (res.changes > 0) added = true;
     }
     return added ? 'added' : 'duplicate';

@@ -12,7 +12,7 @@ import type { SignalType } from '../hashing/signal-type.js';
 import { SIGNAL_TYPES } from '../hashing/signals.js';
 import { openSightings, type SeenItem } from '../sightings/sightings-store.js';
 import { removeList } from './list-removal.js';
-import { hasLegacySightings } from './schema.js';
+import { hasLegacySightings, SCHEMA_VERSION } from './schema.js';
 import { DEFAULT_DB_PATH, defaultSightingsPath } from './db-path.js';
 import { IndexNeedsUpgrade, openIndexConnection, type IndexStore } from './store.js';
 
@@ -26,7 +26,8 @@ export interface OpenIndexOptions {
 
 /**
  * Opens the index at `file` (created and migrated when writable). A read-only open of an earlier
- * version's index upgrades it first when the file and its folder are writable. Throws HashtriageError
+ * version's index upgrades it first when the file and its folder are writable; on read-only storage an
+ * index of a readable earlier version (schemaIsReadable) is used as it is. Throws HashtriageError
  * NOT_FOUND when a read-only open finds no file, BAD_INPUT when the file is not a usable index.
  */
 export function openIndex(file: string = DEFAULT_DB_PATH, options: OpenIndexOptions = {}): IndexStore {
@@ -42,7 +43,10 @@ export function openIndex(file: string = DEFAULT_DB_PATH, options: OpenIndexOpti
     return store;
   }
   try {
-    return openIndexConnection(file, true, signals);
+    const store = openIndexConnection(file, true, signals);
+    // an earlier but readable version is used as it is only where it cannot be upgraded (read-only storage)
+    if ((store.db.pragma('user_version', { simple: true }) as number) === SCHEMA_VERSION || !writable(file)) return store;
+    store.close();
   } catch (err) {
     if (!(err instanceof IndexNeedsUpgrade) || !writable(file)) throw err;
   }

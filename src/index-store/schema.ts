@@ -12,7 +12,10 @@
  *    hashes_S(id INTEGER PRIMARY KEY, value BLOB UNIQUE, quality): each distinct value once, bytes in
  *      hex-string order (bits.wordsToBytes); quality is the first known quality of the value.
  *    entries_S: one row per (hash, list, metadata) with UNIQUE(hash_id, list_id, meta_key), so a
- *      re-imported row is a no-op; meta_key is a digest of the row's metadata (see entryMetaKey).
+ *      re-imported row is a no-op; meta_key is a digest of the row's metadata (see entryMetaKey);
+ *      category is the label as written, scheme the category scheme given or implied at import (NULL:
+ *      inferred per label, '': deliberately unmapped), severity the rank at import (scans and match rate
+ *      the category again through the policy in force).
  *    bands_S (only 256-bit Hamming types): one row per (band, key), bk = band·2^16 + key, holding a BLOB
  *      of the ids in that bucket as ascending little-endian uint32 (the layout measured fastest).
  *    chunks_S (only 256-bit Hamming types): the values packed 4096 ids per row, for fast loading into
@@ -23,7 +26,7 @@ import type { SignalType } from '../hashing/signal-type.js';
 import { chunkTableSql } from './value-chunks.js';
 
 /** Current schema version (PRAGMA user_version after migrate). */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 /** meta 'format' of a hashtriage index (files of other programs, or a sightings store, have another or none). */
 export const INDEX_FORMAT = 'hashtriage-index';
 
@@ -103,6 +106,17 @@ const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
   (db) => {
     db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('format', ?)`).run(INDEX_FORMAT);
   },
+  // 2 → 3: entries keep the category scheme of their list, so a scan rates labels through the policy in
+  // force. Earlier rows held only the rank computed at import: their scheme is unknown (NULL, inferred per
+  // label), except rows of VICS lists, which that version always read as Project VIC.
+  (db) => {
+    const entryTables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'entries\\_%' ESCAPE '\\'`).pluck().all() as string[];
+    for (const table of [...entryTables, 'opaque']) {
+      if (!/^[a-z][a-z0-9_]*$/.test(table)) continue;
+      if (!hasColumn(db, table, 'scheme')) db.exec(`ALTER TABLE ${table} ADD COLUMN scheme TEXT`);
+      db.prepare(`UPDATE ${table} SET scheme = 'projectvic' WHERE list_id IN (SELECT id FROM lists WHERE format = 'vics')`).run();
+    }
+  },
 ];
 
 /**
@@ -128,10 +142,34 @@ export function migrate(db: Database.Database, signals: readonly SignalType[]): 
   }).immediate();
 }
 
+/**
+ * Oldest schema a read-only open uses as it is: version 2 differs only by the entries' missing scheme
+ * column, which reads as unknown (Project VIC for VICS lists; see entry-reads.ts), so an index of that
+ * version on read-only storage still works.
+ */
+export const OLDEST_READABLE_VERSION = 2;
+
 /** True when the database has the current schema and the tables of every given signal type (read-only check). */
 export function schemaIsCurrent(db: Database.Database, signals: readonly SignalType[]): boolean {
   const version = db.pragma('user_version', { simple: true }) as number;
-  return version === SCHEMA_VERSION && notAnIndex(db) === null && !hasLegacySightings(db) && signals.every((s) => tableExists(db, tablesFor(s).hashes));
+  return version === SCHEMA_VERSION && schemaIsReadable(db, signals);
+}
+
+/** True when a read-only open can use the database as it is: OLDEST_READABLE_VERSION or newer, no legacy sightings, every given type's tables. */
+export function schemaIsReadable(db: Database.Database, signals: readonly SignalType[]): boolean {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  return (
+    version >= OLDEST_READABLE_VERSION &&
+    version <= SCHEMA_VERSION &&
+    notAnIndex(db) === null &&
+    !hasLegacySightings(db) &&
+    signals.every((s) => tableExists(db, tablesFor(s).hashes))
+  );
+}
+
+/** True when `table` has a column called `column`. */
+export function hasColumn(db: Database.Database, table: string, column: string): boolean {
+  return (db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[]).includes(column);
 }
 
 /** True when the index still holds sightings of scans as a list (written by an earlier version; see openIndex). */
@@ -186,7 +224,7 @@ function ensureSignalTables(db: Database.Database, signal: SignalType): void {
       hash_id INTEGER NOT NULL REFERENCES ${t.hashes}(id),
       list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
       meta_key BLOB NOT NULL,
-      category TEXT, severity INTEGER, series TEXT, victim_identified INTEGER,
+      category TEXT, severity INTEGER, scheme TEXT, series TEXT, victim_identified INTEGER,
       external_id TEXT, added_at TEXT, note TEXT, quality INTEGER,
       imported_at TEXT NOT NULL,
       UNIQUE (hash_id, list_id, meta_key)

@@ -10,7 +10,7 @@ import { HashtriageError } from '../errors.js';
 import type { SignalType } from '../hashing/signal-type.js';
 import { SIGNAL_TYPES } from '../hashing/signals.js';
 import { DB_ENV_VAR } from './db-path.js';
-import { configureConnection, migrate, notAnIndex, schemaIsCurrent, SCHEMA_VERSION } from './schema.js';
+import { configureConnection, migrate, notAnIndex, schemaIsReadable, SCHEMA_VERSION } from './schema.js';
 import { ValueStore } from './value-store.js';
 
 
@@ -41,8 +41,8 @@ export class IndexNeedsUpgrade extends HashtriageError {
 }
 
 /**
- * Opens the index connection at `file` as it is: read-only (the file must exist and have the current
- * schema) or writable (created owner-only when missing, migrated). Throws HashtriageError NOT_FOUND for a
+ * Opens the index connection at `file` as it is: read-only (the file must exist and have a schema it can
+ * read as it is, see schemaIsReadable) or writable (created owner-only when missing, migrated). Throws HashtriageError NOT_FOUND for a
  * missing file opened read-only, IndexNeedsUpgrade for an earlier version opened read-only, BAD_INPUT for
  * a file that is not a usable index.
  */
@@ -65,7 +65,7 @@ export function openIndexConnection(file: string, readonly: boolean, signals: re
     if (version > SCHEMA_VERSION) throw new Error(`it was written by a newer version of hashtriage (schema ${version}; this one reads ${SCHEMA_VERSION})`);
     configureConnection(db, readonly);
     if (readonly) {
-      if (!schemaIsCurrent(db, signals)) throw new IndexNeedsUpgrade(file);
+      if (!schemaIsReadable(db, signals)) throw new IndexNeedsUpgrade(file);
     } else {
       migrate(db, signals);
     }

@@ -8,8 +8,10 @@ import type { SignalName } from '../hashing/signal-type.js';
 export interface EntryMeta {
   /** Category label exactly as the list wrote it (e.g. "A1", "Cat A", "1"). */
   readonly category?: string | null;
-  /** Severity rank mapped from the category by the severity policy (1 = most severe); null when unmapped. */
+  /** Severity rank mapped from the category by the import's severity policy (kept for export; scans rate the category again through the policy in force). */
   readonly severity?: number | null;
+  /** Category scheme the list's labels follow: a scheme name, UNMAPPED_SCHEME ('') for labels deliberately left unmapped, null/absent = inferred per label. */
+  readonly scheme?: string | null;
   readonly series?: string | null;
   readonly victimIdentified?: boolean | null;
   /** Identifier of the entry in the source list, if it has one. */
@@ -64,7 +66,10 @@ export interface ImportSummary {
 export interface MatchEntry {
   readonly list: string;
   readonly category: string | null;
+  /** Rank stored at import (an index written before schemes were stored holds only this); rate `category` with the policy in force instead. */
   readonly severity: number | null;
+  /** Scheme recorded at import (see EntryMeta.scheme); null: inferred per label. */
+  readonly scheme: string | null;
   readonly series: string | null;
   readonly victimIdentified: boolean | null;
   readonly externalId: string | null;

@@ -79,13 +79,28 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
-/** Names of the top-level parameter fields (and option keys) that differ; empty when equal. */
+/** Option keys whose values are policy file digests, as resume messages name them. */
+const POLICY_OPTIONS: Readonly<Record<string, string>> = { policy: 'priority policy (--policy)', severityPolicy: 'severity policy (--severity-policy)' };
+
+/** A recorded option value as a resume message shows it (digests shortened). */
+function shownOption(v: string | number | boolean | null | undefined): string {
+  if (v === null || v === undefined) return 'not recorded';
+  return typeof v === 'string' && /^[0-9a-f]{64}$/.test(v) ? `SHA-256 ${v.slice(0, 12)}…` : JSON.stringify(v);
+}
+
+/** Names of the top-level parameter fields (and option keys, with the old and new value) that differ; empty when equal. */
 export function diffParams(a: ScanParams, b: ScanParams): string[] {
   const out: string[] = [];
   if (canonicalJson(a.inputs) !== canonicalJson(b.inputs)) out.push('inputs');
   if (canonicalJson(a.manifests) !== canonicalJson(b.manifests)) out.push('manifests');
   const keys = [...new Set([...Object.keys(a.options), ...Object.keys(b.options)])].sort();
-  for (const k of keys) if ((a.options[k] ?? null) !== (b.options[k] ?? null)) out.push(`option ${k}`);
+  for (const k of keys) {
+    const was = a.options[k] ?? null;
+    const now = b.options[k] ?? null;
+    if (was === now) continue;
+    const what = POLICY_OPTIONS[k] ? `option ${k}: the ${POLICY_OPTIONS[k]} changed` : `option ${k}`;
+    out.push(`${what} (started with ${shownOption(was)}, now ${shownOption(now)})`);
+  }
   if (a.index.path !== b.index.path) out.push('index path');
   else if (a.index.digest !== b.index.digest) out.push('index content (known lists changed)');
   return out;

@@ -33,6 +33,7 @@ export function knownMatchesOf(query: MatchQuery, hits: ReadonlyArray<VariantHit
         list: e.list,
         category: e.category,
         severity: e.severity,
+        scheme: e.scheme,
         series: e.series,
         victimIdentified: e.victimIdentified,
       });

@@ -7,7 +7,10 @@ import { hashFiles } from '../hashing/hash-file.js';
 import { DECODE_POLICY } from '../hashing/decode.js';
 import { SIGNAL_TYPES } from '../hashing/signals.js';
 import { loadPriorityPolicy } from '../policy/priority.js';
+import { loadSeverityPolicy, nonPertinentLabels } from '../policy/severity.js';
 import { appendAuditEvents, scanStartedEvent, writeScanOutputs } from './outputs/index.js';
+import { HashtriageError } from '../errors.js';
+import { listInfos } from '../index-store/index-admin.js';
 import { openIndex } from '../index-store/open-index.js';
 import { inProcessIndexPort } from './index-port.js';
 import { workerIndexPort } from './index-worker-client.js';
@@ -49,15 +52,24 @@ export interface ScanStores {
 }
 
 /**
- * Opens everything a scan needs: the stores (on a worker thread unless `inProcessIndex`) and the priority
- * policy (`policyPath` or the shipped default). The stores are opened here first either way, so that a
- * missing or unusable index, or an unusable sightings store, throws HashtriageError before the case
- * folder is created; so does an unusable policy. Opening may create the sightings store (empty), and
+ * Opens everything a scan needs: the stores (on a worker thread unless `inProcessIndex`), the priority
+ * policy (`policyPath` or the shipped default) and the severity policy (`severityPolicyPath` or the shipped default). The stores are opened here first either way, so that a
+ * missing or unusable index, an index without known lists (USAGE: a scan needs them unless it has no
+ * index, for deduplication only), or an unusable sightings store, throws HashtriageError before the case
+ * folder or the sightings store is created; so does an unusable policy. Opening may create the sightings store (empty), and
  * brings an index of an earlier version up to date.
  */
-export function openScanDeps(options: ScanOptions, stores: ScanStores, policyPath: string | undefined, inProcessIndex = false): ScanDeps {
-  const policy = loadPriorityPolicy(policyPath);
+export function openScanDeps(options: ScanOptions, stores: ScanStores, policyPath: string | undefined, inProcessIndex = false, severityPolicyPath?: string): ScanDeps {
+  const severityPolicy = loadSeverityPolicy(severityPolicyPath);
+  const policy = loadPriorityPolicy(policyPath, nonPertinentLabels(severityPolicy));
   const index = stores.index === null ? null : openIndex(stores.index, { readonly: true });
+  if (index !== null && listInfos(index).length === 0) {
+    index.close();
+    throw new HashtriageError(
+      'USAGE',
+      `the index ${stores.index} holds no known lists, so nothing could match: import one first (hashtriage index import FILE --list NAME --db ${stores.index}), or give --no-index to deduplicate without known lists; nothing was scanned`,
+    );
+  }
   let sightings: SightingsStore | null = null;
   try {
     sightings = stores.sightings === null ? null : openSightings(stores.sightings);
@@ -78,6 +90,7 @@ export function openScanDeps(options: ScanOptions, stores: ScanStores, policyPat
     hasher: hashingPort(options),
     index: port,
     policy,
+    severityPolicy,
     writeOutputs: writeScanOutputs,
     auditStart: (outDir, data, resumed) => {
       appendAuditEvents(outDir, [scanStartedEvent(data, resumed)]);

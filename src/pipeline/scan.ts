@@ -15,6 +15,8 @@ import { DEFAULT_MAX_PIXELS } from '../hashing/decode.js';
 import type { FileHashResult } from '../hashing/record.js';
 import type { SignalType } from '../hashing/signal-type.js';
 import { compareBundles, prioritise, type PriorityPolicy } from '../policy/priority.js';
+import { loadSeverityPolicy, UNMAPPED_SCHEME, type SeverityPolicy } from '../policy/severity.js';
+import { rateKnownMatches } from './known-rating.js';
 import { buildBundles } from './bundle.js';
 import { CaseDb, type ScanParams, type StoredItem } from './case-db.js';
 import { clusterItems, type CodeSearcherFactory } from './cluster.js';
@@ -118,6 +120,8 @@ export interface ScanDeps {
   readonly hasher: HashPort;
   readonly index: IndexPort;
   readonly policy: PriorityPolicy;
+  /** Rates the known matches' categories (default: the shipped policy/severity.json). */
+  readonly severityPolicy?: SeverityPolicy;
   readonly writeOutputs: WriteOutputs;
   /** Logs the start (or resumption) of a scan in the output directory's audit log. */
   readonly auditStart?: (outDir: string, data: Pick<ScanData, 'scanLabel' | 'toolVersion' | 'inputs' | 'startedAt'>, resumed: boolean) => void;
@@ -158,8 +162,17 @@ export interface ScanSummary {
   readonly resumedItems: number;
   /** Known lists in the index (0: nothing could match). */
   readonly knownLists: number;
-  /** The audit log once outputs are written (null when the scan was interrupted before). */
+  /** The audit log once outputs are written (null when the scan was interrupted before, or had finished already). */
   readonly audit: AuditState | null;
+  /** Set when --resume met a scan that had finished: when it finished; nothing was hashed, written or logged. */
+  readonly finishedBefore?: string;
+  /** With finishedBefore: input files that are new or changed since that scan (not scanned; a new scan would). */
+  readonly changedSinceFinished?: number;
+  /**
+   * Category schemes the known lists were imported with that the severity policy in force does not define
+   * (their categories were left unranked), with the lists that use them; absent when there are none.
+   */
+  readonly unknownSchemes?: ReadonlyArray<{ readonly scheme: string; readonly lists: readonly string[] }>;
 }
 
 /** A planned item: identity, display path (with its bytes when not UTF-8) and where to read it; failures found before hashing are kept. */
@@ -250,8 +263,14 @@ export function planItems(walked: ReadonlyArray<RawPath & { error?: { code: Erro
 }
 
 /** The options that change results, as recorded in the case (concurrency does not change results). */
-function resultOptions(options: ScanOptions, policy: PriorityPolicy): ScanParams['options'] {
-  const base = { dihedral: options.dihedral, pdqFlavour: options.pdqFlavour, policy: policy.digest, maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS };
+function resultOptions(options: ScanOptions, policy: PriorityPolicy, severity: SeverityPolicy): ScanParams['options'] {
+  const base = {
+    dihedral: options.dihedral,
+    pdqFlavour: options.pdqFlavour,
+    policy: policy.digest,
+    severityPolicy: severity.digest,
+    maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
+  };
   // Recorded only when given, so a case without them reads (and resumes) as before.
   return {
     ...base,
@@ -319,6 +338,7 @@ export function readUsableManifests(manifests: readonly string[]): ManifestConte
  */
 export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanHooks = {}): Promise<ScanSummary> {
   const { hasher, index, policy } = deps;
+  const severityPolicy = deps.severityPolicy ?? loadSeverityPolicy();
   const signalTypes = hasher.signalTypes;
   const clock = hooks.now ?? (() => new Date());
 
@@ -334,7 +354,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
   const params: ScanParams = {
     inputs: options.inputs.map((p) => path.resolve(p)),
     manifests: options.manifests.map((m) => ({ path: path.resolve(m), sha256: fileSha256(m) ?? 'unreadable' })),
-    options: resultOptions(options, policy),
+    options: resultOptions(options, policy, severityPolicy),
     index: { path: index.path === null ? null : path.resolve(index.path), digest: described.knownDigest },
   };
   const startedNow = clock().toISOString();
@@ -344,6 +364,16 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
   try {
     const info = caseDb.info();
     const finished = caseDb.finishedItems();
+    if (info.finishedAt !== null) {
+      // Nothing is hashed or written; files added or changed since are counted, so the user can scan them anew.
+      const changed = plan.filter((item) => {
+        const prev = finished.get(item.key);
+        if (prev === undefined) return true;
+        const now = item.preError === null ? statOf(item.readPath) : null;
+        return now !== null && (prev.size !== now.size || prev.mtimeMs !== now.mtimeMs);
+      }).length;
+      return { ...finishedSummary(options.outDir, info.finishedAt, [...finished.values()], knownLists), changedSinceFinished: changed };
+    }
     deps.auditStart?.(options.outDir, { scanLabel: info.scanLabel, toolVersion: deps.toolVersion, inputs: outputInputs(options, params), startedAt: info.startedAt }, options.resume);
 
     // 3. Hash and match what is not finished yet (or changed on disk since it was hashed).
@@ -438,11 +468,12 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
       return summarise(options.outDir, false, plan.length, [...stored.values()], manifests.reports, manifests.errors, [], hashedThisRun, resumedItems, knownLists);
     }
 
-    // 4. Items in plan order; their content is recorded for later scans now that every item is matched (a
-    // scan that stops before this records nothing; a resumed one that gets here again changes nothing).
+    // 4. Items in plan order, their known matches rated through the severity policy in force (the case
+    // keeps them as the index gave them); their content is recorded for later scans now that every item
+    // is matched (a scan that stops before this records nothing; a resumed one that gets here again changes nothing).
     const items: ScanItem[] = plan.map((p, i) => {
       const s = stored.get(p.key)!;
-      return { index: i, path: p.path, hash: s.hash, reportIds: p.reportIds, known: s.known, seen: s.seen, lowQuality: s.lowQuality };
+      return { index: i, path: p.path, hash: s.hash, reportIds: p.reportIds, known: rateKnownMatches(s.known, severityPolicy), seen: s.seen, lowQuality: s.lowQuality };
     });
     await index.recordSightings(seenItemsOf(items, info.startedAt, signalTypes), info.scanLabel);
 
@@ -461,6 +492,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
       inputs: outputInputs(options, params),
       index: { path: params.index.path, digest: params.index.digest, counts: described.counts },
       priorityPolicy: policy,
+      severityPolicy: { source: severityPolicy.source, digest: severityPolicy.digest },
       startedAt: info.startedAt,
       endedAt,
       reports: manifests.reports,
@@ -472,11 +504,53 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
     caseDb.markFinished(endedAt);
     return {
       ...summarise(options.outDir, true, plan.length, [...stored.values()], manifests.reports, manifests.errors, bundles, hashedThisRun, resumedItems, knownLists),
+      ...unknownSchemesOf([...stored.values()], severityPolicy),
       audit: { auditHead: audit.auditHead, auditBroken: audit.auditBroken },
     };
   } finally {
     caseDb.close();
   }
+}
+
+/** The schemes recorded with the items' known matches that `policy` does not define, with their lists (sorted). */
+function unknownSchemesOf(items: readonly StoredItem[], policy: SeverityPolicy): Pick<ScanSummary, 'unknownSchemes'> {
+  const byScheme = new Map<string, Set<string>>();
+  for (const it of items) {
+    for (const k of it.known) {
+      if (k.scheme === undefined || k.scheme === null || k.scheme === UNMAPPED_SCHEME || policy.schemes.has(k.scheme)) continue;
+      let lists = byScheme.get(k.scheme);
+      if (lists === undefined) byScheme.set(k.scheme, (lists = new Set()));
+      lists.add(k.list);
+    }
+  }
+  if (byScheme.size === 0) return {};
+  return { unknownSchemes: [...byScheme.keys()].sort().map((scheme) => ({ scheme, lists: [...byScheme.get(scheme)!].sort() })) };
+}
+
+/**
+ * The summary of a scan that had finished before this --resume: its counts as its manifest.json recorded
+ * them (files and failures from the case when the manifest cannot be read). Reads only.
+ */
+function finishedSummary(outDir: string, finishedAt: string, items: readonly StoredItem[], knownLists: number): ScanSummary {
+  const base = summarise(outDir, true, items.length, items, [], [], [], 0, items.length, knownLists);
+  let counts: Record<string, unknown> = {};
+  try {
+    const manifest = JSON.parse(readFileSync(path.join(outDir, 'manifest.json'), 'utf8')) as { counts?: Record<string, unknown> };
+    counts = manifest.counts ?? {};
+  } catch {
+    // the outputs are not there as written: the summary says what the case holds
+  }
+  const num = (key: string, fallback: number): number => (typeof counts[key] === 'number' ? (counts[key] as number) : fallback);
+  const byTier = counts.bundlesByTier !== null && typeof counts.bundlesByTier === 'object' ? (counts.bundlesByTier as Record<string, number>) : {};
+  return {
+    ...base,
+    inputErrors: num('inputErrors', 0),
+    reports: num('reports', 0),
+    bundles: num('bundles', 0),
+    bundlesByTier: byTier,
+    problems: [],
+    finishedBefore: finishedAt,
+  };
 }
 
 /** Problems listed in the summary (all of them are in the output files). */

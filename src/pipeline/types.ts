@@ -36,8 +36,21 @@ export interface KnownMatch {
   /** Set when the match came from a rotated/flipped variant of the item's hash. */
   readonly variant: DihedralName | null;
   readonly list: string;
+  /** The label exactly as the list wrote it. */
   readonly category: string | null;
+  /** Severity rank of the category under the severity policy in force (1 = most severe); null when it has none. */
   readonly severity: number | null;
+  /**
+   * Before rating: the scheme recorded at import (null = infer per label). After rating (rateKnown): the
+   * scheme that knows the label, null when none does.
+   */
+  readonly scheme?: string | null;
+  /** The category's name in its scheme (e.g. "known, uncategorised" for Project VIC 0); null when the policy gives none. */
+  readonly categoryName?: string | null;
+  /** False for a label of known-innocent files (e.g. Project VIC 4, 5): not known material. Absent: not rated. */
+  readonly pertinent?: boolean;
+  /** True for known material nobody has rated yet (e.g. Project VIC 0): weighed on its own, not like rated material. */
+  readonly uncategorised?: boolean;
   readonly series: string | null;
   readonly victimIdentified: boolean | null;
 }

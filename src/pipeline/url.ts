@@ -1,7 +1,8 @@
 /**
  * URL normalisation for grouping reports: two complaints that name the same page with cosmetic
- * differences (case of the host, default port, fragment, trailing slash, tracking parameters, query
- * order) get the same normalised string. Pure functions, no network.
+ * differences (http or https, a leading "www." on the host, case of the host, default port, fragment,
+ * trailing slash, tracking parameters, query order) get the same normalised string, and count as one
+ * host. Pure functions, no network.
  */
 
 /** Query parameters that only track where a click came from; dropped before grouping. */
@@ -42,10 +43,17 @@ function parseLoose(text: string): URL | null {
   }
 }
 
+/** A host as hosts are counted: lowercase, one leading "www." dropped ("WWW.Example.com" → "example.com"). */
+export function normalizeHost(hostname: string): string {
+  const h = hostname.toLowerCase();
+  return h.startsWith('www.') && h.length > 4 ? h.slice(4) : h;
+}
+
 /**
- * Normalised form of a URL for grouping: scheme and host lowercase, default port, credentials and
- * fragment removed, tracking parameters (utm_*, fbclid, …) removed, remaining query parameters sorted
- * (stable for equal names), trailing slash of the path removed; path case kept. A text that does not
+ * Normalised form of a URL for grouping: http and https written as https (the same page over either),
+ * host lowercase without a leading "www.", default port, credentials and fragment removed, tracking
+ * parameters (utm_*, fbclid, …) removed, remaining query parameters sorted (stable for equal names),
+ * trailing slash of the path removed; path case kept. Other schemes keep theirs. A text that does not
  * parse as a URL is returned trimmed (so identical strings still group); empty text gives null.
  */
 export function normalizeUrl(raw: string | null | undefined): string | null {
@@ -62,17 +70,18 @@ export function normalizeUrl(raw: string | null | undefined): string | null {
   let path = url.pathname;
   while (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
   if (path === '/') path = '';
-  // URL already lowercases scheme and host and drops the scheme's default port.
-  const host = url.host;
+  // URL already lowercases scheme and host and drops the scheme's default port (url.port is then '').
+  const web = url.protocol === 'http:' || url.protocol === 'https:';
+  const host = web ? `${normalizeHost(url.hostname)}${url.port === '' ? '' : `:${url.port}`}` : url.host;
   const authority = host === '' ? '' : `//${host}`;
-  return `${url.protocol}${authority}${path}${query === '' ? '' : `?${query}`}`;
+  return `${web ? 'https:' : url.protocol}${authority}${path}${query === '' ? '' : `?${query}`}`;
 }
 
-/** Lowercase host name (no port) of a URL, with a leading "www." kept; null when there is none. */
+/** Host name (no port) of a URL as hosts are counted (normalizeHost: lowercase, no leading "www."); null when there is none. */
 export function hostOf(raw: string | null | undefined): string | null {
   const text = (raw ?? '').trim();
   if (text === '') return null;
   const url = parseLoose(text);
   if (url === null || url.hostname === '') return null;
-  return url.hostname.toLowerCase();
+  return normalizeHost(url.hostname);
 }

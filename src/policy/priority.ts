@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { HashtriageError } from '../errors.js';
 import { loadSeverityPolicy, nonPertinentLabels, normalizeLabel } from './severity.js';
+import { normalizeHost, normalizeUrl } from '../pipeline/url.js';
 import type { UnprioritisedBundle } from '../pipeline/bundle.js';
 import type { Bundle, KnownMatch, Priority, PriorityReason, ScanItem, SeenMatch } from '../pipeline/types.js';
 
@@ -44,6 +45,11 @@ export interface SeverityFactor {
   readonly otherRankPoints: number;
   /** Points when no known match has a severity rank (category missing or not in the severity policy). */
   readonly unrankedPoints: number;
+  /**
+   * Points when no known match has a rank and some are known but uncategorised (a label the severity policy
+   * marks `"uncategorised": true`, e.g. Project VIC 0). Policy files without it use unrankedPoints.
+   */
+  readonly uncategorisedPoints: number;
 }
 
 /** Unknown content with many distinct reporters: points, plus more per reporter above the minimum, capped. */
@@ -213,11 +219,13 @@ export function parsePriorityPolicy(
 
   if (fac.known_severity !== undefined) {
     const f = `${key}.known_severity`;
-    const rec = obj(fac.known_severity, f, ['pointsByRank', 'otherRankPoints', 'unrankedPoints']);
+    const rec = obj(fac.known_severity, f, ['pointsByRank', 'otherRankPoints', 'unrankedPoints', 'uncategorisedPoints']);
+    const unrankedPoints = int(rec, 'unrankedPoints', f);
     factors.known_severity = {
       pointsByRank: parseRankTable(rec.pointsByRank, `${f}.pointsByRank`, fail),
       otherRankPoints: int(rec, 'otherRankPoints', f),
-      unrankedPoints: int(rec, 'unrankedPoints', f),
+      unrankedPoints,
+      uncategorisedPoints: rec.uncategorisedPoints === undefined ? unrankedPoints : int(rec, 'uncategorisedPoints', f),
     };
   }
   if (fac.new_content_many_reporters !== undefined) {
@@ -316,8 +324,9 @@ export function prioritise(bundle: UnprioritisedBundle, items: readonly ScanItem
   const add = (factor: FactorKey, points: number, detail: string): void => {
     if (points !== 0) reasons.push({ factor, points, detail });
   };
+  // A match rated through the severity policy in force says so itself; an unrated one is judged by its label.
   const isNonPertinent = (k: KnownMatch): boolean =>
-    k.severity === null && k.category !== null && policy.nonPertinentLabels.has(normalizeLabel(k.category));
+    k.pertinent !== undefined ? !k.pertinent : k.severity === null && k.category !== null && policy.nonPertinentLabels.has(normalizeLabel(k.category));
   const allKnown = [...bundle.known].sort(compareKnown);
   const known = allKnown.filter((k) => !isNonPertinent(k));
   const nonPertinent = allKnown.filter(isNonPertinent);
@@ -349,8 +358,16 @@ export function prioritise(bundle: UnprioritisedBundle, items: readonly ScanItem
       add(
         'known_severity',
         listed ?? s.known_severity.otherRankPoints,
-        `most severe known category: ${top.category ?? '(no label)'} (severity rank ${rank}, 1 = most severe) in list ${top.list}` +
+        `most severe known category: ${categoryText(top)} (severity rank ${rank}, 1 = most severe) in list ${top.list}` +
           (top.series ? `, series ${top.series}` : ''),
+      );
+    } else if (known.some((k) => k.uncategorised === true)) {
+      const labels = distinct(known.filter((k) => k.uncategorised === true).map((k) => categoryText(k)));
+      const lists = distinct(known.filter((k) => k.uncategorised === true).map((k) => k.list));
+      add(
+        'known_severity',
+        s.known_severity.uncategorisedPoints,
+        `known but uncategorised: ${labels.join(', ')} in list${plural(lists.length)} ${lists.join(', ')} (not rated yet: check and categorise by hand)`,
       );
     } else {
       const cats = distinct(known.map((k) => k.category).filter((c): c is string => c !== null));
@@ -390,7 +407,11 @@ export function prioritise(bundle: UnprioritisedBundle, items: readonly ScanItem
 
   if (s.unprocessed_files) {
     const failed = members.filter((it) => !it.hash.ok);
-    if (bundle.items.length === 0) {
+    const web = webUrls(bundle.urls);
+    if (bundle.items.length === 0 && web.length > 0) {
+      const hosts = distinct(web.map((w) => w.host));
+      add('unprocessed_files', s.unprocessed_files.points, `no file to look at: reported at a URL only (${hosts.join(', ')}): check the page by hand`);
+    } else if (bundle.items.length === 0) {
       add('unprocessed_files', s.unprocessed_files.points, 'no file of this bundle could be processed (the reports name no file that could be read): check by hand');
     } else if (failed.length > 0) {
       const codes = distinct(failed.map((it) => (it.hash.ok ? '' : it.hash.error.code)));
@@ -547,7 +568,11 @@ export function compareSeen(a: SeenMatch, b: SeenMatch): number {
   );
 }
 
-/** The http(s) URLs among `urls` that name a host, with that host (lowercase); anything else (javascript:, mailto:, bare text) is dropped. */
+/**
+ * The http(s) URLs among `urls` that name a host, each as its normalised form (normalizeUrl: http and
+ * https, "www." or not, are one page) with its host (normalizeHost); anything else (javascript:, mailto:,
+ * bare text) is dropped.
+ */
 function webUrls(urls: readonly string[]): Array<{ url: string; host: string }> {
   const out: Array<{ url: string; host: string }> = [];
   for (const url of urls) {
@@ -557,9 +582,15 @@ function webUrls(urls: readonly string[]): Array<{ url: string; host: string }> 
     } catch {
       continue;
     }
-    if ((parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname !== '') out.push({ url, host: parsed.hostname.toLowerCase() });
+    if ((parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname !== '') out.push({ url: normalizeUrl(url) ?? url, host: normalizeHost(parsed.hostname) });
   }
   return out;
+}
+
+/** A category as people read it: the label as written, with its scheme's name for it when known ("0 (known, uncategorised)"). */
+export function categoryText(k: Pick<KnownMatch, 'category' | 'categoryName'>): string {
+  if (k.category === null) return '(no label)';
+  return k.categoryName ? `${k.category} (${k.categoryName})` : k.category;
 }
 
 function distinct<T extends string>(values: readonly T[]): T[] {

@@ -4,9 +4,21 @@
  * written elsewhere; this module only ranks them. The shipped defaults live in policy/severity.json at
  * the repository root; a user file replaces them as a whole. Format: policy/README.md.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { HashtriageError, toErrorInfo } from '../errors.js';
+
+/** What a policy says about one label of a scheme. */
+export interface LabelInfo {
+  readonly severity: number | null;
+  /** The category's name for people (e.g. "known, uncategorised"); null when the policy gives none. */
+  readonly name: string | null;
+  /** False for labels of known-innocent files (severity always null). */
+  readonly pertinent: boolean;
+  /** True for labels of known material that nobody has rated yet (e.g. Project VIC 0; severity always null). */
+  readonly uncategorised: boolean;
+}
 
 /** One category scheme: normalised label → rank (null = known label, deliberately unmapped). */
 export interface SeverityScheme {
@@ -15,6 +27,8 @@ export interface SeverityScheme {
   /** Words stripped from the start of a normalised label before lookup (e.g. "cat", "category"). */
   readonly prefixes: readonly string[];
   readonly labels: ReadonlyMap<string, number | null>;
+  /** Everything the policy says about each normalised label (same keys as `labels`). */
+  readonly info: ReadonlyMap<string, LabelInfo>;
   /** Normalised labels marked `"pertinent": false`: lists of known-innocent files (always severity null). */
   readonly nonPertinent: ReadonlySet<string>;
 }
@@ -23,6 +37,10 @@ export interface SeverityScheme {
 export interface SeverityPolicy {
   /** Path of the file it was loaded from. */
   readonly path: string;
+  /** How manifests and messages name it: the path as given, or "policy/severity.json (shipped default)". */
+  readonly source: string;
+  /** SHA-256 (hex) of the file's bytes ('' for a policy compiled from a document). */
+  readonly digest: string;
   readonly description: string;
   readonly schemes: ReadonlyMap<string, SeverityScheme>;
   /** Schemes tried, in order, when a list does not say which scheme its labels follow. */
@@ -43,21 +61,23 @@ export function normalizeLabel(label: string): string {
  * it is not a valid policy; never returns a partially valid policy.
  */
 export function loadSeverityPolicy(path: string = DEFAULT_POLICY_PATH): SeverityPolicy {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (err) {
     const info = toErrorInfo(err);
     const code = info.code === 'NOT_FOUND' ? 'NOT_FOUND' : 'UNREADABLE';
     throw new HashtriageError(code, `severity policy ${path}: cannot read: ${info.message}`);
   }
+  const text = bytes.toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
     throw new HashtriageError('BAD_INPUT', `severity policy ${path}: not valid JSON: ${(err as Error).message}`);
   }
-  return compilePolicy(json, path);
+  const source = path === DEFAULT_POLICY_PATH ? 'policy/severity.json (shipped default)' : path;
+  return { ...compilePolicy(json, path), source, digest: createHash('sha256').update(bytes).digest('hex') };
 }
 
 /** Validates a parsed policy document; `path` only names it in error messages (BAD_INPUT). */
@@ -92,31 +112,41 @@ export function compilePolicy(doc: unknown, path: string): SeverityPolicy {
     }
     if (!isPlainObject(raw.labels)) return fail(`${where}.labels`, 'must be an object of label → severity');
     const labels = new Map<string, number | null>();
+    const info = new Map<string, LabelInfo>();
     const nonPertinent = new Set<string>();
-    const addLabel = (label: string, severity: number | null, at: string, pertinent = true): void => {
+    const addLabel = (label: string, severity: number | null, at: string, pertinent: boolean, name: string | null, uncategorised: boolean): void => {
       const key = normalizeLabel(label);
       if (key === '') fail(at, 'label has no letters or digits');
       if (labels.has(key) && labels.get(key) !== severity) fail(at, `label "${label}" is given twice with different severities`);
       if (labels.has(key) && nonPertinent.has(key) === pertinent) fail(at, `label "${label}" is given twice with different pertinence`);
+      if (info.has(key) && info.get(key)!.uncategorised !== uncategorised) fail(at, `label "${label}" is given twice, once as uncategorised`);
       labels.set(key, severity);
+      if (!info.has(key) || info.get(key)!.name === null) info.set(key, { severity, name, pertinent, uncategorised });
       if (!pertinent) nonPertinent.add(key);
     };
     for (const [label, entry] of Object.entries(raw.labels)) {
       const at = `${where}.labels.${label}`;
-      if (isPlainObject(entry)) onlyKeys(entry, at, ['severity', 'pertinent', 'description', 'about', 'aliases']);
+      if (isPlainObject(entry)) onlyKeys(entry, at, ['severity', 'pertinent', 'uncategorised', 'name', 'description', 'about', 'aliases']);
       const rank = isPlainObject(entry) ? entry.severity : entry;
       if (!(rank === null || (typeof rank === 'number' && Number.isInteger(rank) && rank >= 1 && rank <= 1000)))
         fail(isPlainObject(entry) ? `${at}.severity` : at, `must be an integer rank from 1 (most severe) to 1000, or null; got ${JSON.stringify(rank)}`);
       const pertinent = isPlainObject(entry) && entry.pertinent !== undefined ? entry.pertinent : true;
       if (typeof pertinent !== 'boolean') fail(`${at}.pertinent`, `must be true or false; got ${JSON.stringify(pertinent)}`);
       if (pertinent === false && rank !== null) fail(`${at}.pertinent`, 'a non-pertinent label (known-innocent files) must have severity null');
-      addLabel(label, rank as number | null, at, pertinent as boolean);
+      const uncategorised = isPlainObject(entry) && entry.uncategorised !== undefined ? entry.uncategorised : false;
+      if (typeof uncategorised !== 'boolean') fail(`${at}.uncategorised`, `must be true or false; got ${JSON.stringify(uncategorised)}`);
+      if (uncategorised === true && (rank !== null || pertinent === false))
+        fail(`${at}.uncategorised`, 'an uncategorised label (known material nobody has rated yet) must have severity null and be pertinent');
+      const shownName = isPlainObject(entry) ? entry.name : undefined;
+      if (shownName !== undefined && (typeof shownName !== 'string' || shownName.trim() === '')) fail(`${at}.name`, 'must be non-empty text');
+      const labelName = typeof shownName === 'string' ? shownName.trim() : null;
+      addLabel(label, rank as number | null, at, pertinent as boolean, labelName, uncategorised as boolean);
       if (isPlainObject(entry) && entry.aliases !== undefined) {
         if (!Array.isArray(entry.aliases) || entry.aliases.some((a) => typeof a !== 'string')) fail(`${at}.aliases`, 'must be a list of labels');
-        for (const alias of entry.aliases as string[]) addLabel(alias, rank as number | null, `${at}.aliases`, pertinent as boolean);
+        for (const alias of entry.aliases as string[]) addLabel(alias, rank as number | null, `${at}.aliases`, pertinent as boolean, labelName, uncategorised as boolean);
       }
     }
-    schemes.set(name, { name, description: (raw.description as string | undefined) ?? '', prefixes, labels, nonPertinent });
+    schemes.set(name, { name, description: (raw.description as string | undefined) ?? '', prefixes, labels, info, nonPertinent });
   }
 
   let infer: string[] = [...schemes.keys()];
@@ -125,7 +155,7 @@ export function compilePolicy(doc: unknown, path: string): SeverityPolicy {
     for (const s of doc.infer as string[]) if (!schemes.has(s)) fail('infer', `names unknown scheme "${s}"`);
     infer = doc.infer as string[];
   }
-  return { path, description: typeof doc.description === 'string' ? doc.description : '', schemes, infer };
+  return { path, source: path, digest: '', description: typeof doc.description === 'string' ? doc.description : '', schemes, infer };
 }
 
 /** Throws HashtriageError USAGE unless the policy defines `scheme`; the message lists the known ones. */
@@ -136,15 +166,54 @@ export function checkScheme(policy: SeverityPolicy, scheme: string): void {
 
 /** Rank of `label` within one scheme; undefined when the scheme does not know the label. */
 function lookup(scheme: SeverityScheme, key: string): number | null | undefined {
-  const direct = scheme.labels.get(key);
+  return lookupInfo(scheme, key)?.severity;
+}
+
+/** What one scheme says about a normalised label (directly or without a prefix); undefined when it does not know it. */
+function lookupInfo(scheme: SeverityScheme, key: string): LabelInfo | undefined {
+  const direct = scheme.info.get(key);
   if (direct !== undefined) return direct;
   for (const prefix of scheme.prefixes) {
     if (key.length > prefix.length && key.startsWith(prefix)) {
-      const hit = scheme.labels.get(key.slice(prefix.length));
+      const hit = scheme.info.get(key.slice(prefix.length));
       if (hit !== undefined) return hit;
     }
   }
   return undefined;
+}
+
+/** How a list entry's category reads under a policy: its rank, the scheme that knows it, its name, its kind. */
+export interface CategoryRating {
+  readonly severity: number | null;
+  /** The scheme that rated the label (given for the list, or the first inferred one that knows it); null when none does. */
+  readonly scheme: string | null;
+  readonly name: string | null;
+  readonly pertinent: boolean;
+  readonly uncategorised: boolean;
+}
+
+/** Stored scheme of entries whose categories are deliberately left unmapped (e.g. VICS files of the UK model). */
+export const UNMAPPED_SCHEME = '';
+
+const UNRATED: CategoryRating = { severity: null, scheme: null, name: null, pertinent: true, uncategorised: false };
+
+/**
+ * Reads a stored category label under the policy in force. `scheme` is what the list's import recorded:
+ * a scheme name (only that scheme is consulted; a scheme the policy does not define rates nothing),
+ * UNMAPPED_SCHEME (nothing is rated), or null/undefined (the policy's `infer` schemes in order, first
+ * that knows the label wins). Never throws; an empty or unknown label is unrated and pertinent.
+ */
+export function rateCategory(policy: SeverityPolicy, label: string | null | undefined, scheme?: string | null): CategoryRating {
+  if (label === null || label === undefined || scheme === UNMAPPED_SCHEME) return UNRATED;
+  const key = normalizeLabel(label);
+  if (key === '') return UNRATED;
+  const names = scheme === null || scheme === undefined ? policy.infer : [scheme];
+  for (const name of names) {
+    const s = policy.schemes.get(name);
+    const hit = s === undefined ? undefined : lookupInfo(s, key);
+    if (hit !== undefined) return { severity: hit.severity, scheme: name, name: hit.name, pertinent: hit.pertinent, uncategorised: hit.uncategorised };
+  }
+  return UNRATED;
 }
 
 /**

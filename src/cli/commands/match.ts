@@ -1,17 +1,24 @@
 /**
  * `hashtriage match [--algorithm A] [--threshold N] [--dihedral] (HASH... | --stdin)`: looks hashes up in
  * the index and writes one NDJSON line per query, in input order:
- *   {"query","matches":[{"hash","distance","entries":[{"list","category","severity","series","victimIdentified"}]}]}
- * with matches sorted by distance (then hash). A query that cannot be read gives an error line
- * {"position","input","error":{"code","message"}} (position = argument number, or stdin line number),
- * the rest are answered, and the exit code is 1.
+ *   {"query"|"path", "checked":[…], "matches":[{"algorithm","hash","distance","entries":[{"list","category",
+ *    "categoryName","scheme","severity","series","victimIdentified"}]}]}
+ * with matches in algorithm order, then by distance (then hash). A query that cannot be read gives an
+ * error line {"position","input","error":{"code","message"}} (position = argument number, or stdin line
+ * number), the rest are answered, and the exit code is 1.
+ *
+ * A hash is read as `index import` reads one (parseHashText): bare hex, or `type:value` / `TYPE value`.
+ * A bare value is looked up as --algorithm when given, else as every type with its number of hex digits
+ * (32 md5, 40 sha1, 64 sha256, pdq and blockhash).
+ *
+ * --stdin also takes the JSON records `hashtriage hash` prints: every digest and perceptual hash a record
+ * carries is looked up, as `scan` does (digests of an empty file and all-zero perceptual hashes are not;
+ * --algorithm limits the lookup to one type). Categories are rated with the severity policy in force
+ * (--severity-policy), as in a scan.
  *
  * Matches are hits on known lists: the index holds nothing else. --include-seen adds a "seen" array per
  * line: hits on the sightings store (files earlier scans looked at, not known material), each with the
  * scan, path and time of its first sighting.
- *
- * --stdin reads one query per line: a bare hex hash, or a JSON record as `hashtriage hash` prints it
- * (the algorithm's field is the query; its quality and path are used).
  *
  * --dihedral: the rotated/flipped variants of a PDQ hash cannot be derived from the hash (they need the
  * image's DCT), so --dihedral only applies to records from `hashtriage hash --dihedral` read with
@@ -20,15 +27,18 @@
  */
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { HashtriageError, type ErrorCode } from '../../errors.js';
-import { DIHEDRAL_NAMES } from '../../hashing/signal-type.js';
-import { signalFieldNames, signalsFromFields } from '../../hashing/record-fields.js';
-import { signalNames, signalTypeByName } from '../../hashing/signals.js';
-import type { SignalType } from '../../hashing/signal-type.js';
+import { hashRecordFromFields, signalFieldNames, signalsFromFields } from '../../hashing/record-fields.js';
+import { signalNames, signalTypeByName, SIGNAL_TYPES } from '../../hashing/signals.js';
+import type { SignalName, SignalType } from '../../hashing/signal-type.js';
 import { defaultSightingsPath, resolveDbPath } from '../../index-store/db-path.js';
+import { parseHashText, signalOf } from '../../index-store/import/fields.js';
 import type { IndexMatcher, MatchOptions, MatchOutcome } from '../../index-store/matcher.js';
 import type { IndexStore } from '../../index-store/store.js';
+import type { MatchEntry } from '../../index-store/types.js';
+import { isAllZero, itemSignal } from '../../pipeline/item-hashes.js';
+import { rateCategory, type SeverityPolicy } from '../../policy/severity.js';
 import type { Sighting, SightingsStore } from '../../sightings/sightings-store.js';
 import type { CommandModule } from '../command-module.js';
 import { EXIT, reportFailure } from '../exit.js';
@@ -39,13 +49,14 @@ import { flushOutput, outputClosed, writeOutput } from '../stdout.js';
 const BATCH = 10_000;
 
 interface MatchCommandOptions {
-  algorithm: string;
+  algorithm?: string;
   threshold?: number;
   dihedral: boolean;
   stdin: boolean;
   includeLowQuality: boolean;
   includeSeen: boolean;
   sightings?: string;
+  severityPolicy?: string;
   db?: string;
 }
 
@@ -55,20 +66,33 @@ interface Matchers {
   readonly seen: IndexMatcher<Sighting> | null;
 }
 
-/** One parsed query, or the reason it could not be parsed. */
+/** One value to look up for a query. */
+interface Lookup {
+  readonly signal: SignalType;
+  readonly value: Uint32Array;
+  readonly quality?: number;
+  readonly variants?: Uint32Array[];
+  readonly variantNames?: string[];
+}
+
+/** One parsed query (a hash argument or stdin line) with its lookups, or the reason it could not be parsed. */
 type Parsed =
   | {
       ok: true;
       position: number;
-      value: Uint32Array;
-      variants?: Uint32Array[];
-      variantNames?: string[];
-      quality?: number;
+      /** The hash as given, lower-case hex (bare or typed hash); absent for a `hash` record. */
+      query?: string;
       path?: string;
-      /** Other hash types a `hash` record carries, which this lookup does not check. */
-      unchecked?: string[];
+      lookups: Lookup[];
     }
   | { ok: false; position: number; input: string; code: ErrorCode; message: string };
+
+/** What the run is set to look up. */
+interface Settings {
+  /** --algorithm, when given: only this type is looked up. */
+  readonly only: SignalType | undefined;
+  readonly dihedral: boolean;
+}
 
 /** commander parser for --threshold: decimal digits only (so '' or '0x10' are refused, not read as 0 or 16), 0–256. */
 function thresholdArg(value: string): number {
@@ -77,23 +101,31 @@ function thresholdArg(value: string): number {
   return n;
 }
 
+/** commander parser for --algorithm: a type name in any case or a synonym (SHA-1, md5sum…), as import reads them. */
+function algorithmArg(value: string): string {
+  const s = signalOf(value);
+  if (s === null || s === 'photodna') throw new InvalidArgumentError(`expected one of ${signalNames().join(', ')}.`);
+  return s;
+}
+
 function bad(position: number, input: string, message: string, code: ErrorCode = 'BAD_HASH'): Parsed {
   return { ok: false, position, input: input.length > 200 ? `${input.slice(0, 200)}…` : input, code, message };
 }
 
-/** Parses a bare hex hash. */
-function parseHex(signal: SignalType, text: string, position: number): Parsed {
-  const value = signal.parse(text.trim().toLowerCase());
-  if (value === null) return bad(position, text, `not a ${signal.name} hash: expected ${signal.bits / 4} hex digits`);
-  return { ok: true, position, value };
+/** Parses a hash as given on the command line or a stdin line: bare hex or `type:value`. */
+function parseHash(text: string, position: number, settings: Settings): Parsed {
+  const read = parseHashText(text, settings.only?.name);
+  if (typeof read === 'string') return bad(position, text.trim(), read);
+  const lookups = read.map((h) => ({ signal: signalTypeByName(h.signal)!, value: h.value }));
+  return { ok: true, position, query: lookups[0].signal.format(lookups[0].value), lookups };
 }
 
-/** Parses one stdin line: a hex hash or a `hashtriage hash` JSON record. */
-function parseLine(signal: SignalType, line: string, position: number, dihedral: boolean): Parsed {
+/** Parses one stdin line: a hash or a `hashtriage hash` JSON record. */
+function parseLine(line: string, position: number, settings: Settings): Parsed {
   const text = line.trim();
   if (!text.startsWith('{')) {
-    if (dihedral) return bad(position, text, 'a bare hash has no dihedral variants: pipe `hashtriage hash --dihedral` output, or drop --dihedral', 'BAD_INPUT');
-    return parseHex(signal, text, position);
+    if (settings.dihedral) return bad(position, text, 'a bare hash has no dihedral variants: pipe `hashtriage hash --dihedral` output, or drop --dihedral', 'BAD_INPUT');
+    return parseHash(text, position, settings);
   }
   let record: Record<string, unknown>;
   try {
@@ -101,88 +133,107 @@ function parseLine(signal: SignalType, line: string, position: number, dihedral:
   } catch (err) {
     return bad(position, text, `not valid JSON: ${(err as Error).message}`, 'BAD_INPUT');
   }
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) return bad(position, text, 'not a `hashtriage hash` record (a JSON object)', 'BAD_INPUT');
   const path = typeof record.path === 'string' ? record.path : undefined;
-  const signals = signalsFromFields(record);
-  const carried = signals[signal.name];
-  if (carried === undefined) return bad(position, text, `record${path ? ` for ${path}` : ''} has no ${signal.name} hash`, 'BAD_INPUT');
-  const parsed = parseHex(signal, carried.value, position);
-  if (!parsed.ok) return parsed;
-  const unchecked = Object.keys(signals).filter((name) => name !== signal.name);
-  const out: Parsed = {
-    ...parsed,
-    ...(carried.quality !== undefined ? { quality: carried.quality } : {}),
-    ...(path !== undefined ? { path } : {}),
-    ...(unchecked.length > 0 ? { unchecked } : {}),
-  };
-  if (!dihedral) return out;
-  if (carried.variants === undefined) {
-    const field = signalFieldNames(signal).variants;
-    return bad(position, text, field === null ? `${signal.name} has no rotated/flipped variants` : `record has no ${field} variants (hash it with --dihedral)`, 'BAD_INPUT');
+  const carried = signalsFromFields(record);
+  const hash = hashRecordFromFields(record);
+  const emptyFile = record.bytes === 0;
+  const types = settings.only ? [settings.only] : SIGNAL_TYPES.filter((t) => carried[t.name] !== undefined);
+  const of = path ? ` for ${path}` : '';
+  if (types.length === 0 || (settings.only && carried[settings.only.name] === undefined))
+    return bad(position, text, `record${of} has no ${settings.only ? settings.only.name : 'hash'} value`, 'BAD_INPUT');
+  const lookups: Lookup[] = [];
+  for (const signal of types) {
+    const s = itemSignal(hash, signal);
+    if (s === null) return bad(position, text, `record${of}: its ${signal.name} value is not a ${signal.name} hash (${signal.bits / 4} hex digits)`);
+    // as a scan does: an empty file's digest says nothing about content, an all-zero hash is "could not hash"
+    if ((signal.source === 'bytes' && emptyFile) || (signal.source === 'pixels' && isAllZero(s.value))) continue;
+    const lookup: Lookup = { signal, value: s.value, ...(s.quality !== null ? { quality: s.quality } : {}) };
+    if (settings.dihedral && signal.source === 'pixels' && signalFieldNames(signal).variants !== null) {
+      if (s.variants.length === 0) return bad(position, text, `record${of} has no ${signalFieldNames(signal).variants} variants (hash it with --dihedral)`, 'BAD_INPUT');
+      lookups.push({ ...lookup, variants: s.variants.map((v) => v.value), variantNames: s.variants.map((v) => v.name) });
+    } else lookups.push(lookup);
   }
-  const values: Uint32Array[] = [];
-  const names: string[] = [];
-  for (const name of DIHEDRAL_NAMES) {
-    const v = carried.variants[name];
-    if (v === undefined) continue;
-    const w = signal.parse(v.toLowerCase());
-    if (w === null) return bad(position, text, `variant ${name} is not a ${signal.name} hash`);
-    values.push(w);
-    names.push(name);
-  }
-  return { ...out, variants: values, variantNames: names };
+  return { ok: true, position, ...(path !== undefined ? { path } : {}), lookups };
 }
 
-/** The output line of one answered query (`seen` only with --include-seen). */
-function answerLine(p: Extract<Parsed, { ok: true }>, outcome: MatchOutcome, seen: MatchOutcome<Sighting> | null): string {
+/** One known-list entry as written, its category rated with the policy in force. */
+function entryRecord(e: MatchEntry, policy: SeverityPolicy): Record<string, unknown> {
+  const r = rateCategory(policy, e.category, e.scheme);
+  return {
+    list: e.list,
+    category: e.category,
+    categoryName: r.name,
+    scheme: r.scheme,
+    severity: r.severity,
+    ...(r.pertinent ? {} : { pertinent: false }),
+    series: e.series,
+    victimIdentified: e.victimIdentified,
+  };
+}
+
+/** The output line of one answered query: outcomes[i] and seen[i] answer p.lookups[i] (`seen` only with --include-seen). */
+function answerLine(p: Extract<Parsed, { ok: true }>, outcomes: MatchOutcome[], seen: Array<MatchOutcome<Sighting>> | null, policy: SeverityPolicy): string {
+  const low = outcomes.some((o) => o.lowQuality);
   return `${JSON.stringify({
-    query: outcome.query,
+    ...(p.query !== undefined ? { query: p.query } : {}),
     ...(p.path !== undefined ? { path: p.path } : {}),
-    ...(outcome.lowQuality ? { lowQuality: true } : {}),
-    matches: outcome.matches.map((m) => ({
-      hash: m.hash,
-      distance: m.distance,
-      ...(m.variant !== undefined && p.variantNames ? { variant: p.variantNames[m.variant] } : {}),
-      ...(m.lowQuality ? { lowQuality: true } : {}),
-      entries: m.entries.map((e) => ({
-        list: e.list,
-        category: e.category,
-        severity: e.severity,
-        series: e.series,
-        victimIdentified: e.victimIdentified,
+    checked: p.lookups.map((l) => l.signal.name),
+    ...(low ? { lowQuality: true } : {}),
+    matches: outcomes.flatMap((o, i) =>
+      o.matches.map((m) => ({
+        algorithm: p.lookups[i].signal.name,
+        hash: m.hash,
+        distance: m.distance,
+        ...(m.variant !== undefined && p.lookups[i].variantNames ? { variant: p.lookups[i].variantNames![m.variant] } : {}),
+        ...(m.lowQuality ? { lowQuality: true } : {}),
+        entries: m.entries.map((e) => entryRecord(e, policy)),
       })),
-    })),
+    ),
     ...(seen !== null
       ? {
-          seen: seen.matches.flatMap((m) =>
-            m.entries.map((s) => ({ hash: m.hash, distance: m.distance, scan: s.scan, path: s.path, firstSeenAt: s.seenAt })),
+          seen: seen.flatMap((o, i) =>
+            o.matches.flatMap((m) =>
+              m.entries.map((s) => ({ algorithm: p.lookups[i].signal.name, hash: m.hash, distance: m.distance, scan: s.scan, path: s.path, firstSeenAt: s.seenAt })),
+            ),
           ),
         }
       : {}),
   })}\n`;
 }
 
-
-/** Answers one batch in order; returns the number of error lines written. */
-async function answerBatch(matchers: Matchers, signal: SignalType, batch: Parsed[], opts: MatchCommandOptions): Promise<number> {
+/** Answers one batch in order (one matcher call per hash type); returns the number of error lines written. */
+async function answerBatch(matchers: Matchers, batch: Parsed[], opts: MatchCommandOptions, policy: SeverityPolicy): Promise<number> {
   const good = batch.filter((p): p is Extract<Parsed, { ok: true }> => p.ok);
-  const values = good.map((p) => p.value);
-  const options: MatchOptions = {
-    threshold: opts.threshold,
-    includeLowQuality: opts.includeLowQuality,
-    qualities: good.map((p) => p.quality),
-    variants: good.map((p) => p.variants),
-  };
-  const outcomes = matchers.known.matchValues(signal, values, options);
-  const seen = opts.includeSeen ? (matchers.seen?.matchValues(signal, values, options) ?? null) : null;
+  const known = good.map((p) => p.lookups.map((): MatchOutcome | null => null));
+  const seen = good.map((p) => p.lookups.map((): MatchOutcome<Sighting> | null => null));
+  for (const signal of SIGNAL_TYPES) {
+    const at: Array<[number, number]> = [];
+    good.forEach((p, g) => p.lookups.forEach((l, k) => l.signal === signal && at.push([g, k])));
+    if (at.length === 0) continue;
+    const lookups = at.map(([g, k]) => good[g].lookups[k]);
+    const options: MatchOptions = {
+      threshold: signal.comparison === 'exact' ? undefined : opts.threshold,
+      includeLowQuality: opts.includeLowQuality,
+      qualities: lookups.map((l) => l.quality),
+      variants: lookups.map((l) => l.variants),
+    };
+    const values = lookups.map((l) => l.value);
+    const outcomes = matchers.known.matchValues(signal, values, options);
+    const seenOutcomes = opts.includeSeen && matchers.seen !== null && matchers.seen.store.signal(signal.name) !== undefined ? matchers.seen.matchValues(signal, values, options) : null;
+    at.forEach(([g, k], i) => {
+      known[g][k] = outcomes[i];
+      seen[g][k] = seenOutcomes?.[i] ?? { query: outcomes[i].query, matches: [] };
+    });
+  }
   let errors = 0;
   let g = 0;
   for (const p of batch) {
     let line: string;
     if (p.ok) {
-      line = answerLine(p, outcomes[g], opts.includeSeen ? (seen?.[g] ?? { query: outcomes[g].query, matches: [] }) : null);
+      line = answerLine(p, known[g] as MatchOutcome[], opts.includeSeen ? (seen[g] as Array<MatchOutcome<Sighting>>) : null, policy);
       g++;
-    }
-    else {
+    } else {
       errors++;
       process.stderr.write(`hashtriage match: ${opts.stdin ? 'line' : 'argument'} ${p.position}: ${showControlsInLine(p.message)}\n`);
       line = `${JSON.stringify({ position: p.position, input: p.input, error: { code: p.code, message: p.message } })}\n`;
@@ -197,24 +248,26 @@ async function runMatch(hashes: string[], opts: MatchCommandOptions): Promise<nu
     process.stderr.write(`hashtriage match: ${message}\n`);
     return EXIT.USAGE;
   };
-  const signal = signalTypeByName(opts.algorithm);
-  if (!signal) return usage(`unknown algorithm "${opts.algorithm}"; choose from ${signalNames().join(', ')}`);
+  const only = opts.algorithm === undefined ? undefined : signalTypeByName(opts.algorithm as SignalName);
   if (opts.stdin && hashes.length > 0) return usage('give hashes as arguments or --stdin, not both');
   if (!opts.stdin && hashes.length === 0) return usage('give at least one hash, or --stdin');
-  if (signal.comparison === 'exact' && opts.threshold !== undefined && opts.threshold !== 0)
-    return usage(`${signal.name} matches by equality only; --threshold does not apply`);
-  if (opts.dihedral && signal.source !== 'pixels') return usage(`--dihedral applies to perceptual hashes, not ${signal.name}`);
+  if (only && only.comparison === 'exact' && opts.threshold !== undefined && opts.threshold !== 0)
+    return usage(`${only.name} matches by equality only; --threshold does not apply`);
+  if (opts.dihedral && only && only.source !== 'pixels') return usage(`--dihedral applies to perceptual hashes, not ${only.name}`);
   if (opts.dihedral && !opts.stdin)
     return usage('--dihedral needs the variants computed from the image: pipe `hashtriage hash --dihedral` output into `match --stdin --dihedral`');
+  const settings: Settings = { only, dihedral: opts.dihedral };
 
   let store: IndexStore | undefined;
   let sightings: SightingsStore | null = null;
   try {
-    const [{ knownMatcher }, { openIndex }, { openSightings, sightingsMatcher }] = await Promise.all([
+    const [{ knownMatcher }, { openIndex }, { openSightings, sightingsMatcher }, { loadSeverityPolicy }] = await Promise.all([
       import('../../index-store/entry-reads.js'),
       import('../../index-store/open-index.js'),
       import('../../sightings/sightings-store.js'),
+      import('../../policy/severity.js'),
     ]);
+    const policy = loadSeverityPolicy(opts.severityPolicy);
     const dbPath = resolveDbPath(opts.db);
     store = openIndex(dbPath, { readonly: true });
     if (opts.sightings !== undefined && !existsSync(opts.sightings)) throw new HashtriageError('NOT_FOUND', `no sightings store at ${opts.sightings} (--sightings)`);
@@ -222,30 +275,21 @@ async function runMatch(hashes: string[], opts: MatchCommandOptions): Promise<nu
     const matcher: Matchers = { known: knownMatcher(store), seen: sightings === null ? null : sightingsMatcher(sightings) };
     let errors = 0;
     if (!opts.stdin) {
-      errors += await answerBatch(matcher, signal, hashes.map((h, i) => parseHex(signal, h, i + 1)), opts);
+      errors += await answerBatch(matcher, hashes.map((h, i) => parseHash(h, i + 1, settings)), opts, policy);
     } else {
       let batch: Parsed[] = [];
-      let warnedUnchecked = false;
       let lineNo = 0;
       for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
         if (outputClosed()) break; // the reader has gone: stop reading queries
         lineNo++;
         if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
-        const parsed = parseLine(signal, line, lineNo, opts.dihedral);
-        if (!warnedUnchecked && parsed.ok && parsed.unchecked !== undefined) {
-          // a known file whose digest is listed would otherwise look unknown here: say what was not looked up
-          warnedUnchecked = true;
-          process.stderr.write(
-            `hashtriage match: the hash records also carry ${parsed.unchecked.join(', ')}; only ${signal.name} is looked up (run match again with --algorithm NAME for another, or use scan, which checks them all)\n`,
-          );
-        }
-        batch.push(parsed);
+        batch.push(parseLine(line, lineNo, settings));
         if (batch.length >= BATCH) {
-          errors += await answerBatch(matcher, signal, batch, opts);
+          errors += await answerBatch(matcher, batch, opts, policy);
           batch = [];
         }
       }
-      if (batch.length > 0 && !outputClosed()) errors += await answerBatch(matcher, signal, batch, opts);
+      if (batch.length > 0 && !outputClosed()) errors += await answerBatch(matcher, batch, opts, policy);
     }
     await flushOutput();
     return errors > 0 ? EXIT.SOME_FAILED : EXIT.OK;
@@ -262,11 +306,12 @@ export const register: CommandModule = (program: Command) => {
   program
     .command('match')
     .description('Look hashes up in the index; one JSON line per query with its matches sorted by distance.')
-    .argument('[hashes...]', 'hashes to look up (hex)')
-    .addOption(new Option('--algorithm <name>', 'hash type of the queries').choices(signalNames()).default('pdq'))
-    .addOption(new Option('--threshold <n>', "largest distance that matches (default: the type's, 31 for pdq)").argParser(thresholdArg))
+    .argument('[hashes...]', 'hashes to look up: hex (type from its length) or type:value, e.g. pdq:… or MD5:…')
+    .option('--algorithm <name>', `look up only this hash type (${signalNames().join(', ')}; any case); default: every type a query can be`, algorithmArg)
+    .option('--threshold <n>', "largest distance that matches for perceptual types (default: each type's own, 31 for pdq, 12 for blockhash)", thresholdArg)
     .option('--dihedral', 'also match the rotated/flipped variants carried by `hash --dihedral` records (with --stdin)', false)
-    .option('--stdin', 'read queries from stdin: hex hashes or `hashtriage hash` JSON lines', false)
+    .option('--stdin', 'read queries from stdin: hashes or `hashtriage hash` JSON lines (every hash a record carries is looked up)', false)
+    .option('--severity-policy <file>', 'category → severity policy JSON the entries are rated with (default: the shipped policy/severity.json)')
     .option('--include-low-quality', 'also match queries and known values below the quality a match needs (flagged)', false)
     .option('--include-seen', 'also report hits on the sightings store (files earlier scans looked at, not known material) as "seen"', false)
     .option('--sightings <path>', 'sightings store for --include-seen (default: beside the index, NAME.sightings.db)')

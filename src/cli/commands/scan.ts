@@ -31,6 +31,7 @@ interface ScanCommandOptions {
   dihedral: boolean;
   pdqFlavour: 'full' | 'cli512';
   policy?: string;
+  severityPolicy?: string;
   json: boolean;
   concurrency: number;
   maxPixels: number;
@@ -57,7 +58,8 @@ export function formatSummary(s: ScanSummary, withIndex = true): string {
     lines.push(`continue with the same command plus --resume (output directory: ${s.outDir})`);
     return `${lines.join('\n')}\n`;
   }
-  const resumed = s.resumedItems > 0 ? `, ${s.resumedItems} taken from the interrupted run` : '';
+  if (s.finishedBefore !== undefined) lines.push(`scan already finished at ${s.finishedBefore}: --resume had nothing to do and changed nothing`);
+  const resumed = s.finishedBefore !== undefined ? '' : s.resumedItems > 0 ? `, ${s.resumedItems} taken from the interrupted run` : '';
   lines.push(`files: ${s.files} (${s.failedFiles} failed${s.lowQualityFiles > 0 ? `, ${s.lowQualityFiles} low-quality PDQ` : ''}${resumed})`);
   lines.push(`reports: ${s.reports}${s.inputErrors > 0 ? ` (${s.inputErrors} manifest problem${s.inputErrors === 1 ? '' : 's'})` : ''}`);
   const noLists = !withIndex ? ' (no index: --no-index)' : s.knownLists === 0 ? ' (the index holds no known lists)' : '';
@@ -71,6 +73,7 @@ export function formatSummary(s: ScanSummary, withIndex = true): string {
   if (unusable > 0) lines.push(`check by hand: ${unusable} bundle${unusable === 1 ? '' : 's'} without a usable perceptual hash (perceptual_hash_unusable; --include-low-quality matches them)`);
   if (drift > 0) lines.push(`files far apart: ${drift} bundle${drift === 1 ? '' : 's'} chained beyond the threshold (perceptual_drift)`);
   lines.push(`output: ${s.outDir}`);
+  if (s.audit === null && s.finishedBefore !== undefined) lines.push(`outputs and audit log as written then (check them with 'hashtriage audit verify ${s.outDir}')`);
   if (s.audit !== null) lines.push(`audit log head: ${s.audit.auditHead} (keep it elsewhere; 'hashtriage audit verify ${s.outDir} --head HASH' then detects a cut log)`);
   return `${lines.join('\n')}\n`;
 }
@@ -142,7 +145,7 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions, rawArgs
         `no index at ${indexPath}: import a known list first (hashtriage index import), check --db / ${DB_ENV_VAR}, or give --no-index to deduplicate without known lists; nothing was scanned`,
       );
     }
-    deps = openScanDeps(scanOptions, stores, opts.policy);
+    deps = openScanDeps(scanOptions, stores, opts.policy, false, opts.severityPolicy);
     summary = await runScan(scanOptions, deps, {
       signal: controller.signal,
       onProgress: (done, total) => {
@@ -159,6 +162,12 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions, rawArgs
     process.off('SIGINT', onSigint);
     await deps?.index.close();
   }
+  if (summary.finishedBefore !== undefined)
+    process.stderr.write(
+      `hashtriage scan: this scan finished at ${summary.finishedBefore}; --resume changed nothing (nothing hashed, no output rewritten, nothing logged)` +
+        (summary.changedSinceFinished ? `; ${summary.changedSinceFinished} input file${summary.changedSinceFinished === 1 ? ' is' : 's are'} new or changed since: scan the inputs into a new --out to include them` : '') +
+        '\n',
+    );
   // sources and messages carry names and manifest text from the evidence: no control sequence reaches the terminal
   for (const p of summary.problems) process.stderr.write(`hashtriage scan: ${showControlsInLine(`${p.source}: ${p.code}: ${p.message}`)}\n`);
   const unlisted = summary.failedFiles + summary.inputErrors - summary.problems.length;
@@ -166,11 +175,13 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions, rawArgs
   // After the problem list, so a long list does not scroll these out of sight.
   if (summary.completed && summary.files === 0 && summary.reports === 0)
     process.stderr.write('hashtriage scan: no files or reports found in the given paths and manifests\n');
+  for (const u of summary.unknownSchemes ?? [])
+    process.stderr.write(
+      `hashtriage scan: ${showControlsInLine(`${u.lists.length === 1 ? 'list' : 'lists'} ${u.lists.join(', ')} ${u.lists.length === 1 ? 'was' : 'were'} imported with category scheme "${u.scheme}", which the severity policy in force does not define: their categories are unranked (add the scheme to the policy, or give --severity-policy)`)}\n`,
+    );
   const broken = summary.audit?.auditBroken ?? null;
   if (broken !== null)
     process.stderr.write(`hashtriage scan: the audit log had been altered before this run: audit.ndjson line ${broken.line}: ${broken.problem} (an entry saying so was appended)\n`);
-  if (summary.knownLists === 0 && indexPath !== null)
-    process.stderr.write(`hashtriage scan: the index ${indexPath} holds no known lists, so nothing could match (import one with hashtriage index import, or check --db / HASHTRIAGE_DB)\n`);
   try {
     await writeOutput(opts.json ? `${JSON.stringify({ ...summary, outDir: path.resolve(summary.outDir) })}\n` : formatSummary(summary, indexPath !== null));
     await flushOutput();
@@ -202,6 +213,7 @@ export const register: CommandModule = (program: Command) => {
     .addOption(new Option('--max-pixels <n>', 'refuse images with more pixels than this (decompression bombs); recorded in the case').argParser(positiveInteger).default(DEFAULT_MAX_PIXELS))
     .option('--follow-symlinks', 'follow symbolic links under the paths even where they lead outside them (without it, such links are reported as SYMLINK_OUTSIDE and not followed)', false)
     .option('--policy <file>', 'priority policy JSON (default: the shipped policy/priority.json)')
+    .option('--severity-policy <file>', 'category → severity policy JSON the known matches are rated with (default: the shipped policy/severity.json)')
     .option('--json', 'print the summary as one JSON object', false)
     .addOption(new Option('--concurrency <n>', 'files processed at once').argParser(positiveInteger).default(defaultConcurrency()))
     .addOption(new Option('--memory-budget <MiB>', 'memory that file contents and decodes may take at once; images are admitted by decoded size').argParser(positiveInteger).default(DEFAULT_MEMORY_BUDGET_MIB))

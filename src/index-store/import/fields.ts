@@ -7,7 +7,7 @@
 import { escapeJsonControls } from '../../tabular/controls.js';
 import type { SignalName, SignalType } from '../../hashing/signal-type.js';
 import { SIGNAL_TYPES } from '../../hashing/signals.js';
-import { severityOf, type SeverityPolicy } from '../../policy/severity.js';
+import { severityOf, UNMAPPED_SCHEME, type SeverityPolicy } from '../../policy/severity.js';
 import { parseBoolean } from '../../tabular/boolean.js';
 import { fieldLookup, type FieldLookup } from '../../tabular/header.js';
 import type { EntryMeta, ImportHash, ImportItem, RowError } from '../types.js';
@@ -81,6 +81,83 @@ export const signalOf: FieldLookup<SignalName | 'photodna'> = fieldLookup<Signal
 /** Signal types whose values have exactly `digits` hex digits (e.g. 64 → sha256, pdq, blockhash). */
 export function signalsWithDigits(digits: number): SignalName[] {
   return SIGNAL_NAMES.filter((s) => SIGNAL_BITS[s] >>> 2 === digits);
+}
+
+/** One hash read from text: its type and words. */
+export interface ParsedHash {
+  readonly signal: SignalName;
+  readonly value: Uint32Array;
+}
+
+/**
+ * Reads one hash as a user writes it anywhere hashtriage takes one (import text lists, `match`): bare hex,
+ * or typed as `type:value`, `type<TAB>value`, `TYPE value` (type names in any case, with synonyms such as
+ * SHA-1). A bare value has `type` when given, else every type with that many hex digits (32 md5, 40 sha1,
+ * 64 sha256, pdq and blockhash): all of them are returned. Text after the value (a file name, as `md5sum`
+ * prints it) is ignored. Returns the readings, or a message saying what is wrong. Pure.
+ */
+export function parseHashText(text: string, type?: SignalName): ParsedHash[] | string {
+  const row = parseTypedHash(text);
+  if (row === null) return 'empty: expected a hash';
+  const hashText = typeof row.hash === 'string' ? row.hash : '';
+  const typeWord = typeof row.type === 'string' ? row.type : null;
+  if (typeWord !== null) {
+    const named = signalOf(typeWord);
+    if (named === null) return `unknown hash type '${typeWord}' (expected ${SIGNAL_NAMES.join(', ')})`;
+    if (named === 'photodna') return 'PhotoDNA values are kept in the index but never compared';
+    if (type !== undefined && named !== type) return `the value says ${named} but --algorithm is ${type}`;
+    if (hashText === '') return `no ${named} value after the type`;
+    const words = parseHashValue(named, hashText);
+    return typeof words === 'string' ? words : [{ signal: named, value: words }];
+  }
+  if (type !== undefined) {
+    const words = parseHashValue(type, hashText);
+    return typeof words === 'string' ? words : [{ signal: type, value: words }];
+  }
+  const problem = nonHexProblem('hash', hashText);
+  if (problem) return `${problem}; expected ${digitChoices()}, or type:value`;
+  const candidates = signalsWithDigits(hashText.length);
+  if (candidates.length === 0) return `hash value has ${hashText.length} hex digits; expected ${digitChoices()}`;
+  return candidates.map((signal) => ({ signal, value: parseHashValue(signal, hashText) as Uint32Array }));
+}
+
+/** "32 (md5), 40 (sha1) or 64 (sha256, pdq, blockhash) hex digits", from the registry. */
+function digitChoices(): string {
+  const lengths = [...new Set(SIGNAL_NAMES.map((s) => SIGNAL_BITS[s] >>> 2))].map((d) => `${d} (${signalsWithDigits(d).join(', ')})`);
+  return `${lengths.slice(0, -1).join(', ')}${lengths.length > 1 ? ' or ' : ''}${lengths[lengths.length - 1]} hex digits`;
+}
+
+/** A hash line split as text lists and `match` read it: optional type word, value, and what follows. */
+export interface HashLineParts {
+  readonly type: string | null;
+  readonly hash: string | null;
+  /** Text after the value (e.g. the file name in `md5sum` output); '' when none. */
+  readonly rest: string;
+}
+
+/**
+ * Splits a hash line: bare hex (`abc…  name`), or typed as `type:value`, `type<TAB>value`, `type value`
+ * (a first word that is not hex counts as a type only with ':' or a tab after it, or when it names a
+ * signal type). Null for an empty line.
+ */
+export function splitHashLine(text: string): HashLineParts | null {
+  const t = text.trim();
+  if (t === '') return null;
+  const m = /^([^\s:]+)(\s*:\s*|\t\s*|\s+|$)(.*)$/.exec(t)!;
+  const [, first, sep, rest] = m;
+  if (/^[0-9a-fA-F]+$/.test(first)) return { type: null, hash: first, rest };
+  const typed = sep.includes(':') || sep.includes('\t') || signalOf(first) !== null;
+  if (!typed) return { type: null, hash: first, rest: '' };
+  if (rest === '') return { type: first, hash: null, rest: '' };
+  const v = /^(\S+)\s*(.*)$/.exec(rest)!;
+  return { type: first, hash: v[1], rest: v[2] };
+}
+
+/** The `type` and `hash` of a hash line as a row; null for an empty one. */
+function parseTypedHash(text: string): RawRow | null {
+  const parts = splitHashLine(text);
+  if (parts === null) return null;
+  return { ...(parts.type !== null ? { type: parts.type } : {}), ...(parts.hash !== null ? { hash: parts.hash } : {}) };
 }
 
 /** A problem with one row; caught by rowToItem and turned into a RowError. */
@@ -231,6 +308,7 @@ export function rowToItem(raw: RawRow, line: number, ctx: RowContext): ImportIte
     const meta: EntryMeta = {
       category,
       severity: severityFor(category, ctx),
+      scheme: ctx.scheme === null ? UNMAPPED_SCHEME : (ctx.scheme ?? null),
       series: seriesOf(raw.series),
       victimIdentified: victim,
       externalId: textOf('id', raw.externalId),

@@ -4,26 +4,20 @@
  * (e.g. the file name in `md5sum` output) is kept as the note. `#` comments and blank lines are ignored.
  */
 import type { ImportItem } from '../types.js';
-import { rowError, rowToItem, signalOf, type RawRow, type RowContext } from './fields.js';
+import { rowError, rowToItem, splitHashLine, type RawRow, type RowContext } from './fields.js';
 import { readLines, tooLongMessage } from '../../tabular/lines.js';
-
-const HEX_ONLY = /^[0-9a-fA-F]+$/;
 
 /**
  * Reads one text line into a row of canonical fields; null for blank and comment lines. Pure: the row
  * still has to pass rowToItem's validation.
  */
 export function parseTextLine(text: string): RawRow | null {
-  const t = text.trim();
-  if (t === '' || t.charCodeAt(0) === 0x23 /* # */) return null;
-  const m = /^([^\s:]+)(\s*:\s*|\t\s*|\s+|$)(.*)$/.exec(t)!;
-  const [, first, sep, rest] = m;
-  if (HEX_ONLY.test(first)) return withNote({ hash: first }, rest);
-  const typed = sep.includes(':') || sep.includes('\t') || signalOf(first) !== null;
-  if (!typed) return { hash: first };
-  if (rest === '') return { type: first };
-  const v = /^(\S+)\s*(.*)$/.exec(rest)!;
-  return withNote({ type: first, hash: v[1] }, v[2]);
+  if (text.trim().charCodeAt(0) === 0x23 /* # */) return null;
+  const parts = splitHashLine(text);
+  if (parts === null) return null;
+  const row: RawRow = parts.type === null ? {} : { type: parts.type };
+  if (parts.hash !== null) row.hash = parts.hash;
+  return withNote(row, parts.rest);
 }
 
 function withNote(row: RawRow, rest: string): RawRow {

@@ -41,9 +41,16 @@ export const BUNDLE_CSV_COLUMNS = [
   'last_seen',
 ] as const;
 
-/** Short human form of a known match: "list: category (severity n), series s, pdq distance d". */
+/**
+ * Short human form of a known match: "list: category (its name in the scheme; severity n), series s, pdq
+ * distance d"; a known-innocent or uncategorised label says so in place of a rank.
+ */
 export function knownSummary(k: KnownMatch): string {
-  const cat = k.category === null ? 'no category' : k.severity === null ? k.category : `${k.category} (severity ${k.severity})`;
+  const notes = [
+    ...(k.categoryName ? [k.categoryName] : []),
+    ...(k.severity !== null ? [`severity ${k.severity}`] : k.pertinent === false ? ['known-innocent, not counted'] : k.uncategorised === true ? ['not rated yet'] : []),
+  ];
+  const cat = k.category === null ? 'no category' : notes.length === 0 ? k.category : `${k.category} (${notes.join('; ')})`;
   return `${k.list}: ${cat}${k.series ? `, series ${k.series}` : ''}, ${k.signal} distance ${k.distance}${k.variant ? ` (${k.variant})` : ''}`;
 }
 

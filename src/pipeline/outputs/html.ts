@@ -207,6 +207,11 @@ const FACTOR_LABELS: Readonly<Record<string, string>> = {
   known_non_pertinent: 'known non-pertinent only',
 };
 
+/** True for a bundle of reports that give a URL but no file (nothing to hash: the page must be checked). */
+function urlOnly(b: Bundle): boolean {
+  return b.items.length === 0 && b.hosts.length > 0;
+}
+
 /** Flags first (a badge each: "check by hand" for unusable perceptual hashes), then the scored reasons. */
 function reasonsCell(b: Bundle): string {
   const flags =
@@ -223,9 +228,11 @@ function reasonsCell(b: Bundle): string {
 
 function scoredReasons(b: Bundle): string {
   if (b.priority.reasons.length === 0) return '<span class="small">no signal fired</span>';
+  const label = (factor: string): string =>
+    factor === 'unprocessed_files' && urlOnly(b) ? 'URL only, no file' : (FACTOR_LABELS[factor] ?? factor.replace(/_/g, ' '));
   const items = b.priority.reasons.map(
     (r) =>
-      `<li><span class="pts">${r.points >= 0 ? '+' : '−'}${Math.abs(r.points)}</span><span><span class="sig" title="${e(r.factor)}">${e(FACTOR_LABELS[r.factor] ?? r.factor.replace(/_/g, ' '))}</span> <span class="detail">${e(r.detail)}</span></span></li>`,
+      `<li><span class="pts">${r.points >= 0 ? '+' : '−'}${Math.abs(r.points)}</span><span><span class="sig" title="${e(r.factor)}">${e(label(r.factor))}</span> <span class="detail">${e(r.detail)}</span></span></li>`,
   );
   return `<ul class="reasons">${items.join('')}</ul>`;
 }
@@ -325,6 +332,8 @@ function memberItem(m: ReturnType<typeof memberRecords>[number]): string {
 }
 
 function filesCell(b: Bundle, byIndex: ReadonlyMap<number, ScanItem>): string {
+  if (urlOnly(b))
+    return `<div><span class="badge warn">URL only</span></div><div class="small">the reports give a URL and no file: check the page by hand</div><div class="bid">bundle <span class="mono">${e(b.id)}</span></div>`;
   if (b.items.length === 0)
     return `<div><span class="badge warn">no files</span></div><div class="small">none of the files its reports name could be read: check by hand</div><div class="bid">bundle <span class="mono">${e(b.id)}</span></div>`;
   const failed = failedFiles(b, byIndex);
@@ -348,7 +357,7 @@ function filesCell(b: Bundle, byIndex: ReadonlyMap<number, ScanItem>): string {
 function searchText(b: Bundle, reports: ReadonlyMap<string, Report>): string {
   const parts: string[] = [b.id, b.priority.tier, ...b.paths, ...b.reportIds, ...b.reporters, ...b.urls, ...b.hosts];
   for (const f of b.flags) parts.push(f.flag, f.detail, f.flag === 'perceptual_hash_unusable' ? 'check by hand' : '');
-  for (const k of b.known) parts.push(k.list, k.category ?? '', k.series ?? '', k.signal);
+  for (const k of b.known) parts.push(k.list, k.category ?? '', k.categoryName ?? '', k.series ?? '', k.signal);
   for (const s of b.seen) parts.push(s.scan);
   for (const r of b.priority.reasons) parts.push(r.factor, r.detail);
   for (const id of b.reportIds) {

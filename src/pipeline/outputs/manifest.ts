@@ -31,6 +31,7 @@ export function buildManifest(data: ScanData): Record<string, unknown> {
       sha256: p.digest,
       tiers: p.tiers.map((t) => ({ name: t.name, minScore: t.minScore, meaning: t.meaning })),
     },
+    ...(data.severityPolicy ? { severityPolicy: { source: data.severityPolicy.source, sha256: data.severityPolicy.digest } } : {}),
     counts: scanCounts(data),
     files: [...OUTPUT_FILES],
   };

@@ -16,6 +16,8 @@ export function knownRecord(k: KnownMatch): Record<string, unknown> {
     distance: k.distance,
     variant: k.variant,
     category: k.category,
+    categoryName: k.categoryName ?? null,
+    scheme: k.scheme ?? null,
     severity: k.severity,
     series: k.series,
     victimIdentified: k.victimIdentified,

@@ -48,6 +48,8 @@ export interface ScanData {
   readonly index: IndexInfo;
   /** The policy the bundles were prioritised with: used for queue order and tier names, recorded by source and digest. */
   readonly priorityPolicy: PriorityPolicy;
+  /** The severity policy the known matches were rated with, by source and SHA-256 (absent: not recorded). */
+  readonly severityPolicy?: { readonly source: string; readonly digest: string };
   /** ISO 8601 UTC. */
   readonly startedAt: string;
   readonly endedAt: string;

@@ -1,0 +1,95 @@
+/**
+ * Two things a user meets after a scan: `--resume` of a scan that had finished says so and changes
+ * nothing (no output rewritten, nothing appended to the audit log); and reports that give only a URL,
+ * written with or without "www." and over http or https, are one page on one host, described as a page
+ * to check rather than as files that failed.
+ */
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonLines, runCli } from './support/cli.js';
+
+const IMAGES = path.resolve('fixtures/conformance/images');
+
+describe('a finished scan and URL-only reports', () => {
+  let dir: string;
+  const scan = (args: string[]) => runCli(['scan', ...args], { cwd: dir });
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'hashtriage-finished-'));
+    mkdirSync(path.join(dir, 'media'));
+    copyFileSync(path.join(IMAGES, 'rose-210x138.png'), path.join(dir, 'media', 'rose.png'));
+    writeFileSync(path.join(dir, 'media', 'broken.jpg'), 'not a picture\n');
+    writeFileSync(
+      path.join(dir, 'reports.csv'),
+      [
+        'report_id,received_at,reporter,url,file',
+        'R1,2026-01-02T10:00:00Z,alice,http://www.Example.com/page,',
+        'R2,2026-01-02T11:00:00Z,bob,https://example.com/page/,',
+        'R3,2026-01-02T12:00:00Z,carol,,media/rose.png',
+      ].join('\n'),
+    );
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('takes http/https and www./bare host as one page on one host, and says a URL-only bundle is a page to check', async () => {
+    const res = await scan(['media', '--manifest', 'reports.csv', '--out', 'out-urls', '--no-index', '--no-sightings']);
+    expect(res.status).toBe(1); // broken.jpg
+    const bundles = jsonLines(readFileSync(path.join(dir, 'out-urls', 'bundles.ndjson'), 'utf8'));
+    const page = bundles.find((b) => b.reportIds.includes('R1'))!;
+    expect(page.reportIds).toEqual(['R1', 'R2']);
+    expect(page.urls).toEqual(['https://example.com/page']);
+    expect(page.hosts).toEqual(['example.com']);
+    const detail = (signal: string) => page.reasons.find((r: { signal: string }) => r.signal === signal)?.detail;
+    expect(detail('hosted_urls')).toBe('reported at 1 URL on 1 host (example.com): may still be online');
+    expect(detail('unprocessed_files')).toBe('no file to look at: reported at a URL only (example.com): check the page by hand');
+    const html = readFileSync(path.join(dir, 'out-urls', 'report.html'), 'utf8');
+    const row = html.match(new RegExp(`<tr class="q[^"]*"[^>]*data-id="${page.id}">.*?</tr>`, 's'))![0];
+    expect(row).toContain('<span class="badge warn">URL only</span>');
+    expect(row).toContain('URL only, no file');
+    expect(row).not.toMatch(/not processed|no files/);
+  });
+
+  it('--resume of a finished scan says so, on stderr and in --json, and rewrites nothing', async () => {
+    const first = await scan(['media', '--manifest', 'reports.csv', '--out', 'out-done', '--no-index', '--sightings', 'sightings.db']);
+    expect(first.status).toBe(1);
+    const outDir = path.join(dir, 'out-done');
+    const before = snapshot(outDir);
+    const sightingsBefore = digest(path.join(dir, 'sightings.db'));
+    await new Promise((r) => setTimeout(r, 20)); // so a rewrite would show in the modification times
+    const again = await scan(['media', '--manifest', 'reports.csv', '--out', 'out-done', '--no-index', '--sightings', 'sightings.db', '--resume', '--json']);
+    expect(again.status).toBe(1); // the finished scan's result: one file failed
+    expect(again.stderr).toMatch(/^hashtriage scan: this scan finished at \d{4}-\d\d-\d\dT[^;]+; --resume changed nothing \(nothing hashed, no output rewritten, nothing logged\)\n/);
+    const summary = JSON.parse(again.stdout);
+    expect(summary).toMatchObject({ completed: true, files: 2, failedFiles: 1, reports: 3, bundles: 3, hashedThisRun: 0, audit: null });
+    expect(summary.finishedBefore).toBe(JSON.parse(readFileSync(path.join(outDir, 'manifest.json'), 'utf8')).scan.endedAt);
+    expect(snapshot(outDir)).toEqual(before);
+    expect(digest(path.join(dir, 'sightings.db'))).toBe(sightingsBefore);
+    const human = await scan(['media', '--manifest', 'reports.csv', '--out', 'out-done', '--no-index', '--sightings', 'sightings.db', '--resume']);
+    expect(human.stdout).toMatch(/^scan already finished at .*: --resume had nothing to do and changed nothing\n/);
+    expect(snapshot(outDir)).toEqual(before);
+    // a file added since is not slipped into the finished case: the user is told to scan anew
+    copyFileSync(path.join(IMAGES, 'wizard.jpg'), path.join(dir, 'media', 'wizard.jpg'));
+    const added = await scan(['media', '--manifest', 'reports.csv', '--out', 'out-done', '--no-index', '--sightings', 'sightings.db', '--resume', '--json']);
+    expect(added.stderr).toContain('; 1 input file is new or changed since: scan the inputs into a new --out to include them');
+    expect(JSON.parse(added.stdout)).toMatchObject({ changedSinceFinished: 1, files: 2 });
+    expect(snapshot(outDir)).toEqual(before);
+  });
+});
+
+/** Every output file's SHA-256 and modification time (the case database and its lock are the scan's own). */
+function snapshot(outDir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of readdirSync(outDir).sort()) {
+    if (name.startsWith('case.db')) continue;
+    out[name] = `${digest(path.join(outDir, name))} ${statSync(path.join(outDir, name)).mtimeMs}`;
+  }
+  return out;
+}
+
+function digest(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
