@@ -1,6 +1,7 @@
 /** Reads of the known index's list entries that the matcher attaches to hits. Read-only. */
 import type { SignalType } from '../hashing/signal-type.js';
 import { IndexMatcher } from './matcher.js';
+import { sidecarPath } from './memory-sidecar.js';
 import type { IndexStore } from './store.js';
 import type { MatchEntry } from './types.js';
 
@@ -45,5 +46,7 @@ export function knownEntriesOf(store: IndexStore, signal: SignalType, ids: reado
 
 /** A matcher over the known index whose hits carry their list entries. */
 export function knownMatcher(store: IndexStore): IndexMatcher<MatchEntry> {
-  return new IndexMatcher(store, (signal, ids) => knownEntriesOf(store, signal, ids));
+  const file = store.path;
+  const warm = file === '' || file === ':memory:' ? undefined : (signal: SignalType, includeLow: boolean) => sidecarPath(file, signal, includeLow);
+  return new IndexMatcher(store, (signal, ids) => knownEntriesOf(store, signal, ids), warm);
 }
