@@ -16,7 +16,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { SignalType } from '../hashing/signal-type.js';
+import { SIGNAL_TYPES } from '../hashing/signals.js';
 import { MemoryMultiIndex, type MemoryIndexParts } from '../search/memory-index.js';
+import { isBanded } from './schema.js';
 
 /** Version of the file layout; files of another version are rebuilt. */
 export const SIDECAR_VERSION = 1;
@@ -53,6 +55,11 @@ interface Header {
   /** Byte length of each section, in payload order. */
   readonly sections: number[];
   readonly sha256: string;
+}
+
+/** Suffixes of every warm-start file an index can have beside it (what a scan must not take as evidence). */
+export function sidecarSuffixes(): string[] {
+  return SIGNAL_TYPES.filter(isBanded).flatMap((s) => [`.${s.name}.bands`, `.${s.name}-all.bands`]);
 }
 
 /** Path of the sidecar of `signal` beside the index at `dbPath`. */
