@@ -6,7 +6,10 @@
  *  - one-shot lookups: the whole `hashtriage match HASH` process (compiled CLI) against the whole
  *    `hashtriage --version` process, alternating, so the difference is what one lookup costs.
  *
- * Run: npm run build && npx tsx --expose-gc bench/warm-start.ts [--count 1000000] [--rounds 5]
+ * With --file-count N (e.g. 10000000), also the file alone at N codes without SQLite (too slow to import
+ * for a routine run): building the in-memory index from codes already in memory against loading its file.
+ *
+ * Run: npm run build && npx tsx --expose-gc bench/warm-start.ts [--count 1000000] [--rounds 5] [--file-count N]
  * Writes bench/results/warm-start.{json,md} and prints the Markdown table.
  */
 import { spawnSync } from 'node:child_process';
@@ -18,14 +21,16 @@ import { collectGarbage, describeMachine, observeMachine, spread } from '../src/
 import { signalTypeByName } from '../src/hashing/signals.js';
 import { knownMatcher } from '../src/index-store/entry-reads.js';
 import { importList } from '../src/index-store/list-writer.js';
-import { sidecarPath } from '../src/index-store/memory-sidecar.js';
+import { readSidecar, sidecarPath, writeSidecar } from '../src/index-store/memory-sidecar.js';
+import { MemoryMultiIndex } from '../src/search/memory-index.js';
 import { openIndex } from '../src/index-store/open-index.js';
 import type { ImportItem } from '../src/index-store/types.js';
-import { positiveIntFlag } from './lib/args.js';
+import { flagValue, positiveIntFlag } from './lib/args.js';
 import { fmtInt, markdownTable, writeResults } from './lib/results.js';
 
 const count = positiveIntFlag('count', 1_000_000);
 const rounds = positiveIntFlag('rounds', 5);
+const fileCount = flagValue('file-count') === undefined ? null : positiveIntFlag('file-count', 0);
 const machine = observeMachine();
 const pdq = signalTypeByName('pdq')!;
 const root = path.join(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -92,6 +97,29 @@ try {
     version.push(childCpu(['--version']));
     oneShot.push(childCpu(['match', '--db', db, hex]));
   }
+  let fileOnly: { count: number; bytes: number; buildCpuSeconds: number; loadCpuSeconds: ReturnType<typeof spread> } | null = null;
+  if (fileCount !== null) {
+    const many = randomCodes(fileCount, 99);
+    const ids = new Uint32Array(fileCount).map((_, i) => i + 1);
+    let index: MemoryMultiIndex | null = null;
+    const buildCpu = cpuSeconds(() => {
+      index = MemoryMultiIndex.build(many, fileCount);
+    });
+    const key = { stamp: 'bench', generation: 0, maxId: fileCount };
+    const file = path.join(dir, 'file-only.bands');
+    if (!writeSidecar(file, pdq, false, key, { index: index!, ids })) throw new Error('could not write the file');
+    index = null;
+    const loads: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      loads.push(
+        cpuSeconds(() => {
+          if (readSidecar(file, pdq, false, key) === null) throw new Error('the file did not load');
+        }),
+      );
+    }
+    fileOnly = { count: fileCount, bytes: statSync(file).size, buildCpuSeconds: buildCpu, loadCpuSeconds: spread(loads) };
+    rmSync(file, { force: true });
+  }
   const rb = spread(rebuild);
   const ld = spread(load);
   const v = spread(version);
@@ -104,6 +132,7 @@ try {
     loadOverRebuild: ld.median / rb.median,
     sidecarBytes,
     estimatedLoadAt10M: (ld.median * 10_000_000) / count,
+    fileOnly,
     versionProcessCpuSeconds: v,
     oneShotMatchProcessCpuSeconds: m,
   };
@@ -120,7 +149,9 @@ try {
       ],
     ),
     '',
-    `Loading scales with the file size (one sequential read, one SHA-256 pass): about ${results.estimatedLoadAt10M.toFixed(1)} CPU-s at 10,000,000 values by linear extrapolation.`,
+    fileOnly === null
+      ? `Loading scales with the file size (one sequential read, one SHA-256 pass): about ${results.estimatedLoadAt10M.toFixed(1)} CPU-s at 10,000,000 values by linear extrapolation (measure it with --file-count 10000000).`
+      : `The file alone at ${fmtInt(fileOnly.count)} codes (${(fileOnly.bytes / 1e9).toFixed(2)} GB): building the index from codes in memory ${fileOnly.buildCpuSeconds.toFixed(2)} CPU-s (reading the values from SQLite comes on top), loading its file ${fileOnly.loadCpuSeconds.median.toFixed(2)} CPU-s (${fileOnly.loadCpuSeconds.min.toFixed(2)}–${fileOnly.loadCpuSeconds.max.toFixed(2)}), ${(fileOnly.loadCpuSeconds.median / fileOnly.buildCpuSeconds).toFixed(2)} × building.`,
   ].join('\n');
   writeResults('warm-start', { machine: machine(), results }, markdown);
   console.log(markdown);

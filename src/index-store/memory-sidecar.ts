@@ -174,7 +174,7 @@ export function readSidecar(file: string, signal: SignalType, includeLow: boolea
     const payloadStart = align8(12 + headerLength);
     const payloadLength = header.sections.reduce((sum, n) => sum + align8(n), 0);
     if (payloadStart + payloadLength !== size) return null;
-    const payload = new Uint8Array(payloadLength);
+    const payload = Buffer.allocUnsafeSlow(payloadLength); // every byte is read into it: no zero-filling first
     if (!readAll(fd, payload, payloadStart)) return null;
     if (createHash('sha256').update(payload).digest('hex') !== header.sha256) return null;
     const arrays: Uint32Array[] = [];
