@@ -49,6 +49,8 @@ const SUITE: readonly Benchmark[] = [
     script: 'wide-radius.ts',
     args: quick ? ['--count', '20000', '--rounds', '1'] : [],
   },
+  { name: 'import-scale', title: 'Import at scale', script: 'import-scale.ts', args: quick ? ['--sizes', '20000,60000'] : [] },
+  { name: 'warm-start', title: 'Warm start and one-shot lookups', script: 'warm-start.ts', args: quick ? ['--count', '20000', '--rounds', '1'] : [] },
   { name: 'scan', title: 'Whole scan', script: 'scan.ts', args: quick ? ['--files', '200', '--index', '20000'] : [] },
   { name: 'guard', title: 'CI guard checks (`npm run bench:guard`)', script: 'guard.ts', args: [] },
 ];

@@ -207,7 +207,8 @@ export function measureMatchingPaths(index: BenchIndex, options: MatchingRunOpti
   const queries = makeQueries(codes, count, needed + exactQueries, radius, mix, options.seed ?? 1);
   const { flat } = queries;
   const views = Array.from({ length: queries.count }, (_, q) => flat.subarray(q * 8, q * 8 + 8));
-  const matcher = options.matcher ?? knownMatcher(index.store);
+  // no warm-start file: the load measured is the build from the database, and a user's index gets no file beside it
+  const matcher = options.matcher ?? knownMatcher(index.store, { warmStart: false });
 
   const bruteHits = new Map<number, IndexHit[]>();
   const contenders: Contender[] = [

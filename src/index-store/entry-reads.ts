@@ -2,6 +2,7 @@
 import type { SignalType } from '../hashing/signal-type.js';
 import { hasColumn } from './schema.js';
 import { IndexMatcher } from './matcher.js';
+import { sidecarPath } from './memory-sidecar.js';
 import type { IndexStore } from './store.js';
 import type { MatchEntry } from './types.js';
 
@@ -49,7 +50,12 @@ export function knownEntriesOf(store: IndexStore, signal: SignalType, ids: reado
   return out;
 }
 
-/** A matcher over the known index whose hits carry their list entries. */
-export function knownMatcher(store: IndexStore): IndexMatcher<MatchEntry> {
-  return new IndexMatcher(store, (signal, ids) => knownEntriesOf(store, signal, ids));
+/**
+ * A matcher over the known index whose hits carry their list entries. With warmStart (the default) it
+ * loads and saves its in-memory index through the warm-start file beside the index (memory-sidecar.ts).
+ */
+export function knownMatcher(store: IndexStore, options: { readonly warmStart?: boolean } = {}): IndexMatcher<MatchEntry> {
+  const file = store.path;
+  const warm = options.warmStart === false || file === '' || file === ':memory:' ? undefined : (signal: SignalType, includeLow: boolean) => sidecarPath(file, signal, includeLow);
+  return new IndexMatcher(store, (signal, ids) => knownEntriesOf(store, signal, ids), warm);
 }

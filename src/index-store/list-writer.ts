@@ -3,7 +3,7 @@
  * any of their entries is written, re-imports of the same file skipped, `--replace` swapping a list's
  * contents atomically.
  */
-import { createHash } from 'node:crypto';
+import crypto from 'node:crypto';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { HashtriageError } from '../errors.js';
@@ -144,7 +144,7 @@ export function entryMetaKey(meta: EntryMeta): Buffer {
   const text = `${field(meta.category)}${field(meta.series)}${field(meta.victimIdentified)}${field(meta.externalId)}${field(meta.addedAt)}${field(meta.note)}${field(meta.quality)}`;
   let key = META_KEYS.get(text);
   if (!key) {
-    key = createHash('sha256').update(text).digest().subarray(0, 16);
+    key = sha256(text).subarray(0, 16);
     if (META_KEYS.size >= 4096) META_KEYS.clear(); // lists repeat a few metadata combinations: a small memo is enough
     META_KEYS.set(text, key);
   }
@@ -152,6 +152,12 @@ export function entryMetaKey(meta: EntryMeta): Buffer {
 }
 
 const META_KEYS = new Map<string, Buffer>();
+
+/** SHA-256 of a string: the one-shot crypto.hash where Node has it (a third cheaper per call), else a Hash object. */
+const sha256: (text: string) => Buffer =
+  typeof (crypto as { hash?: unknown }).hash === 'function'
+    ? (text) => (crypto as unknown as { hash: (a: string, d: string, e: 'buffer') => Buffer }).hash('sha256', text, 'buffer')
+    : (text) => crypto.createHash('sha256').update(text).digest();
 
 /** One metadata field in the meta-key text: type tag, length, value (unambiguous for any content). */
 function field(v: string | number | boolean | null | undefined): string {

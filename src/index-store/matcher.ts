@@ -20,6 +20,8 @@ import type { SignalType } from '../hashing/signal-type.js';
 import type { BatchHits } from '../search/batch-hits.js';
 import { blockedScan } from '../search/blocked-scan.js';
 import { MemoryMultiIndex } from '../search/memory-index.js';
+import { readSidecar, writeSidecar, type SidecarKey } from './memory-sidecar.js';
+import { readContentStamp } from './schema.js';
 import { SqliteBandSearcher } from './sqlite-search.js';
 import type { MatchEntry, MatchHit, MatchResult } from './types.js';
 import { idsOfValues, loadCodes, valuesOf } from './value-reads.js';
@@ -94,6 +96,8 @@ interface Segment {
  */
 interface MemoryState {
   readonly generation: number;
+  /** Where its first segment came from: the warm-start file, or built from the database. */
+  readonly origin: 'sidecar' | 'built';
   /** Largest id loaded. */
   maxId: number;
   /** Segments, oldest (largest) first. */
@@ -135,6 +139,11 @@ export class IndexMatcher<E = MatchEntry> {
     readonly store: ValueStore,
     /** Reads the entries attached to hits. */
     private readonly entriesOf: EntryReader<E>,
+    /**
+     * Where the built in-memory index of a signal type is saved for the next process (memory-sidecar.ts),
+     * or absent for none: a current file is loaded instead of building, a missing or stale one rewritten.
+     */
+    private readonly sidecarPath?: (signal: SignalType, includeLow: boolean) => string,
   ) {}
 
   /**
@@ -279,6 +288,11 @@ export class IndexMatcher<E = MatchEntry> {
     return out;
   }
 
+  /** Where the loaded in-memory index of `signal` came from ('sidecar' or 'built'), null when not loaded; for tests. */
+  memoryOrigin(signal: SignalType, includeLowQuality = false): 'sidecar' | 'built' | null {
+    return this.memory.get(this.memoryKey(signal, includeLowQuality))?.origin ?? null;
+  }
+
   /** Number of segments the loaded in-memory index of `signal` has (0 when not loaded); for tests. */
   memorySegments(signal: SignalType, includeLowQuality = false): number {
     return this.memory.get(this.memoryKey(signal, includeLowQuality))?.segments.length ?? 0;
@@ -303,16 +317,29 @@ export class IndexMatcher<E = MatchEntry> {
       return state;
     }
     this.memory.delete(key);
-    const all = loadCodes(this.store, signal);
-    const kept = keepMatchable(all, includeLow);
-    const fresh: MemoryState = {
-      generation,
-      maxId: all.count === 0 ? 0 : all.ids[all.count - 1],
-      segments: [{ index: MemoryMultiIndex.build(kept.codes, kept.count), ids: kept.ids }],
-      tail: EMPTY,
-    };
+    const fresh = this.loadMemory(signal, includeLow);
     this.memory.set(key, fresh);
     return fresh;
+  }
+
+  /** A fresh in-memory index: from the sidecar when it matches the index content, else built (and saved). */
+  private loadMemory(signal: SignalType, includeLow: boolean): MemoryState {
+    const db = this.store.db;
+    const file = this.sidecarPath?.(signal, includeLow) ?? null;
+    // the content key and the values are read in one read transaction, so they describe the same state
+    const read = db.transaction((): { key: SidecarKey; segment: Segment | null; kept: IdCodeList | null } => {
+      const key: SidecarKey = { stamp: readContentStamp(db), generation: this.store.generation(), maxId: this.store.maxHashId(signal) };
+      const saved = file !== null && key.stamp !== '' ? readSidecar(file, signal, includeLow, key) : null;
+      if (saved) return { key, segment: saved, kept: null };
+      return { key, segment: null, kept: keepMatchable(loadCodes(this.store, signal), includeLow) };
+    });
+    const { key, segment, kept } = read();
+    let built = segment;
+    if (built === null) {
+      built = { index: MemoryMultiIndex.build(kept!.codes, kept!.count), ids: kept!.ids };
+      if (file !== null && key.stamp !== '') writeSidecar(file, signal, includeLow, key, built);
+    }
+    return { generation: key.generation, origin: segment === null ? 'built' : 'sidecar', maxId: key.maxId, segments: [built], tail: EMPTY };
   }
 
   /** The hits of each value on the SQLite band table (one read transaction per value); low-quality hits are dropped in attach. */

@@ -21,6 +21,7 @@
  *    chunks_S (only 256-bit Hamming types): the values packed 4096 ids per row, for fast loading into
  *      memory (value-chunks.ts).
  */
+import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { SignalType } from '../hashing/signal-type.js';
 import { chunkTableSql } from './value-chunks.js';
@@ -242,4 +243,15 @@ export function bumpGeneration(db: Database.Database): void {
 export function readGeneration(db: Database.Database): number {
   const row = db.prepare(`SELECT value FROM meta WHERE key = 'generation'`).get() as { value: string } | undefined;
   return row ? Number(row.value) : 0;
+}
+
+/** The index content stamp (meta 'content_stamp'), or '' when no write of this version has set it yet. */
+export function readContentStamp(db: Database.Database): string {
+  const row = db.prepare(`SELECT value FROM meta WHERE key = 'content_stamp'`).get() as { value: string } | undefined;
+  return row?.value ?? '';
+}
+
+/** Gives the index a new random content stamp: call inside every write transaction (warm-start files compare it). */
+export function renewContentStamp(db: Database.Database): void {
+  db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('content_stamp', ?)`).run(randomBytes(16).toString('hex'));
 }

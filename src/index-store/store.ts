@@ -10,12 +10,25 @@ import { HashtriageError } from '../errors.js';
 import type { SignalType } from '../hashing/signal-type.js';
 import { SIGNAL_TYPES } from '../hashing/signals.js';
 import { DB_ENV_VAR } from './db-path.js';
-import { configureConnection, migrate, notAnIndex, schemaIsReadable, SCHEMA_VERSION } from './schema.js';
+import { configureConnection, migrate, notAnIndex, readContentStamp, renewContentStamp, schemaIsReadable, SCHEMA_VERSION } from './schema.js';
 import { ValueStore } from './value-store.js';
 
 
 /** An open index. */
 export class IndexStore extends ValueStore {
+  /** Commits like ValueStore.commitWrite, giving the index a new content stamp in the same transaction. */
+  override commitWrite(): void {
+    if (this.db.open && this.db.inTransaction) {
+      try {
+        renewContentStamp(this.db);
+      } catch (err) {
+        this.abortWrite();
+        throw err;
+      }
+    }
+    super.commitWrite();
+  }
+
   /**
    * Closes the connection. A writer leaves the file in rollback-journal mode when no other connection
    * has it open, so that it can be read from read-only media (a WAL file needs its -shm beside it).
@@ -68,6 +81,9 @@ export function openIndexConnection(file: string, readonly: boolean, signals: re
       if (!schemaIsReadable(db, signals)) throw new IndexNeedsUpgrade(file);
     } else {
       migrate(db, signals);
+      // an index last written by a version without content stamps gets one, so warm-start files can key to it
+      const opened = db;
+      if (readContentStamp(opened) === '') opened.transaction(() => renewContentStamp(opened)).immediate();
     }
   } catch (err) {
     db?.close();

@@ -26,6 +26,7 @@ import type { SeenItem } from '../sightings/sightings-store.js';
 import type { AuditState } from './outputs/index.js';
 import type { ScanData } from './outputs/types.js';
 import type { Bundle, KnownMatch, Report, ScanItem, SeenMatch } from './types.js';
+import { sidecarSuffixes } from '../index-store/memory-sidecar.js';
 
 /** What the user asked for. */
 export interface ScanOptions {
@@ -218,8 +219,8 @@ function realPathOf(p: string): string {
   }
 }
 
-/** SQLite's companion files of a database (present or not), by suffix. */
-const SQLITE_COMPANIONS = ['', '-wal', '-shm', '-journal'];
+/** SQLite's companion files of a database and the index's warm-start files (present or not), by suffix. */
+const SQLITE_COMPANIONS = ['', '-wal', '-shm', '-journal', ...sidecarSuffixes()];
 
 /**
  * What the walk must never take as items: the scan's own output directory (its case database and output

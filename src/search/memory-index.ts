@@ -41,6 +41,14 @@ export interface MemoryIndexOptions {
   readonly fallback?: 'auto' | 'never';
 }
 
+/** The arrays of a built index, per band (see the module comment for their layout). */
+export interface MemoryIndexParts {
+  readonly bands: number;
+  readonly occupancy: readonly Uint32Array[];
+  readonly offsets: readonly Uint32Array[];
+  readonly ids: readonly Uint32Array[];
+}
+
 /** How the searches so far were answered (for tests and diagnostics). */
 export interface SearchCounts {
   /** Queries answered by probing the bands. */
@@ -90,15 +98,41 @@ export class MemoryMultiIndex {
     /** Number of codes indexed (positions 0 … count−1). */
     readonly count: number,
     readonly layout: BandLayout,
-    private readonly occupancy: Uint32Array[],
-    private readonly offsets: Uint32Array[],
-    private readonly ids: Uint32Array[],
+    private readonly occupancy: readonly Uint32Array[],
+    private readonly offsets: readonly Uint32Array[],
+    private readonly ids: readonly Uint32Array[],
     private readonly fallback: 'auto' | 'never',
   ) {
     this.mark = new Uint32Array(count);
     // 'never' must hold every code once per band; 'auto' switches to the linear scan before the buffer fills
     const budget = fallback === 'never' ? count * layout.count : candidateBudget(count);
     this.candidates = new Uint32Array(Math.max(16, budget));
+  }
+
+  /** The built arrays (shared, not copied), for persisting the index and rebuilding it with fromParts. */
+  parts(): MemoryIndexParts {
+    return { bands: this.layout.count, occupancy: this.occupancy, offsets: this.offsets, ids: this.ids };
+  }
+
+  /**
+   * An index over the first `count` codes from arrays parts() returned for the same codes (kept by
+   * reference). Throws RangeError when an array's length does not fit the layout; the contents are trusted.
+   */
+  static fromParts(codes: Uint32Array, count: number, parts: MemoryIndexParts): MemoryMultiIndex {
+    if (!Number.isInteger(count) || count < 0 || count * 8 > codes.length) throw new RangeError(`count ${count} does not fit a code array of ${codes.length} words`);
+    if (!Number.isInteger(parts.bands) || parts.bands < MIN_MEMORY_BANDS || parts.bands > 256) throw new RangeError(`band count ${parts.bands} is out of range`);
+    const layout = bandLayout(parts.bands);
+    if (parts.occupancy.length !== layout.count || parts.offsets.length !== layout.count || parts.ids.length !== layout.count) throw new RangeError('parts do not have one array per band');
+    for (let b = 0; b < layout.count; b++) {
+      const bucketWords = Math.max(1, 2 ** layout.widths[b] / 32);
+      const off = parts.offsets[b];
+      if (parts.occupancy[b].length !== bucketWords * 2) throw new RangeError(`band ${b}: occupancy has ${parts.occupancy[b].length} words, expected ${bucketWords * 2}`);
+      if (parts.ids[b].length !== count) throw new RangeError(`band ${b}: ${parts.ids[b].length} ids for ${count} codes`);
+      const occ = parts.occupancy[b];
+      const buckets = occ[occ.length - 1] + popcount32(occ[occ.length - 2]);
+      if (off.length !== buckets + 1 || off[buckets] !== count) throw new RangeError(`band ${b}: offsets do not match the occupancy bitmap`);
+    }
+    return new MemoryMultiIndex(codes, count, layout, parts.occupancy, parts.offsets, parts.ids, 'auto');
   }
 
   /** Indexes the first `count` codes of `codes` (8 words each); the array is kept by reference. */
