@@ -74,8 +74,8 @@ export function resizeForCli512(
 
 // ---------------------------------------------------------------- quality, DCT, bits
 
-/** The reference's image-domain quality metric of the 64×64 image (0–100). */
-function qualityOf(d: Float32Array): number {
+/** The reference's image-domain quality metric of a 64×64 downsampled image (0–100). */
+export function qualityOf(d: Float32Array): number {
   let gradientSum = 0;
   for (let i = 0; i < DOWNSAMPLED - 1; i++) {
     for (let j = 0; j < DOWNSAMPLED; j++) {
@@ -104,8 +104,8 @@ const DCT_MATRIX: Float32Array = (() => {
   return m;
 })();
 
-/** B = C·D·Cᵀ (16×16) with float32 accumulators and k running 0 → 63, as the reference sums. */
-function dct16(d: Float32Array): Float32Array {
+/** B = C·D·Cᵀ (16×16) of a 64×64 image, with float32 accumulators and k running 0 → 63, as the reference sums. */
+export function dct16(d: Float32Array): Float32Array {
   const c = DCT_MATRIX;
   const t = new Float32Array(DCT_SIZE * DOWNSAMPLED);
   for (let i = 0; i < DCT_SIZE; i++) {
