@@ -10,7 +10,7 @@
  */
 export { lumaFromPixels } from './pdq-downsample.js';
 import { hammingDistance, hexToWords, wordsToHex } from './bits.js';
-import { DOWNSAMPLED, checkPixelBuffer, downsampleLuma, downsamplePixels } from './pdq-downsample.js';
+import { DOWNSAMPLED, checkPixelBuffer, downsampleLuma, downsampleNearestPixels, downsamplePixels } from './pdq-downsample.js';
 import {
   DIHEDRAL_NAMES,
   type DecodedImage,
@@ -173,6 +173,16 @@ export function pdqFromPixels(pixels: Uint8Array, width: number, height: number,
   return pdqFrom64(downsamplePixels(pixels, width, height, channels));
 }
 
+/**
+ * Same result as pdqFromPixels on resizeForCli512(pixels, …): the 512×512 nearest-neighbour sample is
+ * read in place by the downsample, never materialised.
+ */
+export function pdqCli512FromPixels(pixels: Uint8Array, width: number, height: number, channels: 1 | 3): PdqCoreResult {
+  if (width <= CLI512_SIDE && height <= CLI512_SIDE) return pdqFromPixels(pixels, width, height, channels);
+  checkPixelBuffer(pixels, width, height, channels);
+  return pdqFrom64(downsampleNearestPixels(pixels, width, height, channels, nearestSourceIndices(width), nearestSourceIndices(height)));
+}
+
 // ---------------------------------------------------------------- dihedral variants
 
 /**
@@ -229,9 +239,7 @@ export function pdqDihedralFromDct(dct: Float32Array): Record<DihedralName, Uint
 
 /** PDQ hash and quality (and the dihedral variants when asked) of decoded pixels, in the requested flavour. */
 export function pdqFromImage(image: DecodedImage, options: PerceptualOptions = {}): PerceptualHash {
-  let { pixels, width, height } = image;
-  if (options.pdqFlavour === 'cli512') ({ pixels, width, height } = resizeForCli512(pixels, width, height, image.channels));
-  const core = pdqFromPixels(pixels, width, height, image.channels);
+  const core = options.pdqFlavour === 'cli512' ? pdqCli512FromPixels(image.pixels, image.width, image.height, image.channels) : pdqFromPixels(image.pixels, image.width, image.height, image.channels);
   if (!options.dihedral) return { value: core.hash, quality: core.quality };
   return { value: core.hash, quality: core.quality, dihedral: pdqDihedralFromDct(core.dct) };
 }
