@@ -17,7 +17,7 @@ import { hashFiles } from '../src/hashing/hash-file.js';
 import { signalNames } from '../src/hashing/signals.js';
 import { HashWorkerPool } from '../src/hashing/worker-pool.js';
 import { positiveIntFlag } from './lib/args.js';
-import { STAGES, timeStages, type StagePass } from './lib/hash-stages.js';
+import { PIPELINE_STAGES as STAGES, timeStages, type StagePass } from './lib/hash-stages.js';
 import { generatePhotoJpegs, PHOTO_ENCODING, PHOTO_SIZES } from './lib/photo-jpegs.js';
 import { markdownTable, round, writeResults } from './lib/results.js';
 

@@ -323,10 +323,50 @@ function decimationIndices(n: number): Int32Array {
   return indices;
 }
 
-/** Where the luma rows come from: a ready luma matrix, or 8-bit pixels converted a few rows at a time. */
+/**
+ * Where the luma rows come from: a ready luma matrix, or 8-bit pixels converted a few rows at a time,
+ * either all of them or the nearest-neighbour sample at source rows `ys` and columns `xs` of an image
+ * `srcWidth` wide (the CLI-512 resize read in place, never copied).
+ */
 type LumaSource =
   | { readonly luma: Float32Array; readonly pixels: null; readonly channels: 1 }
-  | { readonly luma: null; readonly pixels: Uint8Array; readonly channels: 1 | 3 };
+  | { readonly luma: null; readonly pixels: Uint8Array; readonly channels: 1 | 3; readonly sample: NearestSample | null };
+
+/** Source column of each output column and source row of each output row, in an image `srcWidth` wide. */
+export interface NearestSample {
+  readonly xs: Int32Array;
+  readonly ys: Int32Array;
+  readonly srcWidth: number;
+}
+
+/** Luma of output rows `row` … `row+n-1` (each `cols` wide) of a pixel source, into `out` from 0. */
+function fillLumaRows(
+  source: { readonly pixels: Uint8Array; readonly channels: 1 | 3; readonly sample: NearestSample | null },
+  row: number,
+  n: number,
+  cols: number,
+  out: Float32Array,
+): void {
+  const { pixels, channels, sample } = source;
+  if (sample === null) {
+    fillLuma(pixels, channels, row * cols, n * cols, out, 0);
+    return;
+  }
+  const { xs, ys, srcWidth } = sample;
+  const rg = LUMA_RG_TABLE;
+  const b = LUMA_B_TABLE;
+  for (let t = 0, o = 0; t < n; t++) {
+    const base = ys[row + t] * srcWidth;
+    if (channels === 1) {
+      for (let c = 0; c < cols; c++, o++) out[o] = pixels[base + xs[c]];
+    } else {
+      for (let c = 0; c < cols; c++, o++) {
+        const q = 3 * (base + xs[c]);
+        out[o] = rg[(pixels[q] << 8) | pixels[q + 1]] + b[pixels[q + 2]];
+      }
+    }
+  }
+}
 
 /**
  * The reference's 64×64 image (filter twice, then decimate) of a `rows`×`cols` luma image, written to
@@ -336,7 +376,7 @@ function downsample(source: LumaSource, rows: number, cols: number, out: Float32
   if (rows === DOWNSAMPLED && cols === DOWNSAMPLED) {
     const n = DOWNSAMPLED * DOWNSAMPLED;
     if (source.luma !== null) out.set(source.luma.subarray(0, n));
-    else fillLuma(source.pixels, source.channels, 0, n, out, 0);
+    else fillLumaRows(source, 0, DOWNSAMPLED, DOWNSAMPLED, out);
     return;
   }
   const wRow = jaroszWindow(cols);
@@ -353,16 +393,17 @@ function downsample(source: LumaSource, rows: number, cols: number, out: Float32
   // occupies adjacent slots.
   const ringRows = (wCol + 7 + 3) & ~3;
   const ring = new Float32Array(ringRows * cols);
-  const lumaBatch = source.pixels !== null ? new Float32Array(4 * cols) : null;
+  const pixelSource = source.luma === null ? source : null;
+  const lumaBatch = pixelSource !== null ? new Float32Array(4 * cols) : null;
   let produced = 0;
   const produceThrough = (row: number): void => {
     while (produced <= row) {
       const n = Math.min(4, rows - produced);
       const slot = (produced % ringRows) * cols;
-      if (lumaBatch === null) {
+      if (pixelSource === null || lumaBatch === null) {
         boxRows(source.luma as Float32Array, produced * cols, ring, slot, n, cols, wRow, null);
       } else {
-        fillLuma(source.pixels as Uint8Array, source.channels, produced * cols, n * cols, lumaBatch, 0);
+        fillLumaRows(pixelSource, produced, n, cols, lumaBatch);
         boxRows(lumaBatch, 0, ring, slot, n, cols, wRow, null);
       }
       produced += n;
@@ -435,6 +476,27 @@ export function downsampleLuma(luma: Float32Array, width: number, height: number
 export function downsamplePixels(pixels: Uint8Array, width: number, height: number, channels: 1 | 3): Float32Array {
   checkPixelBuffer(pixels, width, height, channels);
   const out = new Float32Array(DOWNSAMPLED * DOWNSAMPLED);
-  downsample({ luma: null, pixels, channels }, height, width, out);
+  downsample({ luma: null, pixels, channels, sample: null }, height, width, out);
+  return out;
+}
+
+/**
+ * Same as downsamplePixels on the `xs.length`×`ys.length` nearest-neighbour sample of `pixels` (output
+ * pixel (r, c) = source pixel (ys[r], xs[c])), reading the sampled pixels in place instead of copying them.
+ */
+export function downsampleNearestPixels(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  channels: 1 | 3,
+  xs: Int32Array,
+  ys: Int32Array,
+): Float32Array {
+  checkPixelBuffer(pixels, width, height, channels);
+  for (const [indices, size] of [[xs, width], [ys, height]] as const) {
+    for (const i of indices) if (!(i >= 0 && i < size)) throw new RangeError(`sample index ${i} is outside 0…${size - 1}`);
+  }
+  const out = new Float32Array(DOWNSAMPLED * DOWNSAMPLED);
+  downsample({ luma: null, pixels, channels, sample: { xs, ys, srcWidth: width } }, ys.length, xs.length, out);
   return out;
 }

@@ -10,7 +10,7 @@
  */
 export { lumaFromPixels } from './pdq-downsample.js';
 import { hammingDistance, hexToWords, wordsToHex } from './bits.js';
-import { DOWNSAMPLED, checkPixelBuffer, downsampleLuma, downsamplePixels } from './pdq-downsample.js';
+import { DOWNSAMPLED, checkPixelBuffer, downsampleLuma, downsampleNearestPixels, downsamplePixels } from './pdq-downsample.js';
 import {
   DIHEDRAL_NAMES,
   type DecodedImage,
@@ -74,8 +74,8 @@ export function resizeForCli512(
 
 // ---------------------------------------------------------------- quality, DCT, bits
 
-/** The reference's image-domain quality metric of the 64×64 image (0–100). */
-function qualityOf(d: Float32Array): number {
+/** The reference's image-domain quality metric of a 64×64 downsampled image (0–100). */
+export function qualityOf(d: Float32Array): number {
   let gradientSum = 0;
   for (let i = 0; i < DOWNSAMPLED - 1; i++) {
     for (let j = 0; j < DOWNSAMPLED; j++) {
@@ -104,8 +104,8 @@ const DCT_MATRIX: Float32Array = (() => {
   return m;
 })();
 
-/** B = C·D·Cᵀ (16×16) with float32 accumulators and k running 0 → 63, as the reference sums. */
-function dct16(d: Float32Array): Float32Array {
+/** B = C·D·Cᵀ (16×16) of a 64×64 image, with float32 accumulators and k running 0 → 63, as the reference sums. */
+export function dct16(d: Float32Array): Float32Array {
   const c = DCT_MATRIX;
   const t = new Float32Array(DCT_SIZE * DOWNSAMPLED);
   for (let i = 0; i < DCT_SIZE; i++) {
@@ -173,6 +173,16 @@ export function pdqFromPixels(pixels: Uint8Array, width: number, height: number,
   return pdqFrom64(downsamplePixels(pixels, width, height, channels));
 }
 
+/**
+ * Same result as pdqFromPixels on resizeForCli512(pixels, …): the 512×512 nearest-neighbour sample is
+ * read in place by the downsample, never materialised.
+ */
+export function pdqCli512FromPixels(pixels: Uint8Array, width: number, height: number, channels: 1 | 3): PdqCoreResult {
+  if (width <= CLI512_SIDE && height <= CLI512_SIDE) return pdqFromPixels(pixels, width, height, channels);
+  checkPixelBuffer(pixels, width, height, channels);
+  return pdqFrom64(downsampleNearestPixels(pixels, width, height, channels, nearestSourceIndices(width), nearestSourceIndices(height)));
+}
+
 // ---------------------------------------------------------------- dihedral variants
 
 /**
@@ -229,9 +239,7 @@ export function pdqDihedralFromDct(dct: Float32Array): Record<DihedralName, Uint
 
 /** PDQ hash and quality (and the dihedral variants when asked) of decoded pixels, in the requested flavour. */
 export function pdqFromImage(image: DecodedImage, options: PerceptualOptions = {}): PerceptualHash {
-  let { pixels, width, height } = image;
-  if (options.pdqFlavour === 'cli512') ({ pixels, width, height } = resizeForCli512(pixels, width, height, image.channels));
-  const core = pdqFromPixels(pixels, width, height, image.channels);
+  const core = options.pdqFlavour === 'cli512' ? pdqCli512FromPixels(image.pixels, image.width, image.height, image.channels) : pdqFromPixels(image.pixels, image.width, image.height, image.channels);
   if (!options.dihedral) return { value: core.hash, quality: core.quality };
   return { value: core.hash, quality: core.quality, dihedral: pdqDihedralFromDct(core.dct) };
 }
