@@ -139,8 +139,8 @@ export function pdqBitsFromDct(dct: Float32Array): Uint32Array {
   return words;
 }
 
-/** Quality, DCT block and bits of the reference's 64×64 downsampled image. */
-function pdqFrom64(d: Float32Array): PdqCoreResult {
+/** Quality, DCT block and bits of the reference's 64×64 downsampled image (row-major, 4096 values). */
+export function pdqFrom64(d: Float32Array): PdqCoreResult {
   const dct = dct16(d);
   return { hash: pdqBitsFromDct(dct), quality: qualityOf(d), dct };
 }
