@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
 import { readList } from '../src/index-store/import/read-list.js';
 import { openIndex } from '../src/index-store/open-index.js';
 import { openScanDeps } from '../src/pipeline/scan-deps.js';
@@ -219,6 +220,35 @@ describe('scan --dihedral', () => {
     expect(withVariants.knownMatchFiles).toBe(1);
     const [item] = readLines<{ known: Array<{ variant: string | null; distance: number }> }>(path.join(work, 'mirror-dihedral', 'items.ndjson'));
     expect(item.known.some((k) => k.variant !== null && k.distance <= 31)).toBe(true);
+  }, 60_000);
+});
+
+describe('scan with region variants', () => {
+  it('matches a pillarboxed copy of listed content through its content region, and groups a crop with its original', async () => {
+    const db = path.join(work, 'index-regions.db');
+    await buildIndex(db);
+    const boxed = 'fixtures/conformance/images/mod-letterbox.jpg';
+    const base = 'fixtures/conformance/images/base-900x700.jpg';
+    // 10% cut off the left: too far for PDQ (and blockhash) on their own
+    const crop = path.join(work, 'base-trimmed-left.png');
+    await sharp(base).extract({ left: 90, top: 0, width: 810, height: 700 }).png().toFile(crop);
+    const plain = await scan(path.join(work, 'regions-off'), db, { inputs: [boxed, crop, base], manifests: [] });
+    expect(plain.knownMatchFiles).toBe(1); // only the base itself
+    const offBundles = readLines<BundleLine>(path.join(work, 'regions-off', 'bundles.ndjson'));
+    expect(offBundles.find((b) => b.paths.some((p) => p.endsWith('base-900x700.jpg')))!.paths.some((p) => p.endsWith('base-trimmed-left.png'))).toBe(false);
+
+    const on = await scan(path.join(work, 'regions-on'), db, { inputs: [boxed, crop, base], manifests: [], regions: true });
+    expect(on.knownMatchFiles).toBe(2); // the base and the pillarboxed copy; the crop joins through the batch, not the list
+    const items = readLines<{ path: string; pdq: string; pdqRegions: Record<string, string> | null; known: Array<{ variant: string | null; distance: number }> }>(path.join(work, 'regions-on', 'items.ndjson'));
+    const boxedItem = items.find((i) => i.path.endsWith('mod-letterbox.jpg'))!;
+    expect(boxedItem.known.some((k) => k.variant === 'content' && k.distance <= 31)).toBe(true);
+    expect(boxedItem.pdqRegions).toHaveProperty('content');
+    // the reference value is what a scan without variants records
+    const offItems = readLines<{ path: string; pdq: string }>(path.join(work, 'regions-off', 'items.ndjson'));
+    for (const i of items) expect(i.pdq).toBe(offItems.find((o) => o.path === i.path)!.pdq);
+    const bundles = readLines<BundleLine>(path.join(work, 'regions-on', 'bundles.ndjson'));
+    const withBase = bundles.find((b) => b.paths.some((p) => p.endsWith('base-900x700.jpg')))!;
+    expect(withBase.paths.some((p) => p.endsWith('base-trimmed-left.png'))).toBe(true);
   }, 60_000);
 });
 

@@ -6,30 +6,27 @@
  *   hashed from the full-resolution pixels of that region exactly as PDQ hashes a whole picture. Found
  *   by trimming rows and columns that are (nearly) one colour from each side, as python-threatexchange's
  *   unletterboxing trims black rows, but for any border colour and with a tolerance for JPEG noise.
- * - crop regions (`center90`, `center80`, `trimTop`, `trimBottom`, `trimLeft`, `trimRight`): the picture
+ * - crop regions (`center95`, `center90`, `center80`, `trimTop`, `trimBottom`, `trimLeft`, `trimRight`): the picture
  *   as it would look cropped, derived from PDQ's 64×64 downsampled image (bilinear resampling of the
  *   region back to 64×64, then PDQ's DCT and threshold), so they cost a few DCTs, not another pass over
  *   the pixels. They approximate the hash of the cropped picture (see docs/matching.md for measured error).
  */
 import { pdqFrom64 } from './pdq.js';
 import { DOWNSAMPLED, downsamplePixels } from './pdq-downsample.js';
-import type { DecodedImage } from './signal-type.js';
+import type { DecodedImage, RegionName } from './signal-type.js';
 
 /** Names of the crop regions, in output order, with the part of the picture each keeps (fractions of width and height). */
-export const CROP_REGIONS = {
+export const CROP_REGIONS: Readonly<Record<CropRegionName, { x0: number; y0: number; x1: number; y1: number }>> = {
+  center95: { x0: 0.025, y0: 0.025, x1: 0.975, y1: 0.975 },
   center90: { x0: 0.05, y0: 0.05, x1: 0.95, y1: 0.95 },
   center80: { x0: 0.1, y0: 0.1, x1: 0.9, y1: 0.9 },
   trimTop: { x0: 0, y0: 0.1, x1: 1, y1: 1 },
   trimBottom: { x0: 0, y0: 0, x1: 1, y1: 0.9 },
   trimLeft: { x0: 0.1, y0: 0, x1: 1, y1: 1 },
   trimRight: { x0: 0, y0: 0, x1: 0.9, y1: 1 },
-} as const;
-export type CropRegionName = keyof typeof CROP_REGIONS;
+};
+export type CropRegionName = Exclude<RegionName, 'content'>;
 export const CROP_REGION_NAMES = Object.keys(CROP_REGIONS) as CropRegionName[];
-
-/** Every region variant name: the content inside borders, then the crop regions. */
-export const REGION_NAMES = ['content', ...CROP_REGION_NAMES] as const;
-export type RegionName = (typeof REGION_NAMES)[number];
 
 /** A rectangle of pixels: columns left..right-1, rows top..bottom-1. */
 export interface PixelBox {

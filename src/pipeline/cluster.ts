@@ -2,8 +2,8 @@
  * Deduplication: which items (and reports) are the same piece of content. Union-find over
  *  - equal digests (each exact signal type),
  *  - perceptual hashes within each Hamming signal type's threshold, pairs found with an exact radius
- *    search (the in-memory multi-index, never an all-pairs loop), including rotated/flipped variants when
- *    the items carry them,
+ *    search (the in-memory multi-index, never an all-pairs loop), including rotated/flipped variants and
+ *    region variants (content inside borders, crops) when the items carry them,
  *  - reports and the files they name, and reports naming the same normalised URL.
  * Pure: the same input gives the same groups in the same order.
  */
@@ -89,6 +89,7 @@ function joinNear(sets: DisjointSets, items: readonly ScanItem[], signal: Signal
     const s = itemSignal(item.hash, signal);
     if (s === null || !isMatchable(item.hash, signal, s)) continue;
     for (const v of s.variants) variantQueries.push({ item: item.index, value: v.value });
+    for (const v of s.regions) variantQueries.push({ item: item.index, value: v.value });
     const rep = repOf.get(s.hex);
     if (rep !== undefined) {
       sets.union(rep, item.index);

@@ -13,7 +13,7 @@ import { compareRawPaths, type RawPath } from '../files/raw-path.js';
 import { walkPaths, type WalkEntry, type WalkSkip } from '../files/walk.js';
 import { DEFAULT_MAX_PIXELS } from '../hashing/decode.js';
 import type { FileHashResult } from '../hashing/record.js';
-import type { SignalType } from '../hashing/signal-type.js';
+import { LIST_REGION, type SignalType } from '../hashing/signal-type.js';
 import { compareBundles, prioritise, type PriorityPolicy } from '../policy/priority.js';
 import { buildBundles } from './bundle.js';
 import { CaseDb, type ScanParams, type StoredItem } from './case-db.js';
@@ -36,6 +36,11 @@ export interface ScanOptions {
   readonly resume: boolean;
   /** Also match (and group by) the 7 rotated/flipped PDQ variants. */
   readonly dihedral: boolean;
+  /**
+   * Also hash PDQ's region variants: the content inside uniform borders is matched against lists and
+   * within the batch, crop regions within the batch only (default false here; the CLI turns it on).
+   */
+  readonly regions?: boolean;
   readonly pdqFlavour: 'full' | 'cli512';
   /** Files hashed at once. */
   readonly concurrency: number;
@@ -246,8 +251,9 @@ export function planItems(walked: ReadonlyArray<RawPath & { error?: { code: Erro
 /** The options that change results, as recorded in the case (concurrency does not change results). */
 function resultOptions(options: ScanOptions, policy: PriorityPolicy): ScanParams['options'] {
   const base = { dihedral: options.dihedral, pdqFlavour: options.pdqFlavour, policy: policy.digest, maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS };
-  // Recorded only when given, so a case without it reads (and resumes) as before.
-  return options.followSymlinks === true ? { ...base, followSymlinks: true } : base;
+  // Recorded only when given, so a case without them reads (and resumes) as before.
+  const withLinks = options.followSymlinks === true ? { ...base, followSymlinks: true } : base;
+  return options.regions === true ? { ...withLinks, regions: true } : withLinks;
 }
 
 /** The inputs as the outputs record them: paths as given, manifests with their content digest. */
@@ -255,13 +261,17 @@ function outputInputs(options: ScanOptions, params: ScanParams): ScanData['input
   return { paths: [...options.inputs], manifests: options.manifests.map((m, i) => ({ path: m, sha256: params.manifests[i].sha256 })), options: params.options };
 }
 
-/** Builds the match queries for one item: every matchable value, plus its variants with --dihedral. */
+/**
+ * Builds the match queries for one item: every matchable value, plus its variants with --dihedral and
+ * the content inside its borders when the item has one (crop regions are for the batch only).
+ */
 function queriesFor(hash: FileHashResult, signalTypes: readonly SignalType[], dihedral: boolean): MatchQuery[] {
   const out: MatchQuery[] = [];
   for (const signal of signalTypes) {
     const s = itemSignal(hash, signal);
     if (s === null || !isMatchable(hash, signal, s)) continue;
-    out.push({ signal, value: s.value, variants: dihedral ? s.variants : [], radius: signal.defaultThreshold });
+    const content = s.regions.filter((r): r is { name: typeof LIST_REGION; value: Uint32Array } => r.name === LIST_REGION);
+    out.push({ signal, value: s.value, variants: [...(dihedral ? s.variants : []), ...content], radius: signal.defaultThreshold });
   }
   return out;
 }

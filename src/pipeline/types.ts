@@ -3,7 +3,7 @@
  * ScanItem (hashes + matches), items and reports cluster into Bundles, bundles get a Priority, writers
  * turn them into the output files. Only hashes and metadata: never pixels.
  */
-import type { SignalName, DihedralName } from '../hashing/signal-type.js';
+import type { SignalName, DihedralName, LIST_REGION } from '../hashing/signal-type.js';
 import type { FileHashResult } from '../hashing/record.js';
 
 /** One report/complaint from a manifest (fields as in docs/domain.md); missing fields are null. */
@@ -33,8 +33,8 @@ export interface KnownMatch {
   /** Hex of the matched known hash. */
   readonly hash: string;
   readonly distance: number;
-  /** Set when the match came from a rotated/flipped variant of the item's hash. */
-  readonly variant: DihedralName | null;
+  /** Set when the match came from a rotated/flipped variant of the item's hash or from its content inside borders. */
+  readonly variant: DihedralName | typeof LIST_REGION | null;
   readonly list: string;
   readonly category: string | null;
   readonly severity: number | null;

@@ -17,12 +17,16 @@
  * image's DCT), so --dihedral only applies to records from `hashtriage hash --dihedral` read with
  * --stdin: each record's variants are searched too and a hit found through one says which. It is a usage
  * error with HASH arguments, and a bare hash line under --dihedral is reported as an error line.
+ *
+ * A record from `hashtriage hash --regions` that carries the content inside the picture's uniform borders
+ * (pdqRegions.content: a letterboxed or framed copy) has it searched too, flag or not; hits found through
+ * it say `"variant": "content"`. The crop regions are for grouping within a scan and are not searched.
  */
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { HashtriageError, type ErrorCode } from '../../errors.js';
-import { DIHEDRAL_NAMES } from '../../hashing/signal-type.js';
+import { DIHEDRAL_NAMES, LIST_REGION } from '../../hashing/signal-type.js';
 import { signalFieldNames, signalsFromFields } from '../../hashing/record-fields.js';
 import { signalNames, signalTypeByName } from '../../hashing/signals.js';
 import type { SignalType } from '../../hashing/signal-type.js';
@@ -114,7 +118,13 @@ function parseLine(signal: SignalType, line: string, position: number, dihedral:
     ...(path !== undefined ? { path } : {}),
     ...(unchecked.length > 0 ? { unchecked } : {}),
   };
-  if (!dihedral) return out;
+  // The content inside the picture's borders (`hash --regions`) is the same picture: always searched when carried.
+  const contentText = carried.regions?.[LIST_REGION];
+  const content = contentText === undefined ? null : signal.parse(contentText.toLowerCase());
+  if (contentText !== undefined && content === null) return bad(position, text, `region ${LIST_REGION} is not a ${signal.name} hash`);
+  const withContent = (values: Uint32Array[], names: string[]): Parsed =>
+    content === null ? { ...out, variants: values, variantNames: names } : { ...out, variants: [...values, content], variantNames: [...names, LIST_REGION] };
+  if (!dihedral) return content === null ? out : withContent([], []);
   if (carried.variants === undefined) {
     const field = signalFieldNames(signal).variants;
     return bad(position, text, field === null ? `${signal.name} has no rotated/flipped variants` : `record has no ${field} variants (hash it with --dihedral)`, 'BAD_INPUT');
@@ -129,7 +139,7 @@ function parseLine(signal: SignalType, line: string, position: number, dihedral:
     values.push(w);
     names.push(name);
   }
-  return { ...out, variants: values, variantNames: names };
+  return withContent(values, names);
 }
 
 /** The output line of one answered query (`seen` only with --include-seen). */

@@ -29,6 +29,7 @@ interface ScanCommandOptions {
   sightings?: string | false;
   resume: boolean;
   dihedral: boolean;
+  regions: boolean;
   pdqFlavour: 'full' | 'cli512';
   policy?: string;
   json: boolean;
@@ -108,6 +109,7 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions, rawArgs
     outDir: opts.out,
     resume: opts.resume,
     dihedral: opts.dihedral,
+    regions: opts.regions,
     pdqFlavour: opts.pdqFlavour,
     concurrency: opts.concurrency,
     maxPixels: opts.maxPixels,
@@ -191,6 +193,7 @@ export const register: CommandModule = (program: Command) => {
     .option('--no-sightings', 'neither look up nor record what earlier scans saw')
     .option('--resume', 'continue an interrupted scan in --out with the same inputs and options', false)
     .option('--dihedral', 'also match rotated/flipped PDQ variants', false)
+    .option('--no-regions', 'do not hash PDQ region variants (content inside uniform borders: lists and batch; crops: batch)')
     .addOption(new Option('--pdq-flavour <flavour>', "PDQ flavour: 'full' or 'cli512'").choices(['full', 'cli512']).default('full'))
     .addOption(new Option('--max-pixels <n>', 'refuse images with more pixels than this (decompression bombs); recorded in the case').argParser(positiveInteger).default(DEFAULT_MAX_PIXELS))
     .option('--follow-symlinks', 'follow symbolic links under the paths even where they lead outside them (without it, such links are reported as SYMLINK_OUTSIDE and not followed)', false)
