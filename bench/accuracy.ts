@@ -9,14 +9,14 @@
  *   --sample N: only N originals (a fixed choice by hash of name), --quick = --sample 24.
  * Exit code 0; 1 when no original could be hashed; 2 for usage errors.
  */
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { accuracyMarkdown, accuracySvg, evaluate, listOriginals, preparePicture, TRANSFORMS, type CpuTally, type Picture } from '../src/bench/accuracy.js';
+import { accuracyReportMarkdown, accuracySvg, listOriginals, runAccuracy, TRANSFORMS } from '../src/bench/accuracy.js';
 import { describeMachine, observeMachine } from '../src/bench/measure.js';
 import { flagValue, hasFlag, parsePositiveInt } from './lib/args.js';
-import { markdownTable, RESULTS_DIR, round, writeResults } from './lib/results.js';
+import { RESULTS_DIR, round, writeResults } from './lib/results.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const corpusDir = path.resolve(flagValue('corpus') ?? path.join(root, '.cache', 'photo-corpus'));
@@ -34,43 +34,21 @@ const chosen = sample === undefined ? originals : [...originals].sort((a, b) => 
 
 const machine = observeMachine();
 const started = Date.now();
-const tally: CpuTally = { decode: 0, pdq: 0, dihedral: 0, content: 0, crops: 0, blockhash: 0, images: 0 };
-const pictures: Picture[] = [];
-const skipped: string[] = [];
-for (const [i, o] of chosen.entries()) {
-  const r = await preparePicture(o.name, o.file, TRANSFORMS, i, tally);
-  if ('skipped' in r) skipped.push(r.skipped);
-  else pictures.push(r.picture);
-  if (process.stderr.isTTY) process.stderr.write(`\rbench:accuracy: ${i + 1}/${chosen.length} originals`);
-}
-if (process.stderr.isTTY) process.stderr.write('\n');
-if (pictures.length === 0) {
+const report = await runAccuracy(chosen, (done, total) => {
+  if (process.stderr.isTTY) process.stderr.write(`\rbench:accuracy: ${done}/${total} originals${done === total ? '\n' : ''}`);
+});
+if (report.results.length === 0) {
   process.stderr.write('bench:accuracy: no original could be hashed\n');
   process.exit(1);
 }
-const results = evaluate(pictures, TRANSFORMS);
 const info = machine();
-const cost = (key: keyof CpuTally) => round(tally[key] / 1000 / tally.images, 2);
-const cpu = {
-  images: tally.images,
-  msPerImage: { decode: cost('decode'), pdq: cost('pdq'), dihedral: cost('dihedral'), content: cost('content'), crops: cost('crops'), blockhash: cost('blockhash') },
-};
-const costTable = markdownTable(
-  ['technique', 'CPU ms per image', '× PDQ'],
-  (['pdq', 'dihedral', 'content', 'crops', 'blockhash', 'decode'] as const).map((k) => [k, cpu.msPerImage[k], round(tally[k] / tally.pdq, 2)]),
-);
 const markdown = [
-  `# Accuracy: recall of transformed copies`,
+  '# Accuracy: recall of transformed copies',
   '',
-  `${pictures.length} originals (${results.map((r) => `${r.part}: ${r.pictures}`).join(', ')}) × ${TRANSFORMS.length} transforms; corpus ${path.basename(corpusDir)}${sample === undefined ? '' : `, sample of ${sample}`}; ${describeMachine(info)}; ${round((Date.now() - started) / 1000, 0)} s.`,
-  skipped.length > 0 ? `\nSkipped: ${skipped.join('; ')}.` : '',
-  accuracyMarkdown(results, TRANSFORMS),
+  `${report.originals.length} originals (${report.results.map((r) => `${r.part}: ${r.pictures}`).join(', ')}) × ${TRANSFORMS.length} transforms; photo corpus from \`npm run corpus\` plus the conformance images${sample === undefined ? '' : `, sample of ${sample}`}; ${describeMachine(info)}; ${round((Date.now() - started) / 1000, 0)} s.`,
   '',
-  `CPU time per image (${tally.images} images of up to 1024 pixels a side, same run):`,
-  '',
-  costTable,
-  '',
+  accuracyReportMarkdown(report),
 ].join('\n');
-writeResults('accuracy', { machine: info, originals: pictures.map((p) => ({ name: p.name, part: p.part })), skipped, transforms: TRANSFORMS.map((t) => ({ name: t.name, label: t.label })), cpu, results }, markdown);
-writeFileSync(path.join(RESULTS_DIR, 'accuracy.svg'), accuracySvg(results, TRANSFORMS), { mode: 0o600 });
+writeResults('accuracy', { machine: info, ...report }, markdown);
+writeFileSync(path.join(RESULTS_DIR, 'accuracy.svg'), accuracySvg(report.results, TRANSFORMS), { mode: 0o600 });
 process.stdout.write(markdown);

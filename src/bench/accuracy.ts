@@ -510,3 +510,60 @@ export function accuracySvg(results: readonly PartResult[], transforms: readonly
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }
+
+/** Everything one accuracy run produces. */
+export interface AccuracyReport {
+  readonly originals: ReadonlyArray<{ readonly name: string; readonly part: Picture['part'] }>;
+  readonly skipped: readonly string[];
+  readonly transforms: ReadonlyArray<{ readonly name: string; readonly label: string }>;
+  /** CPU milliseconds per image of each technique (and of decoding a copy), and their ratio to PDQ's. */
+  readonly cpu: { readonly images: number; readonly msPerImage: Record<Exclude<keyof CpuTally, 'images'>, number>; readonly overPdq: Record<Exclude<keyof CpuTally, 'images'>, number> };
+  readonly results: PartResult[];
+}
+
+/**
+ * Hashes every original and its copies, then evaluates every method (see evaluate). Originals that cannot
+ * be decoded or are too flat for PDQ are listed in `skipped`; `onProgress` is called after each original.
+ */
+export async function runAccuracy(originals: ReadonlyArray<{ name: string; file: string }>, onProgress?: (done: number, total: number) => void): Promise<AccuracyReport> {
+  const tally: CpuTally = { decode: 0, pdq: 0, dihedral: 0, content: 0, crops: 0, blockhash: 0, images: 0 };
+  const pictures: Picture[] = [];
+  const skipped: string[] = [];
+  for (const [i, o] of originals.entries()) {
+    const r = await preparePicture(o.name, o.file, TRANSFORMS, i, tally);
+    if ('skipped' in r) skipped.push(r.skipped);
+    else pictures.push(r.picture);
+    onProgress?.(i + 1, originals.length);
+  }
+  const keys = ['pdq', 'dihedral', 'content', 'crops', 'blockhash', 'decode'] as const;
+  const per = (k: (typeof keys)[number]) => Math.round((tally[k] / 1000 / Math.max(1, tally.images)) * 100) / 100;
+  return {
+    originals: pictures.map((p) => ({ name: p.name, part: p.part })),
+    skipped,
+    transforms: TRANSFORMS.map((t) => ({ name: t.name, label: t.label })),
+    cpu: {
+      images: tally.images,
+      msPerImage: Object.fromEntries(keys.map((k) => [k, per(k)])) as AccuracyReport['cpu']['msPerImage'],
+      overPdq: Object.fromEntries(keys.map((k) => [k, Math.round((tally[k] / Math.max(1, tally.pdq)) * 100) / 100])) as AccuracyReport['cpu']['overPdq'],
+    },
+    results: pictures.length === 0 ? [] : evaluate(pictures, TRANSFORMS),
+  };
+}
+
+/** The report as Markdown: the recall and distance tables, then the CPU cost of each technique. */
+export function accuracyReportMarkdown(report: AccuracyReport): string {
+  const keys = ['pdq', 'dihedral', 'content', 'crops', 'blockhash', 'decode'] as const;
+  const cost = [
+    '| technique | CPU ms per image | × PDQ |',
+    '|---|---:|---:|',
+    ...keys.map((k) => `| ${k} | ${report.cpu.msPerImage[k]} | ${report.cpu.overPdq[k]} |`),
+  ].join('\n');
+  return [
+    accuracyMarkdown(report.results, TRANSFORMS),
+    report.skipped.length > 0 ? `Skipped: ${report.skipped.join('; ')}.\n` : '',
+    `CPU time per image (${report.cpu.images} images hashed, same run; \`content\` and \`crops\` are the region variants, \`decode\` is a copy's decode):`,
+    '',
+    cost,
+    '',
+  ].join('\n');
+}
