@@ -223,6 +223,28 @@ describe('scan --dihedral', () => {
   }, 60_000);
 });
 
+describe('scan CLI defaults', () => {
+  it('matches a mirrored copy through the dihedral variants unless --no-dihedral is given, and records the choice', async () => {
+    const db = path.join(work, 'index-cli-dihedral.db');
+    await buildIndex(db);
+    const mirror = 'fixtures/conformance/images/mod-mirror.jpg';
+    const on = path.join(work, 'cli-dihedral-default');
+    const res = await cli(['scan', mirror, '--out', on, '--db', db, '--no-sightings', '--json']);
+    expect(res.status).toBe(0);
+    const [item] = readLines<{ known: Array<{ variant: string | null }>; pdqDihedral: unknown; pdqRegions: unknown }>(path.join(on, 'items.ndjson'));
+    expect(item.known.some((k) => k.variant === 'flipX')).toBe(true);
+    expect(item.pdqRegions).not.toBeNull();
+    const off = path.join(work, 'cli-no-dihedral');
+    expect((await cli(['scan', mirror, '--out', off, '--db', db, '--no-sightings', '--no-dihedral', '--no-regions'])).status).toBe(0);
+    const [plain] = readLines<{ known: unknown[]; pdqDihedral: unknown; pdqRegions: unknown }>(path.join(off, 'items.ndjson'));
+    expect(plain).toMatchObject({ known: [], pdqDihedral: null, pdqRegions: null });
+    // resuming needs the same choice
+    const resumed = await cli(['scan', mirror, '--out', off, '--db', db, '--no-sightings', '--resume']);
+    expect(resumed.status).toBe(2);
+    expect(resumed.stderr).toMatch(/different option dihedral/);
+  }, 60_000);
+});
+
 describe('scan with region variants', () => {
   it('matches a pillarboxed copy of listed content through its content region, and groups a crop with its original', async () => {
     const db = path.join(work, 'index-regions.db');
