@@ -127,25 +127,33 @@ function flipBits(code: Uint32Array, bits: number, next: () => number): Uint32Ar
 const hex = (w: Uint32Array) => wordsToHex(w, 256);
 
 describe('grouping through region variants', () => {
-  it('joins exactly the pairs an all-pairs comparison of values and region variants joins', () => {
+  it('joins exactly the pairs an all-pairs comparison of values, region variants and same-named regions joins', () => {
     for (const seed of [11, 12, 13]) {
       const next = rng(seed);
       const bases = Array.from({ length: 40 }, () => randomCode(next));
       const items: ScanItem[] = [];
       const regionsOf: Uint32Array[][] = [];
+      const namedRegionsOf: Array<Map<string, Uint32Array>> = [];
+      // per region name, a code no item has as its value: only the same region of two items can meet near it
+      const shared = REGION_NAMES.map(() => randomCode(next));
       for (let i = 0; i < 120; i++) {
         // the first items are the bases themselves; later ones near a base (10–40 bits) or unrelated
         const own = i < bases.length ? bases[i] : next() % 3 === 0 ? flipBits(bases[next() % bases.length], 10 + (next() % 31), next) : randomCode(next);
         // some region variants near another item's base (as a crop of it would be), some random
         const regions: Record<string, string> = {};
         const kept: Uint32Array[] = [];
+        const named = new Map<string, Uint32Array>();
         for (const name of REGION_NAMES) {
           if (next() % 4 !== 0) continue;
-          const v = next() % 2 === 0 ? flipBits(bases[next() % bases.length], 10 + (next() % 31), next) : randomCode(next);
+          // near a base (as a crop of it would be), near a shared per-name code (as the same region of a copy would be), or random
+          const kind = next() % 3;
+          const v = kind === 0 ? flipBits(bases[next() % bases.length], 10 + (next() % 31), next) : kind === 1 ? flipBits(shared[REGION_NAMES.indexOf(name)], 3 + (next() % 14), next) : randomCode(next);
           regions[name] = hex(v);
           kept.push(v);
+          named.set(name, v);
         }
         regionsOf.push(kept);
+        namedRegionsOf.push(named);
         const hash = hashRecordFromFields({ path: `f${i}.png`, ok: true, bytes: 10, format: 'png', width: 9, height: 9, pdq: hex(own), pdqQuality: 90, pdqRegions: regions });
         items.push({ index: i, path: hash.path, hash, reportIds: [], known: [], seen: [], lowQuality: false });
       }
@@ -155,7 +163,8 @@ describe('grouping through region variants', () => {
       for (let i = 0; i < items.length; i++) {
         for (let j = 0; j < items.length; j++) {
           if (i === j) continue;
-          const near = hammingDistance(values[i], values[j]) <= 31 || regionsOf[i].some((r) => hammingDistance(r, values[j]) <= 31);
+          const sameRegion = [...namedRegionsOf[i]].some(([name, r]) => name !== 'content' && namedRegionsOf[j].has(name) && hammingDistance(r, namedRegionsOf[j].get(name)!) <= 31);
+          const near = hammingDistance(values[i], values[j]) <= 31 || regionsOf[i].some((r) => hammingDistance(r, values[j]) <= 31) || sameRegion;
           if (near) parent[find(i)] = find(j);
         }
       }

@@ -254,12 +254,17 @@ describe('scan with region variants', () => {
     // 10% cut off the left: too far for PDQ (and blockhash) on their own
     const crop = path.join(work, 'base-trimmed-left.png');
     await sharp(base).extract({ left: 90, top: 0, width: 810, height: 700 }).png().toFile(crop);
-    const plain = await scan(path.join(work, 'regions-off'), db, { inputs: [boxed, crop, base], manifests: [] });
+    // an opaque caption band over the bottom 10%
+    const banded = path.join(work, 'base-banded.png');
+    const band = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="900" height="70"><rect width="900" height="70" fill="#f0f0f0"/><rect x="100" y="20" width="500" height="30" fill="#202020"/></svg>');
+    await sharp(base).composite([{ input: band, top: 630, left: 0 }]).png().toFile(banded);
+    const plain = await scan(path.join(work, 'regions-off'), db, { inputs: [boxed, crop, banded, base], manifests: [] });
     expect(plain.knownMatchFiles).toBe(1); // only the base itself
     const offBundles = readLines<BundleLine>(path.join(work, 'regions-off', 'bundles.ndjson'));
-    expect(offBundles.find((b) => b.paths.some((p) => p.endsWith('base-900x700.jpg')))!.paths.some((p) => p.endsWith('base-trimmed-left.png'))).toBe(false);
+    const offBase = offBundles.find((b) => b.paths.some((p) => p.endsWith('base-900x700.jpg')))!;
+    expect(offBase.paths.some((p) => p.endsWith('base-trimmed-left.png') || p.endsWith('base-banded.png'))).toBe(false);
 
-    const on = await scan(path.join(work, 'regions-on'), db, { inputs: [boxed, crop, base], manifests: [], regions: true });
+    const on = await scan(path.join(work, 'regions-on'), db, { inputs: [boxed, crop, banded, base], manifests: [], regions: true });
     expect(on.knownMatchFiles).toBe(2); // the base and the pillarboxed copy; the crop joins through the batch, not the list
     const items = readLines<{ path: string; pdq: string; pdqRegions: Record<string, string> | null; known: Array<{ variant: string | null; distance: number }> }>(path.join(work, 'regions-on', 'items.ndjson'));
     const boxedItem = items.find((i) => i.path.endsWith('mod-letterbox.jpg'))!;
@@ -271,6 +276,8 @@ describe('scan with region variants', () => {
     const bundles = readLines<BundleLine>(path.join(work, 'regions-on', 'bundles.ndjson'));
     const withBase = bundles.find((b) => b.paths.some((p) => p.endsWith('base-900x700.jpg')))!;
     expect(withBase.paths.some((p) => p.endsWith('base-trimmed-left.png'))).toBe(true);
+    // the banded copy meets the original through the same region of both (both without their bottom 10%)
+    expect(withBase.paths.some((p) => p.endsWith('base-banded.png'))).toBe(true);
   }, 60_000);
 });
 

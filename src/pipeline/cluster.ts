@@ -3,7 +3,8 @@
  *  - equal digests (each exact signal type),
  *  - perceptual hashes within each Hamming signal type's threshold, pairs found with an exact radius
  *    search (the in-memory multi-index, never an all-pairs loop), including rotated/flipped variants and
- *    region variants (content inside borders, crops) when the items carry them,
+ *    region variants (content inside borders, crops) when the items carry them, and the same crop
+ *    region of two items (region-pairs.ts),
  *  - reports and the files they name, and reports naming the same normalised URL.
  * Pure: the same input gives the same groups in the same order.
  */
@@ -11,6 +12,7 @@ import type { SignalName, SignalType } from '../hashing/signal-type.js';
 import { MemoryMultiIndex } from '../search/memory-index.js';
 import type { Report, ScanItem } from './types.js';
 import { isMatchable, itemSignal } from './item-hashes.js';
+import { sameRegionPairs } from './region-pairs.js';
 
 /** An exact radius searcher over `count` codes stored back to back (hits are positions 0..count-1). */
 export interface CodeSearcher {
@@ -109,6 +111,7 @@ function joinNear(sets: DisjointSets, items: readonly ScanItem[], signal: Signal
   for (const q of variantQueries) {
     for (const hit of searcher.search(q.value, radius)) sets.union(q.item, reps[hit.index]);
   }
+  sameRegionPairs(items, signal, radius, factory, (a, b) => sets.union(a, b));
 }
 
 /**

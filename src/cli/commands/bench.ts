@@ -132,7 +132,7 @@ async function runBench(opts: BenchCommandOptions): Promise<number> {
 export const register: CommandModule = (program: Command) => {
   program
     .command('bench')
-    .description('Measure matching speed on this machine: lookups per second in memory and through SQLite, against a brute-force scan.')
+    .description('Measure matching speed on this machine: lookups per second in memory and through SQLite, against a brute-force scan; or with --accuracy DIR, how often edited copies of your pictures are found.')
     .addOption(new Option('--sizes <list>', 'index sizes to generate, comma-separated (default 100000,1000000)').argParser(sizesArg))
     .addOption(new Option('--radius <n>', 'match threshold (Hamming distance)').argParser(intArg(0, 256)).default(31))
     .addOption(new Option('--queries <n>', 'most queries per path per round').argParser(intArg(1, 1_000_000)).default(1000))
