@@ -167,6 +167,7 @@ export const blockhashSignalType: PerceptualSignalType = {
   hasQuality: false,
   minMatchQuality: 0,
   supportsDihedral: false,
+  supportsRegions: false,
   parse: (text) => hexToWords(text, BLOCKHASH_BITS),
   format: (value) => wordsToHex(value, BLOCKHASH_BITS),
   distance: (a, b) => hammingDistance(a, b),

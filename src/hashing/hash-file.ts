@@ -32,6 +32,8 @@ export interface HashOptions {
   readonly pdqFlavour?: 'full' | 'cli512';
   /** Also compute PDQ's 7 dihedral variants (default false). */
   readonly dihedral?: boolean;
+  /** Also hash PDQ's region variants: the content inside uniform borders and the crop regions (default false). */
+  readonly regions?: boolean;
   /** Pixel limit per image (default DEFAULT_MAX_PIXELS). */
   readonly maxPixels?: number;
 }
@@ -93,6 +95,8 @@ function imageRequest(options: HashOptions): ImageHashRequest {
     perceptual: perceptualTypesOf(types).map((t) => t.name),
     pdqFlavour: options.pdqFlavour ?? 'full',
     dihedral: options.dihedral ?? false,
+    unletterbox: options.regions ?? false,
+    cropRegions: options.regions ?? false,
     maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
   };
 }

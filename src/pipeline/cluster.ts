@@ -2,8 +2,9 @@
  * Content identity: which items are the same piece of content. Union-find over
  *  - equal digests (each exact signal type),
  *  - perceptual hashes within each Hamming signal type's threshold, pairs found with an exact radius
- *    search (the in-memory multi-index, never an all-pairs loop), including rotated/flipped variants when
- *    the items carry them.
+ *    search (the in-memory multi-index, never an all-pairs loop), including rotated/flipped variants and
+ *    region variants (content inside borders, crops) when the items carry them, and the same crop
+ *    region of two items (region-pairs.ts).
  * Reports and URLs never join items: a report naming two pictures is listed with both groups (the
  * bundle step links such groups). Reports that name no file get groups of their own, one per normalised
  * URL (or per report without one), so every report has a place in the queue. Each group also says how
@@ -11,10 +12,11 @@
  * perceptual type, computed over every pair of members, so single-linkage drift is visible.
  * Pure: the same input gives the same groups in the same order.
  */
-import type { DihedralName, SignalName, SignalType } from '../hashing/signal-type.js';
+import type { DihedralName, RegionName, SignalName, SignalType } from '../hashing/signal-type.js';
 import { MemoryMultiIndex } from '../search/memory-index.js';
 import type { BundleSpread, MemberJoin, Report, ScanItem } from './types.js';
 import { isMatchable, itemSignal, type ItemSignal } from './item-hashes.js';
+import { sameRegionPairs } from './region-pairs.js';
 import { largestDistance } from './spread.js';
 
 /** An exact radius searcher over `count` codes stored back to back (hits are positions 0..count-1). */
@@ -69,8 +71,9 @@ interface Link {
   readonly signal: SignalName;
   /** null for an equal digest. */
   readonly distance: number | null;
-  /** The variant of `a` that matched `b`. */
-  readonly variantOfA: DihedralName | null;
+  /** The variant of `a` that matched `b` (with sameRegion: the same region of both matched). */
+  readonly variantOfA: DihedralName | RegionName | null;
+  readonly sameRegion?: boolean;
 }
 
 /** Union-find over n nodes with path halving and union by size; `union` says whether two groups merged. */
@@ -138,6 +141,7 @@ function joinNear(
     const s = all[item.index];
     if (s === null || !isMatchable(item.hash, signal, s, includeLowQuality)) continue;
     for (const v of s.variants) variantQueries.push({ item: item.index, name: v.name, value: v.value });
+    for (const v of s.regions) variantQueries.push({ item: item.index, name: v.name, value: v.value });
     const rep = repOf.get(s.hex);
     if (rep !== undefined) {
       if (sets.union(rep, item.index)) links.push({ a: item.index, b: rep, signal: signal.name, distance: 0, variantOfA: null });
@@ -162,6 +166,9 @@ function joinNear(
       if (sets.union(q.item, reps[hit.index])) links.push({ a: q.item, b: reps[hit.index], signal: signal.name, distance: hit.distance, variantOfA: q.name });
     }
   }
+  sameRegionPairs(items, signal, radius, factory, includeLowQuality, (a, b, distance, region) => {
+    if (sets.union(a, b)) links.push({ a, b, signal: signal.name, distance, variantOfA: region, sameRegion: true });
+  });
 }
 
 /** How each member joined: a breadth-first walk of the cluster's links from its first (smallest) member. */
@@ -174,7 +181,7 @@ function joinsOf(members: readonly number[], adjacency: ReadonlyMap<number, Link
     for (const link of out) {
       const next = link.a === from ? link.b : link.a;
       if (joinOf.has(next)) continue;
-      const variant = link.variantOfA === null ? null : { name: link.variantOfA, of: link.a };
+      const variant = link.variantOfA === null ? null : { name: link.variantOfA, of: link.a, ...(link.sameRegion ? { sameRegion: true } : {}) };
       joinOf.set(
         next,
         link.distance === null
@@ -187,7 +194,7 @@ function joinsOf(members: readonly number[], adjacency: ReadonlyMap<number, Link
   return members.map((m) => joinOf.get(m) ?? { kind: 'seed' });
 }
 
-/** Largest pairwise distance among the members' usable values of each perceptual type (variants count as the file). */
+/** Largest pairwise distance among the members' usable values of each perceptual type (variants and regions count as the file). */
 function spreadOf(members: readonly number[], items: readonly ScanItem[], options: ClusterOptions, parsed: Parsed): BundleSpread[] {
   const out: BundleSpread[] = [];
   if (members.length < 2) return out;
@@ -196,6 +203,7 @@ function spreadOf(members: readonly number[], items: readonly ScanItem[], option
     const who: number[] = [];
     const codes: Uint32Array[] = [];
     const variants: Uint32Array[][] = [];
+    const regions: Array<ItemSignal['regions']> = [];
     // Equal values (exact copies) are compared once: the pairs stay exact, the work grows with distinct values.
     const seen = new Set<string>();
     const carriers: number[] = [];
@@ -204,15 +212,17 @@ function spreadOf(members: readonly number[], items: readonly ScanItem[], option
       const s = all[m];
       if (s === null || !isMatchable(items[m].hash, signal, s, options.includeLowQuality ?? false)) continue;
       carriers.push(m);
-      const key = s.variants.length === 0 ? s.hex : `${s.hex}|${s.variants.map((v) => v.value.join(',')).join('|')}`;
+      const forms = [...s.variants, ...s.regions];
+      const key = forms.length === 0 ? s.hex : `${s.hex}|${forms.map((v) => `${v.name}:${v.value.join(',')}`).join('|')}`;
       if (seen.has(key)) continue;
       seen.add(key);
       who.push(m);
       codes.push(s.value);
       variants.push(s.variants.map((v) => v.value));
+      regions.push(s.regions);
     }
     if (carriers.length < 2) continue;
-    const far = largestDistance(codes, variants);
+    const far = largestDistance(codes, variants, regions);
     out.push({
       signal: signal.name,
       maxDistance: far.distance,
