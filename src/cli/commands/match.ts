@@ -156,6 +156,8 @@ function parseLine(line: string, position: number, settings: Settings): Parsed {
     const lookup: Lookup = { signal, value: s.value, ...(s.quality !== null ? { quality: s.quality } : {}) };
     // The content inside the picture's borders (`hash --regions`) is the same picture: always searched when carried.
     const content = s.regions.filter((r) => r.name === LIST_REGION);
+    if (content.length === 0 && carried[signal.name]?.regions?.[LIST_REGION] !== undefined)
+      return bad(position, text, `record${of}: region ${LIST_REGION} is not a ${signal.name} hash`);
     const variants: Uint32Array[] = [];
     const variantNames: string[] = [];
     if (settings.dihedral && signal.source === 'pixels' && signalFieldNames(signal).variants !== null) {
