@@ -11,12 +11,11 @@
  * Run again: pictures already present are kept. Exit code 1 when a package could not be fetched (the
  * others are still prepared), 0 otherwise.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { listPictures, unpackDebianPackages } from './lib/debian-pictures.js';
 
 /** Debian packages the corpus is taken from. */
 export const CORPUS_PACKAGES = ['mate-backgrounds', 'plasma-workspace-wallpapers', 'ukui-wallpapers', 'lomiri-wallpapers', 'gnome-backgrounds'];
@@ -28,16 +27,6 @@ const MAX_SIDE = 1024;
 const TWINS = [/MATE-Stripes-Dark/, /Ubuntu-Mate-(Dark|Radioactive|Warm)/, /Elephants_\d+x\d+/, /images_dark\//, /screenshot\./, /-d\.webp$/, /\/vnc-/];
 
 const IMAGE = /\.(jpe?g|png|webp)$/i;
-
-function walk(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...walk(p));
-    else if (entry.isFile() && IMAGE.test(entry.name)) out.push(p);
-  }
-  return out;
-}
 
 /** One file per picture: twins dropped; of a wallpaper folder's sizes (…/NAME/contents/images/WxH.ext) the largest file. */
 export function selectPictures(files: readonly string[]): Array<{ file: string; name: string }> {
@@ -61,35 +50,25 @@ async function main(): Promise<number> {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const out = outIndex >= 0 ? path.resolve(args[outIndex + 1]) : path.join(root, '.cache', 'photo-corpus');
   mkdirSync(out, { recursive: true });
-  const work = mkdtempSync(path.join(tmpdir(), 'hashtriage-corpus-'));
-  let failed = 0;
-  try {
-    for (const pkg of CORPUS_PACKAGES) {
-      try {
-        execFileSync('apt-get', ['download', pkg], { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
-      } catch (err) {
-        failed++;
-        process.stderr.write(`fetch-photo-corpus: could not download ${pkg}: ${String((err as Error).message).split('\n')[0]}\n`);
-      }
+  const debs = path.join(root, '.cache', 'debs');
+  mkdirSync(debs, { recursive: true, mode: 0o700 });
+  const got = unpackDebianPackages(CORPUS_PACKAGES, debs);
+  for (const f of got.failed) process.stderr.write(`fetch-photo-corpus: could not download ${f}\n`);
+  const failed = got.failed.length;
+  const unpacked = got.root;
+  const pictures = selectPictures(listPictures(unpacked));
+  let written = 0;
+  for (const { file, name } of pictures) {
+    const target = path.join(out, `${name}.png`);
+    if (existsSync(target)) continue;
+    try {
+      await sharp(file).rotate().resize(MAX_SIDE, MAX_SIDE, { fit: 'inside', withoutEnlargement: true }).removeAlpha().png().toFile(target);
+      written++;
+    } catch (err) {
+      process.stderr.write(`fetch-photo-corpus: skipped ${path.basename(file)}: ${(err as Error).message}\n`);
     }
-    const unpacked = path.join(work, 'x');
-    for (const deb of readdirSync(work).filter((f) => f.endsWith('.deb'))) execFileSync('dpkg', ['-x', path.join(work, deb), unpacked]);
-    const pictures = existsSync(unpacked) ? selectPictures(walk(unpacked)) : [];
-    let written = 0;
-    for (const { file, name } of pictures) {
-      const target = path.join(out, `${name}.png`);
-      if (existsSync(target)) continue;
-      try {
-        await sharp(file).rotate().resize(MAX_SIDE, MAX_SIDE, { fit: 'inside', withoutEnlargement: true }).removeAlpha().png().toFile(target);
-        written++;
-      } catch (err) {
-        process.stderr.write(`fetch-photo-corpus: skipped ${path.basename(file)}: ${(err as Error).message}\n`);
-      }
-    }
-    process.stdout.write(`fetch-photo-corpus: ${pictures.length} pictures from ${CORPUS_PACKAGES.length} packages, ${written} new, in ${out}\n`);
-  } finally {
-    rmSync(work, { recursive: true, force: true });
   }
+  process.stdout.write(`fetch-photo-corpus: ${pictures.length} pictures from ${CORPUS_PACKAGES.length} packages, ${written} new, in ${out}\n`);
   return failed > 0 ? 1 : 0;
 }
 
