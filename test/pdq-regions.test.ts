@@ -17,6 +17,7 @@ import { SIGNAL_TYPES } from '../src/hashing/signals.js';
 import { REGION_NAMES, type DecodedImage } from '../src/hashing/signal-type.js';
 import { clusterItems } from '../src/pipeline/cluster.js';
 import type { ScanItem } from '../src/pipeline/types.js';
+import { flipBits, hex, randomCode, rng } from './support/random-codes.js';
 
 const CONFORMANCE = path.join(import.meta.dirname, '..', 'fixtures', 'conformance', 'images');
 const load = async (name: string) => decodeImage(readFileSync(path.join(CONFORMANCE, name)));
@@ -108,23 +109,6 @@ describe('PDQ region variants on real edits (conformance base image and its modi
   });
 });
 
-function rng(seed: number): () => number {
-  const next = seededRandom(seed);
-  return () => next() * 0x100000000;
-}
-function randomCode(next: () => number): Uint32Array {
-  const w = new Uint32Array(8);
-  for (let i = 0; i < 8; i++) w[i] = next();
-  return w;
-}
-function flipBits(code: Uint32Array, bits: number, next: () => number): Uint32Array {
-  const out = code.slice();
-  const chosen = new Set<number>();
-  while (chosen.size < bits) chosen.add(next() % 256);
-  for (const b of chosen) out[b >> 5] ^= 1 << (b & 31);
-  return out;
-}
-const hex = (w: Uint32Array) => wordsToHex(w, 256);
 
 describe('grouping through region variants', () => {
   it('joins exactly the pairs an all-pairs comparison of values, region variants and same-named regions joins', () => {
