@@ -15,15 +15,21 @@ const BLOCKHASH_BITS = GRID * GRID;
 /** The value of a fully transparent pixel (white: 3 × 255). */
 const TRANSPARENT = 765;
 
-/** The sum of a pixel's stored colours (765 when fully transparent), per pixel in row order. */
-function pixelValues(image: DecodedImage): Uint16Array {
-  const { pixels, alpha, channels } = image;
-  const n = image.width * image.height;
-  const out = new Uint16Array(n);
-  if (channels === 3) for (let p = 0, s = 0; p < n; p++, s += 3) out[p] = pixels[s] + pixels[s + 1] + pixels[s + 2];
-  else for (let p = 0; p < n; p++) out[p] = 3 * pixels[p];
-  if (alpha !== null) for (let p = 0; p < n; p++) if (alpha[p] === 0) out[p] = TRANSPARENT;
-  return out;
+/** Per-thread scratch for one row of pixel values, grown to the widest image seen (a few KiB). */
+let rowScratch = new Uint16Array(0);
+
+function rowBuffer(width: number): Uint16Array {
+  if (rowScratch.length < width) rowScratch = new Uint16Array(width);
+  return rowScratch;
+}
+
+/** Writes row `y`'s pixel values (the sum of the stored colours, 765 when fully transparent) into `out`. */
+function fillRowValues(image: DecodedImage, y: number, out: Uint16Array): void {
+  const { pixels, alpha, channels, width } = image;
+  const p0 = y * width;
+  if (channels === 3) for (let x = 0, s = 3 * p0; x < width; x++, s += 3) out[x] = pixels[s] + pixels[s + 1] + pixels[s + 2];
+  else for (let x = 0, p = p0; x < width; x++, p++) out[x] = 3 * pixels[p];
+  if (alpha !== null) for (let x = 0, p = p0; x < width; x++, p++) if (alpha[p] === 0) out[x] = TRANSPARENT;
 }
 
 /** Where one row (or column) index falls: its first and second block and their weights. */
@@ -65,41 +71,54 @@ function spreadAlong(length: number): Spread {
   return { first, second, weightFirst, weightSecond };
 }
 
-/** Block sums when both sides divide by 16 (integers: the order of additions does not matter). */
-function evenBlockSums(values: Uint16Array, width: number, height: number): Float64Array {
+/**
+ * Block sums when both sides divide by 16: the values are integers and every partial sum stays below
+ * 2^53, so each row's block totals are added at once with the same result as pixel by pixel.
+ */
+function evenBlockSums(image: DecodedImage): Float64Array {
+  const { width, height } = image;
   const bw = width / GRID;
   const bh = height / GRID;
   const sums = new Float64Array(BLOCKHASH_BITS);
+  const values = rowBuffer(width);
   for (let y = 0; y < height; y++) {
+    fillRowValues(image, y, values);
     const rowBlock = Math.floor(y / bh) * GRID;
-    for (let x = 0, p = y * width; x < width; x++, p++) sums[rowBlock + Math.floor(x / bw)] += values[p];
+    for (let b = 0, x = 0; b < GRID; b++) {
+      let total = 0;
+      for (const end = x + bw; x < end; x++) total += values[x];
+      sums[rowBlock + b] += total;
+    }
   }
   return sums;
 }
 
 /** Block sums otherwise: each pixel's value split over up to four blocks, added in bmvbhash's order. */
-function weightedBlockSums(values: Uint16Array, width: number, height: number): Float64Array {
+function weightedBlockSums(image: DecodedImage): Float64Array {
+  const { width, height } = image;
   const cols = spreadAlong(width);
   const rows = spreadAlong(height);
   const sums = new Float64Array(BLOCKHASH_BITS);
+  const values = rowBuffer(width);
   const colsEven = width % GRID === 0; // then every column's second weight is 0: adding v·w·0 changes nothing
   for (let y = 0; y < height; y++) {
+    fillRowValues(image, y, values);
     const top = rows.first[y] * GRID;
     const bottom = rows.second[y] * GRID;
     const wTop = rows.weightFirst[y];
     const wBottom = rows.weightSecond[y];
     if (colsEven) {
       // wLeft is 1: v·wTop·1 is v·wTop exactly
-      for (let x = 0, p = y * width; x < width; x++, p++) {
-        const v = values[p];
+      for (let x = 0; x < width; x++) {
+        const v = values[x];
         const left = cols.first[x];
         sums[top + left] += v * wTop;
         sums[bottom + left] += v * wBottom;
       }
       continue;
     }
-    for (let x = 0, p = y * width; x < width; x++, p++) {
-      const v = values[p];
+    for (let x = 0; x < width; x++) {
+      const v = values[x];
       const left = cols.first[x];
       const right = cols.second[x];
       const wLeft = cols.weightFirst[x];
@@ -143,9 +162,8 @@ function bitsOf(sums: Float64Array, pixelsPerBlock: number): string {
 /** blockhash (16×16, precise method) of a decoded image, bit for bit as blockhash-core computes it. */
 export function blockhashFromImage(image: DecodedImage): PerceptualHash {
   const { width, height } = image;
-  const values = pixelValues(image);
   const even = width % GRID === 0 && height % GRID === 0;
-  const sums = even ? evenBlockSums(values, width, height) : weightedBlockSums(values, width, height);
+  const sums = even ? evenBlockSums(image) : weightedBlockSums(image);
   const pixelsPerBlock = even ? Math.floor(width / GRID) * Math.floor(height / GRID) : (width / GRID) * (height / GRID);
   const value = hexToWords(bitsOf(sums, pixelsPerBlock), BLOCKHASH_BITS);
   if (value === null) throw new Error('blockhash: internal error formatting the bits');
