@@ -108,12 +108,30 @@ function weightedBlockSums(image: DecodedImage): Float64Array {
     const wTop = rows.weightFirst[y];
     const wBottom = rows.weightSecond[y];
     if (colsEven) {
-      // wLeft is 1: v·wTop·1 is v·wTop exactly
-      for (let x = 0; x < width; x++) {
-        const v = values[x];
-        const left = cols.first[x];
-        sums[top + left] += v * wTop;
-        sums[bottom + left] += v * wBottom;
+      // wLeft is 1: v·wTop·1 is v·wTop exactly. Each block's column run is added into local accumulators,
+      // the same additions in the same order as into the array (both in one when top and bottom coincide).
+      const bw = width / GRID;
+      for (let b = 0, x = 0; b < GRID; b++) {
+        const end = x + bw;
+        if (top === bottom) {
+          let acc = sums[top + b];
+          for (; x < end; x++) {
+            const v = values[x];
+            acc += v * wTop;
+            acc += v * wBottom;
+          }
+          sums[top + b] = acc;
+        } else {
+          let accTop = sums[top + b];
+          let accBottom = sums[bottom + b];
+          for (; x < end; x++) {
+            const v = values[x];
+            accTop += v * wTop;
+            accBottom += v * wBottom;
+          }
+          sums[top + b] = accTop;
+          sums[bottom + b] = accBottom;
+        }
       }
       continue;
     }
