@@ -135,19 +135,76 @@ function weightedBlockSums(image: DecodedImage): Float64Array {
       }
       continue;
     }
-    for (let x = 0; x < width; x++) {
-      const v = values[x];
-      const left = cols.first[x];
-      const right = cols.second[x];
-      const wLeft = cols.weightFirst[x];
-      const wRight = cols.weightSecond[x];
-      sums[top + left] += v * wTop * wLeft;
-      sums[top + right] += v * wTop * wRight;
-      sums[bottom + left] += v * wBottom * wLeft;
-      sums[bottom + right] += v * wBottom * wRight;
-    }
+    weightedRow(values, width, cols, sums, top, bottom, wTop, wBottom);
   }
   return sums;
+}
+
+/**
+ * One row's share of the block sums when the width does not divide by 16: each pixel adds v·wTop·wLeft,
+ * v·wTop·wRight, v·wBottom·wLeft, v·wBottom·wRight to its blocks (left is the column's first block, right
+ * the same or the next one). The running sums of the current block and the next are kept in locals and
+ * written back when the column moves on; every sum receives the same additions in the same order as
+ * when added in the array, including when blocks coincide (top = bottom, left = right).
+ */
+function weightedRow(values: Uint16Array, width: number, cols: Spread, sums: Float64Array, top: number, bottom: number, wTop: number, wBottom: number): void {
+  const { first, second, weightFirst, weightSecond } = cols;
+  const oneRow = top === bottom;
+  let block = first[0];
+  let aTop = sums[top + block];
+  let aBottom = oneRow ? 0 : sums[bottom + block];
+  let nTop = block + 1 < GRID ? sums[top + block + 1] : 0;
+  let nBottom = !oneRow && block + 1 < GRID ? sums[bottom + block + 1] : 0;
+  for (let x = 0; x < width; x++) {
+    const left = first[x];
+    if (left !== block) {
+      sums[top + block] = aTop;
+      if (!oneRow) sums[bottom + block] = aBottom;
+      if (block + 1 < GRID) {
+        sums[top + block + 1] = nTop;
+        if (!oneRow) sums[bottom + block + 1] = nBottom;
+      }
+      block = left;
+      aTop = sums[top + block];
+      if (!oneRow) aBottom = sums[bottom + block];
+      if (block + 1 < GRID) {
+        nTop = sums[top + block + 1];
+        if (!oneRow) nBottom = sums[bottom + block + 1];
+      }
+    }
+    const v = values[x];
+    const wLeft = weightFirst[x];
+    const wRight = weightSecond[x];
+    if (second[x] === left) {
+      if (oneRow) {
+        aTop += v * wTop * wLeft;
+        aTop += v * wTop * wRight;
+        aTop += v * wBottom * wLeft;
+        aTop += v * wBottom * wRight;
+      } else {
+        aTop += v * wTop * wLeft;
+        aTop += v * wTop * wRight;
+        aBottom += v * wBottom * wLeft;
+        aBottom += v * wBottom * wRight;
+      }
+    } else if (oneRow) {
+      aTop += v * wTop * wLeft;
+      nTop += v * wTop * wRight;
+      aTop += v * wBottom * wLeft;
+      nTop += v * wBottom * wRight;
+    } else {
+      aTop += v * wTop * wLeft;
+      nTop += v * wTop * wRight;
+      aBottom += v * wBottom * wLeft;
+      nBottom += v * wBottom * wRight;
+    }
+  }
+  sums[top + block] = aTop;
+  if (!oneRow) sums[bottom + block] = aBottom;
+  if (block + 1 < GRID) {
+    sums[top + block + 1] = nTop;
+    if (!oneRow) sums[bottom + block + 1] = nBottom;
+  }
 }
 
 /** The median of a quarter of the blocks: the mean of the two middle values (the count is even). */
