@@ -17,7 +17,7 @@ function model(text: string, bits: number): number[] | null {
 describe('hex values', () => {
   it('parse like the model for random text of every width, both cases and stray characters', () => {
     let seed = 7;
-    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) >>> 8) % n;
     const alphabet = '0123456789abcdefABCDEF';
     const stray = ['g', 'G', ' ', 'x', '-', '@', '`', '/', ':', 'é', '\u0130', '\u0666'];
     let valid = 0;

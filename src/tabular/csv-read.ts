@@ -182,6 +182,8 @@ class TableParser {
    * the line, …); from there on csv-parse reads the rest, starting at a record boundary.
    */
   private plain = true;
+  /** Last line read by the plain path that csv-parse would have returned as a record. */
+  private lastRecordLine = 0;
 
   constructor(
     private readonly dialect: CsvDialect,
@@ -224,6 +226,7 @@ class TableParser {
   feed(lines: readonly Line[]): TableEvent[] {
     if (this.done) return [];
     const out: TableEvent[] = [];
+    let prime = false;
     let k = 0;
     for (; this.plain && k < lines.length; k++) {
       const l = lines[k];
@@ -235,14 +238,18 @@ class TableParser {
       const cells = plainLineCells(l.text, this.dialect.delimiter, this.dialect.comments);
       if (cells === null) {
         this.plain = false;
-        this.parser.lineOffset = l.line - 1;
-        this.parser.lastEnd = l.line - 1;
+        // As if csv-parse had read the lines before: it fixes its record delimiter at the first line end
+        // it meets, which was a LF (a line with a lone CR is never plain), so it is given one blank line.
+        prime = l.line > 1;
+        this.parser.lineOffset = l.line - 1 - (prime ? 1 : 0);
+        this.parser.lastEnd = this.lastRecordLine;
         break;
       }
+      if (cells.length > 1 || cells[0] !== '') this.lastRecordLine = l.line; // csv-parse skips the others as empty
       this.record(cells, l.line, l.line, out);
     }
     if (k === lines.length) return out;
-    let text = '';
+    let text = prime ? '\n' : '';
     for (const l of lines.slice(k)) {
       if ('tooLong' in l) {
         this.problems.push(error(l.line, tooLongMessage(l.tooLong, this.maxLine ?? DEFAULT_MAX_LINE_BYTES)));
