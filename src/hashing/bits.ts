@@ -6,7 +6,6 @@
  * first eight digits are the highest word. For PDQ this is exactly the reference's hex layout.
  */
 
-const HEX_DIGITS = /^[0-9a-f]*$/;
 
 /** Number of 32-bit words that hold `bits` bits. */
 export function wordCount(bits: number): number {
@@ -17,14 +16,19 @@ export function wordCount(bits: number): number {
 export function hexToWords(text: string, bits: number): Uint32Array | null {
   const digits = bits >>> 2;
   if (text.length !== digits) return null;
-  const hex = text.toLowerCase();
-  if (!HEX_DIGITS.test(hex)) return null;
   const words = new Uint32Array(wordCount(bits));
-  // Walk from the end of the string: the last 8 digits are word 0.
-  for (let w = 0; w < words.length; w++) {
-    const end = digits - 8 * w;
-    const start = Math.max(0, end - 8);
-    words[w] = parseInt(hex.slice(start, end), 16) >>> 0;
+  // The last digit is the lowest nibble of word 0.
+  for (let i = 0; i < digits; i++) {
+    const c = text.charCodeAt(i);
+    let v: number;
+    if (c >= 0x30 && c <= 0x39) v = c - 0x30;
+    else {
+      const lower = c | 0x20;
+      if (lower < 0x61 || lower > 0x66) return null;
+      v = lower - 0x57;
+    }
+    const k = digits - 1 - i;
+    words[k >>> 3] |= v << ((k & 7) << 2);
   }
   return words;
 }

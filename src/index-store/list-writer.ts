@@ -142,10 +142,13 @@ export function checkListName(name: string): void {
  */
 export function entryMetaKey(meta: EntryMeta): Buffer {
   const text = `${field(meta.category)}${field(meta.series)}${field(meta.victimIdentified)}${field(meta.externalId)}${field(meta.addedAt)}${field(meta.note)}${field(meta.quality)}`;
+  // lists repeat a few metadata combinations: a small memo is enough; an external id makes a row's
+  // metadata unique (a lookup would always miss)
+  if (meta.externalId !== null && meta.externalId !== undefined) return sha256(text).subarray(0, 16);
   let key = META_KEYS.get(text);
   if (!key) {
     key = sha256(text).subarray(0, 16);
-    if (META_KEYS.size >= 4096) META_KEYS.clear(); // lists repeat a few metadata combinations: a small memo is enough
+    if (META_KEYS.size >= 4096) META_KEYS.clear();
     META_KEYS.set(text, key);
   }
   return key;

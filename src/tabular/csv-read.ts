@@ -89,10 +89,12 @@ class RecordCollector extends CsvParser {
   readonly records: EndedRecord[] = [];
   lastEnd = 0;
   stopped = false;
+  /** Physical lines read before the parser's first line (by the plain-line path): added to its line numbers. */
+  lineOffset = 0;
 
   override push(chunk: unknown): boolean {
     if (chunk !== null && !this.stopped) {
-      this.lastEnd = this.info.lines;
+      this.lastEnd = this.info.lines + this.lineOffset;
       this.records.push({ cells: chunk as string[], end: this.lastEnd });
     }
     return true;
@@ -111,6 +113,40 @@ class RecordCollector extends CsvParser {
     this._flush((err) => (failure = err ?? undefined));
     return failure;
   }
+}
+
+const QUOTE = 0x22;
+const HASH = 0x23;
+const SPACE = 0x20;
+
+/**
+ * The cells of a line that needs no CSV tokenizer: no quote, and no character csv-parse would treat
+ * other than as text (CR, form feed, a tab that is not the delimiter, a `#` that may start a comment);
+ * cells trimmed of spaces as csv-parse trims them. Null for any other line (or a comment line, see
+ * isCommentLine). Pure; gives exactly csv-parse's cells for the lines it accepts.
+ */
+export function plainLineCells(text: string, delimiter: string, comments: boolean): string[] | null {
+  const tabIsText = delimiter !== '\t';
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < SPACE) {
+      if (c !== 0x09 || tabIsText) return null;
+    } else if (c === QUOTE || (c === HASH && comments)) return null;
+  }
+  const cells = text.split(delimiter);
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i];
+    if (cell.charCodeAt(0) === SPACE || cell.charCodeAt(cell.length - 1) === SPACE) cells[i] = trimSpaces(cell);
+  }
+  return cells;
+}
+
+function trimSpaces(cell: string): string {
+  let a = 0;
+  let b = cell.length;
+  while (a < b && cell.charCodeAt(a) === SPACE) a++;
+  while (b > a && cell.charCodeAt(b - 1) === SPACE) b--;
+  return cell.slice(a, b);
 }
 
 function isBlank(cells: readonly string[]): boolean {
@@ -141,6 +177,13 @@ class TableParser {
   private header: { line: number; width: number } | null = null;
   /** True once the read has ended (after a fatal problem, or after finish). */
   done = false;
+  /**
+   * Lines are split without csv-parse until the first line that needs it (a quote, a comment sign inside
+   * the line, …); from there on csv-parse reads the rest, starting at a record boundary.
+   */
+  private plain = true;
+  /** Last line read by the plain path that csv-parse would have returned as a record. */
+  private lastRecordLine = 0;
 
   constructor(
     private readonly dialect: CsvDialect,
@@ -168,7 +211,7 @@ class TableParser {
     } else if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
       this.stop(error(from, `a quoted field in the record starting after line ${lastEnd} is not closed before the end of the file`));
     } else {
-      const line = typeof (err as { lines?: unknown }).lines === 'number' ? (err as unknown as { lines: number }).lines : from;
+      const line = typeof (err as { lines?: unknown }).lines === 'number' ? (err as unknown as { lines: number }).lines + this.parser.lineOffset : from;
       this.problems.push(error(line, `CSV: ${err.message.replace(/ at line \d+/, '')}`));
     }
     return undefined;
@@ -182,8 +225,32 @@ class TableParser {
   /** Events of the records completed by `lines`; after a fatal problem, the remaining problems and it. */
   feed(lines: readonly Line[]): TableEvent[] {
     if (this.done) return [];
-    let text = '';
-    for (const l of lines) {
+    const out: TableEvent[] = [];
+    let prime = false;
+    let k = 0;
+    for (; this.plain && k < lines.length; k++) {
+      const l = lines[k];
+      if ('tooLong' in l) {
+        out.push(error(l.line, tooLongMessage(l.tooLong, this.maxLine ?? DEFAULT_MAX_LINE_BYTES)));
+        continue;
+      }
+      if (this.dialect.comments && l.text.charCodeAt(0) === HASH) continue;
+      const cells = plainLineCells(l.text, this.dialect.delimiter, this.dialect.comments);
+      if (cells === null) {
+        this.plain = false;
+        // As if csv-parse had read the lines before: it fixes its record delimiter at the first line end
+        // it meets, which was a LF (a line with a lone CR is never plain), so it is given one blank line.
+        prime = l.line > 1;
+        this.parser.lineOffset = l.line - 1 - (prime ? 1 : 0);
+        this.parser.lastEnd = this.lastRecordLine;
+        break;
+      }
+      if (cells.length > 1 || cells[0] !== '') this.lastRecordLine = l.line; // csv-parse skips the others as empty
+      this.record(cells, l.line, l.line, out);
+    }
+    if (k === lines.length) return out;
+    let text = prime ? '\n' : '';
+    for (const l of lines.slice(k)) {
       if ('tooLong' in l) {
         this.problems.push(error(l.line, tooLongMessage(l.tooLong, this.maxLine ?? DEFAULT_MAX_LINE_BYTES)));
         this.longLines.push(l.line);
@@ -191,8 +258,9 @@ class TableParser {
       } else text += `${l.text}\n`;
     }
     const failure = this.parser.parseNow(text);
-    if (failure && !this.fatal) this.stop(error(this.parser.lastEnd + 1, `CSV: ${failure.message}; the rest of the file was not read`));
-    return this.fatal ? this.close(this.drain()) : this.drain();
+    if (failure && !this.fatal) this.stop(error(this.parser.lastEnd + 1, `CSV: ${this.relined(failure.message)}; the rest of the file was not read`));
+    out.push(...this.drain());
+    return this.fatal ? this.close(out) : out;
   }
 
   /** Events of the last record, the remaining problems and the fatal one, if any. */
@@ -200,7 +268,7 @@ class TableParser {
     if (this.done) return [];
     if (!this.fatal) {
       const failure = this.parser.endNow();
-      if (failure) this.stop(error(this.parser.lastEnd + 1, `CSV: ${failure.message}`));
+      if (failure) this.stop(error(this.parser.lastEnd + 1, `CSV: ${this.relined(failure.message)}`));
     }
     return this.close(this.drain());
   }
@@ -212,26 +280,37 @@ class TableParser {
     return events;
   }
 
+  /** csv-parse's message with its line numbers made file line numbers. */
+  private relined(message: string): string {
+    const offset = this.parser.lineOffset;
+    return offset === 0 ? message : message.replace(/ at line (\d+)/g, (_, n: string) => ` at line ${Number(n) + offset}`);
+  }
+
   private drain(): TableEvent[] {
     const out: TableEvent[] = [];
     for (const { cells, end } of this.parser.records.splice(0)) {
       const start = end - countLF(cells);
       while (this.problems.length > 0 && this.problems[0].line < start) out.push(this.problems.shift()!);
-      if (isBlank(cells)) continue;
-      if (this.header === null) {
-        this.header = { line: start, width: cells.length };
-        out.push({ kind: 'header', line: start, cells });
-        continue;
-      }
-      const problem = this.rowProblem(cells, start, end);
-      if (problem !== null) {
-        out.push(error(start, problem));
-        continue;
-      }
-      for (let i = 0; i < cells.length; i++) cells[i] = unprotectFormula(cells[i]);
-      out.push({ kind: 'row', line: start, cells });
+      this.record(cells, start, end, out);
     }
     return out;
+  }
+
+  /** The event of one record spanning lines start…end (none for a blank record). */
+  private record(cells: string[], start: number, end: number, out: TableEvent[]): void {
+    if (isBlank(cells)) return;
+    if (this.header === null) {
+      this.header = { line: start, width: cells.length };
+      out.push({ kind: 'header', line: start, cells });
+      return;
+    }
+    const problem = this.rowProblem(cells, start, end);
+    if (problem !== null) {
+      out.push(error(start, problem));
+      return;
+    }
+    for (let i = 0; i < cells.length; i++) cells[i] = unprotectFormula(cells[i]);
+    out.push({ kind: 'row', line: start, cells });
   }
 
   private rowProblem(cells: readonly string[], start: number, end: number): string | null {
