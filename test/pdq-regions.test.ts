@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../bench/synthetic-images.js';
 import { hammingDistance, hexToWords, wordsToHex } from '../src/hashing/bits.js';
 import { decodeImage } from '../src/hashing/decode.js';
-import { pdqFromImage, pdqFromPixels } from '../src/hashing/pdq.js';
+import { pdqFrom64, pdqFromImage, pdqFromPixels } from '../src/hashing/pdq.js';
 import { findContentBox, pdqContentVariant } from '../src/hashing/pdq-regions.js';
 import { hashRecordFromFields } from '../src/hashing/record-fields.js';
 import { SIGNAL_TYPES } from '../src/hashing/signals.js';
@@ -65,7 +65,7 @@ describe('border detection', () => {
   it('gives the content exactly the hash of the picture alone, and leaves flat or borderless pictures without a variant', () => {
     const p = picture(320, 240, 2);
     const alone = pdqFromPixels(p.pixels, p.width, p.height, 3);
-    const v = pdqContentVariant(framed(p, 24, 24, 0, 0, [0, 0, 0]));
+    const v = pdqContentVariant(framed(p, 24, 24, 0, 0, [0, 0, 0]), pdqFrom64);
     expect(v).not.toBeNull();
     expect(wordsToHex(v!.hash, 256)).toBe(wordsToHex(alone.hash, 256));
     const flat: DecodedImage = { width: 100, height: 100, channels: 1, pixels: new Uint8Array(10_000).fill(90), alpha: null, format: 'raw' };

@@ -128,9 +128,9 @@ export function featuresOf(image: DecodedImage, tally: CpuTally): Features {
   lap('pdq');
   const dihedral = core === null ? [] : Object.values(pdqDihedralFromDct(core.dct));
   lap('dihedral');
-  const content = pdqContentVariant(image);
+  const content = pdqContentVariant(image, pdqFrom64);
   lap('content');
-  const crops = d === null ? [] : Object.values(pdqCropVariants(d));
+  const crops = d === null ? [] : Object.values(pdqCropVariants(d, pdqFrom64));
   lap('crops');
   const blockhash = blockhashFromImage(image).value;
   lap('blockhash');

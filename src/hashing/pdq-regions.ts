@@ -11,9 +11,11 @@
  *   region back to 64×64, then PDQ's DCT and threshold), so they cost a few DCTs, not another pass over
  *   the pixels. They approximate the hash of the cropped picture (see docs/matching.md for measured error).
  */
-import { pdqFrom64 } from './pdq.js';
 import { DOWNSAMPLED, downsamplePixels } from './pdq-downsample.js';
 import type { DecodedImage, RegionName } from './signal-type.js';
+
+/** PDQ's hash and quality of a 64×64 downsampled image (pdq.ts's pdqFrom64, passed in so this module does not import pdq.ts). */
+export type Hash64 = (d: Float32Array) => { readonly hash: Uint32Array; readonly quality: number };
 
 /** Names of the crop regions, in output order, with the part of the picture each keeps (fractions of width and height). */
 export const CROP_REGIONS: Readonly<Record<CropRegionName, { x0: number; y0: number; x1: number; y1: number }>> = {
@@ -108,7 +110,7 @@ export function cropPixels(image: DecodedImage, box: PixelBox): Uint8Array {
  * The PDQ hash and quality of the content inside uniform borders, computed from the full-resolution
  * pixels of that region (identical to hashing the cropped picture); null when findContentBox finds none.
  */
-export function pdqContentVariant(image: DecodedImage): { readonly box: PixelBox; readonly hash: Uint32Array; readonly quality: number } | null {
+export function pdqContentVariant(image: DecodedImage, pdqFrom64: Hash64): { readonly box: PixelBox; readonly hash: Uint32Array; readonly quality: number } | null {
   const box = findContentBox(image);
   if (box === null) return null;
   const w = box.right - box.left;
@@ -154,7 +156,7 @@ export function resampleRegion64(d: Float32Array, region: { x0: number; y0: numb
 }
 
 /** The crop-region hashes of a picture from its PDQ 64×64 downsampled image, in CROP_REGION_NAMES order. */
-export function pdqCropVariants(d: Float32Array): Record<CropRegionName, Uint32Array> {
+export function pdqCropVariants(d: Float32Array, pdqFrom64: Hash64): Record<CropRegionName, Uint32Array> {
   const out = {} as Record<CropRegionName, Uint32Array>;
   for (const name of CROP_REGION_NAMES) out[name] = pdqFrom64(resampleRegion64(d, CROP_REGIONS[name])).hash;
   return out;

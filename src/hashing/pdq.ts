@@ -260,10 +260,10 @@ export function pdqFromImage(image: DecodedImage, options: PerceptualOptions = {
   if ((options.unletterbox || options.cropRegions) && hashable) {
     regions = {};
     if (options.unletterbox) {
-      const content = pdqContentVariant({ ...image, pixels, width, height });
+      const content = pdqContentVariant({ ...image, pixels, width, height }, pdqFrom64);
       if (content !== null && content.quality >= pdqSignalType.minMatchQuality) regions.content = content.hash;
     }
-    if (d !== null) Object.assign(regions, pdqCropVariants(d));
+    if (d !== null) Object.assign(regions, pdqCropVariants(d, pdqFrom64));
   }
   return {
     value: core.hash,
