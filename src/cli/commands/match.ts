@@ -33,7 +33,7 @@ import { hashRecordFromFields, signalFieldNames, signalsFromFields } from '../..
 import { signalNames, signalTypeByName, SIGNAL_TYPES } from '../../hashing/signals.js';
 import type { SignalName, SignalType } from '../../hashing/signal-type.js';
 import { defaultSightingsPath, resolveDbPath } from '../../index-store/db-path.js';
-import { parseHashText, signalOf } from '../../index-store/import/fields.js';
+import { parseHashText } from '../../index-store/import/fields.js';
 import type { IndexMatcher, MatchOptions, MatchOutcome } from '../../index-store/matcher.js';
 import type { IndexStore } from '../../index-store/store.js';
 import type { MatchEntry } from '../../index-store/types.js';
@@ -44,6 +44,7 @@ import type { CommandModule } from '../command-module.js';
 import { EXIT, reportFailure } from '../exit.js';
 import { showControlsInLine } from '../../tabular/controls.js';
 import { flushOutput, outputClosed, writeOutput } from '../stdout.js';
+import { signalArg } from '../signal-arg.js';
 
 /** Queries answered per matcher call when reading stdin (bounds memory; the in-memory index is reused). */
 const BATCH = 10_000;
@@ -99,13 +100,6 @@ function thresholdArg(value: string): number {
   const n = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < 0 || n > 256) throw new InvalidArgumentError('expected an integer from 0 to 256.');
   return n;
-}
-
-/** commander parser for --algorithm: a type name in any case or a synonym (SHA-1, md5sum…), as import reads them. */
-function algorithmArg(value: string): string {
-  const s = signalOf(value);
-  if (s === null || s === 'photodna') throw new InvalidArgumentError(`expected one of ${signalNames().join(', ')}.`);
-  return s;
 }
 
 function bad(position: number, input: string, message: string, code: ErrorCode = 'BAD_HASH'): Parsed {
@@ -307,7 +301,7 @@ export const register: CommandModule = (program: Command) => {
     .command('match')
     .description('Look hashes up in the index; one JSON line per query with its matches sorted by distance.')
     .argument('[hashes...]', 'hashes to look up: hex (type from its length) or type:value, e.g. pdq:… or MD5:…')
-    .option('--algorithm <name>', `look up only this hash type (${signalNames().join(', ')}; any case); default: every type a query can be`, algorithmArg)
+    .option('--algorithm <name>', `look up only this hash type (${signalNames().join(', ')}; any case); default: every type a query can be`, signalArg)
     .option('--threshold <n>', "largest distance that matches for perceptual types (default: each type's own, 31 for pdq, 12 for blockhash)", thresholdArg)
     .option('--dihedral', 'also match the rotated/flipped variants carried by `hash --dihedral` records (with --stdin)', false)
     .option('--stdin', 'read queries from stdin: hashes or `hashtriage hash` JSON lines (every hash a record carries is looked up)', false)
