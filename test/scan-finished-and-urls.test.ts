@@ -53,6 +53,36 @@ describe('a finished scan and URL-only reports', () => {
     expect(row).not.toMatch(/not processed|no files/);
   });
 
+  it('a placeholder url (none, N/A, -) is no URL, and bare text is a row warning, not a host', async () => {
+    mkdirSync(path.join(dir, 'media2'));
+    copyFileSync(path.join(IMAGES, 'rose-210x138.png'), path.join(dir, 'media2', 'a.png'));
+    copyFileSync(path.join(IMAGES, 'checker-1024.png'), path.join(dir, 'media2', 'b.png'));
+    writeFileSync(
+      path.join(dir, 'placeholders.csv'),
+      [
+        'report_id,reporter,url,file',
+        'P1,dave,none,media2/a.png',
+        'P2,erin,None,media2/b.png',
+        'P3,fay,N/A,media2/a.png',
+        'P4,gus,n/a,media2/b.png',
+        'P5,hal,notaurl,media2/a.png',
+        'P6,ivy,-,',
+      ].join('\n'),
+    );
+    const res = await scan(['media2', '--manifest', 'placeholders.csv', '--out', 'out-placeholders', '--no-index', '--no-sightings']);
+    expect(res.status).toBe(1); // the two bad rows
+    expect(res.stderr).toContain('placeholders.csv:6: BAD_ROW: report P5: url "notaurl" is not a URL (no scheme and no dot); not used as a page or host');
+    expect(res.stderr).toContain('placeholders.csv:7: BAD_ROW: report P6 names neither a file nor a url');
+    const bundles = jsonLines(readFileSync(path.join(dir, 'out-placeholders', 'bundles.ndjson'), 'utf8'));
+    expect(bundles).toHaveLength(2);
+    for (const b of bundles) {
+      expect(b.urls).toEqual([]);
+      expect(b.hosts).toEqual([]);
+      expect(b.related).toEqual([]); // different pictures are not related through "https://none"
+      expect(b.reasons.map((r: { signal: string }) => r.signal)).not.toContain('hosted_urls');
+    }
+  });
+
   it('--resume of a finished scan says so, on stderr and in --json, and rewrites nothing', async () => {
     const first = await scan(['media', '--manifest', 'reports.csv', '--out', 'out-done', '--no-index', '--sightings', 'sightings.db']);
     expect(first.status).toBe(1);
