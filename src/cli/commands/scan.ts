@@ -63,7 +63,8 @@ export function formatSummary(s: ScanSummary, withIndex = true): string {
   lines.push(`files: ${s.files} (${s.failedFiles} failed${s.lowQualityFiles > 0 ? `, ${s.lowQualityFiles} low-quality PDQ` : ''}${resumed})`);
   lines.push(`reports: ${s.reports}${s.inputErrors > 0 ? ` (${s.inputErrors} manifest problem${s.inputErrors === 1 ? '' : 's'})` : ''}`);
   const noLists = !withIndex ? ' (no index: --no-index)' : s.knownLists === 0 ? ' (the index holds no known lists)' : '';
-  lines.push(`known matches: ${s.knownMatchFiles} file${s.knownMatchFiles === 1 ? '' : 's'}${noLists}; seen in earlier scans: ${s.previouslySeenFiles}`);
+  const innocent = s.knownNonPertinentFiles > 0 ? ` (and ${s.knownNonPertinentFiles} known non-pertinent only)` : '';
+  lines.push(`known matches: ${s.knownMatchFiles} file${s.knownMatchFiles === 1 ? '' : 's'}${innocent}${noLists}; seen in earlier scans: ${s.previouslySeenFiles}`);
   const tiers = Object.entries(s.bundlesByTier)
     .map(([tier, n]) => `${tier}: ${n}`)
     .join(', ');

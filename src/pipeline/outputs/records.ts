@@ -4,6 +4,7 @@
  */
 import { putHashFields } from '../../hashing/record-fields.js';
 import { compareBundles, compareKnown, compareSeen, type PriorityPolicy } from '../../policy/priority.js';
+import { contentStatus } from '../known-rating.js';
 import type { Bundle, KnownMatch, MemberJoin, ScanItem, SeenMatch } from '../types.js';
 import type { ScanData } from './types.js';
 
@@ -141,7 +142,7 @@ export function bundleRecord(rank: number, b: Bundle, byIndex: ReadonlyMap<numbe
     tier: b.priority.tier,
     score: b.priority.score,
     reasons: b.priority.reasons.map((r) => ({ signal: r.factor, points: r.points, detail: r.detail })),
-    status: b.known.length > 0 ? 'known' : 'unknown',
+    status: contentStatus(b.known),
     previouslySeen: b.seen.length > 0,
     escalated: b.escalated,
     items: [...b.items],
@@ -171,15 +172,30 @@ export interface ScanCounts {
   readonly filesFailed: number;
   readonly inputErrors: number;
   readonly lowQuality: number;
+  /** Files with a pertinent known match (a known-innocent one alone does not count). */
   readonly filesWithKnownMatch: number;
+  /** Files whose known matches are all non-pertinent (known-innocent). */
+  readonly filesWithNonPertinentMatchOnly: number;
   readonly knownMatches: number;
   readonly filesPreviouslySeen: number;
   readonly reports: number;
   readonly bundles: number;
+  /** Bundles with a pertinent known match. */
   readonly bundlesKnown: number;
+  /** Bundles whose known matches are all non-pertinent. */
+  readonly bundlesKnownNonPertinent: number;
   readonly bundlesUnknown: number;
   /** Every policy tier in policy order (zeros included), then any other tier name found, sorted. */
   readonly bundlesByTier: Readonly<Record<string, number>>;
+  /** Bundles carrying each flag (perceptual_hash_unusable, perceptual_drift), sorted by flag; flags with none left out. */
+  readonly bundlesFlagged: Readonly<Record<string, number>>;
+}
+
+/** Bundles per flag, a bundle counted once per flag it carries; keys sorted. */
+export function flaggedCounts(bundles: readonly Bundle[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const f of bundles.flatMap((b) => [...new Set(b.flags.map((x) => x.flag))]).sort()) out[f] = (out[f] ?? 0) + 1;
+  return out;
 }
 
 /** Counts of a scan; bundlesByTier keys follow the policy's tier order. */
@@ -193,21 +209,25 @@ export function scanCounts(data: ScanData): ScanCounts {
   }
   for (const name of [...extra.keys()].sort()) byTier[name] = extra.get(name)!;
   const failed = data.items.filter((i) => !i.hash.ok).length;
-  const bundlesKnown = data.bundles.filter((b) => b.known.length > 0).length;
+  const bundlesKnown = data.bundles.filter((b) => contentStatus(b.known) === 'known').length;
+  const bundlesKnownNonPertinent = data.bundles.filter((b) => contentStatus(b.known) === 'known_non_pertinent').length;
   return {
     files: data.items.length,
     filesHashed: data.items.length - failed,
     filesFailed: failed,
     inputErrors: data.errors.length,
     lowQuality: data.items.filter((i) => i.lowQuality).length,
-    filesWithKnownMatch: data.items.filter((i) => i.known.length > 0).length,
+    filesWithKnownMatch: data.items.filter((i) => contentStatus(i.known) === 'known').length,
+    filesWithNonPertinentMatchOnly: data.items.filter((i) => contentStatus(i.known) === 'known_non_pertinent').length,
     knownMatches: data.items.reduce((n, i) => n + i.known.length, 0),
     filesPreviouslySeen: data.items.filter((i) => i.seen.length > 0).length,
     reports: data.reports.length,
     bundles: data.bundles.length,
     bundlesKnown,
-    bundlesUnknown: data.bundles.length - bundlesKnown,
+    bundlesKnownNonPertinent,
+    bundlesUnknown: data.bundles.length - bundlesKnown - bundlesKnownNonPertinent,
     bundlesByTier: byTier,
+    bundlesFlagged: flaggedCounts(data.bundles),
   };
 }
 
