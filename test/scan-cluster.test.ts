@@ -203,7 +203,7 @@ describe('clusterItems', () => {
     const items = [item(0, { pdq: hex(code), pdqQuality: 8 }), item(1, { pdq: hex(flipBits(code, 2, next)), pdqQuality: 8 })];
     const without = clusterItems(items, [], { signalTypes: SIGNAL_TYPES });
     expect(without.map((c) => c.items)).toEqual([[0], [1]]);
-    expect(without.map((c) => c.unusable)).toEqual([[{ signal: 'pdq', qualities: [8], minQuality: 50 }], [{ signal: 'pdq', qualities: [8], minQuality: 50 }]]);
+    expect(without.map((c) => c.unusable)).toEqual([[{ signal: 'pdq', qualities: [8], minQuality: 50, includeLowQualityHelps: true }], [{ signal: 'pdq', qualities: [8], minQuality: 50, includeLowQualityHelps: true }]]);
     const flags = buildBundles(without, items, [])[0].flags;
     expect(flags.map((f) => f.flag)).toEqual(['perceptual_hash_unusable']);
     expect(flags[0].detail).toContain('no file has a usable pdq hash (pdq quality 8, below 50)');
@@ -211,6 +211,20 @@ describe('clusterItems', () => {
     expect(withLow.map((c) => c.items)).toEqual([[0, 1]]);
     expect(withLow[0].unusable).toEqual([]);
     expect(withLow[0].joins[1]).toEqual({ kind: 'perceptual', signal: 'pdq', to: 0, distance: 2, variant: null });
+  });
+
+  it('suggests --include-low-quality only where it would help: never for an all-zero hash, nor when it is on', () => {
+    const zero = '0'.repeat(64);
+    const flat = [item(0, { pdq: zero, pdqQuality: 0 })];
+    for (const includeLowQuality of [false, true]) {
+      const [c] = clusterItems(flat, [], { signalTypes: SIGNAL_TYPES, includeLowQuality });
+      expect(c.unusable.map((u) => u.includeLowQualityHelps)).toEqual([false]);
+      const detail = buildBundles([c], flat, [])[0].flags[0].detail;
+      expect(detail).toMatch(/; check by hand$/);
+      expect(detail).not.toContain('--include-low-quality');
+    }
+    const low = [item(0, { pdq: hex(randomCode(rng(4))), pdqQuality: 8 })];
+    expect(buildBundles(clusterItems(low, [], { signalTypes: SIGNAL_TYPES }), low, [])[0].flags[0].detail).toMatch(/check by hand, or scan again with --include-low-quality$/);
   });
 });
 

@@ -60,6 +60,8 @@ export interface UnusableSignal {
   readonly signal: SignalName;
   readonly qualities: readonly number[];
   readonly minQuality: number;
+  /** True when --include-low-quality would make some member's hash usable (it is off, and not every hash is all zeros). */
+  readonly includeLowQualityHelps: boolean;
 }
 
 /** A link that merged two groups: the spanning tree of a cluster is made of these. */
@@ -232,11 +234,12 @@ function unusableOf(members: readonly number[], items: readonly ScanItem[], opti
     const all = parsed(t);
     const carried = members.flatMap((m) => {
       const s = items[m].hash.ok ? all[m] : null;
-      return s === null ? [] : [{ s, usable: isMatchable(items[m].hash, t, s, options.includeLowQuality ?? false) }];
+      return s === null ? [] : [{ m, s, usable: isMatchable(items[m].hash, t, s, options.includeLowQuality ?? false) }];
     });
     if (carried.length === 0 || carried.some((c) => c.usable)) continue;
     const qualities = [...new Set(carried.flatMap((c) => (c.s.quality === null ? [] : [c.s.quality])))].sort((a, b) => a - b);
-    out.push({ signal: t.name, qualities, minQuality: t.minMatchQuality });
+    const helps = !(options.includeLowQuality ?? false) && carried.some((c) => isMatchable(items[c.m].hash, t, c.s, true));
+    out.push({ signal: t.name, qualities, minQuality: t.minMatchQuality, includeLowQualityHelps: helps });
   }
   return out;
 }

@@ -71,7 +71,7 @@ export function formatSummary(s: ScanSummary, withIndex = true): string {
   lines.push(`bundles: ${s.bundles}${tiers === '' ? '' : ` (${tiers})`}`);
   const unusable = s.bundlesFlagged.perceptual_hash_unusable ?? 0;
   const drift = s.bundlesFlagged.perceptual_drift ?? 0;
-  if (unusable > 0) lines.push(`check by hand: ${unusable} bundle${unusable === 1 ? '' : 's'} without a usable perceptual hash (perceptual_hash_unusable; --include-low-quality matches them)`);
+  if (unusable > 0) lines.push(`check by hand: ${unusable} bundle${unusable === 1 ? '' : 's'} without a usable perceptual hash (perceptual_hash_unusable: each bundle's flag says what to do)`);
   if (drift > 0) lines.push(`files far apart: ${drift} bundle${drift === 1 ? '' : 's'} chained beyond the threshold (perceptual_drift)`);
   lines.push(`output: ${s.outDir}`);
   if (s.audit === null && s.finishedBefore !== undefined) lines.push(`outputs and audit log as written then (check them with 'hashtriage audit verify ${s.outDir}')`);

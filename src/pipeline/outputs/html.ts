@@ -205,6 +205,7 @@ const FACTOR_LABELS: Readonly<Record<string, string>> = {
   previously_seen: 'seen before',
   escalation_requested: 'escalation requested',
   unprocessed_files: 'files not processed',
+  perceptual_hash_unusable: 'check by hand',
   known_non_pertinent: 'known non-pertinent only',
 };
 
