@@ -1,8 +1,10 @@
 /**
  * `hashtriage match [--algorithm A] [--threshold N] [--dihedral] (HASH... | --stdin)`: looks hashes up in
  * the index and writes one NDJSON line per query, in input order:
- *   {"query"|"path", "checked":[…], "matches":[{"algorithm","hash","distance","entries":[{"list","category",
- *    "categoryName","scheme","severity","series","victimIdentified"}]}]}
+ *   {"query"|"path", "checked":[…], "skipped":[{"algorithm","reason"}], "matches":[{"algorithm","hash","distance",
+ *    "entries":[{"list","category","categoryName","scheme","severity","series","victimIdentified"}]}]}
+ * "checked" names the types looked up; "skipped" (only when some) the hashes that were not: below their
+ * quality bar without --include-low-quality, or all zeros.
  * with matches in algorithm order, then by distance (then hash). A query that cannot be read gives an
  * error line {"position","input","error":{"code","message"}} (position = argument number, or stdin line
  * number), the rest are answered, and the exit code is 1.
@@ -76,6 +78,12 @@ interface Lookup {
   readonly variantNames?: string[];
 }
 
+/** A hash of a query that was not looked up, and why (in the output's "skipped"). */
+interface Skipped {
+  readonly algorithm: string;
+  readonly reason: string;
+}
+
 /** One parsed query (a hash argument or stdin line) with its lookups, or the reason it could not be parsed. */
 type Parsed =
   | {
@@ -85,6 +93,8 @@ type Parsed =
       query?: string;
       path?: string;
       lookups: Lookup[];
+      /** Hashes of the record that are not looked up, with why (an all-zero perceptual hash). */
+      skipped?: Skipped[];
     }
   | { ok: false; position: number; input: string; code: ErrorCode; message: string };
 
@@ -137,18 +147,23 @@ function parseLine(line: string, position: number, settings: Settings): Parsed {
   if (types.length === 0 || (settings.only && carried[settings.only.name] === undefined))
     return bad(position, text, `record${of} has no ${settings.only ? settings.only.name : 'hash'} value`, 'BAD_INPUT');
   const lookups: Lookup[] = [];
+  const skipped: Skipped[] = [];
   for (const signal of types) {
     const s = itemSignal(hash, signal);
     if (s === null) return bad(position, text, `record${of}: its ${signal.name} value is not a ${signal.name} hash (${signal.bits / 4} hex digits)`);
     // as a scan does: an empty file's digest says nothing about content, an all-zero hash is "could not hash"
-    if ((signal.source === 'bytes' && emptyFile) || (signal.source === 'pixels' && isAllZero(s.value))) continue;
+    if (signal.source === 'bytes' && emptyFile) continue;
+    if (signal.source === 'pixels' && isAllZero(s.value)) {
+      skipped.push({ algorithm: signal.name, reason: 'all zeros: the picture has no detail to compare, check it by hand' });
+      continue;
+    }
     const lookup: Lookup = { signal, value: s.value, ...(s.quality !== null ? { quality: s.quality } : {}) };
     if (settings.dihedral && signal.source === 'pixels' && signalFieldNames(signal).variants !== null) {
       if (s.variants.length === 0) return bad(position, text, `record${of} has no ${signalFieldNames(signal).variants} variants (hash it with --dihedral)`, 'BAD_INPUT');
       lookups.push({ ...lookup, variants: s.variants.map((v) => v.value), variantNames: s.variants.map((v) => v.name) });
     } else lookups.push(lookup);
   }
-  return { ok: true, position, ...(path !== undefined ? { path } : {}), lookups };
+  return { ok: true, position, ...(path !== undefined ? { path } : {}), lookups, ...(skipped.length > 0 ? { skipped } : {}) };
 }
 
 /** One known-list entry as written, its category rated with the policy in force. */
@@ -167,12 +182,29 @@ function entryRecord(e: MatchEntry, policy: SeverityPolicy): Record<string, unkn
 }
 
 /** The output line of one answered query: outcomes[i] and seen[i] answer p.lookups[i] (`seen` only with --include-seen). */
-function answerLine(p: Extract<Parsed, { ok: true }>, outcomes: MatchOutcome[], seen: Array<MatchOutcome<Sighting>> | null, policy: SeverityPolicy): string {
+function answerLine(
+  p: Extract<Parsed, { ok: true }>,
+  outcomes: MatchOutcome[],
+  seen: Array<MatchOutcome<Sighting>> | null,
+  policy: SeverityPolicy,
+  includeLowQuality: boolean,
+): string {
   const low = outcomes.some((o) => o.lowQuality);
+  // a low-quality hash is not compared unless --include-low-quality: it was not checked, and the line says so
+  const notLookedUp = (i: number): boolean => outcomes[i].lowQuality === true && !includeLowQuality;
+  const skipped: Skipped[] = [
+    ...p.lookups.flatMap((l, i) =>
+      notLookedUp(i)
+        ? [{ algorithm: l.signal.name, reason: `low quality (${l.quality ?? '?'}, below ${l.signal.source === 'pixels' ? l.signal.minMatchQuality : '?'}): not looked up; --include-low-quality looks it up` }]
+        : [],
+    ),
+    ...(p.skipped ?? []),
+  ];
   return `${JSON.stringify({
     ...(p.query !== undefined ? { query: p.query } : {}),
     ...(p.path !== undefined ? { path: p.path } : {}),
-    checked: p.lookups.map((l) => l.signal.name),
+    checked: p.lookups.flatMap((l, i) => (notLookedUp(i) ? [] : [l.signal.name])),
+    ...(skipped.length > 0 ? { skipped } : {}),
     ...(low ? { lowQuality: true } : {}),
     matches: outcomes.flatMap((o, i) =>
       o.matches.map((m) => ({
@@ -225,7 +257,7 @@ async function answerBatch(matchers: Matchers, batch: Parsed[], opts: MatchComma
   for (const p of batch) {
     let line: string;
     if (p.ok) {
-      line = answerLine(p, known[g] as MatchOutcome[], opts.includeSeen ? (seen[g] as Array<MatchOutcome<Sighting>>) : null, policy);
+      line = answerLine(p, known[g] as MatchOutcome[], opts.includeSeen ? (seen[g] as Array<MatchOutcome<Sighting>>) : null, policy, opts.includeLowQuality);
       g++;
     } else {
       errors++;
