@@ -350,7 +350,7 @@ function filesCell(b: Bundle, byIndex: ReadonlyMap<number, ScanItem>): string {
   const head = members.slice(0, 3).map(memberItem);
   const rest =
     members.length > 3
-      ? `<details><summary>all ${members.length} files</summary><ul class="members">${members.slice(3).map(memberItem).join('')}</ul></details>`
+      ? `<details><summary>${plural(members.length - 3, 'more file')}</summary><ul class="members">${members.slice(3).map(memberItem).join('')}</ul></details>`
       : '';
   return `<div class="small">${plural(b.items.length, 'file')}</div>${failedNote}<ul class="members">${head.join('')}</ul>${rest}<div class="bid">bundle <span class="mono">${e(b.id)}</span></div>`;
 }

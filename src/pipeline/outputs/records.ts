@@ -5,7 +5,7 @@
 import { putHashFields } from '../../hashing/record-fields.js';
 import { compareBundles, compareKnown, compareSeen, type PriorityPolicy } from '../../policy/priority.js';
 import { contentStatus } from '../known-rating.js';
-import type { Bundle, KnownMatch, MemberJoin, ScanItem, SeenMatch } from '../types.js';
+import type { Bundle, KnownMatch, MemberJoin, RelatedBundle, ScanItem, SeenMatch } from '../types.js';
 import type { ScanData } from './types.js';
 
 /** One known-list match as written (fixed keys). */
@@ -76,7 +76,7 @@ export function failedFiles(b: Bundle, byIndex: ReadonlyMap<number, ScanItem>): 
 }
 
 /** How a member joined, in words: "first file", "sha256 equal to P", "pdq distance 4 to P (flipX of this file)", "named by report R only …". */
-export function joinText(join: MemberJoin, self: number, byIndex: ReadonlyMap<number, ScanItem>, alone: boolean, hasRelated = true): string {
+export function joinText(join: MemberJoin, self: number, byIndex: ReadonlyMap<number, ScanItem>, alone: boolean, related: readonly RelatedBundle[] = []): string {
   const pathOf = (i: number) => byIndex.get(i)?.path ?? `item ${i}`;
   switch (join.kind) {
     case 'seed':
@@ -90,9 +90,16 @@ export function joinText(join: MemberJoin, self: number, byIndex: ReadonlyMap<nu
     case 'report_only':
       return (
         `named by report${join.reportIds.length === 1 ? '' : 's'} ${join.reportIds.join(', ')} only: no hash link to another file, so its own bundle` +
-        (hasRelated ? ' (the report’s other pictures are under related bundles)' : '')
+        relatedNote(join.reportIds, related)
       );
   }
+}
+
+/** Where a report-only member's companions are: related through its reports (other pictures they name), else through a shared URL, else nowhere. */
+function relatedNote(reportIds: readonly string[], related: readonly RelatedBundle[]): string {
+  if (related.some((r) => r.reportIds.some((id) => reportIds.includes(id)))) return ' (the report’s other pictures are under related bundles)';
+  if (related.some((r) => r.urls.length > 0)) return ' (pictures reported at the same URL are under related bundles)';
+  return '';
 }
 
 /** One member of a bundle as written: how it joined (object and words) and its own known matches. */
@@ -118,7 +125,7 @@ export function memberRecords(b: Bundle, byIndex: ReadonlyMap<number, ScanItem>)
         it !== undefined && !it.hash.ok && (joined.kind === 'seed' || joined.kind === 'report_only')
           ? `could not be hashed (${it.hash.error.code}), so no hash can link it to another file` +
             (joined.kind === 'report_only' ? `; named by report${joined.reportIds.length === 1 ? '' : 's'} ${joined.reportIds.join(', ')}` : '')
-          : joinText(joined, index, byIndex, b.items.length === 1, b.related.length > 0),
+          : joinText(joined, index, byIndex, b.items.length === 1, b.related),
       lowQuality: it?.lowQuality ?? false,
       known: [...(it?.known ?? [])].sort(compareKnown),
     };
