@@ -300,6 +300,28 @@ describe('largest internal distance', () => {
     expect(largestDistance([a, mirrored], [[], [flipBits(a, 4, next)]]).distance).toBe(4);
     expect(largestDistance([a, mirrored]).distance).toBe(hammingDistance(a, mirrored));
   });
+
+  it('with --dihedral, a rotated copy linked by a PDQ variant is not drift by blockhash, which has no variants; a far pair PDQ does not vouch for still is', () => {
+    const next = rng(21);
+    const base = randomCode(next);
+    const rotatedPdq = randomCode(next);
+    const block0 = randomCode(next);
+    const items = [
+      item(0, { pdq: hex(base), pdqQuality: 100, blockhash: hex(block0) }),
+      // the rotated copy: its plain PDQ and blockhash are far from the original, its rot90 PDQ variant is close
+      item(1, { pdq: hex(rotatedPdq), pdqQuality: 100, pdqDihedral: { rot90: hex(flipBits(base, 3, next)) }, blockhash: hex(randomCode(next)) }),
+    ];
+    const [c] = clusterItems(items, [], { signalTypes: SIGNAL_TYPES });
+    expect(c.items).toEqual([0, 1]);
+    expect(c.spread.find((sp) => sp.signal === 'pdq')!.maxDistance).toBe(3);
+    expect(c.spread.find((sp) => sp.signal === 'blockhash')!.maxDistance).toBe(0);
+    expect(buildBundles([c], items, [])[0].flags).toEqual([]);
+    // a third file chained in by blockhash alone, far from the first by PDQ: blockhash still measures that pair
+    const farBlock = flipBits(block0, 40, next);
+    const chained = [...items, item(2, { pdq: hex(randomCode(next)), pdqQuality: 100, pdqDihedral: { rot90: hex(randomCode(next)) }, blockhash: hex(farBlock) })];
+    const spreadBlock = clusterItems(chained, [], { signalTypes: SIGNAL_TYPES, thresholds: { blockhash: 40 } })[0].spread.find((sp) => sp.signal === 'blockhash');
+    expect(spreadBlock?.maxDistance).toBeGreaterThanOrEqual(40);
+  });
 });
 
 describe('related bundles', () => {

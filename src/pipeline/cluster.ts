@@ -15,7 +15,7 @@ import type { DihedralName, SignalName, SignalType } from '../hashing/signal-typ
 import { MemoryMultiIndex } from '../search/memory-index.js';
 import type { BundleSpread, MemberJoin, Report, ScanItem } from './types.js';
 import { isMatchable, itemSignal, type ItemSignal } from './item-hashes.js';
-import { largestDistance } from './spread.js';
+import { largestDistance, pairDistance } from './spread.js';
 
 /** An exact radius searcher over `count` codes stored back to back (hits are positions 0..count-1). */
 export interface CodeSearcher {
@@ -193,20 +193,30 @@ function joinsOf(members: readonly number[], adjacency: ReadonlyMap<number, Link
 function spreadOf(members: readonly number[], items: readonly ScanItem[], options: ClusterOptions, parsed: Parsed): BundleSpread[] {
   const out: BundleSpread[] = [];
   if (members.length < 2) return out;
-  for (const signal of options.signalTypes) {
-    if (signal.comparison === 'exact' || signal.bits !== 256) continue;
+  const usable = (signal: SignalType, m: number) => {
+    const s = parsed(signal)[m];
+    return s !== null && isMatchable(items[m].hash, signal, s, options.includeLowQuality ?? false) ? s : null;
+  };
+  const thresholdOf = (signal: SignalType) => options.thresholds?.[signal.name] ?? signal.defaultThreshold;
+  const spreadTypes = options.signalTypes.filter((signal) => signal.comparison !== 'exact' && signal.bits === 256);
+  // Types whose members carry dihedral variants (--dihedral): they can see that a rotated copy is the same picture.
+  const withVariants = spreadTypes.filter((signal) => members.some((m) => (usable(signal, m)?.variants.length ?? 0) > 0));
+  for (const signal of spreadTypes) {
+    // A type without variants cannot see rotation: a pair that a type with variants puts within its
+    // threshold is the same picture by that type, so this type's distance for it is not drift.
+    const judges = withVariants.includes(signal) ? [] : withVariants;
     const who: number[] = [];
     const codes: Uint32Array[] = [];
     const variants: Uint32Array[][] = [];
     // Equal values (exact copies) are compared once: the pairs stay exact, the work grows with distinct values.
     const seen = new Set<string>();
     const carriers: number[] = [];
-    const all = parsed(signal);
     for (const m of members) {
-      const s = all[m];
-      if (s === null || !isMatchable(items[m].hash, signal, s, options.includeLowQuality ?? false)) continue;
+      const s = usable(signal, m);
+      if (s === null) continue;
       carriers.push(m);
-      const key = s.variants.length === 0 ? s.hex : `${s.hex}|${s.variants.map((v) => v.value.join(',')).join('|')}`;
+      const judged = judges.map((t) => usable(t, m)?.hex ?? '-').join('|');
+      const key = `${s.variants.length === 0 ? s.hex : `${s.hex}|${s.variants.map((v) => v.value.join(',')).join('|')}`}#${judged}`;
       if (seen.has(key)) continue;
       seen.add(key);
       who.push(m);
@@ -214,11 +224,20 @@ function spreadOf(members: readonly number[], items: readonly ScanItem[], option
       variants.push(s.variants.map((v) => v.value));
     }
     if (carriers.length < 2) continue;
-    const far = largestDistance(codes, variants);
+    const sameByJudge =
+      judges.length === 0
+        ? undefined
+        : (i: number, j: number) =>
+            judges.some((t) => {
+              const a = usable(t, who[i]);
+              const b = usable(t, who[j]);
+              return a !== null && b !== null && pairDistance(a.value, a.variants.map((v) => v.value), b.value, b.variants.map((v) => v.value)) <= thresholdOf(t);
+            });
+    const far = largestDistance(codes, variants, sameByJudge);
     out.push({
       signal: signal.name,
       maxDistance: far.distance,
-      threshold: options.thresholds?.[signal.name] ?? signal.defaultThreshold,
+      threshold: thresholdOf(signal),
       // all equal: the first two members that carry the value
       between: who.length < 2 ? [carriers[0], carriers[1]] : [who[far.i], who[far.j]],
     });
