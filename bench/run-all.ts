@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: the whole benchmark suite, one benchmark per child process (so each starts with a
- * clean heap and its own --expose-gc), in this order: hashing, list parsing, matching (issue 3 targets),
- * matching by radius and query mix, wide radius against a C anchor, whole scan, and the CI guard's
- * checks. Each writes bench/results/<name>.{json,md}; this script then writes bench/results/summary.md.
+ * clean heap and its own --expose-gc), in the order of SUITE below (hashing, parsing, matching, import,
+ * warm start, hashing stages and scale, PDQ against its reference, accuracy, whole scan, the CI guard's
+ * checks). Each writes bench/results/<name>.{json,md}; this script then writes bench/results/summary.md.
  *
  * Run: npm run bench [-- --full] [-- --only matching,matching-sweep] [-- --quick]
  *   --full (or HASHTRIAGE_BENCH_FULL=1): matching also at 10,000,000 codes (minutes, several GB of RAM).
@@ -51,6 +51,10 @@ const SUITE: readonly Benchmark[] = [
   },
   { name: 'import-scale', title: 'Import at scale', script: 'import-scale.ts', args: quick ? ['--sizes', '20000,60000'] : [] },
   { name: 'warm-start', title: 'Warm start and one-shot lookups', script: 'warm-start.ts', args: quick ? ['--count', '20000', '--rounds', '1'] : [] },
+  { name: 'hash-profile', title: 'Hashing: CPU per stage, by format and size', script: 'hash-profile.ts', args: quick ? ['--passes', '1'] : [] },
+  { name: 'pdq-reference', title: 'PDQ against the reference C++ (when a checkout is given)', script: 'pdq-reference.ts', args: quick ? ['--rounds', '1', '--images', '6'] : [] },
+  { name: 'hash-scale', title: 'hash on 1,000 vs 10,000 files: memory and rate', script: 'hash-scale.ts', args: quick ? ['--files', '2000'] : [] },
+  { name: 'accuracy', title: 'Accuracy per transform and method', script: 'accuracy.ts', args: quick ? ['--quick'] : [] },
   { name: 'scan', title: 'Whole scan', script: 'scan.ts', args: quick ? ['--files', '200', '--index', '20000'] : [] },
   { name: 'guard', title: 'CI guard checks (`npm run bench:guard`)', script: 'guard.ts', args: [] },
 ];

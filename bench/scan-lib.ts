@@ -29,6 +29,10 @@ export interface ScanBenchOptions {
   readonly seed?: number;
   /** Called with progress messages (default: none). */
   readonly log?: (message: string) => void;
+  /** Scan with PDQ's region variants (as the CLI does by default); default true. */
+  readonly regions?: boolean;
+  /** Also time a second scan without region variants, for their cost (default false). */
+  readonly compareRegions?: boolean;
 }
 
 /** One timed pass. */
@@ -48,7 +52,9 @@ export interface ScanBenchResult {
   readonly machine: MachineInfo;
   /** Hashing alone, before and after the scan (the mean is the baseline). */
   readonly hashOnly: { readonly before: Pass; readonly after: Pass; readonly filesPerSecond: number };
-  readonly scan: Pass & { readonly peakRssMiB: number; readonly peakHeapMiB: number; readonly bundles: number; readonly knownMatchFiles: number };
+  readonly scan: Pass & { readonly peakRssMiB: number; readonly peakHeapMiB: number; readonly bundles: number; readonly knownMatchFiles: number; readonly regions: boolean };
+  /** With compareRegions: the same scan without region variants. */
+  readonly scanWithoutRegions?: Pass;
   /** Scan rate / hash-only rate. */
   readonly ratio: number;
   readonly goal: number;
@@ -141,6 +147,7 @@ export async function measureScan(options: ScanBenchOptions = {}): Promise<ScanB
       outDir: path.join(run, 'out'),
       resume: false,
       dihedral: false,
+      regions: options.regions ?? true,
       pdqFlavour: 'full',
       concurrency: options.concurrency ?? 2 * availableParallelism(),
     };
@@ -160,6 +167,20 @@ export async function measureScan(options: ScanBenchOptions = {}): Promise<ScanB
     if (!summary || !summary.completed || summary.files !== files) throw new Error(`scan did not complete: ${JSON.stringify(summary)}`);
     log('hash-only pass 2');
     const after = await timeHashOnly(imagesDir, options.concurrency, files);
+    let withoutRegions: Pass | undefined;
+    if (options.compareRegions) {
+      log('scan without region variants');
+      const plainOptions: ScanOptions = { ...scanOptions, regions: false, outDir: path.join(run, 'out-plain') };
+      const plainTiming = await timeOnceAsync(async () => {
+        const deps = openScanDeps(plainOptions, { index: db, sightings: path.join(run, 'sightings-plain.db') }, undefined);
+        try {
+          await runScan(plainOptions, deps);
+        } finally {
+          await deps.index.close();
+        }
+      });
+      withoutRegions = { seconds: round(plainTiming.wallSeconds, 2), filesPerSecond: round(files / plainTiming.wallSeconds, 1), cpuSeconds: round(plainTiming.cpuSeconds, 1) };
+    }
 
     const hashRate = (before.filesPerSecond + after.filesPerSecond) / 2;
     const scanRate = files / scanSeconds;
@@ -182,7 +203,9 @@ export async function measureScan(options: ScanBenchOptions = {}): Promise<ScanB
         peakHeapMiB: Math.round(peak.heap / 2 ** 20),
         bundles: summary.bundles,
         knownMatchFiles: summary.knownMatchFiles,
+        regions: scanOptions.regions === true,
       },
+      ...(withoutRegions !== undefined ? { scanWithoutRegions: withoutRegions } : {}),
       ratio: round(scanRate / hashRate, 3),
       goal,
       meetsGoal: scanRate / hashRate >= goal,
@@ -201,8 +224,11 @@ export function scanBenchMarkdown(r: ScanBenchResult): string {
     '| pass | seconds | files/s | CPU seconds (all threads) | peak RSS |',
     '|---|---|---|---|---|',
     `| hash only (before scan) | ${r.hashOnly.before.seconds} | ${r.hashOnly.before.filesPerSecond} | ${r.hashOnly.before.cpuSeconds} | |`,
-    `| scan (hash + match + case DB + bundles + outputs) | ${r.scan.seconds} | ${r.scan.filesPerSecond} | ${r.scan.cpuSeconds} | ${r.scan.peakRssMiB} MiB |`,
+    `| scan (hash + match + case DB + bundles + outputs${r.scan.regions ? ', PDQ region variants on' : ''}) | ${r.scan.seconds} | ${r.scan.filesPerSecond} | ${r.scan.cpuSeconds} | ${r.scan.peakRssMiB} MiB |`,
+    ...(r.scanWithoutRegions ? [`| scan without region variants (--no-regions) | ${r.scanWithoutRegions.seconds} | ${r.scanWithoutRegions.filesPerSecond} | ${r.scanWithoutRegions.cpuSeconds} | |`] : []),
     `| hash only (after scan) | ${r.hashOnly.after.seconds} | ${r.hashOnly.after.filesPerSecond} | ${r.hashOnly.after.cpuSeconds} | |`,
+    '',
+    `CPU per file: hash only ${((1000 * (r.hashOnly.before.cpuSeconds + r.hashOnly.after.cpuSeconds)) / 2 / r.files).toFixed(1)} ms, scan ${((1000 * r.scan.cpuSeconds) / r.files).toFixed(1)} ms${r.scanWithoutRegions ? `, scan without region variants ${((1000 * r.scanWithoutRegions.cpuSeconds) / r.files).toFixed(1)} ms` : ''}.`,
     '',
     `Scan rate / hash-only rate: **${(r.ratio * 100).toFixed(1)}%** (goal ≥ ${r.goal * 100}%: ${r.meetsGoal ? 'met' : 'NOT met'}). ${r.scan.bundles} bundles, ${r.scan.knownMatchFiles} files with known matches. ${Math.max(r.machine.loadAverage.start, r.machine.loadAverage.end) > r.machine.cores ? `The machine was busy (load average above ${r.machine.cores}), which lowers the ratio: the scan needs more CPU than hashing alone.` : ''}`.trimEnd(),
     '',

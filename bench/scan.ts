@@ -1,6 +1,7 @@
 /**
  * Benchmark of a whole scan against hashing alone. Usage:
- *   npx tsx bench/scan.ts [--files N] [--index N] [--concurrency N] [--quick] [--out FILE]
+ *   npx tsx bench/scan.ts [--files N] [--index N] [--concurrency N] [--quick] [--compare-regions] [--out FILE]
+ * --compare-regions: also time the scan without PDQ's region variants (the scan itself runs with them, as the CLI does).
  * Defaults: 5,000 generated images, a 1,000,000-hash index (both cached in the OS temp dir between runs).
  * --quick: 500 images and 100,000 hashes, for a fast check while developing.
  * Writes bench/results/scan.{json,md} (or --out FILE.json and FILE.md beside it) and prints a Markdown table.
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     index: { type: 'string' },
     concurrency: { type: 'string' },
     quick: { type: 'boolean', default: false },
+    'compare-regions': { type: 'boolean', default: false },
     out: { type: 'string' },
   },
 });
@@ -28,7 +30,7 @@ function count(text: string | undefined, fallback: number, name: string): number
 const files = count(values.files, values.quick ? 500 : 5000, 'files');
 const indexSize = count(values.index, values.quick ? 100_000 : 1_000_000, 'index');
 const concurrency = values.concurrency === undefined ? undefined : count(values.concurrency, 1, 'concurrency');
-const result = await measureScan({ files, indexSize, concurrency, log: (m) => process.stderr.write(`bench/scan: ${m}\n`) });
+const result = await measureScan({ files, indexSize, concurrency, compareRegions: values['compare-regions'], log: (m) => process.stderr.write(`bench/scan: ${m}\n`) });
 const out = values.out ?? path.join(RESULTS_DIR, 'scan.json');
 const markdown = scanBenchMarkdown(result);
 const written = writeResults(path.basename(out, '.json'), { benchmark: 'scan', at: new Date().toISOString(), ...result }, markdown, path.dirname(out));

@@ -15,13 +15,13 @@
  * ~/.cache/hashtriage-bench). Prints the photos folder. Needs apt-get and dpkg (Debian/Ubuntu); exits 1
  * with the reason when they or the packages are not available. A second run reuses what is there.
  */
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { benchCacheDir, PHOTO_CLASSES, type PhotoClass } from '../bench/lib/photo-corpus.js';
 import { flagValue } from '../bench/lib/args.js';
+import { listPictures, unpackDebianPackages } from './lib/debian-pictures.js';
 
 const PACKAGES = ['mate-backgrounds', 'gnome-backgrounds', 'plasma-workspace-wallpapers'];
 const TWO_MP_TARGET = 60;
@@ -33,47 +33,21 @@ interface Found {
   readonly megapixels: number;
 }
 
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...listFiles(full));
-    else if (entry.isFile() && /\.(jpe?g|png|webp)$/i.test(entry.name)) out.push(full);
-  }
-  return out.sort();
-}
-
-/** Downloads and unpacks each package into `<cache>/debs/x` unless already done; returns that folder. */
-function unpack(cache: string): string {
-  const debs = path.join(cache, 'debs');
-  const root = path.join(debs, 'x');
-  mkdirSync(debs, { recursive: true, mode: 0o700 });
-  for (const name of PACKAGES) {
-    if (!readdirSync(debs).some((f) => f.startsWith(`${name}_`) && f.endsWith('.deb'))) {
-      execFileSync('apt-get', ['download', name], { cwd: debs, stdio: ['ignore', 'ignore', 'inherit'] });
-    }
-  }
-  mkdirSync(root, { recursive: true });
-  for (const deb of readdirSync(debs).filter((f) => f.endsWith('.deb'))) {
-    const done = path.join(root, `.${deb}.unpacked`);
-    if (existsSync(done)) continue;
-    execFileSync('dpkg', ['-x', path.join(debs, deb), root]);
-    writeFileSync(done, '');
-  }
-  return root;
-}
-
 async function main(): Promise<void> {
   const cache = benchCacheDir(flagValue('cache'));
   let root: string;
   try {
-    root = unpack(cache);
+    const debs = path.join(cache, 'debs');
+    mkdirSync(debs, { recursive: true, mode: 0o700 });
+    const got = unpackDebianPackages(PACKAGES, debs);
+    if (got.failed.length > 0) throw new Error(got.failed.join('; '));
+    root = got.root;
   } catch (err) {
     process.stderr.write(`fetch-bench-photos: could not fetch ${PACKAGES.join(', ')} with apt-get/dpkg: ${(err as Error).message}\n`);
     process.exit(1);
   }
   const found: Found[] = [];
-  for (const file of listFiles(root)) {
+  for (const file of listPictures(root)) {
     try {
       const meta = await sharp(file).metadata();
       if (meta.width && meta.height) found.push({ file, format: meta.format ?? '', megapixels: (meta.width * meta.height) / 1e6 });

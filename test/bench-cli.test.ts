@@ -3,7 +3,7 @@
  * the table and the "expect N lookups per second" sentences, the JSON report's fields, measuring the
  * user's own index read-only, and exit codes. No timing assertions: rates are only checked to be rates.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,4 +126,31 @@ describe('hashtriage bench', () => {
     expect(res.status).toBe(2);
     expect(res.stderr).toMatch(/holds no PDQ values/);
   });
+
+  it('--accuracy measures recall of transformed copies of the pictures in a folder, per method, and says which it left out', async () => {
+    const pictures = path.join(dir, 'pictures');
+    mkdirSync(pictures);
+    const images = path.resolve('fixtures/conformance/images');
+    for (const f of ['base-900x700.jpg', 'plasma-a-300x200.jpg', 'wizard.jpg', 'solid-grey-200.png']) copyFileSync(path.join(images, f), path.join(pictures, f));
+    writeFileSync(path.join(pictures, 'broken.png'), 'not a picture');
+    const res = await run(['--accuracy', pictures, '--json']);
+    // the flat grey picture (quality too low for PDQ) and the broken file are left out, and said so
+    expect(res.status).toBe(1);
+    expect(res.stderr).toMatch(/skipped broken\.png/);
+    expect(res.stderr).toMatch(/skipped solid-grey-200\.png: PDQ quality/);
+    const report = JSON.parse(res.stdout);
+    expect(report.originals.map((o: { name: string }) => o.name).sort()).toEqual(['base-900x700.jpg', 'plasma-a-300x200.jpg', 'wizard.jpg']);
+    const parts = report.results as Array<{ pictures: number; methods: Record<string, { recallAtDefault: Record<string, number> }> }>;
+    expect(parts.reduce((n, p) => n + p.pictures, 0)).toBe(3);
+    for (const part of parts.filter((p) => p.pictures > 0)) {
+      // a re-encoded copy is found by plain PDQ; a turned one only through the dihedral variants; a letterboxed one through its content
+      expect(part.methods.pdq.recallAtDefault.jpeg40).toBe(1);
+      expect(part.methods.pdq.recallAtDefault.rot180).toBe(0);
+      expect(part.methods['pdq-dihedral'].recallAtDefault.rot180).toBe(1);
+      expect(part.methods['pdq-content'].recallAtDefault.letterbox).toBe(1);
+    }
+    const usage = await run(['--accuracy', path.join(dir, 'nowhere')]);
+    expect(usage.status).toBe(2);
+    expect((await run(['--accuracy', pictures, '--sizes', '1000'])).status).toBe(2);
+  }, 120_000);
 });

@@ -282,6 +282,32 @@ describe('hashtriage index and match (CLI)', () => {
     expect(bare.lines[0].error.message).toMatch(/no dihedral variants/);
   });
 
+  it('matches a pillarboxed copy through the content inside its borders carried by `hash --regions` records', async () => {
+    const image = path.join(IMAGES, 'mod-letterbox.jpg');
+    const base = REF.get('base-900x700.jpg')!.pdq;
+    const plainHash = await run(['hash', '--algorithms', 'pdq', image]);
+    expect(Object.keys(plainHash.lines[0])).not.toContain('pdqRegions');
+    const plain = await run(['match', '--db', db, '--stdin'], { input: plainHash.stdout });
+    expect(plain.lines[0].matches.map((m: { hash: string }) => m.hash)).not.toContain(base);
+    const hashed = await run(['hash', '--regions', '--algorithms', 'pdq', image]);
+    expect(hashed.status).toBe(0);
+    // the reference value is unchanged; the regions are an extra field
+    expect(hashed.lines[0].pdq).toBe(plainHash.lines[0].pdq);
+    expect(Object.keys(hashed.lines[0].pdqRegions)).toContain('content');
+    const res = await run(['match', '--db', db, '--stdin'], { input: hashed.stdout });
+    expect(res.status).toBe(0);
+    const hit = res.lines[0].matches.find((m: { hash: string }) => m.hash === base);
+    expect(hit).toMatchObject({ variant: 'content' });
+    expect(hit.distance).toBeLessThanOrEqual(31);
+    // a record whose content region is not a hash is an error line, the rest goes on
+    const broken = JSON.stringify({ ...hashed.lines[0], pdqRegions: { content: 'xyz' } });
+    const mixed = await run(['match', '--db', db, '--stdin'], { input: `${broken}\n${hashed.stdout}` });
+    expect(mixed.status).toBe(1);
+    expect(mixed.lines[0].error.message).toMatch(/region content is not a pdq hash/);
+    expect(mixed.lines[1].matches.some((m: { hash: string }) => m.hash === base)).toBe(true);
+    expect((await run(['hash', '--regions', '--algorithms', 'md5', image])).status).toBe(2);
+  });
+
   it('exports a list that re-imports into a fresh index identically', async () => {
     for (const format of ['csv', 'ndjson']) {
       const exported = await run(['index', 'export', '--list', 'known', '--format', format, '--db', db]);

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ByteSink } from '../src/hashing/byte-sink.js';
 import { MemoryBudget } from '../src/hashing/memory-budget.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
@@ -43,24 +42,5 @@ describe('MemoryBudget', () => {
     const budget = new MemoryBudget(10);
     await expect(budget.run(10, async () => Promise.reject(new Error('x')))).rejects.toThrow('x');
     await expect(budget.run(10, async () => 'ok')).resolves.toBe('ok');
-  });
-});
-
-describe('ByteSink', () => {
-  it('collects chunks into one exactly sized, self-owned buffer whether the size hint is right, low or high', () => {
-    const chunks = [Uint8Array.of(1, 2, 3), Uint8Array.of(4, 5), Uint8Array.of(6)];
-    for (const hint of [6, 2, 100]) {
-      const sink = new ByteSink(hint, 1000);
-      for (const c of chunks) expect(sink.push(c)).toBe(true);
-      const out = sink.take();
-      expect(Array.from(out)).toEqual([1, 2, 3, 4, 5, 6]);
-      expect(out.byteOffset === 0 && out.byteLength === out.buffer.byteLength).toBe(true);
-    }
-  });
-
-  it('refuses and drops everything once the total passes the maximum', () => {
-    const sink = new ByteSink(4, 5);
-    expect(sink.push(Uint8Array.of(1, 2, 3))).toBe(true);
-    expect(sink.push(Uint8Array.of(4, 5, 6))).toBe(false);
   });
 });

@@ -21,7 +21,7 @@ const hashed: FileHashResult = {
   height: 4,
   signals: {
     blockhash: { value: hex('b', 256) },
-    pdq: { value: hex('c', 256), quality: 88, variants },
+    pdq: { value: hex('c', 256), quality: 88, variants, regions: { content: hex('e', 256), trimLeft: hex('f', 256) } },
     md5: { value: hex('a', 128) },
   },
 };
@@ -30,7 +30,7 @@ const failed: FileHashResult = { path: 'b.jpg', ok: false, bytes: 5, signals: { 
 
 describe('record fields', () => {
   it('writes the file facts, then each signal in registry order, then the error', () => {
-    expect(Object.keys(hashRecordToFields(hashed))).toEqual(['path', 'ok', 'bytes', 'format', 'width', 'height', 'md5', 'pdq', 'pdqQuality', 'pdqDihedral', 'blockhash']);
+    expect(Object.keys(hashRecordToFields(hashed))).toEqual(['path', 'ok', 'bytes', 'format', 'width', 'height', 'md5', 'pdq', 'pdqQuality', 'pdqDihedral', 'pdqRegions', 'blockhash']);
     expect(hashRecordToFields(failed)).toEqual({ path: 'b.jpg', ok: false, bytes: 5, sha256: hex('d', 256), error: failed.error });
     expect(Object.keys(hashRecordToFields(failed))).toEqual(['path', 'ok', 'bytes', 'sha256', 'error']);
   });
@@ -40,11 +40,11 @@ describe('record fields', () => {
     putHashFields(out, failed, true);
     const signalFields = SIGNAL_TYPES.flatMap((t) => {
       const n = signalFieldNames(t);
-      return [n.value, n.quality, n.variants].filter((f): f is string => f !== null);
+      return [n.value, n.quality, n.variants, n.regions].filter((f): f is string => f !== null);
     });
     expect(Object.keys(out)).toEqual(['bytes', 'format', 'width', 'height', ...signalFields]);
-    expect(signalFields).toEqual(['md5', 'sha1', 'sha256', 'pdq', 'pdqQuality', 'pdqDihedral', 'blockhash']);
-    expect(out).toMatchObject({ bytes: 5, format: null, md5: null, sha256: hex('d', 256), pdqQuality: null, pdqDihedral: null });
+    expect(signalFields).toEqual(['md5', 'sha1', 'sha256', 'pdq', 'pdqQuality', 'pdqDihedral', 'pdqRegions', 'blockhash']);
+    expect(out).toMatchObject({ bytes: 5, format: null, md5: null, sha256: hex('d', 256), pdqQuality: null, pdqDihedral: null, pdqRegions: null });
   });
 
   it('reads back exactly what it wrote', () => {
@@ -59,8 +59,8 @@ describe('record fields', () => {
   });
 
   it('keeps values as read and skips fields of the wrong kind', () => {
-    const signals = signalsFromFields({ pdq: 'ZZ', pdqQuality: 'high', pdqDihedral: { rot90: 'AB', flipX: 3 }, md5: 7, blockhashQuality: 10 });
-    expect(signals).toEqual({ pdq: { value: 'ZZ', variants: { rot90: 'AB' } } });
+    const signals = signalsFromFields({ pdq: 'ZZ', pdqQuality: 'high', pdqDihedral: { rot90: 'AB', flipX: 3 }, pdqRegions: { content: 'CD', trimTop: null, other: 'EF' }, md5: 7, blockhashQuality: 10 });
+    expect(signals).toEqual({ pdq: { value: 'ZZ', variants: { rot90: 'AB' }, regions: { content: 'CD' } } });
     expect(signalsFromFields({ path: 'c.txt', ok: true })).toEqual({});
   });
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../bench/synthetic-images.js';
-import { hammingDistance, hexToWords, wordsToHex } from '../src/hashing/bits.js';
+import { hammingDistance, hexToWords } from '../src/hashing/bits.js';
 import { hashRecordFromFields } from '../src/hashing/record-fields.js';
 import { SIGNAL_TYPES } from '../src/hashing/signals.js';
 import { buildBundles, RELATED_MAX } from '../src/pipeline/bundle.js';
@@ -8,28 +7,8 @@ import { largestDistance } from '../src/pipeline/spread.js';
 import { clusterItems } from '../src/pipeline/cluster.js';
 import type { Report, ScanItem } from '../src/pipeline/types.js';
 import { normalizeUrl } from '../src/pipeline/url.js';
+import { flipBits, hex, randomCode, rng } from './support/random-codes.js';
 
-/** Deterministic pseudo-random 32-bit words (the shared xorshift32 generator, scaled back to words). */
-function rng(seed: number): () => number {
-  const next = seededRandom(seed);
-  return () => next() * 0x100000000;
-}
-
-function randomCode(next: () => number): Uint32Array {
-  const w = new Uint32Array(8);
-  for (let i = 0; i < 8; i++) w[i] = next();
-  return w;
-}
-
-function flipBits(code: Uint32Array, bits: number, next: () => number): Uint32Array {
-  const out = code.slice();
-  const chosen = new Set<number>();
-  while (chosen.size < bits) chosen.add(next() % 256);
-  for (const b of chosen) out[b >> 5] ^= 1 << (b & 31);
-  return out;
-}
-
-const hex = (w: Uint32Array) => wordsToHex(w, 256);
 
 function item(index: number, fields: Partial<Record<string, unknown>>, reportIds: string[] = []): ScanItem {
   const hash = hashRecordFromFields({ path: `f${String(index).padStart(4, '0')}.png`, ok: true, bytes: 100, format: 'png', width: 10, height: 10, ...fields });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
 import { readList } from '../src/index-store/import/read-list.js';
 import { openIndex } from '../src/index-store/open-index.js';
 import { openScanDeps } from '../src/pipeline/scan-deps.js';
@@ -228,6 +229,64 @@ describe('scan --dihedral', () => {
     expect(withVariants.knownMatchFiles).toBe(1);
     const [item] = readLines<{ known: Array<{ variant: string | null; distance: number }> }>(path.join(work, 'mirror-dihedral', 'items.ndjson'));
     expect(item.known.some((k) => k.variant !== null && k.distance <= 31)).toBe(true);
+  }, 60_000);
+});
+
+describe('scan CLI defaults', () => {
+  it('matches a mirrored copy through the dihedral variants unless --no-dihedral is given, and records the choice', async () => {
+    const db = path.join(work, 'index-cli-dihedral.db');
+    await buildIndex(db);
+    const mirror = 'fixtures/conformance/images/mod-mirror.jpg';
+    const on = path.join(work, 'cli-dihedral-default');
+    const res = await cli(['scan', mirror, '--out', on, '--db', db, '--no-sightings', '--json']);
+    expect(res.status).toBe(0);
+    const [item] = readLines<{ known: Array<{ variant: string | null }>; pdqDihedral: unknown; pdqRegions: unknown }>(path.join(on, 'items.ndjson'));
+    expect(item.known.some((k) => k.variant === 'flipX')).toBe(true);
+    expect(item.pdqRegions).not.toBeNull();
+    const off = path.join(work, 'cli-no-dihedral');
+    expect((await cli(['scan', mirror, '--out', off, '--db', db, '--no-sightings', '--no-dihedral', '--no-regions'])).status).toBe(0);
+    const [plain] = readLines<{ known: unknown[]; pdqDihedral: unknown; pdqRegions: unknown }>(path.join(off, 'items.ndjson'));
+    expect(plain).toMatchObject({ known: [], pdqDihedral: null, pdqRegions: null });
+    // resuming needs the same choice
+    const resumed = await cli(['scan', mirror, '--out', off, '--db', db, '--no-sightings', '--resume']);
+    expect(resumed.status).toBe(2);
+    expect(resumed.stderr).toMatch(/different option dihedral/);
+  }, 60_000);
+});
+
+describe('scan with region variants', () => {
+  it('matches a pillarboxed copy of listed content through its content region, and groups a crop with its original', async () => {
+    const db = path.join(work, 'index-regions.db');
+    await buildIndex(db);
+    const boxed = 'fixtures/conformance/images/mod-letterbox.jpg';
+    const base = 'fixtures/conformance/images/base-900x700.jpg';
+    // 10% cut off the left: too far for PDQ (and blockhash) on their own
+    const crop = path.join(work, 'base-trimmed-left.png');
+    await sharp(base).extract({ left: 90, top: 0, width: 810, height: 700 }).png().toFile(crop);
+    // an opaque caption band over the bottom 10%
+    const banded = path.join(work, 'base-banded.png');
+    const band = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="900" height="70"><rect width="900" height="70" fill="#f0f0f0"/><rect x="100" y="20" width="500" height="30" fill="#202020"/></svg>');
+    await sharp(base).composite([{ input: band, top: 630, left: 0 }]).png().toFile(banded);
+    const plain = await scan(path.join(work, 'regions-off'), db, { inputs: [boxed, crop, banded, base], manifests: [] });
+    expect(plain.knownMatchFiles).toBe(1); // only the base itself
+    const offBundles = readLines<BundleLine>(path.join(work, 'regions-off', 'bundles.ndjson'));
+    const offBase = offBundles.find((b) => b.paths.some((p) => p.endsWith('base-900x700.jpg')))!;
+    expect(offBase.paths.some((p) => p.endsWith('base-trimmed-left.png') || p.endsWith('base-banded.png'))).toBe(false);
+
+    const on = await scan(path.join(work, 'regions-on'), db, { inputs: [boxed, crop, banded, base], manifests: [], regions: true });
+    expect(on.knownMatchFiles).toBe(2); // the base and the pillarboxed copy; the crop joins through the batch, not the list
+    const items = readLines<{ path: string; pdq: string; pdqRegions: Record<string, string> | null; known: Array<{ variant: string | null; distance: number }> }>(path.join(work, 'regions-on', 'items.ndjson'));
+    const boxedItem = items.find((i) => i.path.endsWith('mod-letterbox.jpg'))!;
+    expect(boxedItem.known.some((k) => k.variant === 'content' && k.distance <= 31)).toBe(true);
+    expect(boxedItem.pdqRegions).toHaveProperty('content');
+    // the reference value is what a scan without variants records
+    const offItems = readLines<{ path: string; pdq: string }>(path.join(work, 'regions-off', 'items.ndjson'));
+    for (const i of items) expect(i.pdq).toBe(offItems.find((o) => o.path === i.path)!.pdq);
+    const bundles = readLines<BundleLine>(path.join(work, 'regions-on', 'bundles.ndjson'));
+    const withBase = bundles.find((b) => b.paths.some((p) => p.endsWith('base-900x700.jpg')))!;
+    expect(withBase.paths.some((p) => p.endsWith('base-trimmed-left.png'))).toBe(true);
+    // the banded copy meets the original through the same region of both (both without their bottom 10%)
+    expect(withBase.paths.some((p) => p.endsWith('base-banded.png'))).toBe(true);
   }, 60_000);
 });
 

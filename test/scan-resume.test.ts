@@ -73,7 +73,7 @@ describe('scan --resume after a crash', () => {
     const refused = await cli(['scan', 'in', '--out', 'part', '--no-index', '--sightings', 'sightings-part.db']);
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(/--resume/);
-    const differentOptions = await cli(['scan', 'in', '--out', 'part', '--no-index', '--sightings', 'sightings-part.db', '--resume', '--dihedral']);
+    const differentOptions = await cli(['scan', 'in', '--out', 'part', '--no-index', '--sightings', 'sightings-part.db', '--resume', '--no-dihedral']);
     expect(differentOptions.status).toBe(2);
     expect(differentOptions.stderr).toMatch(/dihedral/);
 

@@ -15,15 +15,21 @@ const BLOCKHASH_BITS = GRID * GRID;
 /** The value of a fully transparent pixel (white: 3 × 255). */
 const TRANSPARENT = 765;
 
-/** The sum of a pixel's stored colours (765 when fully transparent), per pixel in row order. */
-function pixelValues(image: DecodedImage): Uint16Array {
-  const { pixels, alpha, channels } = image;
-  const n = image.width * image.height;
-  const out = new Uint16Array(n);
-  if (channels === 3) for (let p = 0, s = 0; p < n; p++, s += 3) out[p] = pixels[s] + pixels[s + 1] + pixels[s + 2];
-  else for (let p = 0; p < n; p++) out[p] = 3 * pixels[p];
-  if (alpha !== null) for (let p = 0; p < n; p++) if (alpha[p] === 0) out[p] = TRANSPARENT;
-  return out;
+/** Per-thread scratch for one row of pixel values, grown to the widest image seen (a few KiB). */
+let rowScratch = new Uint16Array(0);
+
+function rowBuffer(width: number): Uint16Array {
+  if (rowScratch.length < width) rowScratch = new Uint16Array(width);
+  return rowScratch;
+}
+
+/** Writes row `y`'s pixel values (the sum of the stored colours, 765 when fully transparent) into `out`. */
+function fillRowValues(image: DecodedImage, y: number, out: Uint16Array): void {
+  const { pixels, alpha, channels, width } = image;
+  const p0 = y * width;
+  if (channels === 3) for (let x = 0, s = 3 * p0; x < width; x++, s += 3) out[x] = pixels[s] + pixels[s + 1] + pixels[s + 2];
+  else for (let x = 0, p = p0; x < width; x++, p++) out[x] = 3 * pixels[p];
+  if (alpha !== null) for (let x = 0, p = p0; x < width; x++, p++) if (alpha[p] === 0) out[x] = TRANSPARENT;
 }
 
 /** Where one row (or column) index falls: its first and second block and their weights. */
@@ -65,52 +71,140 @@ function spreadAlong(length: number): Spread {
   return { first, second, weightFirst, weightSecond };
 }
 
-/** Block sums when both sides divide by 16 (integers: the order of additions does not matter). */
-function evenBlockSums(values: Uint16Array, width: number, height: number): Float64Array {
+/**
+ * Block sums when both sides divide by 16: the values are integers and every partial sum stays below
+ * 2^53, so each row's block totals are added at once with the same result as pixel by pixel.
+ */
+function evenBlockSums(image: DecodedImage): Float64Array {
+  const { width, height } = image;
   const bw = width / GRID;
   const bh = height / GRID;
   const sums = new Float64Array(BLOCKHASH_BITS);
+  const values = rowBuffer(width);
   for (let y = 0; y < height; y++) {
+    fillRowValues(image, y, values);
     const rowBlock = Math.floor(y / bh) * GRID;
-    for (let x = 0, p = y * width; x < width; x++, p++) sums[rowBlock + Math.floor(x / bw)] += values[p];
+    for (let b = 0, x = 0; b < GRID; b++) {
+      let total = 0;
+      for (const end = x + bw; x < end; x++) total += values[x];
+      sums[rowBlock + b] += total;
+    }
   }
   return sums;
 }
 
 /** Block sums otherwise: each pixel's value split over up to four blocks, added in bmvbhash's order. */
-function weightedBlockSums(values: Uint16Array, width: number, height: number): Float64Array {
+function weightedBlockSums(image: DecodedImage): Float64Array {
+  const { width, height } = image;
   const cols = spreadAlong(width);
   const rows = spreadAlong(height);
   const sums = new Float64Array(BLOCKHASH_BITS);
+  const values = rowBuffer(width);
   const colsEven = width % GRID === 0; // then every column's second weight is 0: adding v·w·0 changes nothing
   for (let y = 0; y < height; y++) {
+    fillRowValues(image, y, values);
     const top = rows.first[y] * GRID;
     const bottom = rows.second[y] * GRID;
     const wTop = rows.weightFirst[y];
     const wBottom = rows.weightSecond[y];
     if (colsEven) {
-      // wLeft is 1: v·wTop·1 is v·wTop exactly
-      for (let x = 0, p = y * width; x < width; x++, p++) {
-        const v = values[p];
-        const left = cols.first[x];
-        sums[top + left] += v * wTop;
-        sums[bottom + left] += v * wBottom;
+      // wLeft is 1: v·wTop·1 is v·wTop exactly. Each block's column run is added into local accumulators,
+      // the same additions in the same order as into the array (both in one when top and bottom coincide).
+      const bw = width / GRID;
+      for (let b = 0, x = 0; b < GRID; b++) {
+        const end = x + bw;
+        if (top === bottom) {
+          let acc = sums[top + b];
+          for (; x < end; x++) {
+            const v = values[x];
+            acc += v * wTop;
+            acc += v * wBottom;
+          }
+          sums[top + b] = acc;
+        } else {
+          let accTop = sums[top + b];
+          let accBottom = sums[bottom + b];
+          for (; x < end; x++) {
+            const v = values[x];
+            accTop += v * wTop;
+            accBottom += v * wBottom;
+          }
+          sums[top + b] = accTop;
+          sums[bottom + b] = accBottom;
+        }
       }
       continue;
     }
-    for (let x = 0, p = y * width; x < width; x++, p++) {
-      const v = values[p];
-      const left = cols.first[x];
-      const right = cols.second[x];
-      const wLeft = cols.weightFirst[x];
-      const wRight = cols.weightSecond[x];
-      sums[top + left] += v * wTop * wLeft;
-      sums[top + right] += v * wTop * wRight;
-      sums[bottom + left] += v * wBottom * wLeft;
-      sums[bottom + right] += v * wBottom * wRight;
-    }
+    weightedRow(values, width, cols, sums, top, bottom, wTop, wBottom);
   }
   return sums;
+}
+
+/**
+ * One row's share of the block sums when the width does not divide by 16: each pixel adds v·wTop·wLeft,
+ * v·wTop·wRight, v·wBottom·wLeft, v·wBottom·wRight to its blocks (left is the column's first block, right
+ * the same or the next one). The running sums of the current block and the next are kept in locals and
+ * written back when the column moves on; every sum receives the same additions in the same order as
+ * when added in the array, including when blocks coincide (top = bottom, left = right).
+ */
+function weightedRow(values: Uint16Array, width: number, cols: Spread, sums: Float64Array, top: number, bottom: number, wTop: number, wBottom: number): void {
+  const { first, second, weightFirst, weightSecond } = cols;
+  const oneRow = top === bottom;
+  let block = first[0];
+  let aTop = sums[top + block];
+  let aBottom = oneRow ? 0 : sums[bottom + block];
+  let nTop = block + 1 < GRID ? sums[top + block + 1] : 0;
+  let nBottom = !oneRow && block + 1 < GRID ? sums[bottom + block + 1] : 0;
+  for (let x = 0; x < width; x++) {
+    const left = first[x];
+    if (left !== block) {
+      sums[top + block] = aTop;
+      if (!oneRow) sums[bottom + block] = aBottom;
+      if (block + 1 < GRID) {
+        sums[top + block + 1] = nTop;
+        if (!oneRow) sums[bottom + block + 1] = nBottom;
+      }
+      block = left;
+      aTop = sums[top + block];
+      if (!oneRow) aBottom = sums[bottom + block];
+      if (block + 1 < GRID) {
+        nTop = sums[top + block + 1];
+        if (!oneRow) nBottom = sums[bottom + block + 1];
+      }
+    }
+    const v = values[x];
+    const wLeft = weightFirst[x];
+    const wRight = weightSecond[x];
+    if (second[x] === left) {
+      if (oneRow) {
+        aTop += v * wTop * wLeft;
+        aTop += v * wTop * wRight;
+        aTop += v * wBottom * wLeft;
+        aTop += v * wBottom * wRight;
+      } else {
+        aTop += v * wTop * wLeft;
+        aTop += v * wTop * wRight;
+        aBottom += v * wBottom * wLeft;
+        aBottom += v * wBottom * wRight;
+      }
+    } else if (oneRow) {
+      aTop += v * wTop * wLeft;
+      nTop += v * wTop * wRight;
+      aTop += v * wBottom * wLeft;
+      nTop += v * wBottom * wRight;
+    } else {
+      aTop += v * wTop * wLeft;
+      nTop += v * wTop * wRight;
+      aBottom += v * wBottom * wLeft;
+      nBottom += v * wBottom * wRight;
+    }
+  }
+  sums[top + block] = aTop;
+  if (!oneRow) sums[bottom + block] = aBottom;
+  if (block + 1 < GRID) {
+    sums[top + block + 1] = nTop;
+    if (!oneRow) sums[bottom + block + 1] = nBottom;
+  }
 }
 
 /** The median of a quarter of the blocks: the mean of the two middle values (the count is even). */
@@ -143,9 +237,8 @@ function bitsOf(sums: Float64Array, pixelsPerBlock: number): string {
 /** blockhash (16×16, precise method) of a decoded image, bit for bit as blockhash-core computes it. */
 export function blockhashFromImage(image: DecodedImage): PerceptualHash {
   const { width, height } = image;
-  const values = pixelValues(image);
   const even = width % GRID === 0 && height % GRID === 0;
-  const sums = even ? evenBlockSums(values, width, height) : weightedBlockSums(values, width, height);
+  const sums = even ? evenBlockSums(image) : weightedBlockSums(image);
   const pixelsPerBlock = even ? Math.floor(width / GRID) * Math.floor(height / GRID) : (width / GRID) * (height / GRID);
   const value = hexToWords(bitsOf(sums, pixelsPerBlock), BLOCKHASH_BITS);
   if (value === null) throw new Error('blockhash: internal error formatting the bits');
@@ -167,6 +260,7 @@ export const blockhashSignalType: PerceptualSignalType = {
   hasQuality: false,
   minMatchQuality: 0,
   supportsDihedral: false,
+  supportsRegions: false,
   parse: (text) => hexToWords(text, BLOCKHASH_BITS),
   format: (value) => wordsToHex(value, BLOCKHASH_BITS),
   distance: (a, b) => hammingDistance(a, b),

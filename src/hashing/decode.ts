@@ -9,11 +9,11 @@
 import sharp from 'sharp';
 import { HashtriageError } from '../errors.js';
 import { heifCodec, sniffImageFormat, type SniffedFormat } from './image-format.js';
-import { imageSize } from './image-size.js';
 import type { DecodedImage } from './signal-type.js';
 import { DEFAULT_MAX_PIXELS } from './defaults.js';
 
 export { DEFAULT_MAX_PIXELS };
+export { decodeCost, maxDecodeCost } from './decode-cost.js';
 
 /**
  * sharp's `failOn` level. 'truncated' makes every truncated or undecodable stream an error (libjpeg
@@ -91,31 +91,6 @@ async function readHeader(bytes: Uint8Array, format: SniffedFormat, maxPixels: n
       `${width}×${height} ${meta.format ?? format} image has ${width * height} pixels, over the limit of ${maxPixels} (--max-pixels)`,
     );
   return meta;
-}
-
-/**
- * Bytes per pixel a decode holds at its peak, counted for 4 channels (RGBA or CMYK, the most common
- * worst case): 8-bit raw pixels, their colour/alpha split and PDQ's float luminance.
- */
-const DECODE_BYTES_PER_PIXEL = 2 * 4 + 4;
-
-/** The most a decode under `maxPixels` can hold. */
-export function maxDecodeCost(maxPixels = DEFAULT_MAX_PIXELS): number {
-  return maxPixels * DECODE_BYTES_PER_PIXEL;
-}
-
-/**
- * Bytes a decode of the image starting with `head` will hold at its peak, from its header alone: 0 for
- * an image the decode refuses unread (unknown or undecodable format, over `maxPixels`), null when the
- * size is not readable from these bytes (a format imageSize does not read, damage, or a header further in).
- */
-export function decodeCost(head: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): number | null {
-  const format = head.length === 0 ? null : sniffImageFormat(head);
-  if (format === null || !decodableBySharp(format)) return 0;
-  const size = imageSize(head);
-  if (size === null || size.width === 0 || size.height === 0) return null;
-  const pixels = size.width * size.height;
-  return pixels > maxPixels ? 0 : pixels * DECODE_BYTES_PER_PIXEL;
 }
 
 /** Splits interleaved samples with a trailing alpha channel into colour samples and alpha bytes. */

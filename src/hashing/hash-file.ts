@@ -1,19 +1,18 @@
 /**
- * Hashing files: one streaming read per file gives the digests and (for images) the bytes that are then
- * decoded once for every perceptual hash. Many files run concurrently — reads under p-limit, decode and
+ * Hashing files: one read per file (file-read.ts) gives the memory budget its header, the digests and
+ * (for images) the bytes that are then decoded once for every perceptual hash. Many files run concurrently — reads under p-limit, decode and
  * hashing on a worker-thread pool — and results come out in input order whatever the timing.
  */
-import { promises as fs, type PathLike } from 'node:fs';
+import type { PathLike } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
 import { toErrorInfo } from '../errors.js';
 import { fsPathOf } from '../files/raw-path.js';
 import type { WalkEntry } from '../files/walk.js';
-import { ByteSink } from './byte-sink.js';
-import { decodeCost, DEFAULT_MAX_PIXELS, maxDecodeCost } from './decode.js';
-import { defaultConcurrency } from './defaults.js';
-import { digestFile } from './digests.js';
-import { hashImageBytes, type ImageHashOutcome, type ImageHashRequest } from './hash-image.js';
+import { decodeCost, maxDecodeCost } from './decode-cost.js';
+import { DEFAULT_MAX_PIXELS, defaultConcurrency } from './defaults.js';
+import { NotRegularFileError, openForHashing, readRest, type OpenedFile } from './file-read.js';
+import type { ImageHashOutcome, ImageHashRequest } from './hash-image.js';
 import { hasImageExtension, sniffImageFormat, SNIFF_BYTES, type SniffedFormat } from './image-format.js';
 import { NO_SIGNALS, type FailedFile, type FileHashResult, type HashedFile, type SignalValue, type SignalValues } from './record.js';
 import { digestTypesOf, perceptualTypesOf, SIGNAL_TYPES } from './signals.js';
@@ -32,6 +31,8 @@ export interface HashOptions {
   readonly pdqFlavour?: 'full' | 'cli512';
   /** Also compute PDQ's 7 dihedral variants (default false). */
   readonly dihedral?: boolean;
+  /** Also hash PDQ's region variants: the content inside uniform borders and the crop regions (default false). */
+  readonly regions?: boolean;
   /** Pixel limit per image (default DEFAULT_MAX_PIXELS). */
   readonly maxPixels?: number;
 }
@@ -52,40 +53,23 @@ export interface ConcurrencyOptions {
   readonly memoryBudget?: number;
 }
 
-/** Leading bytes read to find an image's header before admitting it (JPEG headers follow EXIF, up to 64 KiB per segment). */
-const HEAD_BYTES = 256 * 1024;
-
 /**
- * The most memory hashing `filePath` will hold: nothing beyond a read chunk unless its first bytes carry
+ * The most memory hashing the opened file will hold: nothing beyond its leading bytes unless they carry
  * an image signature (only then are its contents kept, in one buffer); then the contents plus the
- * decode's peak from the header (the worst case under `maxPixels` when the size cannot be read from
- * the first HEAD_BYTES). Unreadable files cost nothing: hashFile reports them.
+ * decode's peak from the header (the worst case under `maxPixels` when the size cannot be read from the
+ * leading bytes).
  */
-async function memoryCost(filePath: PathLike, maxPixels: number): Promise<number> {
-  try {
-    const stats = await fs.stat(filePath);
-    if (!stats.isFile()) return 0;
-    const handle = await fs.open(filePath, 'r');
-    let head: Buffer;
-    try {
-      const buffer = Buffer.alloc(Math.min(HEAD_BYTES, stats.size));
-      head = buffer.subarray(0, (await handle.read(buffer, 0, buffer.length, 0)).bytesRead);
-    } finally {
-      await handle.close();
-    }
-    if (sniffImageFormat(head.subarray(0, SNIFF_BYTES)) === null) return 0;
-    const decode = decodeCost(head, maxPixels) ?? maxDecodeCost(maxPixels);
-    return Math.min(stats.size, MAX_IMAGE_FILE_BYTES) + decode;
-  } catch {
-    return 0;
-  }
+function memoryCost(file: OpenedFile, maxPixels: number): number {
+  if (sniffImageFormat(file.head.subarray(0, SNIFF_BYTES)) === null) return 0;
+  const decode = decodeCost(file.head, maxPixels) ?? maxDecodeCost(maxPixels);
+  return Math.min(file.size, MAX_IMAGE_FILE_BYTES) + decode;
 }
 
 /** Decodes and hashes one image's bytes (on a worker or inline). */
 export type ImageHasher = (bytes: Uint8Array, request: ImageHashRequest) => Promise<ImageHashOutcome>;
 
-/** Hashing in the calling thread (no workers): for single files and tests. */
-export const inlineImageHasher: ImageHasher = hashImageBytes;
+/** Hashing in the calling thread (no workers): for single files and tests. Loads sharp on first use. */
+export const inlineImageHasher: ImageHasher = async (bytes, request) => (await import('./hash-image.js')).hashImageBytes(bytes, request);
 
 function imageRequest(options: HashOptions): ImageHashRequest {
   const types = options.algorithms ?? SIGNAL_TYPES;
@@ -93,11 +77,13 @@ function imageRequest(options: HashOptions): ImageHashRequest {
     perceptual: perceptualTypesOf(types).map((t) => t.name),
     pdqFlavour: options.pdqFlavour ?? 'full',
     dihedral: options.dihedral ?? false,
+    unletterbox: options.regions ?? false,
+    cropRegions: options.regions ?? false,
     maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
   };
 }
 
-/** The bytes of one file as read by the streaming pass, kept when the file claims to be an image. */
+/** The bytes of one file as read once, kept when the file claims to be an image. */
 interface FileRead {
   readonly bytes: number;
   readonly digests: Map<SignalName, string>;
@@ -108,34 +94,17 @@ interface FileRead {
 }
 
 /**
- * One streaming pass: digests always; the bytes are kept only when pixels are wanted and the file claims
- * to be an image, which the extension or the first chunk's signature decides (a video is never buffered).
+ * Reads the opened file once: digests always; the bytes are kept only when pixels are wanted and the
+ * leading bytes carry an image signature (an image name alone keeps nothing: without a signature the
+ * decode refuses the bytes anyway, and a video is never buffered).
  */
-async function readFileOnce(filePath: PathLike, types: readonly SignalType[], wantPixels: boolean, byExtension: boolean, sizeHint: number): Promise<FileRead> {
-  let sink: ByteSink | null = null;
-  let sniffed: SniffedFormat | null = null;
-  let first = true;
-  let keep = false;
-  let tooBigToDecode = false;
-  const { bytes, digests } = await digestFile(filePath, digestTypesOf(types), (chunk) => {
-    if (first) {
-      first = false;
-      sniffed = sniffImageFormat(chunk.subarray(0, SNIFF_BYTES));
-      // Without a signature the decode refuses the bytes anyway: an image name alone keeps nothing.
-      keep = wantPixels && sniffed !== null;
-      if (keep) sink = new ByteSink(sizeHint, MAX_IMAGE_FILE_BYTES);
-    }
-    if (!keep) return;
-    if (!sink!.push(chunk)) {
-      keep = false;
-      tooBigToDecode = true;
-      sink = null;
-    }
-  });
-  let content: Uint8Array | null = null;
-  if (keep) content = (sink as ByteSink | null)!.take();
-  else if (first && wantPixels && byExtension) content = new Uint8Array(0);
-  return { bytes, digests, sniffed, content, tooBigToDecode };
+async function readFileOnce(file: OpenedFile, types: readonly SignalType[], wantPixels: boolean, byExtension: boolean): Promise<FileRead> {
+  const sniffed = file.head.length === 0 ? null : sniffImageFormat(file.head.subarray(0, SNIFF_BYTES));
+  const keep = wantPixels && sniffed !== null;
+  const read = await readRest(file, digestTypesOf(types), keep, MAX_IMAGE_FILE_BYTES);
+  let content = read.content;
+  if (content === null && read.bytes === 0 && wantPixels && byExtension) content = new Uint8Array(0);
+  return { bytes: read.bytes, digests: read.digests, sniffed, content, tooBigToDecode: read.tooBig };
 }
 
 /** The file's signals: its digests, then the perceptual signals an image gave (one map per file). */
@@ -160,21 +129,34 @@ function failure(path: string, code: FailedFile['error']['code'], message: strin
  * format null and digests only. When no perceptual type is requested nothing is decoded: format is then
  * the signature's (or null) and width/height are null. Signals hold only the requested types. The file
  * is opened at `readPath` (its raw bytes when the name is not UTF-8); `filePath` is what results show.
+ * `opening` is that file already being opened by openForHashing (hashFiles opens it to admit it under
+ * the memory budget); its handle is closed here.
  */
 export async function hashFile(
   filePath: string,
   options: HashOptions = {},
   hasher: ImageHasher = inlineImageHasher,
   readPath: PathLike = filePath,
+  opening?: Promise<OpenedFile>,
 ): Promise<FileHashResult> {
   const types = options.algorithms ?? SIGNAL_TYPES;
   const request = imageRequest(options);
+  let file: OpenedFile | undefined;
   try {
-    const stats = await fs.stat(readPath);
-    if (!stats.isFile()) return failure(filePath, 'UNREADABLE', `not a regular file: ${filePath}`);
+    try {
+      file = await (opening ?? openForHashing(readPath));
+    } catch (err) {
+      if (err instanceof NotRegularFileError) return failure(filePath, 'UNREADABLE', `not a regular file: ${filePath}`);
+      throw err;
+    }
     const byExtension = hasImageExtension(filePath);
     const wantPixels = request.perceptual.length > 0;
-    const read = await readFileOnce(readPath, types, wantPixels, byExtension, stats.size);
+    let read: FileRead;
+    try {
+      read = await readFileOnce(file, types, wantPixels, byExtension);
+    } finally {
+      await file.handle.close();
+    }
     const claimsImage = byExtension || read.sniffed !== null;
     if (!claimsImage || !wantPixels) {
       const result: HashedFile = {
@@ -240,21 +222,32 @@ export async function hashFiles(
   let started = 0;
   let emitted = 0;
 
-  async function one(index: number): Promise<FileHashResult> {
+  async function one(index: number, opening: Promise<OpenedFile> | undefined): Promise<FileHashResult> {
     const input = inputs[index];
-    if (typeof input === 'string') return hashFile(input, options, hasher);
+    if (typeof input === 'string') return hashFile(input, options, hasher, input, opening);
     const raw = input.pathBytes === undefined ? {} : { pathBytes: input.pathBytes };
     if (input.error !== undefined) return { path: input.path, ...raw, ok: false, signals: NO_SIGNALS, error: input.error };
-    const result = await hashFile(input.path, options, hasher, fsPathOf(input));
+    const result = await hashFile(input.path, options, hasher, fsPathOf(input), opening);
     return input.pathBytes === undefined ? result : { ...result, ...raw };
   }
 
-  /** What hashing `index` may hold (see memoryCost); files are only streamed when no pixels are wanted. */
-  async function costOf(index: number): Promise<number> {
+  /**
+   * Opens `index` and admits it under the budget by what it will hold (see memoryCost; files are only
+   * streamed when no pixels are wanted), then hashes it from that same opening.
+   */
+  async function admitAndHash(index: number): Promise<FileHashResult> {
     const input = inputs[index];
     const readPath = typeof input === 'string' ? input : input.error === undefined ? fsPathOf(input) : null;
-    if (readPath === null || request.perceptual.length === 0) return 0;
-    return memoryCost(readPath, request.maxPixels);
+    if (readPath === null) return one(index, undefined);
+    const opening = openForHashing(readPath);
+    opening.catch(() => undefined); // handled: hashFile reports it when it takes the opening
+    let cost = 0;
+    try {
+      if (request.perceptual.length > 0) cost = memoryCost(await opening, request.maxPixels);
+    } catch {
+      // hashFile reports the failure from the same opening
+    }
+    return budget.run(cost, () => one(index, opening));
   }
 
   try {
@@ -263,7 +256,7 @@ export async function hashFiles(
       const startMore = (): void => {
         while (!failed && started < total && started - emitted < window) {
           const index = started++;
-          void limit(async () => budget.run(await costOf(index), () => one(index))).then((result) => {
+          void limit(() => admitAndHash(index)).then((result) => {
             if (failed) return;
             finished.set(index, result);
             try {

@@ -7,7 +7,7 @@ import { toErrorInfo, type ErrorCode } from '../errors.js';
 import { decodeImage } from './decode.js';
 import type { SignalValue, SignalValues } from './record.js';
 import { signalTypeByName } from './signals.js';
-import { DIHEDRAL_NAMES, type DihedralName, type SignalName } from './signal-type.js';
+import { DIHEDRAL_NAMES, REGION_NAMES, type DihedralName, type RegionName, type SignalName } from './signal-type.js';
 
 /** What to compute from one image's bytes. */
 export interface ImageHashRequest {
@@ -15,6 +15,9 @@ export interface ImageHashRequest {
   readonly perceptual: readonly SignalName[];
   readonly pdqFlavour: 'full' | 'cli512';
   readonly dihedral: boolean;
+  /** Region variants (PerceptualOptions.unletterbox / cropRegions); absent = none. */
+  readonly unletterbox?: boolean;
+  readonly cropRegions?: boolean;
   readonly maxPixels: number;
 }
 
@@ -31,7 +34,7 @@ export type ImageHashOutcome =
 export async function hashImageBytes(bytes: Uint8Array, request: ImageHashRequest): Promise<ImageHashOutcome> {
   try {
     const image = await decodeImage(bytes, { maxPixels: request.maxPixels });
-    const options = { pdqFlavour: request.pdqFlavour, dihedral: request.dihedral };
+    const options = { pdqFlavour: request.pdqFlavour, dihedral: request.dihedral, unletterbox: request.unletterbox, cropRegions: request.cropRegions };
     const signals: Partial<Record<SignalName, SignalValue>> = {};
     for (const name of request.perceptual) {
       const type = signalTypeByName(name);
@@ -42,7 +45,15 @@ export async function hashImageBytes(bytes: Uint8Array, request: ImageHashReques
         variants = {} as Record<DihedralName, string>;
         for (const variant of DIHEDRAL_NAMES) variants[variant] = type.format(result.dihedral[variant]);
       }
-      signals[name] = { value: type.format(result.value), quality: result.quality, variants };
+      let regions: Partial<Record<RegionName, string>> | undefined;
+      if (result.regions) {
+        regions = {};
+        for (const region of REGION_NAMES) {
+          const v = result.regions[region];
+          if (v !== undefined) regions[region] = type.format(v);
+        }
+      }
+      signals[name] = { value: type.format(result.value), quality: result.quality, variants, ...(regions !== undefined ? { regions } : {}) };
     }
     return { ok: true, format: image.format, width: image.width, height: image.height, signals };
   } catch (err) {

@@ -368,6 +368,30 @@ function fillLumaRows(
   }
 }
 
+/** Floats of downsample scratch kept between images (64 MiB): larger images get buffers of their own. */
+const SCRATCH_KEEP_FLOATS = 16 * 1024 * 1024;
+/** This thread's downsample scratch, grown to the largest image seen (within SCRATCH_KEEP_FLOATS). */
+let scratch = new Float32Array(0);
+
+/**
+ * Hands out consecutive pieces of a scratch buffer of at least `total` floats, reused between calls
+ * (fewer page faults and collections than fresh buffers per image). Pieces hold stale values: every
+ * user writes before it reads, or clears.
+ */
+function scratchTaker(total: number): (n: number) => Float32Array {
+  let buffer = scratch;
+  if (buffer.length < total) {
+    buffer = new Float32Array(total);
+    if (total <= SCRATCH_KEEP_FLOATS) scratch = buffer;
+  }
+  let at = 0;
+  return (n) => {
+    const piece = buffer.subarray(at, at + n);
+    at += n;
+    return piece;
+  };
+}
+
 /**
  * The reference's 64×64 image (filter twice, then decimate) of a `rows`×`cols` luma image, written to
  * `out` (64×64 row-major). An image of exactly 64×64 is copied unfiltered, as the reference does.
@@ -392,9 +416,10 @@ function downsample(source: LumaSource, rows: number, cols: number, out: Float32
   // wCol+7 rows at most. The size is a multiple of 4 and batches start at multiples of 4, so a batch
   // occupies adjacent slots.
   const ringRows = (wCol + 7 + 3) & ~3;
-  const ring = new Float32Array(ringRows * cols);
+  const take = scratchTaker(ringRows * cols + 13 * cols + 2 * rows * DOWNSAMPLED);
+  const ring = take(ringRows * cols);
   const pixelSource = source.luma === null ? source : null;
-  const lumaBatch = pixelSource !== null ? new Float32Array(4 * cols) : null;
+  const lumaBatch = pixelSource !== null ? take(4 * cols) : null;
   let produced = 0;
   const produceThrough = (row: number): void => {
     while (produced <= row) {
@@ -413,10 +438,10 @@ function downsample(source: LumaSource, rows: number, cols: number, out: Float32
 
   // First column pass, streamed; its output rows go 4 at a time through the second row pass, which keeps
   // only the 64 decimated columns (gathered into `narrow`, rows×64).
-  const sums = new Float32Array(cols);
-  const firstPass = new Float32Array(4 * cols);
-  const secondRows = new Float32Array(4 * cols);
-  const narrow = new Float32Array(rows * DOWNSAMPLED);
+  const sums = take(cols).fill(0);
+  const firstPass = take(4 * cols);
+  const secondRows = take(4 * cols);
+  const narrow = take(rows * DOWNSAMPLED);
   for (let r = 0; r < h - 1; r++) {
     produceThrough(r);
     colAdd(sums, ring, slotOf(r), cols);
@@ -457,7 +482,7 @@ function downsample(source: LumaSource, rows: number, cols: number, out: Float32
   }
 
   // Second column pass on the 64 kept columns, then the decimated rows.
-  const filtered = new Float32Array(rows * DOWNSAMPLED);
+  const filtered = take(rows * DOWNSAMPLED);
   boxColumns(narrow, filtered, rows, DOWNSAMPLED, wCol);
   for (let i = 0; i < DOWNSAMPLED; i++) out.set(filtered.subarray(rowIdx[i] * DOWNSAMPLED, (rowIdx[i] + 1) * DOWNSAMPLED), i * DOWNSAMPLED);
 }

@@ -11,6 +11,7 @@
 export { lumaFromPixels } from './pdq-downsample.js';
 import { hammingDistance, hexToWords, wordsToHex } from './bits.js';
 import { DOWNSAMPLED, checkPixelBuffer, downsampleLuma, downsampleNearestPixels, downsamplePixels } from './pdq-downsample.js';
+import { pdqContentVariant, pdqCropVariants } from './pdq-regions.js';
 import {
   DIHEDRAL_NAMES,
   type DecodedImage,
@@ -18,6 +19,7 @@ import {
   type PerceptualHash,
   type PerceptualOptions,
   type PerceptualSignalType,
+  type RegionName,
 } from './signal-type.js';
 
 /** Output of the PDQ core for one luma image. */
@@ -139,8 +141,8 @@ export function pdqBitsFromDct(dct: Float32Array): Uint32Array {
   return words;
 }
 
-/** Quality, DCT block and bits of the reference's 64×64 downsampled image. */
-function pdqFrom64(d: Float32Array): PdqCoreResult {
+/** Quality, DCT block and bits of the reference's 64×64 downsampled image (row-major, 4096 values). */
+export function pdqFrom64(d: Float32Array): PdqCoreResult {
   const dct = dct16(d);
   return { hash: pdqBitsFromDct(dct), quality: qualityOf(d), dct };
 }
@@ -237,11 +239,38 @@ export function pdqDihedralFromDct(dct: Float32Array): Record<DihedralName, Uint
 
 // ---------------------------------------------------------------- signal type
 
-/** PDQ hash and quality (and the dihedral variants when asked) of decoded pixels, in the requested flavour. */
+/**
+ * PDQ hash and quality of decoded pixels in the requested flavour, plus the dihedral and region variants
+ * when asked (pdq-regions.ts). The value and quality are the reference's whatever variants are asked for.
+ */
 export function pdqFromImage(image: DecodedImage, options: PerceptualOptions = {}): PerceptualHash {
-  const core = options.pdqFlavour === 'cli512' ? pdqCli512FromPixels(image.pixels, image.width, image.height, image.channels) : pdqFromPixels(image.pixels, image.width, image.height, image.channels);
-  if (!options.dihedral) return { value: core.hash, quality: core.quality };
-  return { value: core.hash, quality: core.quality, dihedral: pdqDihedralFromDct(core.dct) };
+  if (!options.unletterbox && !options.cropRegions) {
+    const core =
+      options.pdqFlavour === 'cli512' ? pdqCli512FromPixels(image.pixels, image.width, image.height, image.channels) : pdqFromPixels(image.pixels, image.width, image.height, image.channels);
+    return { value: core.hash, quality: core.quality, ...(options.dihedral ? { dihedral: pdqDihedralFromDct(core.dct) } : {}) };
+  }
+  // Region variants read the pixels at the hashed resolution, so CLI-512's sample is materialised here.
+  let { pixels, width, height } = image;
+  if (options.pdqFlavour === 'cli512') ({ pixels, width, height } = resizeForCli512(pixels, width, height, image.channels));
+  const hashable = width >= MIN_HASHABLE_DIM && height >= MIN_HASHABLE_DIM;
+  // The crop regions are resampled from the 64×64 image, so keep it when they are asked for.
+  const d = options.cropRegions && hashable ? downsamplePixels(pixels, width, height, image.channels) : null;
+  const core = d !== null ? pdqFrom64(d) : pdqFromPixels(pixels, width, height, image.channels);
+  let regions: Partial<Record<RegionName, Uint32Array>> | undefined;
+  if ((options.unletterbox || options.cropRegions) && hashable) {
+    regions = {};
+    if (options.unletterbox) {
+      const content = pdqContentVariant({ ...image, pixels, width, height });
+      if (content !== null && content.quality >= pdqSignalType.minMatchQuality) regions.content = content.hash;
+    }
+    if (d !== null) Object.assign(regions, pdqCropVariants(d));
+  }
+  return {
+    value: core.hash,
+    quality: core.quality,
+    ...(options.dihedral ? { dihedral: pdqDihedralFromDct(core.dct) } : {}),
+    ...(regions !== undefined ? { regions } : {}),
+  };
 }
 
 /** PDQ as a signal type: 256-bit hex in the reference layout, Hamming distance, match at ≤ 31 and quality ≥ 50. */
@@ -254,6 +283,7 @@ export const pdqSignalType: PerceptualSignalType = {
   hasQuality: true,
   minMatchQuality: 50,
   supportsDihedral: true,
+  supportsRegions: true,
   parse: (text) => hexToWords(text, PDQ_BITS),
   format: (value) => wordsToHex(value, PDQ_BITS),
   distance: (a, b) => hammingDistance(a, b),

@@ -3,18 +3,19 @@
  * form: what `hash` prints, items.ndjson carries and the case database stores. After the file's facts
  * (bytes, format, width, height) each signal type in SIGNAL_TYPES order gives its value under its name,
  * its quality under `<name>Quality` (types with a quality) and its variants under `<name>Dihedral`
- * (types with variants).
+ * (types with variants) and its region variants under `<name>Regions` (types with regions).
  */
 import type { ErrorCode } from '../errors.js';
 import { NO_SIGNALS, type FileHashResult, type SignalValue, type SignalValues } from './record.js';
 import { SIGNAL_TYPES } from './signals.js';
-import { DIHEDRAL_NAMES, type DihedralName, type SignalName, type SignalType } from './signal-type.js';
+import { DIHEDRAL_NAMES, REGION_NAMES, type DihedralName, type RegionName, type SignalName, type SignalType } from './signal-type.js';
 
 /** Output field names of one signal type; null where the type has no such field. */
 export interface SignalFieldNames {
   readonly value: string;
   readonly quality: string | null;
   readonly variants: string | null;
+  readonly regions: string | null;
 }
 
 /** The output field names of `type`. */
@@ -24,6 +25,7 @@ export function signalFieldNames(type: SignalType): SignalFieldNames {
     value: type.name,
     quality: perceptual && type.hasQuality ? `${type.name}Quality` : null,
     variants: perceptual && type.supportsDihedral ? `${type.name}Dihedral` : null,
+    regions: perceptual && type.supportsRegions ? `${type.name}Regions` : null,
   };
 }
 
@@ -57,6 +59,7 @@ export function putHashFields(out: OutputFields, result: FileHashResult, complet
     out[names.value] = s?.value ?? null;
     if (names.quality !== null && (complete || s?.quality !== undefined)) out[names.quality] = s?.quality ?? null;
     if (names.variants !== null && (complete || s?.variants !== undefined)) out[names.variants] = s?.variants ?? null;
+    if (names.regions !== null && (complete || s?.regions !== undefined)) out[names.regions] = s?.regions ?? null;
   }
 }
 
@@ -70,10 +73,10 @@ export function hashRecordToFields(result: FileHashResult): OutputFields {
   return out;
 }
 
-function variantsFrom(field: unknown): Partial<Record<DihedralName, string>> | undefined {
+function variantsFrom<N extends string>(field: unknown, names: readonly N[]): Partial<Record<N, string>> | undefined {
   if (field === null || typeof field !== 'object') return undefined;
-  const out: Partial<Record<DihedralName, string>> = {};
-  for (const variant of DIHEDRAL_NAMES) {
+  const out: Partial<Record<N, string>> = {};
+  for (const variant of names) {
     const text = (field as Record<string, unknown>)[variant];
     if (typeof text === 'string') out[variant] = text;
   }
@@ -82,7 +85,7 @@ function variantsFrom(field: unknown): Partial<Record<DihedralName, string>> | u
 
 /**
  * The signals carried by an output record: each signal type whose value field is text, with its quality
- * when a number and its variants (those that are text) when an object. Values are kept as read: callers
+ * when a number and its variants and regions (those that are text) when objects. Values are kept as read: callers
  * parse them with the signal type, which rejects malformed ones.
  */
 export function signalsFromFields(fields: OutputFields): SignalValues {
@@ -91,12 +94,14 @@ export function signalsFromFields(fields: OutputFields): SignalValues {
     const value = fields[names.value];
     if (typeof value !== 'string') continue;
     const quality = names.quality === null ? undefined : fields[names.quality];
-    const variants = names.variants === null ? undefined : variantsFrom(fields[names.variants]);
+    const variants = names.variants === null ? undefined : variantsFrom<DihedralName>(fields[names.variants], DIHEDRAL_NAMES);
+    const regions = names.regions === null ? undefined : variantsFrom<RegionName>(fields[names.regions], REGION_NAMES);
     out ??= {};
     out[name] = {
       value,
       ...(typeof quality === 'number' ? { quality } : {}),
       ...(variants !== undefined ? { variants } : {}),
+      ...(regions !== undefined ? { regions } : {}),
     };
   }
   return out ?? NO_SIGNALS;

@@ -4,7 +4,7 @@
  * `pdqDihedral`, …) exist only in output, written and read by record-fields.ts.
  */
 import type { ErrorCode } from '../errors.js';
-import type { DihedralName, SignalName } from './signal-type.js';
+import type { DihedralName, RegionName, SignalName } from './signal-type.js';
 
 /**
  * One signal's value for one file. Values are hex text, as SignalType.format writes them: hashing
@@ -18,6 +18,8 @@ export interface SignalValue {
   readonly quality?: number;
   /** Rotated/flipped variants: all seven when hashing was asked for them and the type supports them. */
   readonly variants?: Readonly<Partial<Record<DihedralName, string>>>;
+  /** Region variants (hashes of parts of the picture) when hashing was asked for them; present names only. */
+  readonly regions?: Readonly<Partial<Record<RegionName, string>>>;
 }
 
 /** A file's signals keyed by signal type name; a type that was not computed is absent. */

@@ -27,17 +27,33 @@ export interface PerceptualOptions {
   readonly pdqFlavour?: 'full' | 'cli512';
   /** Also compute the 7 rotated/flipped variants where the signal type supports them. */
   readonly dihedral?: boolean;
+  /** Also hash the content inside uniform borders (region variant `content`) where the type supports regions. */
+  readonly unletterbox?: boolean;
+  /** Also hash the crop regions (central 90%/80%, each side trimmed by 10%) where the type supports regions. */
+  readonly cropRegions?: boolean;
 }
 
 /** Names of the dihedral variants, in output order. */
 export const DIHEDRAL_NAMES = ['rot90', 'rot180', 'rot270', 'flipX', 'flipY', 'transpose', 'antiTranspose'] as const;
 export type DihedralName = (typeof DIHEDRAL_NAMES)[number];
 
+/**
+ * Names of the region variants, in output order: `content` = the picture inside uniform borders (matched
+ * against lists and within a batch); the others = crops of the picture (matched within a batch only).
+ */
+export const REGION_NAMES = ['content', 'center95', 'center90', 'center80', 'trimTop', 'trimBottom', 'trimLeft', 'trimRight'] as const;
+export type RegionName = (typeof REGION_NAMES)[number];
+
+/** The region variant that is searched in hash lists (the others are compared within a batch only). */
+export const LIST_REGION: RegionName = 'content';
+
 /** Result of one perceptual hash: the value, its quality (0–100, where the type has one) and variants. */
 export interface PerceptualHash {
   readonly value: Uint32Array;
   readonly quality?: number;
   readonly dihedral?: Readonly<Record<DihedralName, Uint32Array>>;
+  /** Region variants that were asked for and exist (`content` only when the picture has borders). */
+  readonly regions?: Readonly<Partial<Record<RegionName, Uint32Array>>>;
 }
 
 /** What all signal types share: a fixed-width bit value with a hex form and a distance. */
@@ -73,6 +89,8 @@ export interface PerceptualSignalType extends SignalTypeBase {
   readonly minMatchQuality: number;
   /** True when compute() can return the image's 8 rotated/flipped variants (PerceptualOptions.dihedral). */
   readonly supportsDihedral: boolean;
+  /** True when compute() can return region variants (PerceptualOptions.unletterbox / cropRegions). */
+  readonly supportsRegions: boolean;
   /** Computes the hash of one decoded image; pure and deterministic. */
   compute(image: DecodedImage, options: PerceptualOptions): PerceptualHash;
 }

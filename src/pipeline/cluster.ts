@@ -2,8 +2,9 @@
  * Content identity: which items are the same piece of content. Union-find over
  *  - equal digests (each exact signal type),
  *  - perceptual hashes within each Hamming signal type's threshold, pairs found with an exact radius
- *    search (the in-memory multi-index, never an all-pairs loop), including rotated/flipped variants when
- *    the items carry them.
+ *    search (the in-memory multi-index, never an all-pairs loop), including rotated/flipped variants and
+ *    region variants (content inside borders, crops) when the items carry them, and the same crop
+ *    region of two items (region-pairs.ts).
  * Reports and URLs never join items: a report naming two pictures is listed with both groups (the
  * bundle step links such groups). Reports that name no file get groups of their own, one per normalised
  * URL (or per report without one), so every report has a place in the queue. Each group also says how
@@ -11,11 +12,12 @@
  * perceptual type, computed over every pair of members, so single-linkage drift is visible.
  * Pure: the same input gives the same groups in the same order.
  */
-import type { DihedralName, SignalName, SignalType } from '../hashing/signal-type.js';
+import type { DihedralName, RegionName, SignalName, SignalType } from '../hashing/signal-type.js';
 import { MemoryMultiIndex } from '../search/memory-index.js';
 import type { BundleSpread, MemberJoin, Report, ScanItem } from './types.js';
 import { isMatchable, itemSignal, type ItemSignal } from './item-hashes.js';
-import { largestDistance, pairDistance } from './spread.js';
+import { sameRegionPairs } from './region-pairs.js';
+import { largestDistance } from './spread.js';
 
 /** An exact radius searcher over `count` codes stored back to back (hits are positions 0..count-1). */
 export interface CodeSearcher {
@@ -71,8 +73,9 @@ interface Link {
   readonly signal: SignalName;
   /** null for an equal digest. */
   readonly distance: number | null;
-  /** The variant of `a` that matched `b`. */
-  readonly variantOfA: DihedralName | null;
+  /** The variant of `a` that matched `b` (with sameRegion: the same region of both matched). */
+  readonly variantOfA: DihedralName | RegionName | null;
+  readonly sameRegion?: boolean;
 }
 
 /** Union-find over n nodes with path halving and union by size; `union` says whether two groups merged. */
@@ -140,6 +143,7 @@ function joinNear(
     const s = all[item.index];
     if (s === null || !isMatchable(item.hash, signal, s, includeLowQuality)) continue;
     for (const v of s.variants) variantQueries.push({ item: item.index, name: v.name, value: v.value });
+    for (const v of s.regions) variantQueries.push({ item: item.index, name: v.name, value: v.value });
     const rep = repOf.get(s.hex);
     if (rep !== undefined) {
       if (sets.union(rep, item.index)) links.push({ a: item.index, b: rep, signal: signal.name, distance: 0, variantOfA: null });
@@ -164,6 +168,9 @@ function joinNear(
       if (sets.union(q.item, reps[hit.index])) links.push({ a: q.item, b: reps[hit.index], signal: signal.name, distance: hit.distance, variantOfA: q.name });
     }
   }
+  sameRegionPairs(items, signal, radius, factory, includeLowQuality, (a, b, distance, region) => {
+    if (sets.union(a, b)) links.push({ a, b, signal: signal.name, distance, variantOfA: region, sameRegion: true });
+  });
 }
 
 /** How each member joined: a breadth-first walk of the cluster's links from its first (smallest) member. */
@@ -176,7 +183,7 @@ function joinsOf(members: readonly number[], adjacency: ReadonlyMap<number, Link
     for (const link of out) {
       const next = link.a === from ? link.b : link.a;
       if (joinOf.has(next)) continue;
-      const variant = link.variantOfA === null ? null : { name: link.variantOfA, of: link.a };
+      const variant = link.variantOfA === null ? null : { name: link.variantOfA, of: link.a, ...(link.sameRegion ? { sameRegion: true } : {}) };
       joinOf.set(
         next,
         link.distance === null
@@ -189,7 +196,7 @@ function joinsOf(members: readonly number[], adjacency: ReadonlyMap<number, Link
   return members.map((m) => joinOf.get(m) ?? { kind: 'seed' });
 }
 
-/** Largest pairwise distance among the members' usable values of each perceptual type (variants count as the file). */
+/** Largest pairwise distance among the members' usable values of each perceptual type (variants and regions count as the file). */
 function spreadOf(members: readonly number[], items: readonly ScanItem[], options: ClusterOptions, parsed: Parsed): BundleSpread[] {
   const out: BundleSpread[] = [];
   if (members.length < 2) return out;
@@ -199,15 +206,20 @@ function spreadOf(members: readonly number[], items: readonly ScanItem[], option
   };
   const thresholdOf = (signal: SignalType) => options.thresholds?.[signal.name] ?? signal.defaultThreshold;
   const spreadTypes = options.signalTypes.filter((signal) => signal.comparison !== 'exact' && signal.bits === 256);
-  // Types whose members carry dihedral variants (--dihedral): they can see that a rotated copy is the same picture.
-  const withVariants = spreadTypes.filter((signal) => members.some((m) => (usable(signal, m)?.variants.length ?? 0) > 0));
+  // Types whose members carry variants (dihedral with --dihedral, or regions): they can see that a rotated or cropped copy is the same picture.
+  const hasForms = (signal: SignalType, m: number) => {
+    const s = usable(signal, m);
+    return s !== null && s.variants.length + s.regions.length > 0;
+  };
+  const withVariants = spreadTypes.filter((signal) => members.some((m) => hasForms(signal, m)));
   for (const signal of spreadTypes) {
-    // A type without variants cannot see rotation: a pair that a type with variants puts within its
-    // threshold is the same picture by that type, so this type's distance for it is not drift.
+    // A type without variants cannot see rotation or crops: a pair that a type with variants puts within
+    // its threshold is the same picture by that type, so this type's distance for it is not drift.
     const judges = withVariants.includes(signal) ? [] : withVariants;
     const who: number[] = [];
     const codes: Uint32Array[] = [];
     const variants: Uint32Array[][] = [];
+    const regions: Array<ItemSignal['regions']> = [];
     // Equal values (exact copies) are compared once: the pairs stay exact, the work grows with distinct values.
     const seen = new Set<string>();
     const carriers: number[] = [];
@@ -215,15 +227,18 @@ function spreadOf(members: readonly number[], items: readonly ScanItem[], option
       const s = usable(signal, m);
       if (s === null) continue;
       carriers.push(m);
+      const forms = [...s.variants, ...s.regions];
       const judged = judges.map((t) => usable(t, m)?.hex ?? '-').join('|');
-      const key = `${s.variants.length === 0 ? s.hex : `${s.hex}|${s.variants.map((v) => v.value.join(',')).join('|')}`}#${judged}`;
+      const key = `${forms.length === 0 ? s.hex : `${s.hex}|${forms.map((v) => `${v.name}:${v.value.join(',')}`).join('|')}`}#${judged}`;
       if (seen.has(key)) continue;
       seen.add(key);
       who.push(m);
       codes.push(s.value);
       variants.push(s.variants.map((v) => v.value));
+      regions.push(s.regions);
     }
     if (carriers.length < 2) continue;
+    // the judge's distance for a pair is the one its own spread counts (variants and regions included)
     const sameByJudge =
       judges.length === 0
         ? undefined
@@ -231,9 +246,9 @@ function spreadOf(members: readonly number[], items: readonly ScanItem[], option
             judges.some((t) => {
               const a = usable(t, who[i]);
               const b = usable(t, who[j]);
-              return a !== null && b !== null && pairDistance(a.value, a.variants.map((v) => v.value), b.value, b.variants.map((v) => v.value)) <= thresholdOf(t);
+              return a !== null && b !== null && largestDistance([a.value, b.value], [a.variants.map((v) => v.value), b.variants.map((v) => v.value)], [a.regions, b.regions]).distance <= thresholdOf(t);
             });
-    const far = largestDistance(codes, variants, sameByJudge);
+    const far = largestDistance(codes, variants, regions, sameByJudge);
     out.push({
       signal: signal.name,
       maxDistance: far.distance,

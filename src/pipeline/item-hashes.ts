@@ -4,7 +4,7 @@
  */
 import type { FileHashResult } from '../hashing/record.js';
 import { SIGNAL_TYPES } from '../hashing/signals.js';
-import { DIHEDRAL_NAMES, type DihedralName, type SignalType } from '../hashing/signal-type.js';
+import { DIHEDRAL_NAMES, REGION_NAMES, type DihedralName, type RegionName, type SignalType } from '../hashing/signal-type.js';
 import type { SeenItem } from '../sightings/sightings-store.js';
 import type { ScanItem } from './types.js';
 
@@ -14,6 +14,8 @@ export interface ItemSignal {
   readonly value: Uint32Array;
   readonly quality: number | null;
   readonly variants: ReadonlyArray<{ readonly name: DihedralName; readonly value: Uint32Array }>;
+  /** Region variants the record carries (parsable ones), in REGION_NAMES order. */
+  readonly regions: ReadonlyArray<{ readonly name: RegionName; readonly value: Uint32Array }>;
 }
 
 /** The value of `signal` in `hash`, or null when the file has none (or an unparsable one). */
@@ -30,7 +32,15 @@ export function itemSignal(hash: FileHashResult, signal: SignalType): ItemSignal
       if (v !== null) variants.push({ name, value: v });
     }
   }
-  return { hex: carried.value, value, quality: carried.quality ?? null, variants };
+  const regions: Array<{ name: RegionName; value: Uint32Array }> = [];
+  if (carried.regions !== undefined) {
+    for (const name of REGION_NAMES) {
+      const text = carried.regions[name];
+      const v = text === undefined ? null : signal.parse(text);
+      if (v !== null) regions.push({ name, value: v });
+    }
+  }
+  return { hex: carried.value, value, quality: carried.quality ?? null, variants, regions };
 }
 
 /** True when every word is zero: the conventional "could not be hashed" value, never matched. */

@@ -24,12 +24,12 @@ const mib = (n: number | undefined): number | undefined => (n === undefined ? un
 class Stop extends Error {}
 
 /** The hashing pipeline (all signal types, one decode per file, worker threads) behind the scan's port. */
-export function hashingPort(options: Pick<ScanOptions, 'dihedral' | 'pdqFlavour' | 'concurrency' | 'maxPixels' | 'memoryBudgetMiB'>): HashPort {
+export function hashingPort(options: Pick<ScanOptions, 'dihedral' | 'regions' | 'pdqFlavour' | 'concurrency' | 'maxPixels' | 'memoryBudgetMiB'>): HashPort {
   return {
     signalTypes: SIGNAL_TYPES,
     async hash(inputs, onResult, signal) {
       try {
-        await hashFiles(inputs, { algorithms: SIGNAL_TYPES, dihedral: options.dihedral, pdqFlavour: options.pdqFlavour, concurrency: options.concurrency, maxPixels: options.maxPixels, memoryBudget: mib(options.memoryBudgetMiB) }, (position, result) => {
+        await hashFiles(inputs, { algorithms: SIGNAL_TYPES, dihedral: options.dihedral, regions: options.regions ?? false, pdqFlavour: options.pdqFlavour, concurrency: options.concurrency, maxPixels: options.maxPixels, memoryBudget: mib(options.memoryBudgetMiB) }, (position, result) => {
           if (signal.aborted) throw new Stop();
           onResult({ position, result });
         });

@@ -13,7 +13,7 @@ import { compareRawPaths, type RawPath } from '../files/raw-path.js';
 import { walkPaths, type WalkEntry, type WalkSkip } from '../files/walk.js';
 import { DEFAULT_MAX_PIXELS } from '../hashing/decode.js';
 import type { FileHashResult } from '../hashing/record.js';
-import type { SignalType } from '../hashing/signal-type.js';
+import { LIST_REGION, type SignalType } from '../hashing/signal-type.js';
 import { compareBundles, prioritise, type PriorityPolicy } from '../policy/priority.js';
 import { loadSeverityPolicy, UNMAPPED_SCHEME, type SeverityPolicy } from '../policy/severity.js';
 import { contentStatus, rateKnownMatches } from './known-rating.js';
@@ -40,6 +40,11 @@ export interface ScanOptions {
   readonly resume: boolean;
   /** Also match (and group by) the 7 rotated/flipped PDQ variants. */
   readonly dihedral: boolean;
+  /**
+   * Also hash PDQ's region variants: the content inside uniform borders is matched against lists and
+   * within the batch, crop regions within the batch only (default false here; the CLI turns it on).
+   */
+  readonly regions?: boolean;
   readonly pdqFlavour: 'full' | 'cli512';
   /** Files hashed at once. */
   readonly concurrency: number;
@@ -281,6 +286,7 @@ function resultOptions(options: ScanOptions, policy: PriorityPolicy, severity: S
     ...base,
     ...(options.followSymlinks === true ? { followSymlinks: true } : {}),
     ...(options.includeLowQuality === true ? { includeLowQuality: true } : {}),
+    ...(options.regions === true ? { regions: true } : {}),
   };
 }
 
@@ -289,13 +295,18 @@ function outputInputs(options: ScanOptions, params: ScanParams): ScanData['input
   return { paths: [...options.inputs], manifests: options.manifests.map((m, i) => ({ path: m, sha256: params.manifests[i].sha256 })), options: params.options };
 }
 
-/** Builds the match queries for one item: every matchable value (low-quality ones too when asked), plus its variants with --dihedral. */
+/**
+ * Builds the match queries for one item: every matchable value (low-quality ones too when asked), plus
+ * its variants with --dihedral and the content inside its borders when the item has one (crop regions
+ * are for the batch only).
+ */
 function queriesFor(hash: FileHashResult, signalTypes: readonly SignalType[], dihedral: boolean, includeLowQuality: boolean): MatchQuery[] {
   const out: MatchQuery[] = [];
   for (const signal of signalTypes) {
     const s = itemSignal(hash, signal);
     if (s === null || !isMatchable(hash, signal, s, includeLowQuality)) continue;
-    const query = { signal, value: s.value, variants: dihedral ? s.variants : [], radius: signal.defaultThreshold };
+    const content = s.regions.filter((r): r is { name: typeof LIST_REGION; value: Uint32Array } => r.name === LIST_REGION);
+    const query = { signal, value: s.value, variants: [...(dihedral ? s.variants : []), ...content], radius: signal.defaultThreshold };
     out.push(includeLowQuality ? { ...query, includeLowQuality: true } : query);
   }
   return out;

@@ -3,7 +3,7 @@
  * ScanItem (hashes + matches), items and reports cluster into Bundles, bundles get a Priority, writers
  * turn them into the output files. Only hashes and metadata: never pixels.
  */
-import type { SignalName, DihedralName } from '../hashing/signal-type.js';
+import type { SignalName, DihedralName, LIST_REGION, RegionName } from '../hashing/signal-type.js';
 import type { FileHashResult } from '../hashing/record.js';
 
 /** One report/complaint from a manifest (fields as in docs/domain.md); missing fields are null. */
@@ -33,8 +33,8 @@ export interface KnownMatch {
   /** Hex of the matched known hash. */
   readonly hash: string;
   readonly distance: number;
-  /** Set when the match came from a rotated/flipped variant of the item's hash. */
-  readonly variant: DihedralName | null;
+  /** Set when the match came from a rotated/flipped variant of the item's hash or from its content inside borders. */
+  readonly variant: DihedralName | typeof LIST_REGION | null;
   readonly list: string;
   /** The label exactly as the list wrote it. */
   readonly category: string | null;
@@ -98,7 +98,7 @@ export interface Priority {
 /**
  * How one member file joined its bundle: the bundle's first file ('seed'); an equal digest or a near
  * perceptual hash of another member (`to`, a ScanItem.index) — `variant` names the rotated/flipped
- * variant that matched and whose it is; or, for a file with no hash link to any other file, the reports
+ * or region variant that matched and whose it is; or, for a file with no hash link to any other file, the reports
  * that name it ('report_only': it is its own bundle, linked to those reports' other bundles).
  */
 export type MemberJoin =
@@ -109,7 +109,8 @@ export type MemberJoin =
       readonly signal: SignalName;
       readonly to: number;
       readonly distance: number;
-      readonly variant: { readonly name: DihedralName; readonly of: number } | null;
+      /** With `sameRegion`, the same region of both files matched. */
+      readonly variant: { readonly name: DihedralName | RegionName; readonly of: number; readonly sameRegion?: boolean } | null;
     }
   | { readonly kind: 'report_only'; readonly reportIds: readonly string[] };
 

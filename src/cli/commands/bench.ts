@@ -5,6 +5,10 @@
  * lookups per second on its in-memory and SQLite paths next to a brute-force scan in the same rounds, the
  * time to load the index into memory, and checks every answer against the brute-force scan.
  *
+ * `hashtriage bench --accuracy DIR [--sample N] [--json]`: instead, the accuracy benchmark on the pictures
+ * in DIR (src/bench/accuracy.ts): recall per transform and matching method, distances between distinct
+ * pictures, CPU cost of each technique; exit 1 when a picture could not be hashed (it is left out).
+ *
  * stdout: a table and one sentence per size, or with --json one JSON document. Exit codes: 0 done, 1 the
  * index could not be used or an answer differed from brute force, 2 usage errors.
  */
@@ -27,6 +31,8 @@ interface BenchCommandOptions {
   mix: QueryMixName;
   db?: string;
   json: boolean;
+  accuracy?: string;
+  sample?: number;
 }
 
 /** commander parser of an integer from min to max: decimal digits only ('' or '0x10' are refused), `_` separators allowed. */
@@ -46,7 +52,53 @@ function sizesArg(value: string): number[] {
   return sizes;
 }
 
+/**
+ * --accuracy DIR: every image of DIR (not recursive) is an original; its transformed copies are made and
+ * matched by each method (src/bench/accuracy.ts). Exit 1 when no image of DIR could be hashed.
+ */
+async function runAccuracyBench(dir: string, opts: BenchCommandOptions): Promise<number> {
+  const { existsSync, readdirSync, statSync } = await import('node:fs');
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    process.stderr.write(`hashtriage bench: --accuracy needs a folder of original pictures; ${dir} is not one\n`);
+    return EXIT.USAGE;
+  }
+  try {
+    const { accuracyReportMarkdown, listOriginals, runAccuracy } = await import('../../bench/accuracy.js');
+    let originals = listOriginals(dir, readdirSync(dir));
+    if (opts.sample !== undefined) originals = originals.slice(0, opts.sample);
+    if (originals.length < 2) {
+      process.stderr.write(`hashtriage bench: --accuracy needs at least 2 pictures in ${dir} (found ${originals.length})\n`);
+      return EXIT.USAGE;
+    }
+    const tty = process.stderr.isTTY;
+    const report = await runAccuracy(originals, (done, total) => {
+      if (tty) process.stderr.write(`\rhashtriage bench: ${done}/${total} originals${done === total ? '\n' : ''}`);
+    });
+    for (const s of report.skipped) process.stderr.write(`hashtriage bench: skipped ${s}\n`);
+    if (report.results.length === 0) {
+      process.stderr.write('hashtriage bench: no picture could be hashed\n');
+      return EXIT.SOME_FAILED;
+    }
+    await writeOutput(opts.json ? `${JSON.stringify(report)}\n` : accuracyReportMarkdown(report));
+    await flushOutput();
+    return report.skipped.length > 0 ? EXIT.SOME_FAILED : EXIT.OK;
+  } catch (err) {
+    return reportFailure('bench', err);
+  }
+}
+
 async function runBench(opts: BenchCommandOptions): Promise<number> {
+  if (opts.accuracy !== undefined) {
+    if (opts.db !== undefined || opts.sizes !== undefined) {
+      process.stderr.write('hashtriage bench: --accuracy measures matching accuracy; it does not take --sizes or --db\n');
+      return EXIT.USAGE;
+    }
+    return runAccuracyBench(opts.accuracy, opts);
+  }
+  if (opts.sample !== undefined) {
+    process.stderr.write('hashtriage bench: --sample goes with --accuracy\n');
+    return EXIT.USAGE;
+  }
   if (opts.db !== undefined && opts.sizes !== undefined) {
     process.stderr.write('hashtriage bench: give --sizes (generated indexes) or --db (your index), not both\n');
     return EXIT.USAGE;
@@ -80,7 +132,7 @@ async function runBench(opts: BenchCommandOptions): Promise<number> {
 export const register: CommandModule = (program: Command) => {
   program
     .command('bench')
-    .description('Measure matching speed on this machine: lookups per second in memory and through SQLite, against a brute-force scan.')
+    .description('Measure matching speed on this machine: lookups per second in memory and through SQLite, against a brute-force scan; or with --accuracy DIR, how often edited copies of your pictures are found.')
     .addOption(new Option('--sizes <list>', 'index sizes to generate, comma-separated (default 100000,1000000)').argParser(sizesArg))
     .addOption(new Option('--radius <n>', 'match threshold (Hamming distance)').argParser(intArg(0, 256)).default(31))
     .addOption(new Option('--queries <n>', 'most queries per path per round').argParser(intArg(1, 1_000_000)).default(1000))
@@ -88,6 +140,8 @@ export const register: CommandModule = (program: Command) => {
     .addOption(new Option('--mix <mix>', 'query mix').choices(Object.keys(QUERY_MIXES)).default('mixed'))
     .option('--db <path>', 'measure your own index file instead (read-only; queries are near-duplicates of its values)')
     .option('--json', 'print the report as JSON', false)
+    .option('--accuracy <dir>', 'instead: recall of transformed copies (JPEG, resize, borders, crops, turns…) of the pictures in <dir>, per matching method')
+    .addOption(new Option('--sample <n>', 'with --accuracy: only the first n pictures by name').argParser(intArg(2, 1_000_000)))
     .action(async (opts: BenchCommandOptions) => {
       process.exitCode = await runBench(opts);
     });

@@ -20,6 +20,7 @@ interface HashCommandOptions {
   algorithms: SignalType[];
   pdqFlavour: 'full' | 'cli512';
   dihedral: boolean;
+  regions: boolean;
   maxPixels: number;
   concurrency: number;
   followSymlinks: boolean;
@@ -47,6 +48,11 @@ function toLine(result: FileHashResult): string {
 }
 
 async function runHash(paths: string[], options: HashCommandOptions): Promise<number> {
+  if (options.regions && !perceptualTypesOf(options.algorithms).some((t) => t.supportsRegions)) {
+    const capable = perceptualTypesOf(SIGNAL_TYPES).filter((t) => t.supportsRegions).map((t) => t.name);
+    process.stderr.write(`hashtriage hash: --regions needs one of ${capable.join(', ')} among --algorithms\n`);
+    return EXIT.USAGE;
+  }
   if (options.dihedral && !perceptualTypesOf(options.algorithms).some((t) => t.supportsDihedral)) {
     const capable = perceptualTypesOf(SIGNAL_TYPES).filter((t) => t.supportsDihedral).map((t) => t.name);
     process.stderr.write(`hashtriage hash: --dihedral needs one of ${capable.join(', ')} among --algorithms\n`);
@@ -89,6 +95,7 @@ export const register: CommandModule = (program: Command) => {
     )
     .addOption(new Option('--pdq-flavour <flavour>', "PDQ flavour: 'full' (full image) or 'cli512' (reference CLI's 512×512 resize)").choices(['full', 'cli512']).default('full'))
     .option('--dihedral', "also print PDQ's 7 rotated/flipped variants (pdqDihedral)", false)
+    .option('--regions', "also print PDQ's region variants (pdqRegions: content inside uniform borders when there are any, crop regions)", false)
     .addOption(new Option('--max-pixels <n>', 'refuse images with more pixels than this (decompression bombs)').argParser(positiveInteger).default(DEFAULT_MAX_PIXELS))
     .addOption(new Option('--concurrency <n>', 'files processed at once').argParser(positiveInteger).default(defaultConcurrency()))
     .option('--follow-symlinks', 'follow symbolic links under the paths even where they lead outside them (without it, such links are reported as SYMLINK_OUTSIDE and not followed)', false)

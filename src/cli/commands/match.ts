@@ -26,11 +26,16 @@
  * image's DCT), so --dihedral only applies to records from `hashtriage hash --dihedral` read with
  * --stdin: each record's variants are searched too and a hit found through one says which. It is a usage
  * error with HASH arguments, and a bare hash line under --dihedral is reported as an error line.
+ *
+ * A record from `hashtriage hash --regions` that carries the content inside the picture's uniform borders
+ * (pdqRegions.content: a letterboxed or framed copy) has it searched too, flag or not; hits found through
+ * it say `"variant": "content"`. The crop regions are for grouping within a scan and are not searched.
  */
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { InvalidArgumentError, type Command } from 'commander';
 import { HashtriageError, type ErrorCode } from '../../errors.js';
+import { LIST_REGION } from '../../hashing/signal-type.js';
 import { hashRecordFromFields, signalFieldNames, signalsFromFields } from '../../hashing/record-fields.js';
 import { signalNames, signalTypeByName, SIGNAL_TYPES } from '../../hashing/signals.js';
 import type { SignalName, SignalType } from '../../hashing/signal-type.js';
@@ -158,10 +163,24 @@ function parseLine(line: string, position: number, settings: Settings): Parsed {
       continue;
     }
     const lookup: Lookup = { signal, value: s.value, ...(s.quality !== null ? { quality: s.quality } : {}) };
+    // The content inside the picture's borders (`hash --regions`) is the same picture: always searched when carried.
+    const content = s.regions.filter((r) => r.name === LIST_REGION);
+    if (content.length === 0 && carried[signal.name]?.regions?.[LIST_REGION] !== undefined)
+      return bad(position, text, `record${of}: region ${LIST_REGION} is not a ${signal.name} hash`);
+    const variants: Uint32Array[] = [];
+    const variantNames: string[] = [];
     if (settings.dihedral && signal.source === 'pixels' && signalFieldNames(signal).variants !== null) {
       if (s.variants.length === 0) return bad(position, text, `record${of} has no ${signalFieldNames(signal).variants} variants (hash it with --dihedral)`, 'BAD_INPUT');
-      lookups.push({ ...lookup, variants: s.variants.map((v) => v.value), variantNames: s.variants.map((v) => v.name) });
-    } else lookups.push(lookup);
+      for (const v of s.variants) {
+        variants.push(v.value);
+        variantNames.push(v.name);
+      }
+    }
+    for (const r of content) {
+      variants.push(r.value);
+      variantNames.push(r.name);
+    }
+    lookups.push(variants.length === 0 ? lookup : { ...lookup, variants, variantNames });
   }
   return { ok: true, position, ...(path !== undefined ? { path } : {}), lookups, ...(skipped.length > 0 ? { skipped } : {}) };
 }

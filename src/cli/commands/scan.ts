@@ -28,7 +28,9 @@ interface ScanCommandOptions {
   /** A path, or false with --no-sightings. */
   sightings?: string | false;
   resume: boolean;
-  dihedral: boolean;
+  /** Undefined when neither --dihedral nor --no-dihedral was given: on by default. */
+  dihedral?: boolean;
+  regions: boolean;
   pdqFlavour: 'full' | 'cli512';
   policy?: string;
   severityPolicy?: string;
@@ -116,7 +118,8 @@ async function runScanCommand(paths: string[], opts: ScanCommandOptions, rawArgs
     manifests: opts.manifest,
     outDir: opts.out,
     resume: opts.resume,
-    dihedral: opts.dihedral,
+    dihedral: opts.dihedral !== false,
+    regions: opts.regions,
     pdqFlavour: opts.pdqFlavour,
     concurrency: opts.concurrency,
     maxPixels: opts.maxPixels,
@@ -208,7 +211,9 @@ export const register: CommandModule = (program: Command) => {
     .option('--sightings <path>', 'store of what scans saw, read and added to (default: beside the index, NAME.sightings.db)')
     .option('--no-sightings', 'neither look up nor record what earlier scans saw')
     .option('--resume', 'continue an interrupted scan in --out with the same inputs and options', false)
-    .option('--dihedral', 'also match rotated/flipped PDQ variants', false)
+    .option('--dihedral', 'match rotated/flipped PDQ variants (the default)')
+    .option('--no-dihedral', 'do not match rotated/flipped PDQ variants')
+    .option('--no-regions', 'do not hash PDQ region variants (content inside uniform borders: lists and batch; crops: batch)')
     .option('--include-low-quality', 'also match and group perceptual hashes below the quality a match needs (without it, such files are flagged perceptual_hash_unusable: check by hand)', false)
     .addOption(new Option('--pdq-flavour <flavour>', "PDQ flavour: 'full' or 'cli512'").choices(['full', 'cli512']).default('full'))
     .addOption(new Option('--max-pixels <n>', 'refuse images with more pixels than this (decompression bombs); recorded in the case').argParser(positiveInteger).default(DEFAULT_MAX_PIXELS))

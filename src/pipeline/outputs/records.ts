@@ -84,7 +84,8 @@ export function joinText(join: MemberJoin, self: number, byIndex: ReadonlyMap<nu
     case 'exact':
       return `${join.signal} equal to ${pathOf(join.to)}`;
     case 'perceptual': {
-      const variant = join.variant === null ? '' : ` (${join.variant.name} of ${join.variant.of === self ? 'this file' : pathOf(join.variant.of)})`;
+      const v = join.variant;
+      const variant = v === null ? '' : v.sameRegion ? ` (${v.name} region of both)` : ` (${v.name} of ${v.of === self ? 'this file' : pathOf(v.of)})`;
       return `${join.signal} distance ${join.distance} to ${pathOf(join.to)}${variant}`;
     }
     case 'report_only':
