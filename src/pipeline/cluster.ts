@@ -228,8 +228,8 @@ function spreadOf(members: readonly number[], items: readonly ScanItem[], option
       if (s === null) continue;
       carriers.push(m);
       const forms = [...s.variants, ...s.regions];
-      const judged = judges.map((t) => usable(t, m)?.hex ?? '-').join('|');
-      const key = `${forms.length === 0 ? s.hex : `${s.hex}|${forms.map((v) => `${v.name}:${v.value.join(',')}`).join('|')}`}#${judged}`;
+      const judgeKey = judges.map((t) => usable(t, m)?.hex ?? '-').join('|');
+      const key = `${forms.length === 0 ? s.hex : `${s.hex}|${forms.map((v) => `${v.name}:${v.value.join(',')}`).join('|')}`}#${judgeKey}`;
       if (seen.has(key)) continue;
       seen.add(key);
       who.push(m);
@@ -239,14 +239,20 @@ function spreadOf(members: readonly number[], items: readonly ScanItem[], option
     }
     if (carriers.length < 2) continue;
     // the judge's distance for a pair is the one its own spread counts (variants and regions included)
+    const judged = judges.map((t) =>
+      who.map((m) => {
+        const s = usable(t, m);
+        return s === null ? null : { value: s.value, variants: s.variants.map((v) => v.value), regions: s.regions };
+      }),
+    );
     const sameByJudge =
       judges.length === 0
         ? undefined
         : (i: number, j: number) =>
-            judges.some((t) => {
-              const a = usable(t, who[i]);
-              const b = usable(t, who[j]);
-              return a !== null && b !== null && largestDistance([a.value, b.value], [a.variants.map((v) => v.value), b.variants.map((v) => v.value)], [a.regions, b.regions]).distance <= thresholdOf(t);
+            judges.some((t, k) => {
+              const a = judged[k][i];
+              const b = judged[k][j];
+              return a !== null && b !== null && largestDistance([a.value, b.value], [a.variants, b.variants], [a.regions, b.regions]).distance <= thresholdOf(t);
             });
     const far = largestDistance(codes, variants, regions, sameByJudge);
     out.push({
