@@ -37,10 +37,12 @@ describe('index import of a file already imported under the same name', () => {
   it('is read again after rejected rows, so retrying with --type imports them; then it is a no-op', async () => {
     const first = await run(['index', 'import', list, '--list', 'exchange', '--db', db]);
     expect(first.status).toBe(1);
-    expect(first.stdout).toBe('exchange (text): 0 added, 0 duplicate, 3 rejected\n');
+    // no row could be added, so the new list is rolled back rather than left empty (an empty list would pass for known hashes)
+    expect(first.stdout).toBe('exchange (text): 0 added, 0 duplicate, 3 rejected; list exchange was not created (no row could be imported)\n');
     expect(first.stderr).toContain(`${list}:1: hash value has 64 hex digits`);
+    expect(JSON.parse((await run(['index', 'stats', '--json', '--db', db])).stdout).lists).toEqual([]);
 
-    const retry = await run(['index', 'import', list, '--list', 'exchange', '--type', 'pdq', '--db', db]);
+    const retry = await run(['index', 'import', list, '--list', 'exchange', '--type', 'PDQ', '--db', db]); // any case, as match and hash take it
     expect(retry.stdout).toBe('exchange (text): 3 added, 0 duplicate, 0 rejected\n');
     expect(retry.status).toBe(0);
     const match = await run(['match', VALUES[1], '--db', db]);
@@ -49,5 +51,21 @@ describe('index import of a file already imported under the same name', () => {
     const again = await run(['index', 'import', list, '--list', 'exchange', '--type', 'pdq', '--db', db]);
     expect(again.stdout).toBe('exchange: unchanged (this file was already imported under this name)\n');
     expect(again.status).toBe(0);
+  });
+
+  it('an empty file under a new name creates no list and exits 1', async () => {
+    const empty = path.join(dir, 'empty.txt');
+    writeFileSync(empty, '');
+    const res = await run(['index', 'import', empty, '--list', 'nothing', '--db', db]);
+    expect(res.status).toBe(1);
+    expect(res.stdout).toBe('nothing (text): 0 added, 0 duplicate, 0 rejected; list nothing was not created (no row could be imported)\n');
+    const lists = JSON.parse((await run(['index', 'stats', '--json', '--db', db])).stdout).lists as Array<{ name: string }>;
+    expect(lists.map((l) => l.name)).not.toContain('nothing');
+  });
+
+  it('--type rejects a name that is no comparable hash type, with the allowed ones', async () => {
+    const res = await run(['index', 'import', list, '--list', 'x', '--type', 'crc32', '--db', db]);
+    expect(res.status).toBe(2);
+    expect(res.stderr).toContain('expected one of md5, sha1, sha256, pdq, blockhash (any case)');
   });
 });

@@ -174,6 +174,25 @@ describe('hashtriage index and match (CLI)', () => {
     expect(pdqOnly.lines[0].matches.some((m: { algorithm: string }) => m.algorithm === 'md5')).toBe(false);
   });
 
+  it('a low-quality or all-zero perceptual hash of a record is listed under "skipped" with why, not under "checked"', async () => {
+    const known = REF.get(KNOWN[0])!.pdq;
+    const flip = (c: string, mask: number) => (parseInt(c, 16) ^ mask).toString(16);
+    const near = `${flip(known[0], 0xf)}${flip(known[1], 0x3)}${known.slice(2)}`; // 6 bits away
+    expect(distance(near, known)).toBe(6);
+    const record = JSON.stringify({ path: 'lq.jpg', ok: true, bytes: 10, pdq: near, pdqQuality: 18, blockhash: '0'.repeat(64) });
+    const res = await run(['match', '--db', db, '--stdin'], { input: `${record}\n` });
+    expect(res.status).toBe(0);
+    expect(res.lines[0]).toMatchObject({ path: 'lq.jpg', checked: [], lowQuality: true, matches: [] });
+    expect(res.lines[0].skipped).toEqual([
+      { algorithm: 'pdq', reason: 'low quality (18, below 50): not looked up; --include-low-quality looks it up' },
+      { algorithm: 'blockhash', reason: 'all zeros: the picture has no detail to compare, check it by hand' },
+    ]);
+    const low = await run(['match', '--db', db, '--stdin', '--include-low-quality'], { input: `${record}\n` });
+    expect(low.lines[0]).toMatchObject({ checked: ['pdq'], lowQuality: true });
+    expect(low.lines[0].skipped).toEqual([{ algorithm: 'blockhash', reason: 'all zeros: the picture has no detail to compare, check it by hand' }]);
+    expect(low.lines[0].matches).toEqual([expect.objectContaining({ algorithm: 'pdq', hash: known, distance: 6 })]);
+  });
+
   it('a file whose MD5 is on a VICS list is found by `hash FILE | match --stdin`', async () => {
     const file = path.join(IMAGES, 'plasma-c-64x64.png');
     const md5 = REF.get('plasma-c-64x64.png')!.md5;

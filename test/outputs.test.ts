@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../src/pipeline/outputs/atomic-file.js';
 import { BUNDLE_CSV_COLUMNS } from '../src/pipeline/outputs/csv.js';
 import { csvText } from '../src/tabular/csv-write.js';
 import { escapeHtml, jsonForScript, REPORT_CSP, reportHtml } from '../src/pipeline/outputs/html.js';
+import { joinText } from '../src/pipeline/outputs/records.js';
 import { compareBundles } from '../src/policy/priority.js';
 import type { ScanData } from '../src/pipeline/outputs/types.js';
 import { FORMULA_PATH, HOSTILE_NOTE, HOSTILE_PATH, sampleScanData } from './support/sample-scan-data.js';
@@ -184,6 +185,16 @@ describe('why each file is in its bundle, flags and related bundles', () => {
     expect(linked.members[0].reason).toBe('named by report R-106 only: no hash link to another file, so its own bundle (the report’s other pictures are under related bundles)');
   });
 
+  it('a report-only member points to related bundles only through what relates them: its report, else a URL', () => {
+    const join = { kind: 'report_only', reportIds: ['R-1'] } as const;
+    const base = 'named by report R-1 only: no hash link to another file, so its own bundle';
+    const viaReport = [{ id: 'b-1', reportIds: ['R-1'], urls: [] }];
+    const viaUrl = [{ id: 'b-2', reportIds: [], urls: ['https://example.com/p'] }];
+    expect(joinText(join, 0, new Map(), true, viaReport)).toBe(`${base} (the report’s other pictures are under related bundles)`);
+    expect(joinText(join, 0, new Map(), true, viaUrl)).toBe(`${base} (pictures reported at the same URL are under related bundles)`);
+    expect(joinText(join, 0, new Map(), true, [])).toBe(base);
+  });
+
   it('carries flags, spread and related bundles in bundles.ndjson, bundles.csv and report.html', () => {
     const b = bundles.find((x) => x.id === drift)!;
     expect(b.flags.map((f: { flag: string }) => f.flag)).toEqual(['perceptual_drift']);
@@ -311,6 +322,16 @@ describe('bundles.csv', () => {
 
 describe('report.html', () => {
   const html = readFileSync(join(written(), 'report.html'), 'utf8');
+
+  it('a bundle of more than three files shows three and an expander that holds exactly the others, so nothing is hidden', () => {
+    const big = { ...data, bundles: data.bundles.map((b) => (b.id === 'b-1c2d3e4f5a6b7c8d' ? { ...b, items: [3, 4, 5, 9, 10], paths: [3, 4, 5, 9, 10].map((i) => data.items.find((it) => it.index === i)!.path), joins: [...b.joins, { kind: 'exact' as const, signal: 'md5' as const, to: 3 }, { kind: 'exact' as const, signal: 'md5' as const, to: 3 }] } : b)) };
+    const row = reportHtml(big).match(/<tr class="q[^"]*"[^>]*data-id="b-1c2d3e4f5a6b7c8d">.*?<\/tr>/s)![0];
+    const details = row.match(/<details><summary>([^<]*)<\/summary><ul class="members">(.*?)<\/ul><\/details>/s)!;
+    expect(details[1]).toBe('2 more files');
+    expect(details[2]).toContain('case/seen/again.jpg');
+    expect(details[2]).toContain('case/reference/exemplar.jpg');
+    expect(details[2]).not.toContain('<div class="path">complaints/c101.jpg</div>'); // shown above it
+  });
 
   it('escapes hostile paths and notes: they appear as text, never as markup', () => {
     expect(html).toContain(escapeHtml(HOSTILE_PATH));

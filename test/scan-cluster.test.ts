@@ -182,7 +182,7 @@ describe('clusterItems', () => {
     const items = [item(0, { pdq: hex(code), pdqQuality: 8 }), item(1, { pdq: hex(flipBits(code, 2, next)), pdqQuality: 8 })];
     const without = clusterItems(items, [], { signalTypes: SIGNAL_TYPES });
     expect(without.map((c) => c.items)).toEqual([[0], [1]]);
-    expect(without.map((c) => c.unusable)).toEqual([[{ signal: 'pdq', qualities: [8], minQuality: 50 }], [{ signal: 'pdq', qualities: [8], minQuality: 50 }]]);
+    expect(without.map((c) => c.unusable)).toEqual([[{ signal: 'pdq', qualities: [8], minQuality: 50, includeLowQualityHelps: true }], [{ signal: 'pdq', qualities: [8], minQuality: 50, includeLowQualityHelps: true }]]);
     const flags = buildBundles(without, items, [])[0].flags;
     expect(flags.map((f) => f.flag)).toEqual(['perceptual_hash_unusable']);
     expect(flags[0].detail).toContain('no file has a usable pdq hash (pdq quality 8, below 50)');
@@ -190,6 +190,20 @@ describe('clusterItems', () => {
     expect(withLow.map((c) => c.items)).toEqual([[0, 1]]);
     expect(withLow[0].unusable).toEqual([]);
     expect(withLow[0].joins[1]).toEqual({ kind: 'perceptual', signal: 'pdq', to: 0, distance: 2, variant: null });
+  });
+
+  it('suggests --include-low-quality only where it would help: never for an all-zero hash, nor when it is on', () => {
+    const zero = '0'.repeat(64);
+    const flat = [item(0, { pdq: zero, pdqQuality: 0 })];
+    for (const includeLowQuality of [false, true]) {
+      const [c] = clusterItems(flat, [], { signalTypes: SIGNAL_TYPES, includeLowQuality });
+      expect(c.unusable.map((u) => u.includeLowQualityHelps)).toEqual([false]);
+      const detail = buildBundles([c], flat, [])[0].flags[0].detail;
+      expect(detail).toMatch(/; check by hand$/);
+      expect(detail).not.toContain('--include-low-quality');
+    }
+    const low = [item(0, { pdq: hex(randomCode(rng(4))), pdqQuality: 8 })];
+    expect(buildBundles(clusterItems(low, [], { signalTypes: SIGNAL_TYPES }), low, [])[0].flags[0].detail).toMatch(/check by hand, or scan again with --include-low-quality$/);
   });
 });
 
@@ -264,6 +278,28 @@ describe('largest internal distance', () => {
     const mirrored = randomCode(next);
     expect(largestDistance([a, mirrored], [[], [flipBits(a, 4, next)]]).distance).toBe(4);
     expect(largestDistance([a, mirrored]).distance).toBe(hammingDistance(a, mirrored));
+  });
+
+  it('with --dihedral, a rotated copy linked by a PDQ variant is not drift by blockhash, which has no variants; a far pair PDQ does not vouch for still is', () => {
+    const next = rng(21);
+    const base = randomCode(next);
+    const rotatedPdq = randomCode(next);
+    const block0 = randomCode(next);
+    const items = [
+      item(0, { pdq: hex(base), pdqQuality: 100, blockhash: hex(block0) }),
+      // the rotated copy: its plain PDQ and blockhash are far from the original, its rot90 PDQ variant is close
+      item(1, { pdq: hex(rotatedPdq), pdqQuality: 100, pdqDihedral: { rot90: hex(flipBits(base, 3, next)) }, blockhash: hex(randomCode(next)) }),
+    ];
+    const [c] = clusterItems(items, [], { signalTypes: SIGNAL_TYPES });
+    expect(c.items).toEqual([0, 1]);
+    expect(c.spread.find((sp) => sp.signal === 'pdq')!.maxDistance).toBe(3);
+    expect(c.spread.find((sp) => sp.signal === 'blockhash')!.maxDistance).toBe(0);
+    expect(buildBundles([c], items, [])[0].flags).toEqual([]);
+    // a third file chained in by blockhash alone, far from the first by PDQ: blockhash still measures that pair
+    const farBlock = flipBits(block0, 40, next);
+    const chained = [...items, item(2, { pdq: hex(randomCode(next)), pdqQuality: 100, pdqDihedral: { rot90: hex(randomCode(next)) }, blockhash: hex(farBlock) })];
+    const spreadBlock = clusterItems(chained, [], { signalTypes: SIGNAL_TYPES, thresholds: { blockhash: 40 } })[0].spread.find((sp) => sp.signal === 'blockhash');
+    expect(spreadBlock?.maxDistance).toBeGreaterThanOrEqual(40);
   });
 });
 

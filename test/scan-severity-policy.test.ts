@@ -99,6 +99,21 @@ describe('severity from the policy in force at scan time', () => {
     const rose = bundleOf('out-innocent', 'rose.png');
     expect(points(rose)).toEqual({ known_non_pertinent: -10 });
     expect(rose.tier).toBe('P4 backlog');
+    // a known-innocent match alone is not "known" content: its own status, apart in every count
+    expect(rose.status).toBe('known_non_pertinent');
+    expect(bundleOf('out-innocent', 'wizard.jpg').status).toBe('known');
+    expect(res.stdout).toContain('known matches: 1 file (and 1 known non-pertinent only)');
+    const csv = readFileSync(path.join(dir, 'out-innocent', 'bundles.csv'), 'utf8');
+    expect(csv.split('\n').find((l) => l.includes(rose.id))).toContain(',"known_non_pertinent",');
+    const html = readFileSync(path.join(dir, 'out-innocent', 'report.html'), 'utf8');
+    expect(html).toContain('<option value="known_non_pertinent">known non-pertinent only</option>');
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'out-innocent', 'manifest.json'), 'utf8'));
+    expect(manifest.counts).toMatchObject({ filesWithKnownMatch: 1, filesWithNonPertinentMatchOnly: 1, bundlesKnown: 1, bundlesKnownNonPertinent: 1, bundlesUnknown: 0 });
+    const audit = jsonLines(readFileSync(path.join(dir, 'out-innocent', 'audit.ndjson'), 'utf8'));
+    expect(audit.find((e) => e.event === 'files_processed')!.data).toMatchObject({ withKnownMatch: 1, withNonPertinentMatchOnly: 1 });
+    // the severity policy used is named where the priority policy is
+    expect(audit.find((e) => e.event === 'severity_policy_used')!.data).toEqual({ source: innocent, sha256: sha256(path.join(dir, innocent)) });
+    expect(html).toContain(`severity policy ${innocent} <span class="mono">${sha256(path.join(dir, innocent)).slice(0, 16)}</span>`);
   });
 
   it('a resume with another severity policy is a usage error that says which policy changed', async () => {

@@ -51,7 +51,7 @@ const PROGRESS_EVERY = 10_000;
  */
 export async function importList(store: IndexStore, source: ListSource, items: AsyncIterable<ImportItem>, options: ImportOptions = {}): Promise<ImportSummary> {
   checkListName(source.name);
-  const summary = { list: source.name, format: source.format, added: 0, duplicate: 0, rejected: 0, errors: [] as RowError[], unchanged: false };
+  const summary = { list: source.name, format: source.format, added: 0, duplicate: 0, rejected: 0, errors: [] as RowError[], unchanged: false, notCreated: false };
   store.beginWrite({ cacheKib: IMPORT_CACHE_KIB, onWait: options.onWait });
   try {
     const db = store.db;
@@ -114,6 +114,11 @@ export async function importList(store: IndexStore, source: ListSource, items: A
       if (read % PROGRESS_EVERY === 0) options.onProgress?.(read);
     }
     flush();
+    if (!existing && summary.added === 0) {
+      // a list with no hash would pass for a known list while nothing can match it
+      store.abortWrite();
+      return { ...summary, notCreated: true };
+    }
     store.flushPending();
     if (options.replace && existing) deleteOrphans(store);
     db.prepare(`UPDATE lists SET rows_added = rows_added + ?, rows_rejected = ? WHERE id = ?`).run(summary.added, summary.rejected, listId);

@@ -60,6 +60,8 @@ export interface ImportSummary {
   readonly errors: readonly RowError[];
   /** True when the list's file digest was already imported and nothing was done. */
   readonly unchanged: boolean;
+  /** True when the list was new and no row could be added: it was rolled back, the index is unchanged. */
+  readonly notCreated: boolean;
 }
 
 /** One known-list entry attached to a matched hash. */

@@ -84,11 +84,11 @@ function flagsOf(c: Cluster, members: readonly ScanItem[]): BundleFlag[] {
         : `${u.signal} without detail (all zeros)`,
     );
     const types = c.unusable.map((u) => u.signal).join(', ');
+    // --include-low-quality is suggested only where it would change something: it is off and some hash has detail
+    const advice = c.unusable.some((u) => u.includeLowQualityHelps) ? 'check by hand, or scan again with --include-low-quality' : 'check by hand';
     flags.push({
       flag: 'perceptual_hash_unusable',
-      detail:
-        `no file has a usable ${types} hash (${what.join('; ')}): known ${types} hashes cannot match it and near copies are not grouped by it; ` +
-        'check by hand, or scan again with --include-low-quality',
+      detail: `no file has a usable ${types} hash (${what.join('; ')}): known ${types} hashes cannot match it and near copies are not grouped by it; ${advice}`,
     });
   }
   return flags;

@@ -62,6 +62,8 @@ export interface UnusableSignal {
   readonly signal: SignalName;
   readonly qualities: readonly number[];
   readonly minQuality: number;
+  /** True when --include-low-quality would make some member's hash usable (it is off, and not every hash is all zeros). */
+  readonly includeLowQualityHelps: boolean;
 }
 
 /** A link that merged two groups: the spanning tree of a cluster is made of these. */
@@ -198,8 +200,22 @@ function joinsOf(members: readonly number[], adjacency: ReadonlyMap<number, Link
 function spreadOf(members: readonly number[], items: readonly ScanItem[], options: ClusterOptions, parsed: Parsed): BundleSpread[] {
   const out: BundleSpread[] = [];
   if (members.length < 2) return out;
-  for (const signal of options.signalTypes) {
-    if (signal.comparison === 'exact' || signal.bits !== 256) continue;
+  const usable = (signal: SignalType, m: number) => {
+    const s = parsed(signal)[m];
+    return s !== null && isMatchable(items[m].hash, signal, s, options.includeLowQuality ?? false) ? s : null;
+  };
+  const thresholdOf = (signal: SignalType) => options.thresholds?.[signal.name] ?? signal.defaultThreshold;
+  const spreadTypes = options.signalTypes.filter((signal) => signal.comparison !== 'exact' && signal.bits === 256);
+  // Types whose members carry variants (dihedral with --dihedral, or regions): they can see that a rotated or cropped copy is the same picture.
+  const hasForms = (signal: SignalType, m: number) => {
+    const s = usable(signal, m);
+    return s !== null && s.variants.length + s.regions.length > 0;
+  };
+  const withVariants = spreadTypes.filter((signal) => members.some((m) => hasForms(signal, m)));
+  for (const signal of spreadTypes) {
+    // A type without variants cannot see rotation or crops: a pair that a type with variants puts within
+    // its threshold is the same picture by that type, so this type's distance for it is not drift.
+    const judges = withVariants.includes(signal) ? [] : withVariants;
     const who: number[] = [];
     const codes: Uint32Array[] = [];
     const variants: Uint32Array[][] = [];
@@ -207,13 +223,13 @@ function spreadOf(members: readonly number[], items: readonly ScanItem[], option
     // Equal values (exact copies) are compared once: the pairs stay exact, the work grows with distinct values.
     const seen = new Set<string>();
     const carriers: number[] = [];
-    const all = parsed(signal);
     for (const m of members) {
-      const s = all[m];
-      if (s === null || !isMatchable(items[m].hash, signal, s, options.includeLowQuality ?? false)) continue;
+      const s = usable(signal, m);
+      if (s === null) continue;
       carriers.push(m);
       const forms = [...s.variants, ...s.regions];
-      const key = forms.length === 0 ? s.hex : `${s.hex}|${forms.map((v) => `${v.name}:${v.value.join(',')}`).join('|')}`;
+      const judgeKey = judges.map((t) => usable(t, m)?.hex ?? '-').join('|');
+      const key = `${forms.length === 0 ? s.hex : `${s.hex}|${forms.map((v) => `${v.name}:${v.value.join(',')}`).join('|')}`}#${judgeKey}`;
       if (seen.has(key)) continue;
       seen.add(key);
       who.push(m);
@@ -222,11 +238,27 @@ function spreadOf(members: readonly number[], items: readonly ScanItem[], option
       regions.push(s.regions);
     }
     if (carriers.length < 2) continue;
-    const far = largestDistance(codes, variants, regions);
+    // the judge's distance for a pair is the one its own spread counts (variants and regions included)
+    const judged = judges.map((t) =>
+      who.map((m) => {
+        const s = usable(t, m);
+        return s === null ? null : { value: s.value, variants: s.variants.map((v) => v.value), regions: s.regions };
+      }),
+    );
+    const sameByJudge =
+      judges.length === 0
+        ? undefined
+        : (i: number, j: number) =>
+            judges.some((t, k) => {
+              const a = judged[k][i];
+              const b = judged[k][j];
+              return a !== null && b !== null && largestDistance([a.value, b.value], [a.variants, b.variants], [a.regions, b.regions]).distance <= thresholdOf(t);
+            });
+    const far = largestDistance(codes, variants, regions, sameByJudge);
     out.push({
       signal: signal.name,
       maxDistance: far.distance,
-      threshold: options.thresholds?.[signal.name] ?? signal.defaultThreshold,
+      threshold: thresholdOf(signal),
       // all equal: the first two members that carry the value
       between: who.length < 2 ? [carriers[0], carriers[1]] : [who[far.i], who[far.j]],
     });
@@ -242,11 +274,12 @@ function unusableOf(members: readonly number[], items: readonly ScanItem[], opti
     const all = parsed(t);
     const carried = members.flatMap((m) => {
       const s = items[m].hash.ok ? all[m] : null;
-      return s === null ? [] : [{ s, usable: isMatchable(items[m].hash, t, s, options.includeLowQuality ?? false) }];
+      return s === null ? [] : [{ m, s, usable: isMatchable(items[m].hash, t, s, options.includeLowQuality ?? false) }];
     });
     if (carried.length === 0 || carried.some((c) => c.usable)) continue;
     const qualities = [...new Set(carried.flatMap((c) => (c.s.quality === null ? [] : [c.s.quality])))].sort((a, b) => a - b);
-    out.push({ signal: t.name, qualities, minQuality: t.minMatchQuality });
+    const helps = !(options.includeLowQuality ?? false) && carried.some((c) => isMatchable(items[c.m].hash, t, c.s, true));
+    out.push({ signal: t.name, qualities, minQuality: t.minMatchQuality, includeLowQualityHelps: helps });
   }
   return out;
 }

@@ -17,3 +17,17 @@ export function rateKnown(k: KnownMatch, policy: SeverityPolicy): KnownMatch {
 export function rateKnownMatches(known: readonly KnownMatch[], policy: SeverityPolicy): KnownMatch[] {
   return known.map((k) => rateKnown(k, policy));
 }
+
+/** False only for a match the severity policy rated non-pertinent (known-innocent, e.g. Project VIC 5). */
+export function isPertinentMatch(k: KnownMatch): boolean {
+  return k.pertinent !== false;
+}
+
+/** What is known of some content: 'known' with a pertinent match, 'known_non_pertinent' with non-pertinent matches only, else 'unknown'. */
+export type ContentStatus = 'known' | 'known_non_pertinent' | 'unknown';
+
+/** The ContentStatus of a bundle's or a file's known matches. */
+export function contentStatus(known: readonly KnownMatch[]): ContentStatus {
+  if (known.length === 0) return 'unknown';
+  return known.some(isPertinentMatch) ? 'known' : 'known_non_pertinent';
+}

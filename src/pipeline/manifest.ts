@@ -12,7 +12,7 @@ import { csvTableOfText, sniffDelimiter } from '../tabular/csv-read.js';
 import { fieldLookup } from '../tabular/header.js';
 import { ndjsonOfText } from '../tabular/ndjson.js';
 import type { Report } from './types.js';
-import { normalizeUrl } from './url.js';
+import { normalizeUrl, urlKind } from './url.js';
 
 /** One problem found in a manifest, located as "file:line" (the rest of the manifest is still read). */
 export interface ManifestError {
@@ -277,12 +277,17 @@ export function parseManifest(content: string, name: string, rootReal: string): 
       continue;
     }
     const files = fileList(values.file);
-    const url = text(values.url);
+    const given = text(values.url);
+    const kind = urlKind(given);
+    const url = kind === 'url' ? given : null;
     const existing = byId.get(reportId);
     if (files.length === 0 && url === null && existing === undefined) {
-      errors.push({ source, code: 'BAD_ROW', message: `report ${reportId} names neither a file nor a url` });
+      const why = kind === 'not-url' ? ` (url "${given}" is not a URL: no scheme and no dot)` : '';
+      errors.push({ source, code: 'BAD_ROW', message: `report ${reportId} names neither a file nor a url${why}` });
       continue;
     }
+    if (kind === 'not-url')
+      errors.push({ source, code: 'BAD_ROW', message: `report ${reportId}: url "${given}" is not a URL (no scheme and no dot); not used as a page or host` });
     let escalate = parseFlag(values.escalate);
     if (escalate === null) {
       errors.push({ source, code: 'BAD_ROW', message: `escalation flag "${String(values.escalate)}" is not yes/no; read as no` });

@@ -3,34 +3,19 @@
  * anonymous or blank one is a different person on every report, since at a hotline most reports are
  * anonymous and folding them together would hide how many people sent the same content.
  */
+import { isPlaceholder, normalizePlaceholder } from './placeholders.js';
 
-/** Reporter values (after normalisation) that mean "nobody named": each report from one counts once. */
-export const ANONYMOUS_REPORTERS: readonly string[] = [
-  '',
-  '-',
-  '--',
-  '?',
-  'anon',
-  'anonymous',
-  'n/a',
-  'na',
-  'none',
-  'not given',
-  'unknown',
-  'unnamed',
-  'withheld',
-];
-
-const ANONYMOUS = new Set(ANONYMOUS_REPORTERS);
+/** How a blank or missing reporter is shown in `reporters`. */
+export const BLANK_REPORTER = '(anonymous)';
 
 /** The name as counted: trimmed, case-folded, inner white space collapsed to one space (Unicode NFKC first). */
 export function normalizeReporter(name: string): string {
-  return name.normalize('NFKC').trim().replace(/\s+/gu, ' ').toLowerCase();
+  return normalizePlaceholder(name);
 }
 
-/** True when the reporter value names nobody: null, blank, or one of ANONYMOUS_REPORTERS. */
+/** True when the reporter value names nobody: null, blank, or a placeholder ("anonymous", "n/a" … PLACEHOLDER_VALUES). */
 export function isAnonymousReporter(name: string | null): boolean {
-  return name === null || ANONYMOUS.has(normalizeReporter(name));
+  return isPlaceholder(name);
 }
 
 /**
@@ -49,12 +34,16 @@ export function countReporters(reporters: ReadonlyArray<string | null>): number 
 
 /**
  * The reporter names to show: one spelling per named reporter (the first in code-unit order, trimmed),
- * then each distinct anonymous spelling as given (trimmed; blank ones left out), sorted.
+ * then each distinct anonymous spelling as given (trimmed), and BLANK_REPORTER when a report gave none, sorted:
+ * every reporter counted is shown under some name.
  */
 export function shownReporters(reporters: ReadonlyArray<string | null>): string[] {
   const byKey = new Map<string, string>();
   for (const r of reporters) {
-    if (r === null || r.trim() === '') continue;
+    if (r === null || r.trim() === '') {
+      byKey.set('\u0000', BLANK_REPORTER);
+      continue;
+    }
     const key = isAnonymousReporter(r) ? `\u0000${r.trim()}` : normalizeReporter(r);
     const shown = r.trim().replace(/\s+/gu, ' ');
     const prev = byKey.get(key);

@@ -12,6 +12,7 @@ import { appendAuditEvents, scanStartedEvent, writeScanOutputs } from './outputs
 import { HashtriageError } from '../errors.js';
 import { listInfos } from '../index-store/index-admin.js';
 import { openIndex } from '../index-store/open-index.js';
+import type { IndexStore } from '../index-store/store.js';
 import { inProcessIndexPort } from './index-port.js';
 import { workerIndexPort } from './index-worker-client.js';
 import type { HashPort, IndexPort, ScanDeps, ScanOptions } from './scan.js';
@@ -45,6 +46,18 @@ export function toolVersion(): string {
   return pkg.version;
 }
 
+/**
+ * null when some list of the index holds a hash a scan can look up; else what the index holds instead
+ * (" (no lists)" or " (list x is empty)"), for the usage error.
+ */
+function listsWithoutHashes(index: IndexStore): string | null {
+  const lists = listInfos(index);
+  if (lists.some((l) => Object.values(l.entries).some((n) => n > 0))) return null;
+  if (lists.length === 0) return ' (no lists)';
+  const names = lists.map((l) => l.name).join(', ');
+  return lists.length === 1 ? ` (list ${names} is empty)` : ` (lists ${names} are empty)`;
+}
+
 /** The stores a scan uses: the known index (read-only; null for deduplication only) and the sightings store (null: none). */
 export interface ScanStores {
   readonly index: string | null;
@@ -54,7 +67,7 @@ export interface ScanStores {
 /**
  * Opens everything a scan needs: the stores (on a worker thread unless `inProcessIndex`), the priority
  * policy (`policyPath` or the shipped default) and the severity policy (`severityPolicyPath` or the shipped default). The stores are opened here first either way, so that a
- * missing or unusable index, an index without known lists (USAGE: a scan needs them unless it has no
+ * missing or unusable index, an index without known hashes (no lists, or only empty ones; USAGE: a scan needs them unless it has no
  * index, for deduplication only), or an unusable sightings store, throws HashtriageError before the case
  * folder or the sightings store is created; so does an unusable policy. Opening may create the sightings store (empty), and
  * brings an index of an earlier version up to date.
@@ -63,11 +76,12 @@ export function openScanDeps(options: ScanOptions, stores: ScanStores, policyPat
   const severityPolicy = loadSeverityPolicy(severityPolicyPath);
   const policy = loadPriorityPolicy(policyPath, nonPertinentLabels(severityPolicy));
   const index = stores.index === null ? null : openIndex(stores.index, { readonly: true });
-  if (index !== null && listInfos(index).length === 0) {
+  const emptyLists = index === null ? null : listsWithoutHashes(index);
+  if (index !== null && emptyLists !== null) {
     index.close();
     throw new HashtriageError(
       'USAGE',
-      `the index ${stores.index} holds no known lists, so nothing could match: import one first (hashtriage index import FILE --list NAME --db ${stores.index}), or give --no-index to deduplicate without known lists; nothing was scanned`,
+      `the index ${stores.index} holds no known hashes${emptyLists}, so nothing could match: import one first (hashtriage index import FILE --list NAME --db ${stores.index}), or give --no-index to deduplicate without known lists; nothing was scanned`,
     );
   }
   let sightings: SightingsStore | null = null;

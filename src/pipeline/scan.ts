@@ -16,7 +16,7 @@ import type { FileHashResult } from '../hashing/record.js';
 import { LIST_REGION, type SignalType } from '../hashing/signal-type.js';
 import { compareBundles, prioritise, type PriorityPolicy } from '../policy/priority.js';
 import { loadSeverityPolicy, UNMAPPED_SCHEME, type SeverityPolicy } from '../policy/severity.js';
-import { rateKnownMatches } from './known-rating.js';
+import { contentStatus, rateKnownMatches } from './known-rating.js';
 import { buildBundles } from './bundle.js';
 import { CaseDb, type ScanParams, type StoredItem } from './case-db.js';
 import { clusterItems, type CodeSearcherFactory } from './cluster.js';
@@ -25,6 +25,7 @@ import { manifestFileProblem, mergeManifests, readManifest, type FileRef, type M
 import type { SeenItem } from '../sightings/sightings-store.js';
 import type { AuditState } from './outputs/index.js';
 import type { ScanData } from './outputs/types.js';
+import { flaggedCounts } from './outputs/records.js';
 import type { Bundle, KnownMatch, Report, ScanItem, SeenMatch } from './types.js';
 import { sidecarSuffixes } from '../index-store/memory-sidecar.js';
 
@@ -157,7 +158,10 @@ export interface ScanSummary {
   /** The first SUMMARY_MAX_PROBLEMS problems, manifest rows first, then files by path, each with its location. */
   readonly problems: ReadonlyArray<{ readonly source: string; readonly code: ErrorCode; readonly message: string }>;
   readonly reports: number;
+  /** Files with a pertinent known match. */
   readonly knownMatchFiles: number;
+  /** Files whose known matches are all non-pertinent (known-innocent): not counted in knownMatchFiles. */
+  readonly knownNonPertinentFiles: number;
   readonly previouslySeenFiles: number;
   readonly lowQualityFiles: number;
   readonly bundles: number;
@@ -384,7 +388,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
         const now = item.preError === null ? statOf(item.readPath) : null;
         return now !== null && (prev.size !== now.size || prev.mtimeMs !== now.mtimeMs);
       }).length;
-      return { ...finishedSummary(options.outDir, info.finishedAt, [...finished.values()], knownLists), changedSinceFinished: changed };
+      return { ...finishedSummary(options.outDir, info.finishedAt, [...finished.values()], manifests, knownLists, severityPolicy), changedSinceFinished: changed };
     }
     deps.auditStart?.(options.outDir, { scanLabel: info.scanLabel, toolVersion: deps.toolVersion, inputs: outputInputs(options, params), startedAt: info.startedAt }, options.resume);
 
@@ -477,7 +481,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
     }
     const hashedThisRun = stored.size - resumedItems;
     if (stored.size < plan.length) {
-      return summarise(options.outDir, false, plan.length, [...stored.values()], manifests.reports, manifests.errors, [], hashedThisRun, resumedItems, knownLists);
+      return summarise(options.outDir, false, plan.length, [...stored.values()], manifests.reports, manifests.errors, [], hashedThisRun, resumedItems, knownLists, severityPolicy);
     }
 
     // 4. Items in plan order, their known matches rated through the severity policy in force (the case
@@ -515,7 +519,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
     const audit = await deps.writeOutputs(options.outDir, data);
     caseDb.markFinished(endedAt);
     return {
-      ...summarise(options.outDir, true, plan.length, [...stored.values()], manifests.reports, manifests.errors, bundles, hashedThisRun, resumedItems, knownLists),
+      ...summarise(options.outDir, true, plan.length, [...stored.values()], manifests.reports, manifests.errors, bundles, hashedThisRun, resumedItems, knownLists, severityPolicy),
       ...unknownSchemesOf([...stored.values()], severityPolicy),
       audit: { auditHead: audit.auditHead, auditBroken: audit.auditBroken },
     };
@@ -540,11 +544,19 @@ function unknownSchemesOf(items: readonly StoredItem[], policy: SeverityPolicy):
 }
 
 /**
- * The summary of a scan that had finished before this --resume: its counts as its manifest.json recorded
- * them (files and failures from the case when the manifest cannot be read). Reads only.
+ * The summary of a scan that had finished before this --resume, as that run gave it: problems and input
+ * errors from the same manifests (a resume checks they are unchanged) and the case's files, bundle counts
+ * and flags as its manifest.json recorded them. Reads only.
  */
-function finishedSummary(outDir: string, finishedAt: string, items: readonly StoredItem[], knownLists: number): ScanSummary {
-  const base = summarise(outDir, true, items.length, items, [], [], [], 0, items.length, knownLists);
+function finishedSummary(
+  outDir: string,
+  finishedAt: string,
+  items: readonly StoredItem[],
+  manifests: ManifestContents,
+  knownLists: number,
+  severityPolicy: SeverityPolicy,
+): ScanSummary {
+  const base = summarise(outDir, true, items.length, items, manifests.reports, manifests.errors, [], 0, items.length, knownLists, severityPolicy);
   let counts: Record<string, unknown> = {};
   try {
     const manifest = JSON.parse(readFileSync(path.join(outDir, 'manifest.json'), 'utf8')) as { counts?: Record<string, unknown> };
@@ -553,14 +565,13 @@ function finishedSummary(outDir: string, finishedAt: string, items: readonly Sto
     // the outputs are not there as written: the summary says what the case holds
   }
   const num = (key: string, fallback: number): number => (typeof counts[key] === 'number' ? (counts[key] as number) : fallback);
-  const byTier = counts.bundlesByTier !== null && typeof counts.bundlesByTier === 'object' ? (counts.bundlesByTier as Record<string, number>) : {};
+  const record = (key: string): Record<string, number> =>
+    counts[key] !== null && typeof counts[key] === 'object' ? (counts[key] as Record<string, number>) : {};
   return {
     ...base,
-    inputErrors: num('inputErrors', 0),
-    reports: num('reports', 0),
     bundles: num('bundles', 0),
-    bundlesByTier: byTier,
-    problems: [],
+    bundlesByTier: Object.fromEntries(Object.entries(record('bundlesByTier')).filter(([, n]) => n > 0)),
+    bundlesFlagged: record('bundlesFlagged'),
     finishedBefore: finishedAt,
   };
 }
@@ -579,15 +590,16 @@ function summarise(
   hashedThisRun: number,
   resumedItems: number,
   knownLists: number,
+  severityPolicy: SeverityPolicy,
 ): ScanSummary {
   const bundlesByTier: Record<string, number> = {};
   for (const b of bundles) bundlesByTier[b.priority.tier] = (bundlesByTier[b.priority.tier] ?? 0) + 1;
-  const bundlesFlagged: Record<string, number> = {};
-  for (const f of bundles.flatMap((b) => [...new Set(b.flags.map((x) => x.flag))]).sort()) bundlesFlagged[f] = (bundlesFlagged[f] ?? 0) + 1;
+  const bundlesFlagged = flaggedCounts(bundles);
   const fileProblems = [...items]
     .sort(byPath)
     .flatMap((i) => (i.hash.ok ? [] : [{ source: i.path, code: i.hash.error.code, message: i.hash.error.message }]));
   const problems = [...manifestErrors.map((e) => ({ source: e.source, code: e.code, message: e.message })), ...fileProblems];
+  const statuses = items.map((i) => contentStatus(rateKnownMatches(i.known, severityPolicy)));
   return {
     outDir,
     completed,
@@ -596,7 +608,8 @@ function summarise(
     inputErrors: manifestErrors.length,
     problems: problems.slice(0, SUMMARY_MAX_PROBLEMS),
     reports: reports.length,
-    knownMatchFiles: items.filter((i) => i.known.length > 0).length,
+    knownMatchFiles: statuses.filter((st) => st === 'known').length,
+    knownNonPertinentFiles: statuses.filter((st) => st === 'known_non_pertinent').length,
     previouslySeenFiles: items.filter((i) => i.seen.length > 0).length,
     lowQualityFiles: items.filter((i) => i.lowQuality).length,
     bundles: bundles.length,

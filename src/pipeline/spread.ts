@@ -19,13 +19,14 @@ export type NamedRegions = ReadonlyArray<{ readonly name: string; readonly value
  * comparisons grouping makes: the plain codes; each code's rotated/flipped `variants` against the other's
  * plain code; each one's `content` region against the other's plain code or content; and the same crop
  * region of both. So a mirrored, letterboxed or cropped copy counts as close. The first farthest pair in
- * (i, j) order wins; 0 and (0, 0) for fewer than two codes. Exact: O(n²) comparisons, which the bundle
+ * (i, j) order wins; 0 and (0, 0) for fewer than two codes. Pairs for which `skip(i, j)` is true are left out. Exact: O(n²) comparisons, which the bundle
  * sizes of a scan keep small.
  */
 export function largestDistance(
   codes: readonly Uint32Array[],
   variants: ReadonlyArray<readonly Uint32Array[]> = [],
   regions: ReadonlyArray<NamedRegions> = [],
+  skip?: (i: number, j: number) => boolean,
 ): FarthestPair {
   const n = codes.length;
   const flat = new Uint32Array(n * 8);
@@ -35,6 +36,7 @@ export function largestDistance(
     const vi = variants[i] ?? [];
     const ri = regions[i] ?? [];
     for (let j = i + 1; j < n; j++) {
+      if (skip !== undefined && skip(i, j)) continue;
       let d = hamming256At(flat, i * 8, flat, j * 8);
       for (const v of vi) if (d > 0) d = Math.min(d, hamming256At(v, 0, flat, j * 8));
       for (const v of variants[j] ?? []) if (d > 0) d = Math.min(d, hamming256At(v, 0, flat, i * 8));

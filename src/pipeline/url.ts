@@ -4,6 +4,7 @@
  * trailing slash, tracking parameters, query order) get the same normalised string, and count as one
  * host. Pure functions, no network.
  */
+import { isPlaceholder } from './placeholders.js';
 
 /** Query parameters that only track where a click came from; dropped before grouping. */
 const TRACKING_PARAMS = new Set([
@@ -43,6 +44,19 @@ function parseLoose(text: string): URL | null {
   }
 }
 
+/**
+ * How a manifest's url value reads: 'none' for blank or a placeholder ("n/a", "none", "-" … the
+ * PLACEHOLDER_VALUES reporters use too), 'not-url' for text with neither a scheme nor a dot ("notaurl",
+ * "see attached"), else 'url'.
+ */
+export function urlKind(raw: string | null | undefined): 'none' | 'not-url' | 'url' {
+  const text = (raw ?? '').trim();
+  if (isPlaceholder(text)) return 'none';
+  const schemed = SCHEME.test(text) && !/^[^/:]+:\d/.test(text);
+  if (!schemed && !/^[^/?#]*\./.test(text.replace(/^\/\/+/, ''))) return 'not-url';
+  return 'url';
+}
+
 /** A host as hosts are counted: lowercase, one leading "www." dropped ("WWW.Example.com" → "example.com"). */
 export function normalizeHost(hostname: string): string {
   const h = hostname.toLowerCase();
@@ -77,10 +91,10 @@ export function normalizeUrl(raw: string | null | undefined): string | null {
   return `${web ? 'https:' : url.protocol}${authority}${path}${query === '' ? '' : `?${query}`}`;
 }
 
-/** Host name (no port) of a URL as hosts are counted (normalizeHost: lowercase, no leading "www."); null when there is none. */
+/** Host name (no port) of a URL as hosts are counted (normalizeHost: lowercase, no leading "www."); null when there is none or the text is no URL (urlKind). */
 export function hostOf(raw: string | null | undefined): string | null {
   const text = (raw ?? '').trim();
-  if (text === '') return null;
+  if (urlKind(text) !== 'url') return null;
   const url = parseLoose(text);
   if (url === null || url.hostname === '') return null;
   return normalizeHost(url.hostname);

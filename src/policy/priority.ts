@@ -27,6 +27,7 @@ export const FACTOR_KEYS = [
   'previously_seen',
   'escalation_requested',
   'unprocessed_files',
+  'perceptual_hash_unusable',
   'known_non_pertinent',
 ] as const;
 /** One of FACTOR_KEYS. */
@@ -96,6 +97,7 @@ export interface FactorConfigs {
   readonly previously_seen?: FlatFactor;
   readonly escalation_requested?: FlatFactor;
   readonly unprocessed_files?: FlatFactor;
+  readonly perceptual_hash_unusable?: FlatFactor;
   readonly known_non_pertinent?: FlatFactor;
 }
 
@@ -204,7 +206,7 @@ export function parsePriorityPolicy(
   const fac = obj(top[key], key, FACTOR_KEYS);
   const factors: { -readonly [K in FactorKey]?: FactorConfigs[K] } = {};
   const flat = (
-    name: 'known_match' | 'victim_not_identified' | 'previously_seen' | 'escalation_requested' | 'unprocessed_files' | 'known_non_pertinent',
+    name: 'known_match' | 'victim_not_identified' | 'previously_seen' | 'escalation_requested' | 'unprocessed_files' | 'perceptual_hash_unusable' | 'known_non_pertinent',
   ): void => {
     if (fac[name] === undefined) return;
     const f = `${key}.${name}`;
@@ -215,6 +217,7 @@ export function parsePriorityPolicy(
   flat('previously_seen');
   flat('escalation_requested');
   flat('unprocessed_files');
+  flat('perceptual_hash_unusable');
   flat('known_non_pertinent');
 
   if (fac.known_severity !== undefined) {
@@ -423,6 +426,12 @@ export function prioritise(bundle: UnprioritisedBundle, items: readonly ScanItem
         `${failed.length} of ${bundle.items.length} file${plural(bundle.items.length)} could not be hashed (${codes.join(', ')}${example}): check by hand`,
       );
     }
+  }
+
+  if (s.perceptual_hash_unusable) {
+    // the flag's detail already says which hash, why, and what to do
+    const flag = bundle.flags.find((f) => f.flag === 'perceptual_hash_unusable');
+    if (flag !== undefined) add('perceptual_hash_unusable', s.perceptual_hash_unusable.points, flag.detail);
   }
 
   const mr = s.new_content_many_reporters;

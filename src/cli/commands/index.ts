@@ -4,7 +4,8 @@
  *
  *  import <file> --list NAME   reads a list (text, CSV/TSV, NDJSON, VICS; detected or --format) and adds
  *                              it atomically; each rejected row goes to stderr as file:line: message.
- *                              Exit 0 when no row was rejected, 1 when some were (the rest imported),
+ *                              Exit 0 when no row was rejected, 1 when some were (the rest imported)
+ *                              or when a new list got no row (it is not created),
  *                              2 when nothing could be imported (usage, a missing or unusable file).
  *  stats [--json]              lists, counts per signal type, band layout, bucket sizes, size on disk.
  *  export [--list] [--format]  entries as CSV (default) or NDJSON on stdout; re-importable.
@@ -26,6 +27,7 @@ import type { CommandModule } from '../command-module.js';
 import { EXIT, reportFailure } from '../exit.js';
 import { showControlsInLine } from '../../tabular/controls.js';
 import { flushOutput, writeOutput } from '../stdout.js';
+import { signalArg } from '../signal-arg.js';
 
 const DB_HELP = 'index database (default $HASHTRIAGE_DB or ./hashtriage.db)';
 
@@ -93,12 +95,16 @@ async function runImport(file: string, opts: ImportOptions): Promise<number> {
       await writeOutput(`${JSON.stringify(rest)}\n`);
     } else if (summary.unchanged) {
       await writeOutput(`${opts.list}: unchanged (this file was already imported under this name)\n`);
+    } else if (summary.notCreated) {
+      await writeOutput(
+        `${opts.list} (${summary.format}): 0 added, ${summary.duplicate} duplicate, ${summary.rejected} rejected; list ${opts.list} was not created (no row could be imported)\n`,
+      );
     } else {
       await writeOutput(
         `${opts.list} (${summary.format}${opts.replace ? ', replaced' : ''}): ${summary.added} added, ${summary.duplicate} duplicate, ${summary.rejected} rejected\n`,
       );
     }
-    return summary.rejected > 0 ? EXIT.SOME_FAILED : EXIT.OK;
+    return summary.rejected > 0 || summary.notCreated ? EXIT.SOME_FAILED : EXIT.OK;
   } catch (err) {
     if (progressShown) process.stderr.write('\r\x1b[K');
     return reportFailure('index import', err);
@@ -232,7 +238,7 @@ export const register: CommandModule = (program: Command) => {
     .argument('<file>', 'list file')
     .requiredOption('--list <name>', 'name of the list (re-importing the same file under the same name changes nothing, unless rows were rejected last time)')
     .addOption(new Option('--format <format>', 'list format (auto detects it from the content)').choices(['auto', ...LIST_FORMATS]).default('auto'))
-    .addOption(new Option('--type <type>', 'hash type of values whose type the list does not give (needed for 64-digit hashes)').choices(signalNames()))
+    .addOption(new Option('--type <type>', `hash type of values whose type the list does not give (needed for 64-digit hashes): ${signalNames().join(', ')}, any case`).argParser(signalArg))
     .option('--replace', "replace the list's contents with this file's (atomically)", false)
     .option('--severity-policy <path>', 'category → severity policy file (default: the shipped policy)')
     .option('--scheme <name>', 'category scheme of the list (a scheme of the policy; default inferred per label)')

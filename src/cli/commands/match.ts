@@ -1,8 +1,10 @@
 /**
  * `hashtriage match [--algorithm A] [--threshold N] [--dihedral] (HASH... | --stdin)`: looks hashes up in
  * the index and writes one NDJSON line per query, in input order:
- *   {"query"|"path", "checked":[…], "matches":[{"algorithm","hash","distance","entries":[{"list","category",
- *    "categoryName","scheme","severity","series","victimIdentified"}]}]}
+ *   {"query"|"path", "checked":[…], "skipped":[{"algorithm","reason"}], "matches":[{"algorithm","hash","distance",
+ *    "entries":[{"list","category","categoryName","scheme","severity","series","victimIdentified"}]}]}
+ * "checked" names the types looked up; "skipped" (only when some) the hashes that were not: below their
+ * quality bar without --include-low-quality, or all zeros.
  * with matches in algorithm order, then by distance (then hash). A query that cannot be read gives an
  * error line {"position","input","error":{"code","message"}} (position = argument number, or stdin line
  * number), the rest are answered, and the exit code is 1.
@@ -38,7 +40,7 @@ import { hashRecordFromFields, signalFieldNames, signalsFromFields } from '../..
 import { signalNames, signalTypeByName, SIGNAL_TYPES } from '../../hashing/signals.js';
 import type { SignalName, SignalType } from '../../hashing/signal-type.js';
 import { defaultSightingsPath, resolveDbPath } from '../../index-store/db-path.js';
-import { parseHashText, signalOf } from '../../index-store/import/fields.js';
+import { parseHashText } from '../../index-store/import/fields.js';
 import type { IndexMatcher, MatchOptions, MatchOutcome } from '../../index-store/matcher.js';
 import type { IndexStore } from '../../index-store/store.js';
 import type { MatchEntry } from '../../index-store/types.js';
@@ -49,6 +51,7 @@ import type { CommandModule } from '../command-module.js';
 import { EXIT, reportFailure } from '../exit.js';
 import { showControlsInLine } from '../../tabular/controls.js';
 import { flushOutput, outputClosed, writeOutput } from '../stdout.js';
+import { signalArg } from '../signal-arg.js';
 
 /** Queries answered per matcher call when reading stdin (bounds memory; the in-memory index is reused). */
 const BATCH = 10_000;
@@ -80,6 +83,12 @@ interface Lookup {
   readonly variantNames?: string[];
 }
 
+/** A hash of a query that was not looked up, and why (in the output's "skipped"). */
+interface Skipped {
+  readonly algorithm: string;
+  readonly reason: string;
+}
+
 /** One parsed query (a hash argument or stdin line) with its lookups, or the reason it could not be parsed. */
 type Parsed =
   | {
@@ -89,6 +98,8 @@ type Parsed =
       query?: string;
       path?: string;
       lookups: Lookup[];
+      /** Hashes of the record that are not looked up, with why (an all-zero perceptual hash). */
+      skipped?: Skipped[];
     }
   | { ok: false; position: number; input: string; code: ErrorCode; message: string };
 
@@ -104,13 +115,6 @@ function thresholdArg(value: string): number {
   const n = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < 0 || n > 256) throw new InvalidArgumentError('expected an integer from 0 to 256.');
   return n;
-}
-
-/** commander parser for --algorithm: a type name in any case or a synonym (SHA-1, md5sum…), as import reads them. */
-function algorithmArg(value: string): string {
-  const s = signalOf(value);
-  if (s === null || s === 'photodna') throw new InvalidArgumentError(`expected one of ${signalNames().join(', ')}.`);
-  return s;
 }
 
 function bad(position: number, input: string, message: string, code: ErrorCode = 'BAD_HASH'): Parsed {
@@ -148,11 +152,16 @@ function parseLine(line: string, position: number, settings: Settings): Parsed {
   if (types.length === 0 || (settings.only && carried[settings.only.name] === undefined))
     return bad(position, text, `record${of} has no ${settings.only ? settings.only.name : 'hash'} value`, 'BAD_INPUT');
   const lookups: Lookup[] = [];
+  const skipped: Skipped[] = [];
   for (const signal of types) {
     const s = itemSignal(hash, signal);
     if (s === null) return bad(position, text, `record${of}: its ${signal.name} value is not a ${signal.name} hash (${signal.bits / 4} hex digits)`);
     // as a scan does: an empty file's digest says nothing about content, an all-zero hash is "could not hash"
-    if ((signal.source === 'bytes' && emptyFile) || (signal.source === 'pixels' && isAllZero(s.value))) continue;
+    if (signal.source === 'bytes' && emptyFile) continue;
+    if (signal.source === 'pixels' && isAllZero(s.value)) {
+      skipped.push({ algorithm: signal.name, reason: 'all zeros: the picture has no detail to compare, check it by hand' });
+      continue;
+    }
     const lookup: Lookup = { signal, value: s.value, ...(s.quality !== null ? { quality: s.quality } : {}) };
     // The content inside the picture's borders (`hash --regions`) is the same picture: always searched when carried.
     const content = s.regions.filter((r) => r.name === LIST_REGION);
@@ -173,7 +182,7 @@ function parseLine(line: string, position: number, settings: Settings): Parsed {
     }
     lookups.push(variants.length === 0 ? lookup : { ...lookup, variants, variantNames });
   }
-  return { ok: true, position, ...(path !== undefined ? { path } : {}), lookups };
+  return { ok: true, position, ...(path !== undefined ? { path } : {}), lookups, ...(skipped.length > 0 ? { skipped } : {}) };
 }
 
 /** One known-list entry as written, its category rated with the policy in force. */
@@ -192,12 +201,29 @@ function entryRecord(e: MatchEntry, policy: SeverityPolicy): Record<string, unkn
 }
 
 /** The output line of one answered query: outcomes[i] and seen[i] answer p.lookups[i] (`seen` only with --include-seen). */
-function answerLine(p: Extract<Parsed, { ok: true }>, outcomes: MatchOutcome[], seen: Array<MatchOutcome<Sighting>> | null, policy: SeverityPolicy): string {
+function answerLine(
+  p: Extract<Parsed, { ok: true }>,
+  outcomes: MatchOutcome[],
+  seen: Array<MatchOutcome<Sighting>> | null,
+  policy: SeverityPolicy,
+  includeLowQuality: boolean,
+): string {
   const low = outcomes.some((o) => o.lowQuality);
+  // a low-quality hash is not compared unless --include-low-quality: it was not checked, and the line says so
+  const notLookedUp = (i: number): boolean => outcomes[i].lowQuality === true && !includeLowQuality;
+  const skipped: Skipped[] = [
+    ...p.lookups.flatMap((l, i) =>
+      notLookedUp(i)
+        ? [{ algorithm: l.signal.name, reason: `low quality (${l.quality ?? '?'}, below ${l.signal.source === 'pixels' ? l.signal.minMatchQuality : '?'}): not looked up; --include-low-quality looks it up` }]
+        : [],
+    ),
+    ...(p.skipped ?? []),
+  ];
   return `${JSON.stringify({
     ...(p.query !== undefined ? { query: p.query } : {}),
     ...(p.path !== undefined ? { path: p.path } : {}),
-    checked: p.lookups.map((l) => l.signal.name),
+    checked: p.lookups.flatMap((l, i) => (notLookedUp(i) ? [] : [l.signal.name])),
+    ...(skipped.length > 0 ? { skipped } : {}),
     ...(low ? { lowQuality: true } : {}),
     matches: outcomes.flatMap((o, i) =>
       o.matches.map((m) => ({
@@ -250,7 +276,7 @@ async function answerBatch(matchers: Matchers, batch: Parsed[], opts: MatchComma
   for (const p of batch) {
     let line: string;
     if (p.ok) {
-      line = answerLine(p, known[g] as MatchOutcome[], opts.includeSeen ? (seen[g] as Array<MatchOutcome<Sighting>>) : null, policy);
+      line = answerLine(p, known[g] as MatchOutcome[], opts.includeSeen ? (seen[g] as Array<MatchOutcome<Sighting>>) : null, policy, opts.includeLowQuality);
       g++;
     } else {
       errors++;
@@ -326,7 +352,7 @@ export const register: CommandModule = (program: Command) => {
     .command('match')
     .description('Look hashes up in the index; one JSON line per query with its matches sorted by distance.')
     .argument('[hashes...]', 'hashes to look up: hex (type from its length) or type:value, e.g. pdq:… or MD5:…')
-    .option('--algorithm <name>', `look up only this hash type (${signalNames().join(', ')}; any case); default: every type a query can be`, algorithmArg)
+    .option('--algorithm <name>', `look up only this hash type (${signalNames().join(', ')}; any case); default: every type a query can be`, signalArg)
     .option('--threshold <n>', "largest distance that matches for perceptual types (default: each type's own, 31 for pdq, 12 for blockhash)", thresholdArg)
     .option('--dihedral', 'also match the rotated/flipped variants carried by `hash --dihedral` records (with --stdin)', false)
     .option('--stdin', 'read queries from stdin: hashes or `hashtriage hash` JSON lines (every hash a record carries is looked up)', false)

@@ -65,14 +65,15 @@ export function formatSummary(s: ScanSummary, withIndex = true): string {
   lines.push(`files: ${s.files} (${s.failedFiles} failed${s.lowQualityFiles > 0 ? `, ${s.lowQualityFiles} low-quality PDQ` : ''}${resumed})`);
   lines.push(`reports: ${s.reports}${s.inputErrors > 0 ? ` (${s.inputErrors} manifest problem${s.inputErrors === 1 ? '' : 's'})` : ''}`);
   const noLists = !withIndex ? ' (no index: --no-index)' : s.knownLists === 0 ? ' (the index holds no known lists)' : '';
-  lines.push(`known matches: ${s.knownMatchFiles} file${s.knownMatchFiles === 1 ? '' : 's'}${noLists}; seen in earlier scans: ${s.previouslySeenFiles}`);
+  const innocent = s.knownNonPertinentFiles > 0 ? ` (and ${s.knownNonPertinentFiles} known non-pertinent only)` : '';
+  lines.push(`known matches: ${s.knownMatchFiles} file${s.knownMatchFiles === 1 ? '' : 's'}${innocent}${noLists}; seen in earlier scans: ${s.previouslySeenFiles}`);
   const tiers = Object.entries(s.bundlesByTier)
     .map(([tier, n]) => `${tier}: ${n}`)
     .join(', ');
   lines.push(`bundles: ${s.bundles}${tiers === '' ? '' : ` (${tiers})`}`);
   const unusable = s.bundlesFlagged.perceptual_hash_unusable ?? 0;
   const drift = s.bundlesFlagged.perceptual_drift ?? 0;
-  if (unusable > 0) lines.push(`check by hand: ${unusable} bundle${unusable === 1 ? '' : 's'} without a usable perceptual hash (perceptual_hash_unusable; --include-low-quality matches them)`);
+  if (unusable > 0) lines.push(`check by hand: ${unusable} bundle${unusable === 1 ? '' : 's'} without a usable perceptual hash (perceptual_hash_unusable: each bundle's flag says what to do)`);
   if (drift > 0) lines.push(`files far apart: ${drift} bundle${drift === 1 ? '' : 's'} chained beyond the threshold (perceptual_drift)`);
   lines.push(`output: ${s.outDir}`);
   if (s.audit === null && s.finishedBefore !== undefined) lines.push(`outputs and audit log as written then (check them with 'hashtriage audit verify ${s.outDir}')`);

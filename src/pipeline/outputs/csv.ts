@@ -4,6 +4,7 @@
  * mark so spreadsheet programs read non-ASCII paths correctly.
  */
 import { csvNumber, csvRow, csvText } from '../../tabular/csv-write.js';
+import { contentStatus } from '../known-rating.js';
 import type { BundleFlag, KnownMatch, PriorityReason, RelatedBundle } from '../types.js';
 import type { ScanData } from './types.js';
 import { failedFiles, itemsByIndex, memberRecords, queue } from './records.js';
@@ -79,7 +80,8 @@ export function* bundlesCsv(data: Pick<ScanData, 'bundles' | 'priorityPolicy'> &
   yield `\uFEFF${csvRow(BUNDLE_CSV_COLUMNS.map((c) => csvText(c)))}`;
   for (const { rank, bundle: b } of queue(data.bundles, data.priorityPolicy)) {
     const known = [...b.known].sort(compareKnown);
-    const victim = known.some((k) => k.victimIdentified === false)
+    const status = contentStatus(b.known);
+    const victim = status !== 'known' ? '' : known.some((k) => k.victimIdentified === false)
       ? 'no'
       : known.some((k) => k.victimIdentified === true)
         ? 'yes'
@@ -92,7 +94,7 @@ export function* bundlesCsv(data: Pick<ScanData, 'bundles' | 'priorityPolicy'> &
       csvText(b.id),
       csvText(b.priority.tier),
       csvNumber(b.priority.score),
-      csvText(known.length > 0 ? 'known' : 'unknown'),
+      csvText(status),
       csvText(b.priority.reasons.map(reasonText).join(LIST_SEPARATOR)),
       csvText(known.map(knownSummary).join(LIST_SEPARATOR)),
       csvText(victim),

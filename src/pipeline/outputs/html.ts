@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { escapeJsonControls, showControls } from '../../tabular/controls.js';
 import { compareKnown, compareSeen } from '../../policy/priority.js';
+import { contentStatus } from '../known-rating.js';
 import type { Bundle, Report, ScanItem } from '../types.js';
 import { knownSummary } from './csv.js';
 import { allErrors, failedFiles, itemsByIndex, memberRecords, queue, scanCounts } from './records.js';
@@ -204,6 +205,7 @@ const FACTOR_LABELS: Readonly<Record<string, string>> = {
   previously_seen: 'seen before',
   escalation_requested: 'escalation requested',
   unprocessed_files: 'files not processed',
+  perceptual_hash_unusable: 'check by hand',
   known_non_pertinent: 'known non-pertinent only',
 };
 
@@ -348,7 +350,7 @@ function filesCell(b: Bundle, byIndex: ReadonlyMap<number, ScanItem>): string {
   const head = members.slice(0, 3).map(memberItem);
   const rest =
     members.length > 3
-      ? `<details><summary>all ${members.length} files</summary><ul class="members">${members.slice(3).map(memberItem).join('')}</ul></details>`
+      ? `<details><summary>${plural(members.length - 3, 'more file')}</summary><ul class="members">${members.slice(3).map(memberItem).join('')}</ul></details>`
       : '';
   return `<div class="small">${plural(b.items.length, 'file')}</div>${failedNote}<ul class="members">${head.join('')}</ul>${rest}<div class="bid">bundle <span class="mono">${e(b.id)}</span></div>`;
 }
@@ -407,7 +409,7 @@ export function reportHtml(data: ScanData, options: HtmlOptions = {}): string {
     format: 'hashtriage-report/1',
     rows: rendered.map(({ bundle: b }) => ({
       tier: b.priority.tier,
-      status: b.known.length > 0 ? 'known' : 'unknown',
+      status: contentStatus(b.known),
       text: searchText(b, reports),
     })),
   };
@@ -451,12 +453,12 @@ export function reportHtml(data: ScanData, options: HtmlOptions = {}): string {
 <body>
 <header>
 <h1>Scan report: ${e(data.scanLabel)}</h1>
-<p class="meta"><b>${e(when(data.startedAt))}</b> → <b>${e(when(data.endedAt))}</b> · hashtriage ${e(data.toolVersion)} · index <span class="mono">${e(data.index.digest.slice(0, 16))}</span> · priority policy ${e(data.priorityPolicy.source)} <span class="mono">${e(data.priorityPolicy.digest.slice(0, 16))}</span></p>
+<p class="meta"><b>${e(when(data.startedAt))}</b> → <b>${e(when(data.endedAt))}</b> · hashtriage ${e(data.toolVersion)} · index <span class="mono">${e(data.index.digest.slice(0, 16))}</span> · priority policy ${e(data.priorityPolicy.source)} <span class="mono">${e(data.priorityPolicy.digest.slice(0, 16))}</span>${data.severityPolicy ? ` · severity policy ${e(data.severityPolicy.source)} <span class="mono">${e(data.severityPolicy.digest.slice(0, 16))}</span>` : ''}</p>
 <p class="notice">This report contains no images. Paths, URLs and notes are shown as text only; nothing here opens reported content.</p>
 <div class="cards">
 ${card(counts.files, 'files scanned')}
 ${card(counts.filesFailed + counts.inputErrors, 'errors', counts.filesFailed + counts.inputErrors > 0 ? 'bad' : '')}
-${card(counts.filesWithKnownMatch, 'files with known matches')}
+${card(counts.filesWithKnownMatch, 'files with known matches')}${counts.filesWithNonPertinentMatchOnly > 0 ? `\n${card(counts.filesWithNonPertinentMatchOnly, 'files known non-pertinent only')}` : ''}
 ${card(counts.reports, 'reports')}
 ${card(counts.bundles, 'bundles')}
 ${tierCards.join('\n')}
@@ -468,7 +470,7 @@ ${tierCards.join('\n')}
 <noscript><p class="small">Filters need JavaScript; the whole queue is listed below.</p></noscript>
 <form id="filters" hidden>
 ${tierChecks.join('\n')}
-<label>Content <select id="f-status"><option value="all">known and unknown</option><option value="known">known only</option><option value="unknown">unknown only</option></select></label>
+<label>Content <select id="f-status"><option value="all">known and unknown</option><option value="known">known only</option><option value="known_non_pertinent">known non-pertinent only</option><option value="unknown">unknown only</option></select></label>
 <input type="search" id="f-text" placeholder="Search paths, report ids, reporters, URLs, categories, reasons…" aria-label="Search the queue">
 <span id="f-shown"></span>
 </form>

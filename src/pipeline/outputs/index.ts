@@ -106,6 +106,7 @@ export function writeScanOutputs(outDir: string, data: ScanData, options: WriteO
   events.push(
     { event: 'index_used', data: { path: data.index.path, digest: data.index.digest, counts: { ...data.index.counts } } },
     { event: 'priority_policy_used', data: { source: data.priorityPolicy.source, sha256: data.priorityPolicy.digest } },
+    ...(data.severityPolicy ? [{ event: 'severity_policy_used', data: { source: data.severityPolicy.source, sha256: data.severityPolicy.digest } }] : []),
     {
       event: 'files_processed',
       data: {
@@ -114,6 +115,7 @@ export function writeScanOutputs(outDir: string, data: ScanData, options: WriteO
         failed: counts.filesFailed,
         lowQuality: counts.lowQuality,
         withKnownMatch: counts.filesWithKnownMatch,
+        withNonPertinentMatchOnly: counts.filesWithNonPertinentMatchOnly,
         reports: counts.reports,
         bundles: counts.bundles,
         bundlesByTier: counts.bundlesByTier,

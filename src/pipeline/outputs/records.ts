@@ -4,7 +4,8 @@
  */
 import { putHashFields } from '../../hashing/record-fields.js';
 import { compareBundles, compareKnown, compareSeen, type PriorityPolicy } from '../../policy/priority.js';
-import type { Bundle, KnownMatch, MemberJoin, ScanItem, SeenMatch } from '../types.js';
+import { contentStatus } from '../known-rating.js';
+import type { Bundle, KnownMatch, MemberJoin, RelatedBundle, ScanItem, SeenMatch } from '../types.js';
 import type { ScanData } from './types.js';
 
 /** One known-list match as written (fixed keys). */
@@ -75,7 +76,7 @@ export function failedFiles(b: Bundle, byIndex: ReadonlyMap<number, ScanItem>): 
 }
 
 /** How a member joined, in words: "first file", "sha256 equal to P", "pdq distance 4 to P (flipX of this file)", "named by report R only …". */
-export function joinText(join: MemberJoin, self: number, byIndex: ReadonlyMap<number, ScanItem>, alone: boolean, hasRelated = true): string {
+export function joinText(join: MemberJoin, self: number, byIndex: ReadonlyMap<number, ScanItem>, alone: boolean, related: readonly RelatedBundle[] = []): string {
   const pathOf = (i: number) => byIndex.get(i)?.path ?? `item ${i}`;
   switch (join.kind) {
     case 'seed':
@@ -90,9 +91,16 @@ export function joinText(join: MemberJoin, self: number, byIndex: ReadonlyMap<nu
     case 'report_only':
       return (
         `named by report${join.reportIds.length === 1 ? '' : 's'} ${join.reportIds.join(', ')} only: no hash link to another file, so its own bundle` +
-        (hasRelated ? ' (the report’s other pictures are under related bundles)' : '')
+        relatedNote(join.reportIds, related)
       );
   }
+}
+
+/** Where a report-only member's companions are: related through its reports (other pictures they name), else through a shared URL, else nowhere. */
+function relatedNote(reportIds: readonly string[], related: readonly RelatedBundle[]): string {
+  if (related.some((r) => r.reportIds.some((id) => reportIds.includes(id)))) return ' (the report’s other pictures are under related bundles)';
+  if (related.some((r) => r.urls.length > 0)) return ' (pictures reported at the same URL are under related bundles)';
+  return '';
 }
 
 /** One member of a bundle as written: how it joined (object and words) and its own known matches. */
@@ -118,7 +126,7 @@ export function memberRecords(b: Bundle, byIndex: ReadonlyMap<number, ScanItem>)
         it !== undefined && !it.hash.ok && (joined.kind === 'seed' || joined.kind === 'report_only')
           ? `could not be hashed (${it.hash.error.code}), so no hash can link it to another file` +
             (joined.kind === 'report_only' ? `; named by report${joined.reportIds.length === 1 ? '' : 's'} ${joined.reportIds.join(', ')}` : '')
-          : joinText(joined, index, byIndex, b.items.length === 1, b.related.length > 0),
+          : joinText(joined, index, byIndex, b.items.length === 1, b.related),
       lowQuality: it?.lowQuality ?? false,
       known: [...(it?.known ?? [])].sort(compareKnown),
     };
@@ -142,7 +150,7 @@ export function bundleRecord(rank: number, b: Bundle, byIndex: ReadonlyMap<numbe
     tier: b.priority.tier,
     score: b.priority.score,
     reasons: b.priority.reasons.map((r) => ({ signal: r.factor, points: r.points, detail: r.detail })),
-    status: b.known.length > 0 ? 'known' : 'unknown',
+    status: contentStatus(b.known),
     previouslySeen: b.seen.length > 0,
     escalated: b.escalated,
     items: [...b.items],
@@ -172,15 +180,30 @@ export interface ScanCounts {
   readonly filesFailed: number;
   readonly inputErrors: number;
   readonly lowQuality: number;
+  /** Files with a pertinent known match (a known-innocent one alone does not count). */
   readonly filesWithKnownMatch: number;
+  /** Files whose known matches are all non-pertinent (known-innocent). */
+  readonly filesWithNonPertinentMatchOnly: number;
   readonly knownMatches: number;
   readonly filesPreviouslySeen: number;
   readonly reports: number;
   readonly bundles: number;
+  /** Bundles with a pertinent known match. */
   readonly bundlesKnown: number;
+  /** Bundles whose known matches are all non-pertinent. */
+  readonly bundlesKnownNonPertinent: number;
   readonly bundlesUnknown: number;
   /** Every policy tier in policy order (zeros included), then any other tier name found, sorted. */
   readonly bundlesByTier: Readonly<Record<string, number>>;
+  /** Bundles carrying each flag (perceptual_hash_unusable, perceptual_drift), sorted by flag; flags with none left out. */
+  readonly bundlesFlagged: Readonly<Record<string, number>>;
+}
+
+/** Bundles per flag, a bundle counted once per flag it carries; keys sorted. */
+export function flaggedCounts(bundles: readonly Bundle[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const f of bundles.flatMap((b) => [...new Set(b.flags.map((x) => x.flag))]).sort()) out[f] = (out[f] ?? 0) + 1;
+  return out;
 }
 
 /** Counts of a scan; bundlesByTier keys follow the policy's tier order. */
@@ -194,21 +217,25 @@ export function scanCounts(data: ScanData): ScanCounts {
   }
   for (const name of [...extra.keys()].sort()) byTier[name] = extra.get(name)!;
   const failed = data.items.filter((i) => !i.hash.ok).length;
-  const bundlesKnown = data.bundles.filter((b) => b.known.length > 0).length;
+  const bundlesKnown = data.bundles.filter((b) => contentStatus(b.known) === 'known').length;
+  const bundlesKnownNonPertinent = data.bundles.filter((b) => contentStatus(b.known) === 'known_non_pertinent').length;
   return {
     files: data.items.length,
     filesHashed: data.items.length - failed,
     filesFailed: failed,
     inputErrors: data.errors.length,
     lowQuality: data.items.filter((i) => i.lowQuality).length,
-    filesWithKnownMatch: data.items.filter((i) => i.known.length > 0).length,
+    filesWithKnownMatch: data.items.filter((i) => contentStatus(i.known) === 'known').length,
+    filesWithNonPertinentMatchOnly: data.items.filter((i) => contentStatus(i.known) === 'known_non_pertinent').length,
     knownMatches: data.items.reduce((n, i) => n + i.known.length, 0),
     filesPreviouslySeen: data.items.filter((i) => i.seen.length > 0).length,
     reports: data.reports.length,
     bundles: data.bundles.length,
     bundlesKnown,
-    bundlesUnknown: data.bundles.length - bundlesKnown,
+    bundlesKnownNonPertinent,
+    bundlesUnknown: data.bundles.length - bundlesKnown - bundlesKnownNonPertinent,
     bundlesByTier: byTier,
+    bundlesFlagged: flaggedCounts(data.bundles),
   };
 }
 
