@@ -13,22 +13,12 @@
  * Pure: the same input gives the same groups in the same order.
  */
 import type { DihedralName, RegionName, SignalName, SignalType } from '../hashing/signal-type.js';
-import { MemoryMultiIndex } from '../search/memory-index.js';
+import { multiIndexSearcher, type CodeSearcherFactory } from './code-searcher.js';
 import type { BundleSpread, MemberJoin, Report, ScanItem } from './types.js';
 import { isMatchable, itemSignal, type ItemSignal } from './item-hashes.js';
 import { sameRegionPairs } from './region-pairs.js';
 import { largestDistance } from './spread.js';
 
-/** An exact radius searcher over `count` codes stored back to back (hits are positions 0..count-1). */
-export interface CodeSearcher {
-  search(query: Uint32Array, radius: number): ReadonlyArray<{ readonly index: number; readonly distance: number }>;
-}
-
-/** Builds an exact searcher over `count` 256-bit codes (8 words each) laid out back to back in `codes`. */
-export type CodeSearcherFactory = (codes: Uint32Array, count: number) => CodeSearcher;
-
-/** The default searcher: the exact in-memory multi-index. */
-export const multiIndexSearcher: CodeSearcherFactory = (codes, count) => MemoryMultiIndex.build(codes, count);
 
 /** What clustering needs besides the data. */
 export interface ClusterOptions {

@@ -5,7 +5,7 @@
  * with reference values instead, see cluster.ts).
  */
 import type { RegionName, SignalType } from '../hashing/signal-type.js';
-import type { CodeSearcherFactory } from './cluster.js';
+import type { CodeSearcherFactory } from './code-searcher.js';
 import { isMatchable, itemSignal } from './item-hashes.js';
 import type { ScanItem } from './types.js';
 

@@ -19,7 +19,8 @@ import { loadSeverityPolicy, UNMAPPED_SCHEME, type SeverityPolicy } from '../pol
 import { contentStatus, rateKnownMatches } from './known-rating.js';
 import { buildBundles } from './bundle.js';
 import { CaseDb, type ScanParams, type StoredItem } from './case-db.js';
-import { clusterItems, type CodeSearcherFactory } from './cluster.js';
+import { clusterItems } from './cluster.js';
+import type { CodeSearcherFactory } from './code-searcher.js';
 import { hasLowQuality, isMatchable, itemSignal, seenItemsOf } from './item-hashes.js';
 import { manifestFileProblem, mergeManifests, readManifest, type FileRef, type ManifestContents, type ManifestError } from './manifest.js';
 import type { SeenItem } from '../sightings/sightings-store.js';
