@@ -262,19 +262,29 @@ describe('hashtriage index and match (CLI)', () => {
     }
   });
 
-  it('--dihedral matches rotated and mirrored copies through the variants of `hash --dihedral` records', async () => {
-    const hashed = await run(['hash', '--dihedral', '--algorithms', 'pdq', path.join(IMAGES, 'mod-rot90.jpg'), path.join(IMAGES, 'mod-mirror.jpg')]);
-    expect(hashed.status).toBe(0);
+  it('matches rotated and mirrored copies through the variants `hash --dihedral` records carry, with or without --dihedral', async () => {
+    const files = [path.join(IMAGES, 'mod-rot90.jpg'), path.join(IMAGES, 'mod-mirror.jpg')];
     const base = REF.get('base-900x700.jpg')!.pdq;
-    const plain = await run(['match', '--db', db, '--stdin'], { input: hashed.stdout });
+    const withoutVariants = await run(['hash', '--algorithms', 'pdq', ...files]);
+    const plain = await run(['match', '--db', db, '--stdin'], { input: withoutVariants.stdout });
+    expect(plain.lines).toHaveLength(2);
     for (const line of plain.lines) expect(line.matches.map((m: { hash: string }) => m.hash)).not.toContain(base);
-    const res = await run(['match', '--db', db, '--stdin', '--dihedral'], { input: hashed.stdout });
-    expect(res.status).toBe(0);
-    for (const line of res.lines) {
-      const hit = line.matches.find((m: { hash: string }) => m.hash === base);
-      expect(hit, line.path).toBeDefined();
-      expect(['rot90', 'rot270', 'flipX', 'flipY']).toContain(hit.variant);
+    const hashed = await run(['hash', '--dihedral', '--algorithms', 'pdq', ...files]);
+    expect(hashed.status).toBe(0);
+    for (const flags of [[], ['--dihedral']]) {
+      const res = await run(['match', '--db', db, '--stdin', ...flags], { input: hashed.stdout });
+      expect(res.status).toBe(0);
+      expect(res.lines).toHaveLength(2);
+      for (const line of res.lines) {
+        const hit = line.matches.find((m: { hash: string }) => m.hash === base);
+        expect(hit, `${line.path} ${flags.join(' ')}`).toBeDefined();
+        expect(['rot90', 'rot270', 'flipX', 'flipY']).toContain(hit.variant);
+      }
     }
+    // --dihedral insists on variants: a record without them is an error line
+    const missing = await run(['match', '--db', db, '--stdin', '--dihedral'], { input: withoutVariants.stdout });
+    expect(missing.status).toBe(1);
+    expect(missing.lines[0].error.message).toMatch(/variants/);
     // variants cannot come from a bare hash
     expect((await run(['match', '--db', db, '--dihedral', base])).status).toBe(2);
     const bare = await run(['match', '--db', db, '--stdin', '--dihedral'], { input: `${base}\n` });

@@ -22,10 +22,10 @@
  * line: hits on the sightings store (files earlier scans looked at, not known material), each with the
  * scan, path and time of its first sighting.
  *
- * --dihedral: the rotated/flipped variants of a PDQ hash cannot be derived from the hash (they need the
- * image's DCT), so --dihedral only applies to records from `hashtriage hash --dihedral` read with
- * --stdin: each record's variants are searched too and a hit found through one says which. It is a usage
- * error with HASH arguments, and a bare hash line under --dihedral is reported as an error line.
+ * Rotated/flipped variants: they cannot be derived from a PDQ hash (they need the image's DCT), so they
+ * come from records of `hashtriage hash --dihedral` read with --stdin. A record's variants are searched
+ * whenever it carries them (as a scan does) and a hit found through one says which. --dihedral insists on
+ * them: a usage error with HASH arguments, an error line for a bare hash or a record without them.
  *
  * A record from `hashtriage hash --regions` that carries the content inside the picture's uniform borders
  * (pdqRegions.content: a letterboxed or framed copy) has it searched too, flag or not; hits found through
@@ -169,7 +169,8 @@ function parseLine(line: string, position: number, settings: Settings): Parsed {
       return bad(position, text, `record${of}: region ${LIST_REGION} is not a ${signal.name} hash`);
     const variants: Uint32Array[] = [];
     const variantNames: string[] = [];
-    if (settings.dihedral && signal.source === 'pixels' && signalFieldNames(signal).variants !== null) {
+    // Rotated/flipped variants a record carries (`hash --dihedral`) are searched, as a scan does; --dihedral requires them.
+    if ((settings.dihedral || s.variants.length > 0) && signal.source === 'pixels' && signalFieldNames(signal).variants !== null) {
       if (s.variants.length === 0) return bad(position, text, `record${of} has no ${signalFieldNames(signal).variants} variants (hash it with --dihedral)`, 'BAD_INPUT');
       for (const v of s.variants) {
         variants.push(v.value);
