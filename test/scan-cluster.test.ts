@@ -280,6 +280,21 @@ describe('largest internal distance', () => {
     expect(largestDistance([a, mirrored]).distance).toBe(hammingDistance(a, mirrored));
   });
 
+  it('lets two copies transformed in different ways meet through their forms (a letterboxed and a mirrored copy of one picture)', () => {
+    const next = rng(9);
+    const picture = randomCode(next);
+    const letterboxed = randomCode(next); // plain value far from the picture: the bars change it
+    const mirrored = randomCode(next); // plain value far from the picture: mirrored
+    const content = [{ name: 'content', value: flipBits(picture, 3, next) }];
+    const flipX = flipBits(picture, 5, next);
+    const got = largestDistance([picture, letterboxed, mirrored], [[], [], [flipX]], [[], content, []]);
+    // letterboxed ~ mirrored through content vs flipX: at most 3 + 5 bits; the farthest pair is the plain picture's
+    expect(got.distance).toBe(Math.max(3, 5, hammingDistance(content[0].value, flipX)));
+    expect(hammingDistance(letterboxed, mirrored)).toBeGreaterThan(64);
+    // without the forms the same three are far apart
+    expect(largestDistance([picture, letterboxed, mirrored]).distance).toBeGreaterThan(64);
+  });
+
   it('with --dihedral, a rotated copy linked by a PDQ variant is not drift by blockhash, which has no variants; a far pair PDQ does not vouch for still is', () => {
     const next = rng(21);
     const base = randomCode(next);
@@ -292,14 +307,43 @@ describe('largest internal distance', () => {
     ];
     const [c] = clusterItems(items, [], { signalTypes: SIGNAL_TYPES });
     expect(c.items).toEqual([0, 1]);
-    expect(c.spread.find((sp) => sp.signal === 'pdq')!.maxDistance).toBe(3);
+    // joined through a variant, the two are not a plain near-duplicate chain: drift is not measured between them
+    expect(c.spread.find((sp) => sp.signal === 'pdq')!.maxDistance).toBe(0);
     expect(c.spread.find((sp) => sp.signal === 'blockhash')!.maxDistance).toBe(0);
+    expect(largestDistance([base, rotatedPdq], [[], [flipBits(base, 3, rng(21))]]).distance).toBeLessThanOrEqual(31);
     expect(buildBundles([c], items, [])[0].flags).toEqual([]);
     // a third file chained in by blockhash alone, far from the first by PDQ: blockhash still measures that pair
     const farBlock = flipBits(block0, 40, next);
     const chained = [...items, item(2, { pdq: hex(randomCode(next)), pdqQuality: 100, pdqDihedral: { rot90: hex(randomCode(next)) }, blockhash: hex(farBlock) })];
     const spreadBlock = clusterItems(chained, [], { signalTypes: SIGNAL_TYPES, thresholds: { blockhash: 40 } })[0].spread.find((sp) => sp.signal === 'blockhash');
     expect(spreadBlock?.maxDistance).toBeGreaterThanOrEqual(40);
+  });
+});
+
+describe('drift and transformed copies', () => {
+  it('does not flag a cropped and a letterboxed copy of one picture, each joined to it through a region, as files far apart', () => {
+    const next = rng(31);
+    const picture = randomCode(next);
+    const center90 = randomCode(next);
+    const items = [
+      item(0, { pdq: hex(picture), pdqQuality: 100, pdqRegions: { center90: hex(center90) } }),
+      // cropped: its plain value is near the original's central 90%
+      item(1, { pdq: hex(flipBits(center90, 4, next)), pdqQuality: 100 }),
+      // letterboxed: its plain value is far (the bars), the content inside its borders is near the original
+      item(2, { pdq: hex(randomCode(next)), pdqQuality: 100, pdqRegions: { content: hex(flipBits(picture, 5, next)) } }),
+    ];
+    const clusters = clusterItems(items, [], { signalTypes: SIGNAL_TYPES });
+    expect(clusters.map((c) => c.items)).toEqual([[0, 1, 2]]);
+    expect(buildBundles(clusters, items, [])[0].flags).toEqual([]);
+    // a plain chain of the same length still is drift: 0 ~ 1 ~ 2 by plain values, 0 and 2 far apart
+    const a = randomCode(next);
+    const b = flipBits(a, 30, next);
+    const c = b.slice();
+    for (let bit = 0; hammingDistance(a, c) < 60; bit++) if (((a[bit >> 5] ^ b[bit >> 5]) & (1 << (bit & 31))) === 0 && hammingDistance(b, c) < 30) c[bit >> 5] ^= 1 << (bit & 31);
+    const chain = [a, b, c].map((v, i) => item(i, { pdq: hex(v), pdqQuality: 100 }));
+    const chained = clusterItems(chain, [], { signalTypes: SIGNAL_TYPES });
+    expect(chained.map((g) => g.items)).toEqual([[0, 1, 2]]);
+    expect(buildBundles(chained, chain, [])[0].flags.map((f) => f.flag)).toContain('perceptual_drift');
   });
 });
 

@@ -187,7 +187,13 @@ function joinsOf(members: readonly number[], adjacency: ReadonlyMap<number, Link
 }
 
 /** Largest pairwise distance among the members' usable values of each perceptual type (variants and regions count as the file). */
-function spreadOf(members: readonly number[], items: readonly ScanItem[], options: ClusterOptions, parsed: Parsed): BundleSpread[] {
+function spreadOf(
+  members: readonly number[],
+  items: readonly ScanItem[],
+  options: ClusterOptions,
+  parsed: Parsed,
+  samePlainGroup: (a: number, b: number) => boolean,
+): BundleSpread[] {
   const out: BundleSpread[] = [];
   if (members.length < 2) return out;
   const usable = (signal: SignalType, m: number) => {
@@ -235,16 +241,13 @@ function spreadOf(members: readonly number[], items: readonly ScanItem[], option
         return s === null ? null : { value: s.value, variants: s.variants.map((v) => v.value), regions: s.regions };
       }),
     );
-    const sameByJudge =
-      judges.length === 0
-        ? undefined
-        : (i: number, j: number) =>
-            judges.some((t, k) => {
-              const a = judged[k][i];
-              const b = judged[k][j];
-              return a !== null && b !== null && largestDistance([a.value, b.value], [a.variants, b.variants], [a.regions, b.regions]).distance <= thresholdOf(t);
-            });
-    const far = largestDistance(codes, variants, regions, sameByJudge);
+    const sameByJudge = (i: number, j: number) =>
+      judges.some((t, k) => {
+        const a = judged[k][i];
+        const b = judged[k][j];
+        return a !== null && b !== null && largestDistance([a.value, b.value], [a.variants, b.variants], [a.regions, b.regions]).distance <= thresholdOf(t);
+      });
+    const far = largestDistance(codes, variants, regions, (i, j) => !samePlainGroup(who[i], who[j]) || sameByJudge(i, j));
     out.push({
       signal: signal.name,
       maxDistance: far.distance,
@@ -315,6 +318,12 @@ export function clusterItems(items: readonly ScanItem[], reports: readonly Repor
         parsed,
       );
   }
+  // Files linked by plain near-duplicate links (no rotated/flipped or region variant): drift is measured
+  // within such a group, since copies transformed different ways (a cropped and a letterboxed one) need
+  // not be close to each other while each is close to the original.
+  const plainSets = new DisjointSets(n);
+  for (const link of links) if (link.variantOfA === null) plainSets.union(link.a, link.b);
+  const samePlainGroup = (a: number, b: number) => plainSets.find(a) === plainSets.find(b);
   const adjacency = new Map<number, Link[]>();
   for (const link of links) {
     for (const end of [link.a, link.b]) {
@@ -337,7 +346,7 @@ export function clusterItems(items: readonly ScanItem[], reports: readonly Repor
     const reportIds = [...new Set(members.flatMap((m) => items[m].reportIds))].sort(byText);
     let joins = joinsOf(members, adjacency);
     if (members.length === 1 && items[members[0]].reportIds.length > 0) joins = [{ kind: 'report_only', reportIds: [...items[members[0]].reportIds].sort(byText) }];
-    out.push({ items: members, reportIds, joins, spread: spreadOf(members, items, options, parsed), unusable: unusableOf(members, items, options, parsed) });
+    out.push({ items: members, reportIds, joins, spread: spreadOf(members, items, options, parsed, samePlainGroup), unusable: unusableOf(members, items, options, parsed) });
   }
 
   const named = new Set(items.flatMap((it) => it.reportIds));

@@ -15,12 +15,13 @@ export interface FarthestPair {
 export type NamedRegions = ReadonlyArray<{ readonly name: string; readonly value: Uint32Array }>;
 
 /**
- * Largest pairwise distance among `codes` (8 words each). A pair's distance is the smallest of the
- * comparisons grouping makes: the plain codes; each code's rotated/flipped `variants` against the other's
- * plain code; each one's `content` region against the other's plain code or content; and the same crop
- * region of both. So a mirrored, letterboxed or cropped copy counts as close. The first farthest pair in
- * (i, j) order wins; 0 and (0, 0) for fewer than two codes. Pairs for which `skip(i, j)` is true are left out. Exact: O(n²) comparisons, which the bundle
- * sizes of a scan keep small.
+ * Largest pairwise distance among `codes` (8 words each). A pair's distance is the smallest between any
+ * form of one and any form of the other, a form being the plain code, a rotated/flipped `variant` or a
+ * region (content inside borders, crops): two copies of one picture, each transformed its own way
+ * (a letterboxed and a mirrored one), meet through their forms, so only files that no form brings
+ * together count as far apart. The first farthest pair in (i, j) order wins; 0 and (0, 0) for fewer
+ * than two codes. Pairs for which `skip(i, j)` is true are left out. Exact: every pair is compared (a
+ * pair stops early only once it cannot be the farthest), which the bundle sizes of a scan keep small.
  */
 export function largestDistance(
   codes: readonly Uint32Array[],
@@ -29,32 +30,35 @@ export function largestDistance(
   skip?: (i: number, j: number) => boolean,
 ): FarthestPair {
   const n = codes.length;
-  const flat = new Uint32Array(n * 8);
-  codes.forEach((c, i) => flat.set(c, i * 8));
+  const forms = codes.map((c, i) => formsOf(c, variants[i] ?? [], regions[i] ?? []));
   let best: FarthestPair = { distance: 0, i: 0, j: n > 1 ? 1 : 0 };
   for (let i = 0; i < n; i++) {
-    const vi = variants[i] ?? [];
-    const ri = regions[i] ?? [];
+    const fi = forms[i];
     for (let j = i + 1; j < n; j++) {
       if (skip !== undefined && skip(i, j)) continue;
-      let d = hamming256At(flat, i * 8, flat, j * 8);
-      for (const v of vi) if (d > 0) d = Math.min(d, hamming256At(v, 0, flat, j * 8));
-      for (const v of variants[j] ?? []) if (d > 0) d = Math.min(d, hamming256At(v, 0, flat, i * 8));
-      if (d > 0 && ri.length > 0) d = Math.min(d, regionDistance(ri, regions[j] ?? [], flat, i, j));
-      else if (d > 0) for (const r of regions[j] ?? []) if (r.name === 'content') d = Math.min(d, hamming256At(r.value, 0, flat, i * 8));
+      const fj = forms[j];
+      let d = 257;
+      for (let a = 0; a < fi.length && d > best.distance; a += 8) {
+        for (let b = 0; b < fj.length && d > best.distance; b += 8) d = Math.min(d, hamming256At(fi, a, fj, b));
+      }
       if (d > best.distance) best = { distance: d, i, j };
     }
   }
   return best;
 }
 
-/** Smallest distance through regions: content against the other's plain code or content, same-name crops. */
-function regionDistance(ri: NamedRegions, rj: NamedRegions, flat: Uint32Array, i: number, j: number): number {
-  let d = 256;
-  for (const a of ri) {
-    if (a.name === 'content') d = Math.min(d, hamming256At(a.value, 0, flat, j * 8));
-    for (const b of rj) if (b.name === a.name) d = Math.min(d, hamming256At(a.value, 0, b.value, 0));
+/** A code and its variants and regions back to back, 8 words each, the plain code first. */
+function formsOf(code: Uint32Array, variants: readonly Uint32Array[], regions: NamedRegions): Uint32Array {
+  const out = new Uint32Array((1 + variants.length + regions.length) * 8);
+  out.set(code.subarray(0, 8), 0);
+  let o = 8;
+  for (const v of variants) {
+    out.set(v.subarray(0, 8), o);
+    o += 8;
   }
-  for (const b of rj) if (b.name === 'content') d = Math.min(d, hamming256At(b.value, 0, flat, i * 8));
-  return d;
+  for (const r of regions) {
+    out.set(r.value.subarray(0, 8), o);
+    o += 8;
+  }
+  return out;
 }
