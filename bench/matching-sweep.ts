@@ -17,7 +17,6 @@ import { isQueryMix, QUERY_MIXES, randomCodes, type QueryMixName } from '../src/
 import { measureMatchingPaths, openBenchIndex, PATH_LABELS, writeCodesIndex, type MatchingMeasurement, type MatchPath } from '../src/bench/matching-bench.js';
 import { collectGarbage, describeMachine, observeMachine } from '../src/bench/measure.js';
 import { signalTypeByName } from '../src/hashing/signals.js';
-import { IndexMatcher } from '../src/index-store/matcher.js';
 import { MemoryMultiIndex } from '../src/search/memory-index.js';
 import { loadValueCache } from '../src/index-store/sqlite-search.js';
 import { flagValue, intListFlag, positiveIntFlag, usageExit } from './lib/args.js';

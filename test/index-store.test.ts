@@ -6,7 +6,7 @@
 import { knownMatcher } from '../src/index-store/entry-reads.js';
 import { importList } from '../src/index-store/list-writer.js';
 import { removeList } from '../src/index-store/list-removal.js';
-import { exportLines, indexStats, listInfos, listsDigest, verifyIndex } from '../src/index-store/index-admin.js';
+import { exportLines, indexStats, listInfos, verifyIndex } from '../src/index-store/index-admin.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,15 +17,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hexToWords, wordsToHex } from '../src/hashing/bits.js';
 import { signalTypeByName } from '../src/hashing/signals.js';
 import type { SignalName } from '../src/hashing/signal-type.js';
-import { IndexMatcher } from '../src/index-store/matcher.js';
 import { openIndex } from '../src/index-store/open-index.js';
 import { resolveDbPath } from '../src/index-store/db-path.js';
 import type { IndexStore } from '../src/index-store/store.js';
 import type { EntryMeta, ImportItem, ImportRow } from '../src/index-store/types.js';
-import { flipBits, prng, randomCodes } from './index-fixtures.js';
+import { prng, randomCodes } from './index-fixtures.js';
 
 const pdq = signalTypeByName('pdq')!;
-const md5 = signalTypeByName('md5')!;
 
 let dir: string;
 let store: IndexStore;

@@ -4,7 +4,7 @@
  */
 import type { FileHashResult } from '../hashing/record.js';
 import { SIGNAL_TYPES } from '../hashing/signals.js';
-import { DIHEDRAL_NAMES, REGION_NAMES, type DihedralName, type RegionName, type SignalType } from '../hashing/signal-type.js';
+import { DIHEDRAL_NAMES, LIST_REGION, REGION_NAMES, type DihedralName, type RegionName, type SignalType } from '../hashing/signal-type.js';
 import type { SeenItem } from '../sightings/sightings-store.js';
 import type { ScanItem } from './types.js';
 
@@ -41,6 +41,16 @@ export function itemSignal(hash: FileHashResult, signal: SignalType): ItemSignal
     }
   }
   return { hex: carried.value, value, quality: carried.quality ?? null, variants, regions };
+}
+
+/**
+ * The forms of a value searched against known lists on its behalf: its rotated/flipped variants when
+ * `dihedral`, then the content inside its borders when it has one (lists hold the plain picture's hash;
+ * crop regions are compared within a batch only).
+ */
+export function listVariants(s: ItemSignal, dihedral: boolean): Array<{ readonly name: DihedralName | typeof LIST_REGION; readonly value: Uint32Array }> {
+  const content = s.regions.filter((r) => r.name === LIST_REGION).map((r) => ({ name: LIST_REGION, value: r.value }));
+  return [...(dihedral ? s.variants : []), ...content];
 }
 
 /** True when every word is zero: the conventional "could not be hashed" value, never matched. */

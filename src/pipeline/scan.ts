@@ -13,7 +13,7 @@ import { compareRawPaths, type RawPath } from '../files/raw-path.js';
 import { walkPaths, type WalkEntry, type WalkSkip } from '../files/walk.js';
 import { DEFAULT_MAX_PIXELS } from '../hashing/decode.js';
 import type { FileHashResult } from '../hashing/record.js';
-import { LIST_REGION, type SignalType } from '../hashing/signal-type.js';
+import type { SignalType } from '../hashing/signal-type.js';
 import { compareBundles, prioritise, type PriorityPolicy } from '../policy/priority.js';
 import { loadSeverityPolicy, UNMAPPED_SCHEME, type SeverityPolicy } from '../policy/severity.js';
 import { contentStatus, rateKnownMatches } from './known-rating.js';
@@ -21,7 +21,7 @@ import { buildBundles } from './bundle.js';
 import { CaseDb, type ScanParams, type StoredItem } from './case-db.js';
 import { clusterItems } from './cluster.js';
 import type { CodeSearcherFactory } from './code-searcher.js';
-import { hasLowQuality, isMatchable, itemSignal, seenItemsOf } from './item-hashes.js';
+import { hasLowQuality, isMatchable, itemSignal, listVariants, seenItemsOf } from './item-hashes.js';
 import { manifestFileProblem, mergeManifests, readManifest, type FileRef, type ManifestContents, type ManifestError } from './manifest.js';
 import type { SeenItem } from '../sightings/sightings-store.js';
 import type { AuditState } from './outputs/index.js';
@@ -306,8 +306,7 @@ function queriesFor(hash: FileHashResult, signalTypes: readonly SignalType[], di
   for (const signal of signalTypes) {
     const s = itemSignal(hash, signal);
     if (s === null || !isMatchable(hash, signal, s, includeLowQuality)) continue;
-    const content = s.regions.filter((r): r is { name: typeof LIST_REGION; value: Uint32Array } => r.name === LIST_REGION);
-    const query = { signal, value: s.value, variants: [...(dihedral ? s.variants : []), ...content], radius: signal.defaultThreshold };
+    const query = { signal, value: s.value, variants: listVariants(s, dihedral), radius: signal.defaultThreshold };
     out.push(includeLowQuality ? { ...query, includeLowQuality: true } : query);
   }
   return out;

@@ -44,7 +44,7 @@ import { parseHashText } from '../../index-store/import/fields.js';
 import type { IndexMatcher, MatchOptions, MatchOutcome } from '../../index-store/matcher.js';
 import type { IndexStore } from '../../index-store/store.js';
 import type { MatchEntry } from '../../index-store/types.js';
-import { isAllZero, itemSignal } from '../../pipeline/item-hashes.js';
+import { isAllZero, itemSignal, listVariants } from '../../pipeline/item-hashes.js';
 import { rateCategory, type SeverityPolicy } from '../../policy/severity.js';
 import type { Sighting, SightingsStore } from '../../sightings/sightings-store.js';
 import type { CommandModule } from '../command-module.js';
@@ -164,24 +164,13 @@ function parseLine(line: string, position: number, settings: Settings): Parsed {
     }
     const lookup: Lookup = { signal, value: s.value, ...(s.quality !== null ? { quality: s.quality } : {}) };
     // The content inside the picture's borders (`hash --regions`) is the same picture: always searched when carried.
-    const content = s.regions.filter((r) => r.name === LIST_REGION);
-    if (content.length === 0 && carried[signal.name]?.regions?.[LIST_REGION] !== undefined)
+    if (carried[signal.name]?.regions?.[LIST_REGION] !== undefined && !s.regions.some((r) => r.name === LIST_REGION))
       return bad(position, text, `record${of}: region ${LIST_REGION} is not a ${signal.name} hash`);
-    const variants: Uint32Array[] = [];
-    const variantNames: string[] = [];
     // Rotated/flipped variants a record carries (`hash --dihedral`) are searched, as a scan does; --dihedral requires them.
-    if ((settings.dihedral || s.variants.length > 0) && signal.source === 'pixels' && signalFieldNames(signal).variants !== null) {
-      if (s.variants.length === 0) return bad(position, text, `record${of} has no ${signalFieldNames(signal).variants} variants (hash it with --dihedral)`, 'BAD_INPUT');
-      for (const v of s.variants) {
-        variants.push(v.value);
-        variantNames.push(v.name);
-      }
-    }
-    for (const r of content) {
-      variants.push(r.value);
-      variantNames.push(r.name);
-    }
-    lookups.push(variants.length === 0 ? lookup : { ...lookup, variants, variantNames });
+    const dihedral = (settings.dihedral || s.variants.length > 0) && signal.source === 'pixels' && signalFieldNames(signal).variants !== null;
+    if (dihedral && s.variants.length === 0) return bad(position, text, `record${of} has no ${signalFieldNames(signal).variants} variants (hash it with --dihedral)`, 'BAD_INPUT');
+    const forms = listVariants(s, dihedral);
+    lookups.push(forms.length === 0 ? lookup : { ...lookup, variants: forms.map((f) => f.value), variantNames: forms.map((f) => f.name) });
   }
   return { ok: true, position, ...(path !== undefined ? { path } : {}), lookups, ...(skipped.length > 0 ? { skipped } : {}) };
 }
