@@ -17,7 +17,7 @@ import { multiIndexSearcher, type CodeSearcherFactory } from './code-searcher.js
 import type { BundleSpread, MemberJoin, Report, ScanItem } from './types.js';
 import { isMatchable, itemSignal, type ItemSignal } from './item-hashes.js';
 import { sameRegionPairs } from './region-pairs.js';
-import { largestDistance } from './spread.js';
+import { formsDistance, formsOf, largestDistance } from './spread.js';
 
 
 /** What clustering needs besides the data. */
@@ -238,14 +238,14 @@ function spreadOf(
     const judged = judges.map((t) =>
       who.map((m) => {
         const s = usable(t, m);
-        return s === null ? null : { value: s.value, variants: s.variants.map((v) => v.value), regions: s.regions };
+        return s === null ? null : formsOf(s.value, s.variants.map((v) => v.value), s.regions);
       }),
     );
     const sameByJudge = (i: number, j: number) =>
       judges.some((t, k) => {
         const a = judged[k][i];
         const b = judged[k][j];
-        return a !== null && b !== null && largestDistance([a.value, b.value], [a.variants, b.variants], [a.regions, b.regions]).distance <= thresholdOf(t);
+        return a !== null && b !== null && formsDistance(a, b, thresholdOf(t)) <= thresholdOf(t);
       });
     const far = largestDistance(codes, variants, regions, (i, j) => !samePlainGroup(who[i], who[j]) || sameByJudge(i, j));
     out.push({

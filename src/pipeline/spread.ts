@@ -36,19 +36,27 @@ export function largestDistance(
     const fi = forms[i];
     for (let j = i + 1; j < n; j++) {
       if (skip !== undefined && skip(i, j)) continue;
-      const fj = forms[j];
-      let d = 257;
-      for (let a = 0; a < fi.length && d > best.distance; a += 8) {
-        for (let b = 0; b < fj.length && d > best.distance; b += 8) d = Math.min(d, hamming256At(fi, a, fj, b));
-      }
+      const d = formsDistance(fi, forms[j], best.distance);
       if (d > best.distance) best = { distance: d, i, j };
     }
   }
   return best;
 }
 
+/**
+ * The smallest distance between any form in `a` and any in `b` (formsOf layouts); it stops as soon as
+ * that is at most `floor` (then only "at most floor" is known), so a caller looking for larger ones skips early.
+ */
+export function formsDistance(a: Uint32Array, b: Uint32Array, floor = -1): number {
+  let d = 257;
+  for (let x = 0; x < a.length && d > floor; x += 8) {
+    for (let y = 0; y < b.length && d > floor; y += 8) d = Math.min(d, hamming256At(a, x, b, y));
+  }
+  return d;
+}
+
 /** A code and its variants and regions back to back, 8 words each, the plain code first. */
-function formsOf(code: Uint32Array, variants: readonly Uint32Array[], regions: NamedRegions): Uint32Array {
+export function formsOf(code: Uint32Array, variants: readonly Uint32Array[], regions: NamedRegions): Uint32Array {
   const out = new Uint32Array((1 + variants.length + regions.length) * 8);
   out.set(code.subarray(0, 8), 0);
   let o = 8;
