@@ -3,14 +3,13 @@
  * any of their entries is written, re-imports of the same file skipped, `--replace` swapping a list's
  * contents atomically.
  */
-import crypto from 'node:crypto';
 import path from 'node:path';
-import type Database from 'better-sqlite3';
 import { HashtriageError } from '../errors.js';
+import { EntryBatch } from './entry-batch.js';
 import { deleteListEntries, deleteOrphans, stashListHashes } from './list-removal.js';
 import { bumpGeneration } from './schema.js';
 import type { IndexStore } from './store.js';
-import type { EntryMeta, ImportItem, ImportRow, ImportSummary, RowError } from './types.js';
+import type { ImportItem, ImportRow, ImportSummary, RowError } from './types.js';
 
 /** What identifies one import of one list. */
 export interface ListSource {
@@ -34,8 +33,8 @@ export interface ImportOptions {
   readonly onWait?: () => void;
 }
 
-/** Rows written per prepared-statement batch. */
-const BATCH_ROWS = 1000;
+/** Rows gathered per bulk write: larger batches keep more of each index write in order, but their row objects outlive the young generation. */
+const BATCH_ROWS = 1 << 15;
 /** Page cache of a writing import (random inserts into the value index need the index in cache). */
 const IMPORT_CACHE_KIB = 512 * 1024;
 /** Rejected rows kept in ImportSummary.errors (all of them go to onRowError). */
@@ -85,31 +84,25 @@ export async function importList(store: IndexStore, source: ListSource, items: A
           .run(source.name, importedAt, baseName, source.fileSha256, source.format).lastInsertRowid,
       );
     }
-    const writer = rowWriter(store, listId, importedAt);
-    let batch: ImportRow[] = [];
+    const batch = new EntryBatch(store, listId, importedAt);
     let read = 0;
-    const reject = (error: RowError) => {
-      summary.rejected++;
-      if (summary.errors.length < MAX_KEPT_ERRORS) summary.errors.push(error);
-      options.onRowError?.(error);
-    };
     const flush = () => {
-      for (const row of batch) {
-        const outcome = writer(row);
-        if (outcome === 'added') summary.added++;
-        else if (outcome === 'duplicate') summary.duplicate++;
-        else reject({ line: row.line, message: outcome.error });
-      }
-      batch = [];
+      const outcome = batch.flush();
+      summary.added += outcome.added;
+      summary.duplicate += outcome.duplicate;
     };
     for await (const item of items) {
       read++;
-      if (item.kind === 'row') {
-        batch.push(item.row);
-        if (batch.length >= BATCH_ROWS) flush();
+      // rows are checked as they come, so errors are reported in file order; good rows wait for one bulk write
+      const problem = item.kind === 'row' ? rowProblem(store, item.row) : null;
+      if (item.kind === 'error' || problem !== null) {
+        const error = item.kind === 'error' ? item.error : { line: item.row.line, message: problem! };
+        summary.rejected++;
+        if (summary.errors.length < MAX_KEPT_ERRORS) summary.errors.push(error);
+        options.onRowError?.(error);
       } else {
-        flush(); // keep errors in file order
-        reject(item.error);
+        batch.add(item.row);
+        if (batch.size >= BATCH_ROWS) flush();
       }
       if (read % PROGRESS_EVERY === 0) options.onProgress?.(read);
     }
@@ -138,86 +131,6 @@ export function checkListName(name: string): void {
   if (name.startsWith('@')) throw new HashtriageError('USAGE', `list names starting with "@" are reserved (${name})`);
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) throw new HashtriageError('USAGE', 'list name contains control characters');
-}
-
-/**
- * Digest of an entry's metadata: two rows of one list with the same value and the same digest are the
- * same entry. Severity is left out (it is derived from the category by policy), so is the row's set of
- * other values (an exported row per value re-imports as duplicates).
- */
-export function entryMetaKey(meta: EntryMeta): Buffer {
-  const text = `${field(meta.category)}${field(meta.series)}${field(meta.victimIdentified)}${field(meta.externalId)}${field(meta.addedAt)}${field(meta.note)}${field(meta.quality)}`;
-  // lists repeat a few metadata combinations: a small memo is enough; an external id makes a row's
-  // metadata unique (a lookup would always miss)
-  if (meta.externalId !== null && meta.externalId !== undefined) return sha256(text).subarray(0, 16);
-  let key = META_KEYS.get(text);
-  if (!key) {
-    key = sha256(text).subarray(0, 16);
-    if (META_KEYS.size >= 4096) META_KEYS.clear();
-    META_KEYS.set(text, key);
-  }
-  return key;
-}
-
-const META_KEYS = new Map<string, Buffer>();
-
-/** SHA-256 of a string: the one-shot crypto.hash where Node has it (a third cheaper per call), else a Hash object. */
-const sha256: (text: string) => Buffer =
-  typeof (crypto as { hash?: unknown }).hash === 'function'
-    ? (text) => (crypto as unknown as { hash: (a: string, d: string, e: 'buffer') => Buffer }).hash('sha256', text, 'buffer')
-    : (text) => crypto.createHash('sha256').update(text).digest();
-
-/** One metadata field in the meta-key text: type tag, length, value (unambiguous for any content). */
-function field(v: string | number | boolean | null | undefined): string {
-  if (v === null || v === undefined) return 'n;';
-  if (typeof v === 'string') return `s${v.length}:${v};`;
-  return `${typeof v === 'number' ? 'i' : 'b'}${String(v)};`;
-}
-
-function boolToInt(v: boolean | null | undefined): number | null {
-  return v === true ? 1 : v === false ? 0 : null;
-}
-
-/** A writer of rows into one list: validates each row whole, then writes its entries. */
-function rowWriter(store: IndexStore, listId: number, importedAt: string): (row: ImportRow) => 'added' | 'duplicate' | { error: string } {
-  const db = store.db;
-  const insertEntry = new Map<string, Database.Statement>();
-  for (const s of store.signals) {
-    const t = store.tablesOf(s);
-    insertEntry.set(
-      s.name,
-      db.prepare(
-        `INSERT OR IGNORE INTO ${t.entries} (hash_id, list_id, meta_key, category, severity, scheme, series, victim_identified, external_id, added_at, note, quality, imported_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-    );
-  }
-  const insertOpaque = db.prepare(
-    `INSERT OR IGNORE INTO opaque (list_id, kind, value, meta_key, category, severity, scheme, series, victim_identified, external_id, added_at, note, imported_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  return (row) => {
-    const problem = rowProblem(store, row);
-    if (problem) return { error: problem };
-    const m = row.meta;
-    const key = entryMetaKey(m);
-    const victim = boolToInt(m.victimIdentified);
-    let added = false;
-    for (const h of row.hashes) {
-      const s = store.signal(h.signal)!;
-      const quality = s.source === 'pixels' ? (m.quality ?? null) : null;
-      const id = store.hashId(s, h.value, quality);
-      const res = insertEntry
-        .get(s.name)!
-        .run(id, listId, key, m.category ?? null, m.severity ?? null, m.scheme ?? null, m.series ?? null, victim, m.externalId ?? null, m.addedAt ?? null, m.note ?? null, quality, importedAt);
-      if (res.changes > 0) added = true;
-    }
-    for (const [kind, value] of Object.entries(row.opaque ?? {})) {
-      const res = insertOpaque.run(listId, kind, value, key, m.category ?? null, m.severity ?? null, m.scheme ?? null, m.series ?? null, victim, m.externalId ?? null, m.addedAt ?? null, m.note ?? null, importedAt);
-      if (res.changes > 0) added = true;
-    }
-    return added ? 'added' : 'duplicate';
-  };
 }
 
 /** Why a row cannot be imported, or null when it can. */

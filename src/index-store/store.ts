@@ -14,6 +14,9 @@ import { configureConnection, migrate, notAnIndex, readContentStamp, renewConten
 import { ValueStore } from './value-store.js';
 
 
+/** Page size of a new index file (SQLite's default is 4096; an existing file keeps its own). */
+const NEW_INDEX_PAGE_SIZE = 16384;
+
 /** An open index. */
 export class IndexStore extends ValueStore {
   /** Commits like ValueStore.commitWrite, giving the index a new content stamp in the same transaction. */
@@ -67,10 +70,13 @@ export function openIndexConnection(file: string, readonly: boolean, signals: re
   try {
     if (existsSync(file) && statSync(file).isDirectory()) throw new HashtriageError('BAD_INPUT', `${file} is a folder, not an index file`);
     // a new index file is created owner-only before SQLite writes to it (its WAL and SHM files follow)
+    const fresh = !readonly && (!existsSync(file) || statSync(file).size === 0);
     if (!readonly && !existsSync(file)) createOwnerOnly(file);
     // an empty file given as a new index (made with touch, say) becomes owner-only too
-    else if (!readonly && statSync(file).size === 0) chmodSync(file, 0o600);
+    else if (fresh) chmodSync(file, 0o600);
     db = new Database(file, { readonly, fileMustExist: readonly });
+    // larger pages for a new file: bulk imports write a third less and its B-trees are shallower
+    if (fresh) db.pragma(`page_size = ${NEW_INDEX_PAGE_SIZE}`);
     // before any setting changes the file: another program's database (or a newer index) is left exactly as it was
     const problem = notAnIndex(db);
     if (problem !== null) throw new Error(problem);

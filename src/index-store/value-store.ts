@@ -12,6 +12,19 @@ import { updateBands } from './band-tables.js';
 import { IdCodeBuffer } from './id-blobs.js';
 import { readGeneration, tablesFor, type SignalTables } from './schema.js';
 import { updateChunks } from './value-chunks.js';
+import { orderByStoredBytes } from './value-order.js';
+import { ValuePresence } from './value-presence.js';
+
+/** Rows inserted per statement of hashIds. */
+const INSERT_ROWS = 64;
+
+/** What hashIds found for each input position. */
+export interface ValueIds {
+  /** The value's id. */
+  readonly ids: Uint32Array;
+  /** 1 where the value was in the table before the call (its entries may exist already), 0 where the call inserted it. */
+  readonly existed: Uint8Array;
+}
 
 /** New values queued before they are written to the band and chunk tables (bounds import memory). */
 const PENDING_FLUSH = 1 << 22;
@@ -33,6 +46,8 @@ export class ValueStore {
   private readonly valueStmts = new Map<SignalType, ValueStatements>();
   /** Values inserted by the open write transaction, not yet in the band and chunk tables. */
   private readonly pending = new Map<SignalType, IdCodeBuffer>();
+  /** Prefixes of each type's stored values, built by the open write transaction's first hashIds call. */
+  private readonly presence = new Map<SignalType, ValuePresence>();
   private writing = false;
 
   constructor(
@@ -107,6 +122,7 @@ export class ValueStore {
     if (this.writing) throw new HashtriageError('USAGE', `another write to ${this.path} is in progress in this process`);
     this.writing = true;
     this.pending.clear();
+    this.presence.clear();
     try {
       if (options.cacheKib !== undefined) this.db.pragma(`cache_size = -${options.cacheKib}`);
       this.takeWriteLock(options.onWait);
@@ -185,6 +201,7 @@ export class ValueStore {
     const res = v.insert.run(bytes, quality);
     if (res.changes === 1) {
       const id = Number(res.lastInsertRowid);
+      this.presence.get(signal)?.mark(value[value.length - 1]);
       if (v.tables.bands) {
         let buffer = this.pending.get(signal);
         if (!buffer) {
@@ -203,6 +220,100 @@ export class ValueStore {
     return id;
   }
 
+  /**
+   * The ids of `count` values (`values` holds bits/32 words each; `qualities[i]` < 0 for none), as hashId
+   * would give them called in position order: new values are inserted, and a value's quality is the first
+   * known one among the stored row and the given positions in order. New values are inserted in
+   * ascending byte order with ascending ids, so SQLite's value index and row table both append (a bulk
+   * import's inserts cost a third of hashId's in random order). Call inside a write transaction.
+   */
+  hashIds(signal: SignalType, values: Uint32Array, qualities: Int32Array, count: number): ValueIds {
+    const words = signal.bits / 32;
+    const t = this.tablesOf(signal);
+    const ids = new Uint32Array(count);
+    const existed = new Uint8Array(count);
+    if (count === 0) return { ids, existed };
+    const order = orderByStoredBytes(values, words, count);
+    // distinct values (first position of each run of equal values, in byte order) and their bytes
+    const runStart: number[] = [];
+    for (let k = 0; k < count; k++) {
+      if (k === 0 || !sameValue(values, words, order[k - 1], order[k])) runStart.push(k);
+    }
+    const distinct = runStart.length;
+    runStart.push(count);
+    const bytes = Buffer.allocUnsafe(distinct * words * 4);
+    for (let d = 0; d < distinct; d++) {
+      const p = order[runStart[d]];
+      for (let w = 0; w < words; w++) bytes.writeUInt32BE(values[p * words + w], (d * words + words - 1 - w) * 4);
+    }
+    const valueBytes = (d: number) => bytes.subarray(d * words * 4, (d + 1) * words * 4);
+    // the first known quality of each distinct value in position order (positions of a run are ascending)
+    const firstQuality = new Int32Array(distinct).fill(-1);
+    for (let d = 0; d < distinct; d++) {
+      for (let k = runStart[d]; k < runStart[d + 1]; k++) {
+        const q = qualities[order[k]];
+        if (q >= 0) {
+          firstQuality[d] = q;
+          break;
+        }
+      }
+    }
+    // values already stored (only those the presence filter cannot rule out are looked up): their ids,
+    // and a quality filled in where none was known
+    const found = new Int32Array(distinct).fill(-1);
+    let maxId = this.maxHashId(signal);
+    let presence = this.presence.get(signal);
+    if (!presence) {
+      presence = maxId === 0 ? new ValuePresence() : ValuePresence.ofTable(this.db, t.hashes);
+      this.presence.set(signal, presence);
+    }
+    const v = this.valueStatements(signal);
+    for (let d = 0; d < distinct; d++) {
+      if (!presence.mayHold(values[order[runStart[d]] * words + words - 1])) continue;
+      const row = v.find.get(valueBytes(d)) as [number, number | null] | undefined;
+      if (!row) continue;
+      found[d] = row[0];
+      if (row[1] === null && firstQuality[d] >= 0) v.setQuality.run(firstQuality[d], row[0]); // an unknown quality becomes known
+    }
+    // new values, ascending: ids follow the byte order
+    const assigned = new Uint32Array(distinct);
+    const insertMany = this.db.prepare(`INSERT INTO ${t.hashes} (id, value, quality) VALUES ${new Array(INSERT_ROWS).fill('(?, ?, ?)').join(', ')}`);
+    const insertOne = this.db.prepare(`INSERT INTO ${t.hashes} (id, value, quality) VALUES (?, ?, ?)`);
+    const queued: Array<number | Buffer | null> = [];
+    let pending = t.bands ? this.pending.get(signal) : undefined;
+    if (t.bands && !pending) {
+      pending = new IdCodeBuffer();
+      this.pending.set(signal, pending);
+    }
+    for (let d = 0; d < distinct; d++) {
+      if (found[d] >= 0) {
+        assigned[d] = found[d];
+        continue;
+      }
+      const id = ++maxId;
+      assigned[d] = id;
+      presence.mark(values[order[runStart[d]] * words + words - 1]);
+      queued.push(id, valueBytes(d), firstQuality[d] >= 0 ? firstQuality[d] : null);
+      if (queued.length === 3 * INSERT_ROWS) {
+        insertMany.run(queued);
+        queued.length = 0;
+      }
+      if (pending) {
+        const p = order[runStart[d]];
+        pending.push(id, values.subarray(p * words, p * words + words));
+      }
+    }
+    for (let k = 0; k < queued.length; k += 3) insertOne.run(queued[k], queued[k + 1], queued[k + 2]);
+    for (let d = 0; d < distinct; d++) {
+      for (let k = runStart[d]; k < runStart[d + 1]; k++) {
+        ids[order[k]] = assigned[d];
+        existed[order[k]] = found[d] >= 0 ? 1 : 0;
+      }
+    }
+    if (pending && pending.count >= PENDING_FLUSH) this.flushPending();
+    return { ids, existed };
+  }
+
   /** Writes the queued new values into the band and chunk tables (inside the open transaction). */
   flushPending(): void {
     for (const [s, buffer] of this.pending) {
@@ -216,6 +327,7 @@ export class ValueStore {
 
   private endWrite(): void {
     this.pending.clear();
+    this.presence.clear();
     this.writing = false;
     if (this.db.open) this.db.pragma(`cache_size = -${DEFAULT_CACHE_KIB}`);
   }
@@ -235,4 +347,10 @@ export class ValueStore {
     }
     return v;
   }
+}
+
+/** True when the values at positions a and b (words words each) are equal. */
+function sameValue(values: Uint32Array, words: number, a: number, b: number): boolean {
+  for (let w = 0; w < words; w++) if (values[a * words + w] !== values[b * words + w]) return false;
+  return true;
 }
