@@ -139,7 +139,7 @@ describe('bulk import', () => {
       expect(first).toMatchObject({ added: expectedAdded, duplicate: n - expectedAdded, rejected: 0 });
       // the value's quality is the first one the file gave
       for (const c of codes.slice(0, 50)) {
-        const firstQuality = list.map((it) => (it as { row: { hashes: Array<{ value: Uint32Array }>; meta: { quality: number | null } } }).row).find((r) => r.hashes[0].value === c && r.meta.quality !== null)?.meta.quality ?? null;
+        const firstQuality = list.map((it) => (it as Extract<ImportItem, { kind: 'row' }>).row).find((r) => r.hashes[0].value === c && r.meta.quality !== null)?.meta.quality ?? null;
         const stored = store.db.prepare('SELECT quality FROM hashes_pdq WHERE value = ?').pluck().get(wordsToBytes(c));
         expect(stored).toBe(firstQuality);
       }

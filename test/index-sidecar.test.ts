@@ -226,3 +226,32 @@ function flip(file: string, good: Buffer, at: number): void {
   bad[at] ^= 0x10;
   writeFileSync(file, bad);
 }
+
+describe('when a batch loads the in-memory index', () => {
+  it('loads a current saved copy from 16 distinct queries, and builds only from 64', async () => {
+    const db = path.join(dir, 'threshold.db');
+    const codes = codeSet('random', prng(7), 3000);
+    await importCodes(db, 'known', codes, 0, 3000);
+    const all = queriesFor(prng(8), codes, 3000, 64, 8);
+    const queries = Array.from({ length: 64 }, (_, i) => all.slice(i * 8, i * 8 + 8));
+    const origin = (n: number) => {
+      const store = openIndex(db, { readonly: true });
+      try {
+        const matcher = knownMatcher(store);
+        matcher.matchValues(pdq, queries.slice(0, n), { threshold: 31 });
+        return matcher.memoryOrigin(pdq);
+      } finally {
+        store.close();
+      }
+    };
+    // no saved copy yet: a small batch stays on the SQLite path, 64 queries build (and save) the index
+    expect(origin(16)).toBeNull();
+    expect(origin(64)).toBe('built');
+    // a current copy: 16 queries load it, 15 do not
+    expect(origin(16)).toBe('sidecar');
+    expect(origin(15)).toBeNull();
+    // a copy that no longer describes the index (a value appended) is not a reason to load
+    await importCodes(db, 'more', codeSet('random', prng(9), 10), 0, 10);
+    expect(origin(16)).toBeNull();
+  });
+});

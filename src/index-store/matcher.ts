@@ -10,7 +10,8 @@
  *    folded in without a reload, see MemoryState). Rule: the in-memory path is used when it is already loaded and current, or when the
  *    batch has at least MEMORY_MIN_QUERIES distinct queries: loading costs about as much as that many
  *    SQLite-path queries at any index size (both grow linearly with the number of values; measured by
- *    bench/matching.ts as breakEvenQueries).
+ *    bench/matching.ts as breakEvenQueries), or WARM_MEMORY_MIN_QUERIES when a current saved copy of the
+ *    in-memory index can be loaded instead of built.
  *  - Identical queries are answered once. Hits are sorted by distance, then hash, with their entries.
  *  - Quality: stored values and queries below the signal type's minMatchQuality are kept but not
  *    matched unless includeLowQuality is set; such queries are flagged lowQuality, such hits too.
@@ -20,7 +21,7 @@ import type { SignalType } from '../hashing/signal-type.js';
 import type { BatchHits } from '../search/batch-hits.js';
 import { blockedScan } from '../search/blocked-scan.js';
 import { MemoryMultiIndex } from '../search/memory-index.js';
-import { readSidecar, writeSidecar, type SidecarKey } from './memory-sidecar.js';
+import { readSidecar, sidecarMatches, writeSidecar, type SidecarKey } from './memory-sidecar.js';
 import { readContentStamp } from './schema.js';
 import { SqliteBandSearcher } from './sqlite-search.js';
 import type { MatchEntry, MatchHit, MatchResult } from './types.js';
@@ -36,6 +37,11 @@ export type EntryReader<E> = (signal: SignalType, ids: readonly number[]) => Map
  * and 1M values, because both loading and the SQLite path's per-query cost grow linearly with the index.
  */
 export const MEMORY_MIN_QUERIES = 64;
+/**
+ * Distinct queries from which a batch loads the in-memory index when its saved copy (memory-sidecar.ts)
+ * is current: loading that file costs a fifth of building (bench/warm-start.ts), so it pays off sooner.
+ */
+export const WARM_MEMORY_MIN_QUERIES = 16;
 
 /** How to match one batch. */
 export interface MatchOptions {
@@ -238,7 +244,17 @@ export class IndexMatcher<E = MatchEntry> {
   choosePath(signal: SignalType, distinctQueries: number, includeLowQuality = false): 'memory' | 'sqlite' {
     const state = this.memory.get(this.memoryKey(signal, includeLowQuality));
     if (state && state.generation === this.store.generation()) return 'memory';
-    return distinctQueries >= MEMORY_MIN_QUERIES ? 'memory' : 'sqlite';
+    if (distinctQueries >= MEMORY_MIN_QUERIES) return 'memory';
+    return distinctQueries >= WARM_MEMORY_MIN_QUERIES && this.hasCurrentSidecar(signal, includeLowQuality) ? 'memory' : 'sqlite';
+  }
+
+  /** True when the saved in-memory index of `signal` describes the index content as it is now. */
+  private hasCurrentSidecar(signal: SignalType, includeLow: boolean): boolean {
+    const file = this.sidecarPath?.(signal, includeLow) ?? null;
+    if (file === null) return false;
+    const db = this.store.db;
+    const key: SidecarKey = { stamp: readContentStamp(db), generation: this.store.generation(), maxId: this.store.maxHashId(signal) };
+    return key.stamp !== '' && sidecarMatches(file, signal, includeLow, key);
   }
 
   /** Drops loaded in-memory indexes (they reload on demand). */

@@ -199,6 +199,34 @@ export function readSidecar(file: string, signal: SignalType, includeLow: boolea
   }
 }
 
+/**
+ * True when `file` has the header of a saved index for this signal type, quality choice and index content
+ * `key` (its payload is not read: readSidecar still checks it whole before use).
+ */
+export function sidecarMatches(file: string, signal: SignalType, includeLow: boolean, key: SidecarKey): boolean {
+  if (!LITTLE_ENDIAN) return false;
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const start = Buffer.alloc(12);
+    if (!readAll(fd, start, 0) || !start.subarray(0, 8).equals(MAGIC)) return false;
+    const headerLength = start.readUInt32LE(8);
+    if (headerLength > MAX_HEADER) return false;
+    const json = Buffer.alloc(headerLength);
+    if (!readAll(fd, json, 12)) return false;
+    const header = parseHeader(json);
+    return header !== null && header.version === SIDECAR_VERSION && header.signal === signal.name && header.includeLow === includeLow && sameKey(header.key, key);
+  } catch {
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function parseHeader(json: Buffer): Header | null {
   try {
     const h = JSON.parse(json.toString('utf8')) as Header;
