@@ -288,18 +288,19 @@ export async function runMatch(hashes: string[], opts: MatchCommandOptions): Pro
   let store: IndexStore | undefined;
   let sightings: SightingsStore | null = null;
   try {
-    const [{ knownMatcher }, { openIndex }, { openSightings, sightingsMatcher }, { loadSeverityPolicy }] = await Promise.all([
+    const [{ knownMatcher }, { openIndexForReading }, { loadSeverityPolicy }] = await Promise.all([
       import('../../index-store/entry-reads.js'),
-      import('../../index-store/open-index.js'),
-      import('../../sightings/sightings-store.js'),
+      import('../../index-store/open-for-reading.js'),
       import('../../policy/severity.js'),
     ]);
     const policy = loadSeverityPolicy(opts.severityPolicy);
     const dbPath = resolveDbPath(opts.db);
-    store = openIndex(dbPath, { readonly: true });
+    store = await openIndexForReading(dbPath);
     if (opts.sightings !== undefined && !existsSync(opts.sightings)) throw new HashtriageError('NOT_FOUND', `no sightings store at ${opts.sightings} (--sightings)`);
-    if (opts.includeSeen) sightings = openSightings(opts.sightings ?? defaultSightingsPath(dbPath), { readonly: true });
-    const matcher: Matchers = { known: knownMatcher(store), seen: sightings === null ? null : sightingsMatcher(sightings) };
+    // the sightings store's code is loaded only when it is asked for
+    const seenStore = opts.includeSeen ? await import('../../sightings/sightings-store.js') : null;
+    if (seenStore !== null) sightings = seenStore.openSightings(opts.sightings ?? defaultSightingsPath(dbPath), { readonly: true });
+    const matcher: Matchers = { known: knownMatcher(store), seen: sightings === null || seenStore === null ? null : seenStore.sightingsMatcher(sightings) };
     let errors = 0;
     if (!opts.stdin) {
       errors += await answerBatch(matcher, hashes.map((h, i) => parseHash(h, i + 1, settings)), opts, policy);
