@@ -104,6 +104,10 @@ describe('what start-up loads (static imports of the compiled modules)', () => {
     expect(loaded.filter((f) => /^hashing\/(decode|hash-file|worker-pool|hash-image)\.js$|^pipeline\/(scan|cluster|bundle)/.test(f))).toEqual([]);
   });
 
+  it('the progress bar package is loaded only when a bar is shown (stderr a terminal)', () => {
+    expect([...staticClosure('cli/progress.js')].filter((f) => f.startsWith('package:'))).toEqual([]);
+  });
+
   it('the closure check sees what a module imports (it can fail)', () => {
     const loaded = staticClosure('cli/commands/hash-run.js');
     expect(loaded.has('hashing/signals.js')).toBe(true);
