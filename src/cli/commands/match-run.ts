@@ -186,7 +186,7 @@ function answerLine(
   p: Extract<Parsed, { ok: true }>,
   outcomes: MatchOutcome[],
   seen: Array<MatchOutcome<Sighting>> | null,
-  policy: SeverityPolicy,
+  policy: () => SeverityPolicy,
   includeLowQuality: boolean,
 ): string {
   const low = outcomes.some((o) => o.lowQuality);
@@ -213,7 +213,7 @@ function answerLine(
         distance: m.distance,
         ...(m.variant !== undefined && p.lookups[i].variantNames ? { variant: p.lookups[i].variantNames![m.variant] } : {}),
         ...(m.lowQuality ? { lowQuality: true } : {}),
-        entries: m.entries.map((e) => entryRecord(e, policy)),
+        entries: m.entries.map((e) => entryRecord(e, policy())),
       })),
     ),
     ...(seen !== null
@@ -229,7 +229,7 @@ function answerLine(
 }
 
 /** Answers one batch in order (one matcher call per hash type); returns the number of error lines written. */
-async function answerBatch(matchers: Matchers, batch: Parsed[], opts: MatchCommandOptions, policy: SeverityPolicy): Promise<number> {
+async function answerBatch(matchers: Matchers, batch: Parsed[], opts: MatchCommandOptions, policy: () => SeverityPolicy): Promise<number> {
   const good = batch.filter((p): p is Extract<Parsed, { ok: true }> => p.ok);
   const known = good.map((p) => p.lookups.map((): MatchOutcome | null => null));
   const seen = good.map((p) => p.lookups.map((): MatchOutcome<Sighting> | null => null));
@@ -293,7 +293,9 @@ export async function runMatch(hashes: string[], opts: MatchCommandOptions): Pro
       import('../../index-store/open-for-reading.js'),
       import('../../policy/severity.js'),
     ]);
-    const policy = loadSeverityPolicy(opts.severityPolicy);
+    // a policy file the user names is checked before any lookup; the shipped one is read when a match needs rating
+    let loaded: SeverityPolicy | null = opts.severityPolicy === undefined ? null : loadSeverityPolicy(opts.severityPolicy);
+    const policy = (): SeverityPolicy => (loaded ??= loadSeverityPolicy());
     const dbPath = resolveDbPath(opts.db);
     store = await openIndexForReading(dbPath);
     if (opts.sightings !== undefined && !existsSync(opts.sightings)) throw new HashtriageError('NOT_FOUND', `no sightings store at ${opts.sightings} (--sightings)`);
