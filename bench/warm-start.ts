@@ -3,8 +3,16 @@
  *  - warm start: a new matcher's in-memory index loaded from the file saved beside the index
  *    (NAME.db.pdq.bands) against building it from SQLite (read every value, sort every band, write the
  *    file), alternating, on the same index in the same run;
- *  - one-shot lookups: the whole `hashtriage match HASH` process (compiled CLI) against the whole
- *    `hashtriage --version` process, alternating, so the difference is what one lookup costs.
+ *  - start-up and one-shot lookups: whole processes of the compiled CLI, alternating in every round:
+ *    bare Node (`node -e 0`, the floor no command can go under), `hashtriage --version`, `--help`,
+ *    `match HASH` (SQLite path) and `hash FILE` of one JPEG (the process and its one worker thread).
+ *
+ * A child's CPU is its own user + system time as the kernel accounts it when it exits: the shell that
+ * runs it prints getrusage(RUSAGE_CHILDREN) with `times` (what /usr/bin/time reports, to the ms), so
+ * neither this process nor the shell is counted. CPU time still rises with the load of a shared machine
+ * (other processes on the same cores), which is why each figure is given next to the floor of the same
+ * rounds. NODE_EXTRA_CA_CERTS makes every Node process load those certificates at start-up (about
+ * 0.09 CPU-s for a system bundle): the results say whether it was set, since it raises the floor.
  *
  * With --file-count N (e.g. 10000000), also the file alone at N codes without SQLite (too slow to import
  * for a routine run): building the in-memory index from codes already in memory against loading its file.
@@ -44,11 +52,14 @@ function cpuSeconds(fn: () => void): number {
   return (u.user + u.system) / 1e6;
 }
 
-/** CPU seconds (user + system) of a child process running `args` with the compiled CLI, from the shell's `times`. */
+/**
+ * CPU seconds (user + system) of one child process running Node with `args` (the CLI's path first for a
+ * hashtriage command), from the shell's `times`: the child's own rusage, the shell's not included.
+ */
 function childCpu(args: string[]): number {
   const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const res = spawnSync('bash', ['-c', `${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} ${quoted} > /dev/null; s=$?; times; exit $s`], { encoding: 'utf8' });
-  if (res.status !== 0) throw new Error(`hashtriage ${args.join(' ')} exited ${res.status}: ${res.stderr}`);
+  const res = spawnSync('bash', ['-c', `${JSON.stringify(process.execPath)} ${quoted} > /dev/null; s=$?; times; exit $s`], { encoding: 'utf8' });
+  if (res.status !== 0) throw new Error(`node ${args.join(' ')} exited ${res.status}: ${res.stderr}`);
   const children = res.stdout.trim().split('\n').at(-1)!;
   const [user, sys] = children.split(/\s+/).map((t) => {
     const m = /^(\d+)m([\d.]+)s$/.exec(t);
@@ -91,12 +102,16 @@ try {
   const sidecarBytes = statSync(sidecar).size;
   rmSync(sidecar, { force: true }); // one-shot lookups take the SQLite path and never read it
   const hex = pdq.format(query);
-  const version: number[] = [];
-  const oneShot: number[] = [];
-  for (let r = 0; r < 2 * rounds; r++) {
-    version.push(childCpu(['--version']));
-    oneShot.push(childCpu(['match', '--db', db, hex]));
-  }
+  const jpeg = path.join(root, 'fixtures', 'conformance', 'images', 'base-900x700.jpg');
+  const processes: Array<{ key: string; label: string; args: string[] }> = [
+    { key: 'node', label: '`node -e 0` (bare Node: the floor)', args: ['-e', '0'] },
+    { key: 'version', label: '`hashtriage --version`', args: [cli, '--version'] },
+    { key: 'help', label: '`hashtriage --help`', args: [cli, '--help'] },
+    { key: 'match', label: '`hashtriage match HASH` at 1M (SQLite path)', args: [cli, 'match', '--db', db, hex] },
+    { key: 'hash', label: '`hashtriage hash FILE` (one 900×700 JPEG: process + one worker)', args: [cli, 'hash', jpeg] },
+  ];
+  const cpuOf = new Map(processes.map((p) => [p.key, [] as number[]]));
+  for (let r = 0; r < 2 * rounds; r++) for (const p of processes) cpuOf.get(p.key)!.push(childCpu(p.args));
   let fileOnly: { count: number; bytes: number; buildCpuSeconds: number; loadCpuSeconds: ReturnType<typeof spread> } | null = null;
   if (fileCount !== null) {
     const many = randomCodes(fileCount, 99);
@@ -122,8 +137,8 @@ try {
   }
   const rb = spread(rebuild);
   const ld = spread(load);
-  const v = spread(version);
-  const m = spread(oneShot);
+  const proc = Object.fromEntries(processes.map((p) => [p.key, spread(cpuOf.get(p.key)!)]));
+  const floor = proc.node.median;
   const results = {
     count,
     rounds,
@@ -133,8 +148,10 @@ try {
     sidecarBytes,
     estimatedLoadAt10M: (ld.median * 10_000_000) / count,
     fileOnly,
-    versionProcessCpuSeconds: v,
-    oneShotMatchProcessCpuSeconds: m,
+    nodeExtraCaCerts: process.env.NODE_EXTRA_CA_CERTS !== undefined && process.env.NODE_EXTRA_CA_CERTS !== '',
+    processCpuSeconds: proc,
+    versionOverFloor: proc.version.median / floor,
+    matchOverFloor: proc.match.median / floor,
   };
   const markdown = [
     `Warm start and one-shot lookups at ${fmtInt(count)} random PDQ values, CPU seconds, median of ${rounds} (processes: ${2 * rounds}) alternating runs; ${describeMachine(machine())}.`,
@@ -144,9 +161,17 @@ try {
       [
         ['in-memory index built from SQLite (and saved)', rb.median.toFixed(2), `${rb.min.toFixed(2)}–${rb.max.toFixed(2)}`, '1.00'],
         [`loaded from the saved file (${(sidecarBytes / 1e6).toFixed(0)} MB)`, ld.median.toFixed(2), `${ld.min.toFixed(2)}–${ld.max.toFixed(2)}`, `${(ld.median / rb.median).toFixed(2)} × building`],
-        ['`hashtriage --version` (whole process)', v.median.toFixed(2), `${v.min.toFixed(2)}–${v.max.toFixed(2)}`, '1.00'],
-        ['`hashtriage match HASH` (whole process, SQLite path)', m.median.toFixed(2), `${m.min.toFixed(2)}–${m.max.toFixed(2)}`, `${(m.median / v.median).toFixed(2)} × --version`],
       ],
+    ),
+    '',
+    `Whole processes, alternating, ${2 * rounds} of each (NODE_EXTRA_CA_CERTS ${results.nodeExtraCaCerts ? 'set: every Node process, the floor included, loads those certificates at start-up' : 'not set'}):`,
+    '',
+    markdownTable(
+      ['process', 'CPU s (median)', 'min–max', 'above the floor', 'same-run ratio'],
+      processes.map((p) => {
+        const t = proc[p.key];
+        return [p.label, t.median.toFixed(3), `${t.min.toFixed(3)}–${t.max.toFixed(3)}`, (t.median - floor).toFixed(3), `${(t.median / floor).toFixed(2)} × node`];
+      }),
     ),
     '',
     fileOnly === null

@@ -83,7 +83,7 @@ describe('the thread that reads files', () => {
   it('does not load sharp/libvips: with worker threads only the workers decode', () => {
     const script = [
       "import { createRequire } from 'node:module';",
-      "await import('./dist/cli/commands/hash.js');",
+      "await import('./dist/cli/commands/hash-run.js');",
       "await import('./dist/hashing/hash-file.js');",
       "const cache = createRequire(import.meta.url).cache;",
       "process.stdout.write(String(Object.keys(cache).filter((k) => /[\\/]sharp[\\/]/.test(k)).length));",

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { HashWorkerPool } from '../src/hashing/worker-pool.js';
 import type { ImageHashOutcome } from '../src/hashing/hash-image.js';
@@ -24,5 +25,25 @@ describe('HashWorkerPool.close', () => {
     const pool = new HashWorkerPool(1);
     await pool.close();
     expect(await pool.run(new Uint8Array(8), request)).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+  });
+});
+
+describe('HashWorkerPool start-up', () => {
+  const png = (): Uint8Array => new Uint8Array(readFileSync('fixtures/conformance/images/rose-210x138.png'));
+
+  it('starts a worker only for the first task, reuses it for the next, and starts no more than its size', async () => {
+    const pool = new HashWorkerPool(2);
+    try {
+      expect(pool.started).toBe(0);
+      expect(await pool.run(png(), request)).toMatchObject({ ok: true });
+      expect(pool.started).toBe(1);
+      expect(await pool.run(png(), request)).toMatchObject({ ok: true });
+      expect(pool.started).toBe(1);
+      const outcomes = await Promise.all([png(), png(), png(), png()].map((bytes) => pool.run(bytes, request)));
+      for (const outcome of outcomes) expect(outcome).toMatchObject({ ok: true });
+      expect(pool.started).toBe(2);
+    } finally {
+      await pool.close();
+    }
   });
 });

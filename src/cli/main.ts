@@ -6,26 +6,44 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { toErrorInfo } from '../errors.js';
 import { showControlsInLine } from '../tabular/controls.js';
-import { register as registerAudit } from './commands/audit.js';
-import { register as registerBench } from './commands/bench.js';
-import { register as registerHash } from './commands/hash.js';
-import { register as registerIndex } from './commands/index.js';
-import { register as registerMatch } from './commands/match.js';
-import { register as registerScan } from './commands/scan.js';
 import type { CommandModule } from './command-module.js';
 import { EXIT } from './exit.js';
 
-const commandModules: CommandModule[] = [registerHash, registerScan, registerIndex, registerMatch, registerAudit, registerBench];
+/** Every command by name, in help order, with the module that registers it (loaded only when needed). */
+const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<{ register: CommandModule }>]> = [
+  ['hash', () => import('./commands/hash.js')],
+  ['scan', () => import('./commands/scan.js')],
+  ['index', () => import('./commands/index.js')],
+  ['match', () => import('./commands/match.js')],
+  ['audit', () => import('./commands/audit.js')],
+  ['bench', () => import('./commands/bench.js')],
+];
 
-/** The program with every command registered (exported for tests). */
-export function buildProgram(): Command {
+/** The names of every command, in help order. */
+export const COMMAND_NAMES: readonly string[] = COMMANDS.map(([name]) => name);
+
+/**
+ * The commands a command line needs: the one it names; none for --version/-V first (commander answers it
+ * before any command); else all of them (help, suggestions for a mistyped command). `args` = argv after
+ * node and the script.
+ */
+export function commandsFor(args: readonly string[]): string[] {
+  const first = args[0];
+  if (first === '--version' || first === '-V') return [];
+  if (first !== undefined && COMMAND_NAMES.includes(first)) return [first];
+  return [...COMMAND_NAMES];
+}
+
+/** The program with the named commands registered (default: every command). */
+export async function buildProgram(names: readonly string[] = COMMAND_NAMES): Promise<Command> {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   const program = new Command('hashtriage')
     .description('Hash, match and triage reported images against known-hash lists.')
     .version(pkg.version)
     .showHelpAfterError()
     .exitOverride();
-  for (const add of commandModules) add(program);
+  const modules = await Promise.all(COMMANDS.filter(([name]) => names.includes(name)).map(([, load]) => load()));
+  for (const { register } of modules) register(program);
   return program;
 }
 
@@ -37,7 +55,7 @@ export const DEBUG_ENV_VAR = 'HASHTRIAGE_DEBUG';
  * a command did not handle gives one line on stderr (its stack only with HASHTRIAGE_DEBUG=1) and 1.
  */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(commandsFor(argv.slice(2)));
   process.exitCode = undefined;
   try {
     await program.parseAsync(argv);

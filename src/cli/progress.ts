@@ -2,7 +2,11 @@
  * Progress of long work on stderr (count, rate, ETA), shown only when stderr is a terminal so that
  * pipes, files and CI logs stay clean; stdout is never touched.
  */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type CliProgress from 'cli-progress';
+
+/** cli-progress (a CommonJS package), loaded only when a bar is shown: it costs a command's start-up about as much as commander. */
+const requireCjs = createRequire(import.meta.url);
 
 /** Counts finished items; does nothing when progress is not shown. */
 export interface ProgressReporter {
@@ -22,6 +26,7 @@ const NO_PROGRESS: ProgressReporter = { increment() {}, setTotal() {}, stop() {}
  */
 export function createProgress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): ProgressReporter {
   if (!stream.isTTY) return NO_PROGRESS;
+  const cliProgress = requireCjs('cli-progress') as typeof CliProgress;
   const bar = new cliProgress.SingleBar(
     {
       stream,

@@ -27,15 +27,26 @@ function productTable(coefficient: number): Float32Array {
   for (let v = 0; v < 256; v++) table[v] = coefficient * v;
   return table;
 }
-const LUMA_B_TABLE = productTable(LUMA_B);
-/** float32(float32(0.299f*R) + float32(0.587f*G)) at index R*256+G: the first sum of the luma formula. */
-const LUMA_RG_TABLE: Float32Array = (() => {
-  const r = productTable(LUMA_R);
-  const g = productTable(LUMA_G);
-  const table = new Float32Array(256 * 256);
-  for (let i = 0; i < 256; i++) for (let j = 0; j < 256; j++) table[(i << 8) | j] = r[i] + g[j];
-  return table;
-})();
+let builtB: Float32Array | null = null;
+let builtRg: Float32Array | null = null;
+/**
+ * float32(float32(0.299f*R) + float32(0.587f*G)) at index R*256+G: the first sum of the luma formula.
+ * Built on first use (64K entries), so that loading this module for a hash type's parse/format costs nothing.
+ */
+function lumaRgTable(): Float32Array {
+  if (builtRg === null) {
+    const r = productTable(LUMA_R);
+    const g = productTable(LUMA_G);
+    const table = new Float32Array(256 * 256);
+    for (let i = 0; i < 256; i++) for (let j = 0; j < 256; j++) table[(i << 8) | j] = r[i] + g[j];
+    builtRg = table;
+  }
+  return builtRg;
+}
+/** float32(0.114f * B) for every 8-bit B, built on first use. */
+function lumaBTable(): Float32Array {
+  return (builtB ??= productTable(LUMA_B));
+}
 
 /** Writes the luma of `n` pixels starting at pixel `first` into `out` from `outOff` (see lumaFromPixels). */
 function fillLuma(pixels: Uint8Array, channels: 1 | 3, first: number, n: number, out: Float32Array, outOff: number): void {
@@ -44,8 +55,8 @@ function fillLuma(pixels: Uint8Array, channels: 1 | 3, first: number, n: number,
     for (let o = outOff, q = first; o < end; o++, q++) out[o] = pixels[q];
     return;
   }
-  const rg = LUMA_RG_TABLE;
-  const b = LUMA_B_TABLE;
+  const rg = lumaRgTable();
+  const b = lumaBTable();
   for (let o = outOff, q = 3 * first; o < end; o++, q += 3) out[o] = rg[(pixels[q] << 8) | pixels[q + 1]] + b[pixels[q + 2]];
 }
 
@@ -353,8 +364,8 @@ function fillLumaRows(
     return;
   }
   const { xs, ys, srcWidth } = sample;
-  const rg = LUMA_RG_TABLE;
-  const b = LUMA_B_TABLE;
+  const rg = lumaRgTable();
+  const b = lumaBTable();
   for (let t = 0, o = 0; t < n; t++) {
     const base = ys[row + t] * srcWidth;
     if (channels === 1) {

@@ -6,14 +6,16 @@ import { HashtriageError } from '../errors.js';
 import { blockhashSignalType } from './blockhash.js';
 import { DIGEST_SIGNAL_TYPES } from './digests.js';
 import { pdqSignalType } from './pdq.js';
+import { parseAlgorithmNames, SIGNAL_NAMES } from './signal-names.js';
 import type { DigestSignalType, PerceptualSignalType, SignalName, SignalType } from './signal-type.js';
 
-/** Every signal type, in the order their fields appear in output: md5, sha1, sha256, pdq, blockhash. */
+/** Every signal type, in the order their fields appear in output: md5, sha1, sha256, pdq, blockhash (SIGNAL_NAMES). */
 export const SIGNAL_TYPES: readonly SignalType[] = [...DIGEST_SIGNAL_TYPES, pdqSignalType, blockhashSignalType];
+if (SIGNAL_TYPES.map((t) => t.name).join() !== SIGNAL_NAMES.join()) throw new Error('signal-names.ts does not list SIGNAL_TYPES in their order');
 
 /** The names of SIGNAL_TYPES, in the same order (a new array each call). */
 export function signalNames(): SignalName[] {
-  return SIGNAL_TYPES.map((t) => t.name);
+  return [...SIGNAL_NAMES];
 }
 
 /** The signal type called `name` (exact, lowercase), or undefined. */
@@ -37,18 +39,6 @@ export function perceptualTypesOf(types: readonly SignalType[]): PerceptualSigna
  * names, or when the list is empty.
  */
 export function parseAlgorithmList(text: string): SignalType[] {
-  const names = text
-    .split(',')
-    .map((s) => s.trim().toLowerCase())
-    .filter((s) => s.length > 0);
-  if (names.length === 0) throw new HashtriageError('USAGE', `empty algorithm list; choose from ${signalNames().join(', ')}`);
-  const unknown = names.filter((n) => signalTypeByName(n) === undefined);
-  if (unknown.length > 0)
-    throw new HashtriageError(
-      'USAGE',
-      `unknown algorithm${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}; choose from ${signalNames().join(', ')}`,
-    );
-  const wanted = new Set(names);
+  const wanted = new Set(parseAlgorithmNames(text));
   return SIGNAL_TYPES.filter((t) => wanted.has(t.name));
 }
-

@@ -25,10 +25,16 @@ export class HashWorkerPool {
   private readonly queue: Pending[] = [];
   private nextId = 0;
   private closed = false;
+  private spawned = 0;
 
   /** A pool of at most `size` workers (at least 1), started lazily as tasks arrive. */
   constructor(readonly size: number) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`worker pool size must be a positive integer, got ${size}`);
+  }
+
+  /** Worker threads started so far (replacements of dead workers included): none before the first task, at most `size` while none dies. */
+  get started(): number {
+    return this.spawned;
   }
 
   /**
@@ -73,6 +79,7 @@ export class HashWorkerPool {
 
   private spawn(): Slot {
     const worker = new Worker(WORKER_ENTRY);
+    this.spawned++;
     const slot: Slot = { worker, current: null };
     worker.on('message', (reply: HashWorkerReply) => {
       const pending = slot.current;

@@ -1,102 +1,8 @@
 /**
- * `hashtriage audit verify <dir|file> [--head HASH] [--json]`: checks a scan's audit log, and given the
- * output folder, that every output file is still the one the log says was written. Exit 0 when all holds
- * (and, with --head, the given head is the log's last line), 1 naming the first problem, 2 when there is
- * no log to read.
+ * Registers `hashtriage audit verify` (what it does: audit-run.ts), which is imported when it runs.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
-import { HashtriageError } from '../../errors.js';
-import { auditHead, lineOfHead, verifyAuditChain } from '../../pipeline/outputs/audit.js';
 import type { CommandModule } from '../command-module.js';
-import { EXIT, reportFailure } from '../exit.js';
-import { flushOutput, writeOutput } from '../stdout.js';
-
-/** Name of the audit log inside a scan's output directory. */
-const AUDIT_FILE = 'audit.ndjson';
-
-/** What `audit verify` found. */
-export interface AuditReport {
-  readonly file: string;
-  readonly ok: boolean;
-  readonly entries: number;
-  /** Hash of the log's last line. */
-  readonly head: string;
-  /** The first problem: a line that breaks the chain (line ≥ 1), or a head that does not match (line: where that head is, or null). */
-  readonly problem: { readonly line: number | null; readonly message: string } | null;
-}
-
-/** Checks the log text, and with `expectedHead` that the log ends at that head. Pure. */
-export function checkAuditLog(file: string, text: string, expectedHead?: string): AuditReport {
-  const chain = verifyAuditChain(text);
-  const head = auditHead(text);
-  if (!chain.ok) return { file, ok: false, entries: chain.entries, head, problem: { line: chain.line, message: chain.problem } };
-  if (expectedHead !== undefined && expectedHead !== head) {
-    const at = lineOfHead(text, expectedHead);
-    const message =
-      at === null
-        ? 'the given head is the hash of no line of this log: lines were cut off its end (or the head belongs to another log)'
-        : `the given head is line ${at} of ${chain.entries}: ${chain.entries - at} entries were added after it (by a later run, such as --resume, or by someone else)`;
-    return { file, ok: false, entries: chain.entries, head, problem: { line: at, message } };
-  }
-  return { file, ok: true, entries: chain.entries, head, problem: null };
-}
-
-/**
- * The output files the log's last `outputs_written` entry lists that are missing or differ from it
- * (size or SHA-256), as messages; empty when every one is as written.
- */
-export function changedOutputs(dir: string, text: string): string[] {
-  const entries = text.split('\n').filter((l) => l.includes('"event":"outputs_written"'));
-  const last = entries.at(-1);
-  if (last === undefined) return [];
-  const files = (JSON.parse(last) as { data?: { files?: Record<string, { bytes: number; sha256: string }> } }).data?.files ?? {};
-  const problems: string[] = [];
-  for (const [name, want] of Object.entries(files)) {
-    // names come from the log, which anyone can rewrite: only plain names inside the folder are read
-    if (name !== path.basename(name) || name === '..' || name === '.') {
-      problems.push(`the log names an output outside the folder (${JSON.stringify(name)})`);
-      continue;
-    }
-    const file = path.join(dir, name);
-    let bytes: Buffer;
-    try {
-      if (!statSync(file).isFile()) throw new Error('not a regular file');
-      bytes = readFileSync(file);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      problems.push(code === 'ENOENT' ? `${name} is missing` : `${name} cannot be read: ${(err as Error).message}`);
-      continue;
-    }
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    if (bytes.length !== want.bytes || sha256 !== want.sha256) problems.push(`${name} changed since the scan wrote it (SHA-256 ${sha256}, logged ${want.sha256})`);
-  }
-  return problems;
-}
-
-async function runVerify(target: string, opts: { head?: string; json: boolean }): Promise<number> {
-  try {
-    const isDir = existsSync(target) && statSync(target).isDirectory();
-    const file = isDir ? path.join(target, AUDIT_FILE) : target;
-    if (!existsSync(file)) throw new HashtriageError('NOT_FOUND', `no audit log at ${file}`);
-    if (opts.head !== undefined && !/^[0-9a-f]{64}$/.test(opts.head)) throw new HashtriageError('USAGE', '--head must be 64 lowercase hex digits');
-    const text = readFileSync(file, 'utf8');
-    let report = checkAuditLog(file, text, opts.head);
-    if (report.ok && isDir) {
-      const changed = changedOutputs(target, text);
-      if (changed.length > 0) report = { ...report, ok: false, problem: { line: null, message: changed.join('; ') } };
-    }
-    if (opts.json) await writeOutput(`${JSON.stringify(report)}\n`);
-    else if (report.ok) await writeOutput(`ok: ${report.entries} entries, chain intact; head ${report.head}\n`);
-    else await writeOutput(`BROKEN: ${file}${report.problem?.line ? ` line ${report.problem.line}` : ''}: ${report.problem?.message}\n`);
-    await flushOutput();
-    return report.ok ? EXIT.OK : EXIT.SOME_FAILED;
-  } catch (err) {
-    return reportFailure('audit verify', err);
-  }
-}
 
 /** Registers `audit` and its subcommand on the program. */
 export const register: CommandModule = (program: Command) => {
@@ -108,6 +14,7 @@ export const register: CommandModule = (program: Command) => {
     .option('--head <hash>', 'the head hash printed when the scan ended: also detects a log cut back since')
     .option('--json', 'print the result as JSON', false)
     .action(async (dir: string, opts: { head?: string; json: boolean }) => {
+      const { runVerify } = await import('./audit-run.js');
       process.exitCode = await runVerify(dir, opts);
     });
 };

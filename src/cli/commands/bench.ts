@@ -1,40 +1,13 @@
 /**
- * `hashtriage bench [--sizes 100000,1000000] [--radius 31] [--queries N] [--rounds N] [--mix M] [--db PATH] [--json]`:
- * sizes a machine for matching. For each index size (random PDQ values in a temporary index) or for the
- * user's own index (--db, read-only, queried with near-duplicates of its values), measures the matcher's
- * lookups per second on its in-memory and SQLite paths next to a brute-force scan in the same rounds, the
- * time to load the index into memory, and checks every answer against the brute-force scan.
- *
- * `hashtriage bench --accuracy DIR [--sample N] [--json]`: instead, the accuracy benchmark on the pictures
- * in DIR (src/bench/accuracy.ts): recall per transform and matching method, distances between distinct
- * pictures, CPU cost of each technique; exit 1 when a picture could not be hashed (it is left out).
- *
- * stdout: a table and one sentence per size, or with --json one JSON document. Exit codes: 0 done, 1 the
- * index could not be used or an answer differed from brute force, 2 usage errors.
+ * Registers `hashtriage bench` (what it does: bench-run.ts), which is imported when it runs.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { QUERY_MIXES, type QueryMixName } from '../../bench/hamming-workload.js';
+import { QUERY_MIXES } from '../../bench/hamming-workload.js';
 import type { CommandModule } from '../command-module.js';
-import { EXIT, reportFailure } from '../exit.js';
-import { flushOutput, writeOutput } from '../stdout.js';
+import type { BenchCommandOptions } from './bench-run.js';
 
 /** Largest generated index size accepted (memory: about 100 bytes per value in the temporary index and matcher). */
 const MAX_SIZE = 50_000_000;
-/** Seconds each path spends per round, at most (fewer queries for slow paths). */
-const ROUND_SECONDS = 0.5;
-
-interface BenchCommandOptions {
-  sizes?: number[];
-  radius: number;
-  queries: number;
-  rounds: number;
-  mix: QueryMixName;
-  db?: string;
-  json: boolean;
-  accuracy?: string;
-  sample?: number;
-}
-
 /** commander parser of an integer from min to max: decimal digits only ('' or '0x10' are refused), `_` separators allowed. */
 function intArg(min: number, max: number) {
   return (value: string): number => {
@@ -52,82 +25,6 @@ function sizesArg(value: string): number[] {
   return sizes;
 }
 
-/**
- * --accuracy DIR: every image of DIR (not recursive) is an original; its transformed copies are made and
- * matched by each method (src/bench/accuracy.ts). Exit 1 when no image of DIR could be hashed.
- */
-async function runAccuracyBench(dir: string, opts: BenchCommandOptions): Promise<number> {
-  const { existsSync, readdirSync, statSync } = await import('node:fs');
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    process.stderr.write(`hashtriage bench: --accuracy needs a folder of original pictures; ${dir} is not one\n`);
-    return EXIT.USAGE;
-  }
-  try {
-    const { accuracyReportMarkdown, listOriginals, runAccuracy } = await import('../../bench/accuracy.js');
-    let originals = listOriginals(dir, readdirSync(dir));
-    if (opts.sample !== undefined) originals = originals.slice(0, opts.sample);
-    if (originals.length < 2) {
-      process.stderr.write(`hashtriage bench: --accuracy needs at least 2 pictures in ${dir} (found ${originals.length})\n`);
-      return EXIT.USAGE;
-    }
-    const tty = process.stderr.isTTY;
-    const report = await runAccuracy(originals, (done, total) => {
-      if (tty) process.stderr.write(`\rhashtriage bench: ${done}/${total} originals${done === total ? '\n' : ''}`);
-    });
-    for (const s of report.skipped) process.stderr.write(`hashtriage bench: skipped ${s}\n`);
-    if (report.results.length === 0) {
-      process.stderr.write('hashtriage bench: no picture could be hashed\n');
-      return EXIT.SOME_FAILED;
-    }
-    await writeOutput(opts.json ? `${JSON.stringify(report)}\n` : accuracyReportMarkdown(report));
-    await flushOutput();
-    return report.skipped.length > 0 ? EXIT.SOME_FAILED : EXIT.OK;
-  } catch (err) {
-    return reportFailure('bench', err);
-  }
-}
-
-async function runBench(opts: BenchCommandOptions): Promise<number> {
-  if (opts.accuracy !== undefined) {
-    if (opts.db !== undefined || opts.sizes !== undefined) {
-      process.stderr.write('hashtriage bench: --accuracy measures matching accuracy; it does not take --sizes or --db\n');
-      return EXIT.USAGE;
-    }
-    return runAccuracyBench(opts.accuracy, opts);
-  }
-  if (opts.sample !== undefined) {
-    process.stderr.write('hashtriage bench: --sample goes with --accuracy\n');
-    return EXIT.USAGE;
-  }
-  if (opts.db !== undefined && opts.sizes !== undefined) {
-    process.stderr.write('hashtriage bench: give --sizes (generated indexes) or --db (your index), not both\n');
-    return EXIT.USAGE;
-  }
-  const log = process.stderr.isTTY ? (m: string) => process.stderr.write(`hashtriage bench: ${m}\n`) : undefined;
-  try {
-    const { formatSizing, measureSizing } = await import('../../bench/sizing.js');
-    const report = await measureSizing({
-      sizes: opts.sizes ?? [100_000, 1_000_000],
-      db: opts.db,
-      radius: opts.radius,
-      mix: opts.mix,
-      rounds: opts.rounds,
-      maxQueries: opts.queries,
-      roundSeconds: ROUND_SECONDS,
-      log,
-    });
-    await writeOutput(opts.json ? `${JSON.stringify(report)}\n` : formatSizing(report));
-    await flushOutput();
-    if (!report.exact) {
-      process.stderr.write('hashtriage bench: some answers differed from the brute-force scan (see the mismatches); please report this\n');
-      return EXIT.SOME_FAILED;
-    }
-    return EXIT.OK;
-  } catch (err) {
-    return reportFailure('bench', err);
-  }
-}
-
 /** Registers `bench` on the program. */
 export const register: CommandModule = (program: Command) => {
   program
@@ -143,6 +40,7 @@ export const register: CommandModule = (program: Command) => {
     .option('--accuracy <dir>', 'instead: recall of transformed copies (JPEG, resize, borders, crops, turns…) of the pictures in <dir>, per matching method')
     .addOption(new Option('--sample <n>', 'with --accuracy: only the first n pictures by name').argParser(intArg(2, 1_000_000)))
     .action(async (opts: BenchCommandOptions) => {
+      const { runBench } = await import('./bench-run.js');
       process.exitCode = await runBench(opts);
     });
 };

@@ -7,6 +7,7 @@
 import { escapeJsonControls } from '../../tabular/controls.js';
 import type { SignalName, SignalType } from '../../hashing/signal-type.js';
 import { SIGNAL_TYPES } from '../../hashing/signals.js';
+import { PHOTODNA_SYNONYMS, signalOf, SIGNAL_SYNONYMS } from '../../hashing/signal-names.js';
 import { severityOf, UNMAPPED_SCHEME, type SeverityPolicy } from '../../policy/severity.js';
 import { parseBoolean } from '../../tabular/boolean.js';
 import { fieldLookup, type FieldLookup } from '../../tabular/header.js';
@@ -47,16 +48,8 @@ export interface RowContext {
   readonly defaultType?: SignalName;
 }
 
-const SIGNAL_SYNONYMS: Record<SignalName, readonly string[]> = {
-  md5: ['md5', 'md5hash', 'md5sum', 'md5digest', 'hashmd5', 'md5value'],
-  sha1: ['sha1', 'sha1hash', 'sha1sum', 'sha1digest', 'hashsha1', 'sha1value'],
-  sha256: ['sha256', 'sha256hash', 'sha256sum', 'sha256digest', 'hashsha256', 'sha256value', 'sha2256'],
-  pdq: ['pdq', 'pdqhash', 'hashpdq', 'pdqvalue', 'pdqdigest'],
-  blockhash: ['blockhash', 'blockhashhash', 'blockhash16', 'blockhash256', 'hashblockhash', 'blockhashvalue'],
-};
-
 const FIELD_SYNONYMS: Record<Exclude<FieldName, SignalName>, readonly string[]> = {
-  photodna: ['photodna', 'photodnahash', 'pdna', 'hashphotodna', 'photodnavalue'],
+  photodna: PHOTODNA_SYNONYMS,
   hash: ['hash', 'hashvalue', 'value', 'signal', 'signalvalue', 'digest', 'fingerprint'],
   type: ['type', 'hashtype', 'algorithm', 'hashalgorithm', 'signaltype', 'kind', 'hashname'],
   category: ['category', 'cat', 'categorylabel', 'classification', 'grade', 'label'],
@@ -73,10 +66,7 @@ const FIELD_SYNONYMS: Record<Exclude<FieldName, SignalName>, readonly string[]> 
 export const fieldOf: FieldLookup<FieldName> = fieldLookup<FieldName>({ ...SIGNAL_SYNONYMS, ...FIELD_SYNONYMS });
 
 /** Signal type named by a type word such as "MD5", "sha-1", "PDQ hash"; 'photodna' for PhotoDNA; null if unknown. */
-export const signalOf: FieldLookup<SignalName | 'photodna'> = fieldLookup<SignalName | 'photodna'>({
-  ...SIGNAL_SYNONYMS,
-  photodna: FIELD_SYNONYMS.photodna,
-});
+export { signalOf };
 
 /** Signal types whose values have exactly `digits` hex digits (e.g. 64 → sha256, pdq, blockhash). */
 export function signalsWithDigits(digits: number): SignalName[] {
