@@ -152,4 +152,17 @@ describe('bulk import', () => {
       store.close();
     }
   });
+
+  it('takes one value given in tens of thousands of rows in linear time', async () => {
+    const store = openIndex(path.join(dir, 'same.db'));
+    try {
+      const value = new Uint32Array(8).fill(0x12345678);
+      const list = Array.from({ length: 60_000 }, (_, i) => row(i + 2, value, { category: i % 2 === 0 ? 'A1' : 'B2' }));
+      const summary = await importList(store, source('same'), items(list));
+      expect(summary).toMatchObject({ added: 2, duplicate: 59_998 });
+      expect(store.db.prepare('SELECT count(*) FROM entries_pdq').pluck().get()).toBe(2);
+    } finally {
+      store.close();
+    }
+  }, 20_000);
 });

@@ -102,6 +102,9 @@ export class EntryBatch {
     // plain INSERT: an entry this batch believed new but the table holds fails the import (nothing lands)
     const params: unknown[] = [];
     const named = { list: this.listId, at: this.importedAt };
+    // metadata keys of the entries met so far for the current value, once it repeats (a list may give one
+    // value in thousands of rows: comparing each with all before it would be quadratic)
+    let keysOfValue: Set<string> | null = null;
     for (let i = 0; i < count; i++) {
       const e = order[i];
       const r = rowOf[e];
@@ -109,12 +112,12 @@ export class EntryBatch {
       // an entry exists already when an earlier position of this batch has the same value and metadata, or
       // (for a value stored before this batch) when the table has it
       let duplicate = false;
-      for (let j = i - 1; j >= 0 && ids[order[j]] === ids[e]; j--) {
-        if (this.metaKeys[rowOf[order[j]]].equals(key)) {
-          duplicate = true;
-          break;
-        }
-      }
+      if (i > 0 && ids[order[i - 1]] === ids[e]) {
+        keysOfValue ??= new Set([this.metaKeys[rowOf[order[i - 1]]].toString('latin1')]);
+        const text = key.toString('latin1');
+        duplicate = keysOfValue.has(text);
+        keysOfValue.add(text);
+      } else keysOfValue = null;
       if (!duplicate && existed[e] === 1) duplicate = st.exists.get(ids[e], this.listId, key) !== undefined;
       if (duplicate) continue;
       rowAdded[r] = 1;
