@@ -37,13 +37,23 @@ export interface StreamLimits {
  * closes (or a record over four times the line limit) ends the read with one error. Rethrows read errors.
  */
 export async function* readCsvTable(chunks: AsyncIterable<Buffer>, dialect: CsvDialect, limits: StreamLimits = {}): AsyncGenerator<TableEvent> {
+  for await (const events of readCsvTableBatches(chunks, dialect, limits)) yield* events;
+}
+
+/**
+ * The events of readCsvTable, a batch of lines' worth at a time (no empty batch): for readers whose
+ * per-row work is small next to an asynchronous step per event.
+ */
+export async function* readCsvTableBatches(chunks: AsyncIterable<Buffer>, dialect: CsvDialect, limits: StreamLimits = {}): AsyncGenerator<TableEvent[]> {
   const maxLine = limits.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const table = new TableParser(dialect, maxLine);
   for await (const batch of readLines(chunks, maxLine)) {
-    yield* table.feed(batch);
+    const events = table.feed(batch);
+    if (events.length > 0) yield events;
     if (table.done) return;
   }
-  yield* table.finish();
+  const last = table.finish();
+  if (last.length > 0) yield last;
 }
 
 /** The table in a text already in memory, with the rules of readCsvTable but without size limits. */

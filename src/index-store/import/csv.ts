@@ -5,7 +5,7 @@
  * columns are ignored. Every error names the real file line where its record starts.
  */
 import { HashtriageError } from '../../errors.js';
-import { readCsvTable } from '../../tabular/csv-read.js';
+import { readCsvTableBatches } from '../../tabular/csv-read.js';
 import type { ImportItem } from '../types.js';
 import { fieldOf, rowError, rowToItem, SIGNAL_NAMES, type FieldName, type RawRow, type RowContext } from './fields.js';
 
@@ -55,19 +55,21 @@ export function mapHeader(cells: readonly string[], where: string): CsvHeader {
 export async function* readCsvList(chunks: AsyncIterable<Buffer>, ctx: RowContext, opts: CsvOptions): AsyncGenerator<ImportItem> {
   let header: CsvHeader | null = null;
   const dialect = { delimiter: opts.delimiter, comments: true, strictWidth: true };
-  for await (const event of readCsvTable(chunks, dialect, { maxLineBytes: opts.maxLineBytes })) {
-    if (event.kind === 'error') {
-      yield rowError(event.line, event.message);
-    } else if (event.kind === 'header') {
-      header = mapHeader(event.cells, `${opts.label}:${event.line}`);
-    } else {
-      const row: RawRow = {};
-      const fields = header!.fields;
-      for (let i = 0; i < fields.length; i++) {
-        const f = fields[i];
-        if (f !== null) row[f] = event.cells[i];
+  for await (const events of readCsvTableBatches(chunks, dialect, { maxLineBytes: opts.maxLineBytes })) {
+    for (const event of events) {
+      if (event.kind === 'error') {
+        yield rowError(event.line, event.message);
+      } else if (event.kind === 'header') {
+        header = mapHeader(event.cells, `${opts.label}:${event.line}`);
+      } else {
+        const row: RawRow = {};
+        const fields = header!.fields;
+        for (let i = 0; i < fields.length; i++) {
+          const f = fields[i];
+          if (f !== null) row[f] = event.cells[i];
+        }
+        yield rowToItem(row, event.line, ctx);
       }
-      yield rowToItem(row, event.line, ctx);
     }
   }
 }
