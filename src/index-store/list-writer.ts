@@ -36,7 +36,7 @@ export interface ImportOptions {
 /** Rows gathered per bulk write: larger batches keep more of each index write in order, but their row objects outlive the young generation. */
 const BATCH_ROWS = 1 << 15;
 /** Page cache of a writing import (random inserts into the value index need the index in cache). */
-const IMPORT_CACHE_KIB = 512 * 1024;
+const IMPORT_CACHE_KIB = 1024 * 1024;
 /** Rejected rows kept in ImportSummary.errors (all of them go to onRowError). */
 export const MAX_KEPT_ERRORS = 1000;
 const PROGRESS_EVERY = 10_000;

@@ -10,7 +10,8 @@
  *  - opaque: values kept but never compared (e.g. PhotoDNA), with the row's metadata.
  *  - per signal type S:
  *    hashes_S(id INTEGER PRIMARY KEY, value BLOB UNIQUE, quality): each distinct value once, bytes in
- *      hex-string order (bits.wordsToBytes); quality is the first known quality of the value.
+ *      hex-string order (bits.wordsToBytes); quality is the first known quality of the value. An import
+ *      numbers its new values in byte order (ValueStore.hashIds), so ids say nothing about file order.
  *    entries_S: one row per (hash, list, metadata) with UNIQUE(hash_id, list_id, meta_key), so a
  *      re-imported row is a no-op; meta_key is a digest of the row's metadata (see entryMetaKey);
  *      category is the label as written, scheme the category scheme given or implied at import (NULL:

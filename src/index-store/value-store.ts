@@ -26,8 +26,12 @@ export interface ValueIds {
   readonly existed: Uint8Array;
 }
 
-/** New values queued before they are written to the band and chunk tables (bounds import memory). */
-const PENDING_FLUSH = 1 << 22;
+/**
+ * New values queued before they are written to the band and chunk tables (bounds import memory: 36 bytes
+ * a value, under 600 MB). Each write rewrites every band bucket it touches, so an import flushing every 4M
+ * values rewrote 22M ids for 10M values; with 16M, lists up to that size are written once.
+ */
+const PENDING_FLUSH = 1 << 24;
 /** Page cache outside bulk writes (matches configureConnection). */
 const DEFAULT_CACHE_KIB = 64 * 1024;
 
