@@ -154,23 +154,10 @@ function readAll(fd: number, into: Uint8Array, position: number): boolean {
  * throws for a missing, stale, truncated or corrupt file).
  */
 export function readSidecar(file: string, signal: SignalType, includeLow: boolean, key: SidecarKey): SidecarIndex | null {
-  if (!LITTLE_ENDIAN) return null;
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const start = Buffer.alloc(12);
-    if (size < 12 || !readAll(fd, start, 0) || !start.subarray(0, 8).equals(MAGIC)) return null;
-    const headerLength = start.readUInt32LE(8);
-    if (headerLength > MAX_HEADER || 12 + headerLength > size) return null;
-    const json = Buffer.alloc(headerLength);
-    if (!readAll(fd, json, 12)) return null;
-    const header = parseHeader(json);
-    if (header === null || header.version !== SIDECAR_VERSION || header.signal !== signal.name || header.includeLow !== includeLow || !sameKey(header.key, key)) return null;
+  return withSidecarFile(file, null, (fd, size) => {
+    const found = readMatchingHeader(fd, size, signal, includeLow, key);
+    if (found === null) return null;
+    const { header, headerLength } = found;
     const payloadStart = align8(12 + headerLength);
     const payloadLength = header.sections.reduce((sum, n) => sum + align8(n), 0);
     if (payloadStart + payloadLength !== size) return null;
@@ -192,11 +179,7 @@ export function readSidecar(file: string, signal: SignalType, includeLow: boolea
       ids: bandArrays.filter((_, k) => k % 3 === 2),
     };
     return { index: MemoryMultiIndex.fromParts(codes, header.count, parts), ids };
-  } catch {
-    return null;
-  } finally {
-    closeSync(fd);
-  }
+  });
 }
 
 /**
@@ -204,27 +187,38 @@ export function readSidecar(file: string, signal: SignalType, includeLow: boolea
  * `key` (its payload is not read: readSidecar still checks it whole before use).
  */
 export function sidecarMatches(file: string, signal: SignalType, includeLow: boolean, key: SidecarKey): boolean {
-  if (!LITTLE_ENDIAN) return false;
+  return withSidecarFile(file, false, (fd, size) => readMatchingHeader(fd, size, signal, includeLow, key) !== null);
+}
+
+/** `read(fd, size)` on the open file, or `fallback` when it cannot be opened or read, or the platform is big-endian. */
+function withSidecarFile<T>(file: string, fallback: T, read: (fd: number, size: number) => T): T {
+  if (!LITTLE_ENDIAN) return fallback;
   let fd: number;
   try {
     fd = openSync(file, 'r');
   } catch {
-    return false;
+    return fallback;
   }
   try {
-    const start = Buffer.alloc(12);
-    if (!readAll(fd, start, 0) || !start.subarray(0, 8).equals(MAGIC)) return false;
-    const headerLength = start.readUInt32LE(8);
-    if (headerLength > MAX_HEADER) return false;
-    const json = Buffer.alloc(headerLength);
-    if (!readAll(fd, json, 12)) return false;
-    const header = parseHeader(json);
-    return header !== null && header.version === SIDECAR_VERSION && header.signal === signal.name && header.includeLow === includeLow && sameKey(header.key, key);
+    return read(fd, fstatSync(fd).size);
   } catch {
-    return false;
+    return fallback;
   } finally {
     closeSync(fd);
   }
+}
+
+/** The header of an open file of `size` bytes when it is one of this version for this signal type, quality choice and content key; else null. */
+function readMatchingHeader(fd: number, size: number, signal: SignalType, includeLow: boolean, key: SidecarKey): { header: Header; headerLength: number } | null {
+  const start = Buffer.alloc(12);
+  if (size < 12 || !readAll(fd, start, 0) || !start.subarray(0, 8).equals(MAGIC)) return null;
+  const headerLength = start.readUInt32LE(8);
+  if (headerLength > MAX_HEADER || 12 + headerLength > size) return null;
+  const json = Buffer.alloc(headerLength);
+  if (!readAll(fd, json, 12)) return null;
+  const header = parseHeader(json);
+  if (header === null || header.version !== SIDECAR_VERSION || header.signal !== signal.name || header.includeLow !== includeLow || !sameKey(header.key, key)) return null;
+  return { header, headerLength };
 }
 
 function parseHeader(json: Buffer): Header | null {
