@@ -53,6 +53,7 @@ const SUITE: readonly Benchmark[] = [
   { name: 'warm-start', title: 'Warm start and one-shot lookups', script: 'warm-start.ts', args: quick ? ['--count', '20000', '--rounds', '1'] : [] },
   { name: 'hash-profile', title: 'Hashing: CPU per stage, by format and size', script: 'hash-profile.ts', args: quick ? ['--passes', '1'] : [] },
   { name: 'pdq-reference', title: 'PDQ against the reference C++ (when a checkout is given)', script: 'pdq-reference.ts', args: quick ? ['--rounds', '1', '--images', '6'] : [] },
+  { name: 'hash-process', title: 'Whole hash process: images/s, fixed and marginal CPU, CPU by thread', script: 'hash-process.ts', args: quick ? ['--files', '12', '--rounds', '1'] : [] },
   { name: 'hash-scale', title: 'hash on 1,000 vs 10,000 files: memory and rate', script: 'hash-scale.ts', args: quick ? ['--files', '2000'] : [] },
   { name: 'accuracy', title: 'Accuracy per transform and method', script: 'accuracy.ts', args: quick ? ['--quick'] : [] },
   { name: 'scan', title: 'Whole scan', script: 'scan.ts', args: quick ? ['--files', '200', '--index', '20000'] : [] },

@@ -340,7 +340,7 @@ function decimationIndices(n: number): Int32Array {
  * `srcWidth` wide (the CLI-512 resize read in place, never copied).
  */
 type LumaSource =
-  | { readonly luma: Float32Array; readonly pixels: null; readonly channels: 1 }
+  | { readonly luma: Float32Array; readonly pixels: null; readonly channels: 1; readonly sample: null }
   | { readonly luma: null; readonly pixels: Uint8Array; readonly channels: 1 | 3; readonly sample: NearestSample | null };
 
 /** Source column of each output column and source row of each output row, in an image `srcWidth` wide. */
@@ -389,18 +389,66 @@ let scratch = new Float32Array(0);
  * (fewer page faults and collections than fresh buffers per image). Pieces hold stale values: every
  * user writes before it reads, or clears.
  */
-function scratchTaker(total: number): (n: number) => Float32Array {
-  let buffer = scratch;
-  if (buffer.length < total) {
-    buffer = new Float32Array(total);
-    if (total <= SCRATCH_KEEP_FLOATS) scratch = buffer;
+class ScratchPieces {
+  private readonly buffer: Float32Array;
+  private at = 0;
+
+  constructor(total: number) {
+    let buffer = scratch;
+    if (buffer.length < total) {
+      buffer = new Float32Array(total);
+      if (total <= SCRATCH_KEEP_FLOATS) scratch = buffer;
+    }
+    this.buffer = buffer;
   }
-  let at = 0;
-  return (n) => {
-    const piece = buffer.subarray(at, at + n);
-    at += n;
+
+  /** The next `n` floats of the buffer. */
+  take(n: number): Float32Array {
+    const piece = this.buffer.subarray(this.at, this.at + n);
+    this.at += n;
     return piece;
-  };
+  }
+}
+
+/** Offset in the ring of first-pass row `row`. */
+function slotOf(ringRows: number, cols: number, row: number): number {
+  return (row % ringRows) * cols;
+}
+
+/**
+ * The first row pass of `downsample`, written into a ring of `ringRows` rows in batches of four (from the
+ * luma matrix, or from pixels converted a batch at a time into `lumaBatch`) as the column pass needs them.
+ * Classes rather than closures made per call: a closure is a new function object on every image, which the
+ * optimised `downsample` treats as a wrong call target and deoptimises on (then recompiles, at tens of ms each).
+ */
+class FirstRowPass {
+  private produced = 0;
+
+  constructor(
+    private readonly source: LumaSource,
+    private readonly ring: Float32Array,
+    private readonly ringRows: number,
+    private readonly rows: number,
+    private readonly cols: number,
+    private readonly w: number,
+    private readonly lumaBatch: Float32Array | null,
+  ) {}
+
+  /** Filters rows up to `row` (and up to three beyond, to finish a batch) into the ring. */
+  through(row: number): void {
+    const { source, ring, ringRows, rows, cols, w, lumaBatch } = this;
+    while (this.produced <= row) {
+      const produced = this.produced;
+      const n = Math.min(4, rows - produced);
+      const slot = slotOf(ringRows, cols, produced);
+      if (source.luma !== null) boxRows(source.luma, produced * cols, ring, slot, n, cols, w, null);
+      else if (lumaBatch !== null) {
+        fillLumaRows(source, produced, n, cols, lumaBatch);
+        boxRows(lumaBatch, 0, ring, slot, n, cols, w, null);
+      }
+      this.produced = produced + n;
+    }
+  }
 }
 
 /**
@@ -427,35 +475,20 @@ function downsample(source: LumaSource, rows: number, cols: number, out: Float32
   // wCol+7 rows at most. The size is a multiple of 4 and batches start at multiples of 4, so a batch
   // occupies adjacent slots.
   const ringRows = (wCol + 7 + 3) & ~3;
-  const take = scratchTaker(ringRows * cols + 13 * cols + 2 * rows * DOWNSAMPLED);
-  const ring = take(ringRows * cols);
-  const pixelSource = source.luma === null ? source : null;
-  const lumaBatch = pixelSource !== null ? take(4 * cols) : null;
-  let produced = 0;
-  const produceThrough = (row: number): void => {
-    while (produced <= row) {
-      const n = Math.min(4, rows - produced);
-      const slot = (produced % ringRows) * cols;
-      if (pixelSource === null || lumaBatch === null) {
-        boxRows(source.luma as Float32Array, produced * cols, ring, slot, n, cols, wRow, null);
-      } else {
-        fillLumaRows(pixelSource, produced, n, cols, lumaBatch);
-        boxRows(lumaBatch, 0, ring, slot, n, cols, wRow, null);
-      }
-      produced += n;
-    }
-  };
-  const slotOf = (row: number): number => (row % ringRows) * cols;
+  const scratchPieces = new ScratchPieces(ringRows * cols + 13 * cols + 2 * rows * DOWNSAMPLED);
+  const ring = scratchPieces.take(ringRows * cols);
+  const lumaBatch = source.luma === null ? scratchPieces.take(4 * cols) : null;
+  const rowPass = new FirstRowPass(source, ring, ringRows, rows, cols, wRow, lumaBatch);
 
   // First column pass, streamed; its output rows go 4 at a time through the second row pass, which keeps
   // only the 64 decimated columns (gathered into `narrow`, rows×64).
-  const sums = take(cols).fill(0);
-  const firstPass = take(4 * cols);
-  const secondRows = take(4 * cols);
-  const narrow = take(rows * DOWNSAMPLED);
+  const sums = scratchPieces.take(cols).fill(0);
+  const firstPass = scratchPieces.take(4 * cols);
+  const secondRows = scratchPieces.take(4 * cols);
+  const narrow = scratchPieces.take(rows * DOWNSAMPLED);
   for (let r = 0; r < h - 1; r++) {
-    produceThrough(r);
-    colAdd(sums, ring, slotOf(r), cols);
+    rowPass.through(r);
+    colAdd(sums, ring, slotOf(ringRows, cols, r), cols);
   }
   let count = h - 1;
   const phase3Start = wCol - h + 1;
@@ -466,22 +499,22 @@ function downsample(source: LumaSource, rows: number, cols: number, out: Float32
     const dOff = (oi & 3) * cols;
     if ((oi & 3) === 0 && oi >= phase3Start && oi + 4 <= phase4Start) {
       // Four phase-3 rows at once, into firstPass rows 0…3.
-      produceThrough(ri + 3);
+      rowPass.through(ri + 3);
       colAddSubWrite4(
         sums, ring,
-        slotOf(ri), slotOf(ri + 1), slotOf(ri + 2), slotOf(ri + 3),
-        slotOf(li), slotOf(li + 1), slotOf(li + 2), slotOf(li + 3),
+        slotOf(ringRows, cols, ri), slotOf(ringRows, cols, ri + 1), slotOf(ringRows, cols, ri + 2), slotOf(ringRows, cols, ri + 3),
+        slotOf(ringRows, cols, li), slotOf(ringRows, cols, li + 1), slotOf(ringRows, cols, li + 2), slotOf(ringRows, cols, li + 3),
         firstPass, 0, cols, count,
       );
       oi += 3;
     } else if (oi < phase3Start) {
-      produceThrough(ri);
-      colAddWrite(sums, ring, slotOf(ri), firstPass, dOff, cols, ++count);
+      rowPass.through(ri);
+      colAddWrite(sums, ring, slotOf(ringRows, cols, ri), firstPass, dOff, cols, ++count);
     } else if (oi < phase4Start) {
-      produceThrough(ri);
-      colAddSubWrite(sums, ring, slotOf(ri), slotOf(li), firstPass, dOff, cols, count);
+      rowPass.through(ri);
+      colAddSubWrite(sums, ring, slotOf(ringRows, cols, ri), slotOf(ringRows, cols, li), firstPass, dOff, cols, count);
     } else {
-      colSubWrite(sums, ring, slotOf(li), firstPass, dOff, cols, --count);
+      colSubWrite(sums, ring, slotOf(ringRows, cols, li), firstPass, dOff, cols, --count);
     }
     if ((oi & 3) === 3 || oi === rows - 1) {
       const n = (oi & 3) + 1;
@@ -493,7 +526,7 @@ function downsample(source: LumaSource, rows: number, cols: number, out: Float32
   }
 
   // Second column pass on the 64 kept columns, then the decimated rows.
-  const filtered = take(rows * DOWNSAMPLED);
+  const filtered = scratchPieces.take(rows * DOWNSAMPLED);
   boxColumns(narrow, filtered, rows, DOWNSAMPLED, wCol);
   for (let i = 0; i < DOWNSAMPLED; i++) out.set(filtered.subarray(rowIdx[i] * DOWNSAMPLED, (rowIdx[i] + 1) * DOWNSAMPLED), i * DOWNSAMPLED);
 }
@@ -504,7 +537,7 @@ export function downsampleLuma(luma: Float32Array, width: number, height: number
     throw new RangeError(`luma holds ${luma.length} values, ${width}x${height} needs ${width * height}`);
   }
   const out = new Float32Array(DOWNSAMPLED * DOWNSAMPLED);
-  downsample({ luma, pixels: null, channels: 1 }, height, width, out);
+  downsample({ luma, pixels: null, channels: 1, sample: null }, height, width, out);
   return out;
 }
 
