@@ -57,9 +57,11 @@ export class IdCodeBuffer {
     this.n++;
   }
 
-  /** The pairs held, then empties the buffer (the returned arrays are not reused). */
+  /** The pairs held, then empties the buffer (hands its arrays over without copying; the buffer starts anew). */
   take(): IdCodes {
-    const out = { ids: this.ids.slice(0, this.n), codes: this.codes.slice(0, this.n * 8), count: this.n };
+    const out = { ids: this.ids.subarray(0, this.n), codes: this.codes.subarray(0, this.n * 8), count: this.n };
+    this.ids = new Uint32Array(1024);
+    this.codes = new Uint32Array(1024 * 8);
     this.n = 0;
     return out;
   }

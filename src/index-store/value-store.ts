@@ -27,9 +27,9 @@ export interface ValueIds {
 }
 
 /**
- * New values queued before they are written to the band and chunk tables (bounds import memory: 36 bytes
- * a value, under 600 MB). Each write rewrites every band bucket it touches, so an import flushing every 4M
- * values rewrote 22M ids for 10M values; with 16M, lists up to that size are written once.
+ * New values queued at most before they are written to the band and chunk tables (bounds import memory:
+ * 36 bytes a value, 576 MB). Each write rewrites every band bucket it touches, so an import flushing every
+ * 4M values rewrote 22M ids for 10M values; with 16M, lists up to that size are written once.
  */
 const PENDING_FLUSH = 1 << 24;
 /** Page cache outside bulk writes (matches configureConnection). */
@@ -289,6 +289,12 @@ export class ValueStore {
       pending = new IdCodeBuffer();
       this.pending.set(signal, pending);
     }
+    // the queue is written before it would outgrow PENDING_FLUSH (its memory bound), not after
+    if (pending) {
+      let fresh = 0;
+      for (let d = 0; d < distinct; d++) if (found[d] < 0) fresh++;
+      if (pending.count + fresh > PENDING_FLUSH) this.flushPending();
+    }
     for (let d = 0; d < distinct; d++) {
       if (found[d] >= 0) {
         assigned[d] = found[d];
@@ -314,7 +320,6 @@ export class ValueStore {
         existed[order[k]] = found[d] >= 0 ? 1 : 0;
       }
     }
-    if (pending && pending.count >= PENDING_FLUSH) this.flushPending();
     return { ids, existed };
   }
 
