@@ -2,7 +2,6 @@
  * The registry of signal types hashtriage computes, in output order, and the parsing of user-given
  * algorithm lists. Code outside src/hashing iterates these instead of naming algorithms.
  */
-import { HashtriageError } from '../errors.js';
 import { blockhashSignalType } from './blockhash.js';
 import { DIGEST_SIGNAL_TYPES } from './digests.js';
 import { pdqSignalType } from './pdq.js';
