@@ -158,6 +158,13 @@ export interface Method {
 
 const MIN_QUALITY = pdqSignalType.minMatchQuality;
 
+/** The smaller of `best` and the distance between the same crop region of both pictures (for each region both have). */
+function sameRegionDistance(q: Features, o: Features, best: number): number {
+  const n = Math.min(q.crops.length, o.crops.length);
+  for (let i = 0; i < n; i++) best = Math.min(best, hammingDistance(q.crops[i], o.crops[i]));
+  return best;
+}
+
 function minTo(target: Uint32Array, values: readonly (Uint32Array | null)[], best: number): number {
   for (const v of values) if (v !== null) best = Math.min(best, hammingDistance(v, target));
   return best;
@@ -188,12 +195,7 @@ export const METHODS: readonly Method[] = [
     signal: 'pdq',
     scope: 'batch',
     distance: (q, o) =>
-      pdqGate(q, o, () => {
-        let best = hammingDistance(q.pdq, o.pdq);
-        const n = Math.min(q.crops.length, o.crops.length);
-        for (let i = 0; i < n; i++) best = Math.min(best, hammingDistance(q.crops[i], o.crops[i]));
-        return best;
-      }),
+      pdqGate(q, o, () => sameRegionDistance(q, o, hammingDistance(q.pdq, o.pdq))),
   },
   {
     name: 'pdq-list-all',
@@ -211,9 +213,7 @@ export const METHODS: readonly Method[] = [
       pdqGate(q, o, () => {
         let best = minTo(o.pdq, [...q.dihedral, q.content, ...q.crops], hammingDistance(q.pdq, o.pdq));
         best = minTo(q.pdq, [...o.dihedral, o.content, ...o.crops], best);
-        const n = Math.min(q.crops.length, o.crops.length);
-        for (let i = 0; i < n; i++) best = Math.min(best, hammingDistance(q.crops[i], o.crops[i]));
-        return best;
+        return sameRegionDistance(q, o, best);
       }),
   },
 ];

@@ -18,28 +18,26 @@ export interface ItemSignal {
   readonly regions: ReadonlyArray<{ readonly name: RegionName; readonly value: Uint32Array }>;
 }
 
+/** The forms `texts` carries under `names` that parse as values of `signal`, in the order of `names`. */
+function parsedForms<N extends string>(signal: SignalType, names: readonly N[], texts: Partial<Record<N, string>> | undefined): Array<{ name: N; value: Uint32Array }> {
+  const out: Array<{ name: N; value: Uint32Array }> = [];
+  if (texts === undefined) return out;
+  for (const name of names) {
+    const text = texts[name];
+    const v = text === undefined ? null : signal.parse(text);
+    if (v !== null) out.push({ name, value: v });
+  }
+  return out;
+}
+
 /** The value of `signal` in `hash`, or null when the file has none (or an unparsable one). */
 export function itemSignal(hash: FileHashResult, signal: SignalType): ItemSignal | null {
   const carried = hash.signals[signal.name];
   if (carried === undefined) return null;
   const value = signal.parse(carried.value);
   if (value === null) return null;
-  const variants: Array<{ name: DihedralName; value: Uint32Array }> = [];
-  if (carried.variants !== undefined) {
-    for (const name of DIHEDRAL_NAMES) {
-      const text = carried.variants[name];
-      const v = text === undefined ? null : signal.parse(text);
-      if (v !== null) variants.push({ name, value: v });
-    }
-  }
-  const regions: Array<{ name: RegionName; value: Uint32Array }> = [];
-  if (carried.regions !== undefined) {
-    for (const name of REGION_NAMES) {
-      const text = carried.regions[name];
-      const v = text === undefined ? null : signal.parse(text);
-      if (v !== null) regions.push({ name, value: v });
-    }
-  }
+  const variants = parsedForms(signal, DIHEDRAL_NAMES, carried.variants);
+  const regions = parsedForms(signal, REGION_NAMES, carried.regions);
   return { hex: carried.value, value, quality: carried.quality ?? null, variants, regions };
 }
 
