@@ -153,6 +153,33 @@ describe('bulk import', () => {
     }
   });
 
+  it('leaves every entry pointing at its value and list, and reference checks on, after imports that run without them', async () => {
+    const store = openIndex(path.join(dir, 'refs.db'));
+    try {
+      const codes = Array.from({ length: 12_000 }, () => new Uint32Array(8).map(() => rnd()));
+      const list = codes.map((c, i) => row(i + 2, c, { category: 'A1', externalId: `x${i}` }));
+      await importList(store, source('a'), items(list));
+      await importList(store, source('b'), items(list.slice(0, 6_000)));
+      // --replace removes entries and the values no list holds any more
+      await importList(store, source('a'), items(list.slice(9_000)), { replace: true });
+      // a failing import (an error thrown by the reader mid-way) rolls back and still restores the checks
+      async function* broken() {
+        yield* list.slice(0, 100);
+        throw new Error('disk gone');
+      }
+      await expect(importList(store, source('c'), broken())).rejects.toThrow('disk gone');
+      expect(store.db.pragma('foreign_key_check')).toEqual([]);
+      expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
+      expect(store.db.prepare('SELECT count(*) FROM entries_pdq').pluck().get()).toBe(6_000 + 3_000);
+      expect(store.db.prepare('SELECT count(*) FROM hashes_pdq').pluck().get()).toBe(9_000);
+      expect(verifyIndex(store)).toMatchObject({ ok: true, problems: [] });
+      // the connection checks references again outside imports
+      expect(() => store.db.prepare('INSERT INTO entries_pdq (hash_id, list_id, meta_key, imported_at) VALUES (999999, 1, x\'00\', \'now\')').run()).toThrow(/FOREIGN KEY/);
+    } finally {
+      store.close();
+    }
+  }, 30_000);
+
   it('takes one value given in tens of thousands of rows in linear time', async () => {
     const store = openIndex(path.join(dir, 'same.db'));
     try {

@@ -111,9 +111,10 @@ export function updateBands(db: Database.Database, bandsTable: string, entries: 
   const layout = SQLITE_LAYOUT;
   const get = db.prepare(`SELECT ids FROM ${bandsTable} WHERE bk = ?`).pluck();
   const getBand = db.prepare(`SELECT bk, ids FROM ${bandsTable} WHERE bk >= ? AND bk < ?`).raw();
+  // OR FAIL: a conflict fails the whole write anyway, and unlike the default ABORT it needs no statement journal
   const upsert = (rows: number) =>
-    db.prepare(`INSERT INTO ${bandsTable} (bk, ids) VALUES ${new Array(rows).fill('(?, ?)').join(', ')} ON CONFLICT(bk) DO UPDATE SET ids = excluded.ids`);
-  const insert = (rows: number) => db.prepare(`INSERT INTO ${bandsTable} (bk, ids) VALUES ${new Array(rows).fill('(?, ?)').join(', ')}`);
+    db.prepare(`INSERT OR FAIL INTO ${bandsTable} (bk, ids) VALUES ${new Array(rows).fill('(?, ?)').join(', ')} ON CONFLICT(bk) DO UPDATE SET ids = excluded.ids`);
+  const insert = (rows: number) => db.prepare(`INSERT OR FAIL INTO ${bandsTable} (bk, ids) VALUES ${new Array(rows).fill('(?, ?)').join(', ')}`);
   // rows are written PUT_ROWS per statement (one statement per bucket would cost more than the SQL work);
   // buckets that had no row are plain inserts, the others upserts
   const fresh = new RowQueue(insert(1), insert(PUT_ROWS));

@@ -99,7 +99,8 @@ export class EntryBatch {
     const st = this.entryStatements(signal);
     // in id order (file order among entries of one value): the entries' indexes append
     const order = orderByKey(count, (i) => ids[i]);
-    // plain INSERT: an entry this batch believed new but the table holds fails the import (nothing lands)
+    // OR FAIL (no ON CONFLICT IGNORE): an entry this batch believed new but the table holds fails the import
+    // (nothing lands); FAIL rather than the default ABORT, which would need a statement journal
     const params: unknown[] = [];
     const named = { list: this.listId, at: this.importedAt };
     // metadata keys of the entries met so far for the current value, once it repeats (a list may give one
@@ -136,7 +137,7 @@ export class EntryBatch {
     if (!st) {
       const table = this.store.tablesOf(signal).entries;
       st = {
-        many: this.store.db.prepare(`INSERT INTO ${table} (${ENTRY_COLUMNS}) VALUES ${new Array(ENTRY_ROWS).fill(ENTRY_PLACEHOLDERS).join(', ')}`),
+        many: this.store.db.prepare(`INSERT OR FAIL INTO ${table} (${ENTRY_COLUMNS}) VALUES ${new Array(ENTRY_ROWS).fill(ENTRY_PLACEHOLDERS).join(', ')}`),
         one: this.store.db.prepare(`INSERT INTO ${table} (${ENTRY_COLUMNS}) VALUES ${ENTRY_PLACEHOLDERS}`),
         exists: this.store.db.prepare(`SELECT 1 FROM ${table} WHERE hash_id = ? AND list_id = ? AND meta_key = ?`).pluck(),
       };

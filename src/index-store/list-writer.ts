@@ -51,7 +51,8 @@ const PROGRESS_EVERY = 10_000;
 export async function importList(store: IndexStore, source: ListSource, items: AsyncIterable<ImportItem>, options: ImportOptions = {}): Promise<ImportSummary> {
   checkListName(source.name);
   const summary = { list: source.name, format: source.format, added: 0, duplicate: 0, rejected: 0, errors: [] as RowError[], unchanged: false, notCreated: false };
-  store.beginWrite({ cacheKib: IMPORT_CACHE_KIB, onWait: options.onWait });
+  // the entries written reference the list row and value ids this import reads or inserts itself
+  store.beginWrite({ cacheKib: IMPORT_CACHE_KIB, onWait: options.onWait, checkReferences: false });
   try {
     const db = store.db;
     const existing = db.prepare(`SELECT id, file_sha256, format, rows_rejected FROM lists WHERE name = ?`).get(source.name) as
