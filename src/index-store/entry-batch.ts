@@ -5,11 +5,11 @@
  * its entries (or opaque values) is new, as a duplicate otherwise: the outcome row-at-a-time INSERT OR
  * IGNORE gave, found without a statement per row.
  */
-import crypto from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { SignalType } from '../hashing/signal-type.js';
 import type { ValueStore } from './value-store.js';
 import { orderByKey } from './value-order.js';
+import { sha256Prefix } from './sha256.js';
 import type { EntryMeta, ImportRow } from './types.js';
 
 /** Entries written per multi-row statement. */
@@ -156,10 +156,10 @@ export function entryMetaKey(meta: EntryMeta): Buffer {
   const text = `${field(meta.category)}${field(meta.series)}${field(meta.victimIdentified)}${field(meta.externalId)}${field(meta.addedAt)}${field(meta.note)}${field(meta.quality)}`;
   // lists repeat a few metadata combinations: a small memo is enough; an external id makes a row's
   // metadata unique (a lookup would always miss)
-  if (meta.externalId !== null && meta.externalId !== undefined) return sha256(text).subarray(0, 16);
+  if (meta.externalId !== null && meta.externalId !== undefined) return sha256Prefix(text, 16);
   let key = META_KEYS.get(text);
   if (!key) {
-    key = sha256(text).subarray(0, 16);
+    key = sha256Prefix(text, 16);
     if (META_KEYS.size >= 4096) META_KEYS.clear();
     META_KEYS.set(text, key);
   }
@@ -167,12 +167,6 @@ export function entryMetaKey(meta: EntryMeta): Buffer {
 }
 
 const META_KEYS = new Map<string, Buffer>();
-
-/** SHA-256 of a string: the one-shot crypto.hash where Node has it (a third cheaper per call), else a Hash object. */
-const sha256: (text: string) => Buffer =
-  typeof (crypto as { hash?: unknown }).hash === 'function'
-    ? (text) => (crypto as unknown as { hash: (a: string, d: string, e: 'buffer') => Buffer }).hash('sha256', text, 'buffer')
-    : (text) => crypto.createHash('sha256').update(text).digest();
 
 /** One metadata field in the meta-key text: type tag, length, value (unambiguous for any content). */
 function field(v: string | number | boolean | null | undefined): string {
