@@ -63,6 +63,27 @@ describe('index import of a file already imported under the same name', () => {
     expect(lists.map((l) => l.name)).not.toContain('nothing');
   });
 
+  it('--replace with a file none of whose rows can be imported keeps the list as it was and exits 1', async () => {
+    const good = path.join(dir, 'good.txt');
+    writeFileSync(good, `${VALUES.join('\n')}\n`);
+    expect((await run(['index', 'import', good, '--list', 'kept', '--type', 'pdq', '--db', db])).status).toBe(0);
+    const bad = path.join(dir, 'bad.txt');
+    writeFileSync(bad, 'not a hash\nzz\n');
+    const res = await run(['index', 'import', bad, '--list', 'kept', '--type', 'pdq', '--replace', '--db', db]);
+    expect(res.status).toBe(1);
+    expect(res.stdout).toBe('kept (text): 0 added, 0 duplicate, 2 rejected; list kept was not replaced (no row could be imported) and keeps its contents\n');
+    expect(res.stderr).toContain(`${bad}:1: `);
+    const lists = async (value: string) =>
+      (JSON.parse((await run(['match', value, '--db', db])).stdout).matches as Array<{ entries: Array<{ list: string }> }>).flatMap((m) => m.entries.map((e) => e.list));
+    expect(await lists(VALUES[2])).toContain('kept');
+    // a replacement with rows does replace
+    writeFileSync(bad, `${VALUES[0]}\n`);
+    const replaced = await run(['index', 'import', bad, '--list', 'kept', '--type', 'pdq', '--replace', '--db', db]);
+    expect(replaced.stdout).toBe('kept (text, replaced): 1 added, 0 duplicate, 0 rejected\n');
+    expect(await lists(VALUES[2])).not.toContain('kept');
+    expect(await lists(VALUES[0])).toContain('kept');
+  });
+
   it('--type rejects a name that is no comparable hash type, with the allowed ones', async () => {
     const res = await run(['index', 'import', list, '--list', 'x', '--type', 'crc32', '--db', db]);
     expect(res.status).toBe(2);

@@ -46,11 +46,11 @@ const PROGRESS_EVERY = 10_000;
  * last import, which rejected no row → unchanged (nothing read, nothing written). A row whose entries all
  * exist already counts as duplicate; bad rows are counted as rejected and reported through onRowError,
  * the rest imports. Band tables are updated for the new values before COMMIT. On any thrown error
- * nothing is written.
+ * nothing is written; nor when no row could be added to a new list, or to a list being replaced.
  */
 export async function importList(store: IndexStore, source: ListSource, items: AsyncIterable<ImportItem>, options: ImportOptions = {}): Promise<ImportSummary> {
   checkListName(source.name);
-  const summary = { list: source.name, format: source.format, added: 0, duplicate: 0, rejected: 0, errors: [] as RowError[], unchanged: false, notCreated: false };
+  const summary = { list: source.name, format: source.format, added: 0, duplicate: 0, rejected: 0, errors: [] as RowError[], unchanged: false, notCreated: false, notReplaced: false };
   // the entries written reference the list row and value ids this import reads or inserts itself
   store.beginWrite({ cacheKib: IMPORT_CACHE_KIB, onWait: options.onWait, checkReferences: false });
   try {
@@ -108,10 +108,11 @@ export async function importList(store: IndexStore, source: ListSource, items: A
       if (read % PROGRESS_EVERY === 0) options.onProgress?.(read);
     }
     flush();
-    if (!existing && summary.added === 0) {
-      // a list with no hash would pass for a known list while nothing can match it
+    if (summary.added === 0 && (!existing || options.replace)) {
+      // a list with no hash would pass for a known list while nothing can match it; and a replacement
+      // file none of whose rows could be read (the wrong file, a format problem) must not empty a list
       store.abortWrite();
-      return { ...summary, notCreated: true };
+      return existing ? { ...summary, notReplaced: true } : { ...summary, notCreated: true };
     }
     store.flushPending();
     if (options.replace && existing) deleteOrphans(store);

@@ -62,6 +62,8 @@ export interface ImportSummary {
   readonly unchanged: boolean;
   /** True when the list was new and no row could be added: it was rolled back, the index is unchanged. */
   readonly notCreated: boolean;
+  /** True when a replacing import found no row to add: it was rolled back, the list keeps its contents. */
+  readonly notReplaced: boolean;
 }
 
 /** One known-list entry attached to a matched hash. */

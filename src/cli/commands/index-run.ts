@@ -96,12 +96,16 @@ export async function runImport(file: string, opts: ImportOptions): Promise<numb
       await writeOutput(
         `${opts.list} (${summary.format}): 0 added, ${summary.duplicate} duplicate, ${summary.rejected} rejected; list ${opts.list} was not created (no row could be imported)\n`,
       );
+    } else if (summary.notReplaced) {
+      await writeOutput(
+        `${opts.list} (${summary.format}): 0 added, ${summary.duplicate} duplicate, ${summary.rejected} rejected; list ${opts.list} was not replaced (no row could be imported) and keeps its contents\n`,
+      );
     } else {
       await writeOutput(
         `${opts.list} (${summary.format}${opts.replace ? ', replaced' : ''}): ${summary.added} added, ${summary.duplicate} duplicate, ${summary.rejected} rejected\n`,
       );
     }
-    return summary.rejected > 0 || summary.notCreated ? EXIT.SOME_FAILED : EXIT.OK;
+    return summary.rejected > 0 || summary.notCreated || summary.notReplaced ? EXIT.SOME_FAILED : EXIT.OK;
   } catch (err) {
     if (progressShown) process.stderr.write('\r\x1b[K');
     return reportFailure('index import', err);
