@@ -51,4 +51,26 @@ describe('a scan never takes its own files as items', () => {
     expect(itemPaths(path.join(work, 'in', 'out'))).toEqual(items);
     expect(readFileSync(path.join(work, 'in', 'out', 'bundles.ndjson'), 'utf8')).toBe(bundles);
   }, 180_000);
+
+  it("leaves out an earlier scan's output folder found below the inputs, says so, and records it; a look-alike case.db does not count", async () => {
+    // an earlier scan's output inside the folder (its own --out, not the current one)
+    expect((await cli(['scan', 'in', '--out', 'in/earlier', '--no-index'])).status).toBe(0);
+    // a folder of evidence that merely holds a file called case.db (another program's file) is evidence
+    writeFileSync(path.join(work, 'in', 'case.db'), 'not a database of this tool');
+    const later = await cli(['scan', 'in', '--out', 'later', '--no-index', '--json']);
+    expect(later.status, later.stderr).toBe(0);
+    const summary = JSON.parse(later.stdout);
+    expect(summary.leftOutFolders).toEqual(['in/earlier', 'in/out']);
+    expect(later.stderr).toContain('hashtriage scan: left out in/earlier: it holds the output of an earlier scan (case.db)');
+    const items = itemPaths(path.join(work, 'later'));
+    expect(items.filter((p) => p.startsWith('in/earlier/') || p.startsWith('in/out/'))).toEqual([]);
+    expect(items).toContain('in/case.db');
+    const manifest = JSON.parse(readFileSync(path.join(work, 'later', 'manifest.json'), 'utf8'));
+    expect(manifest.inputs.leftOut).toEqual(['in/earlier', 'in/out']);
+    // named as an input, an earlier output folder is scanned as asked
+    const named = await cli(['scan', 'in/earlier', '--out', 'named', '--no-index', '--json']);
+    expect(named.status, named.stderr).toBe(0);
+    expect(JSON.parse(named.stdout).leftOutFolders).toBeUndefined();
+    expect(itemPaths(path.join(work, 'named'))).toContain('in/earlier/case.db');
+  }, 180_000);
 });

@@ -44,10 +44,19 @@ function fsFailure(p: BytePath, err: unknown, what: string): Found {
   return failed(p, info.code === 'INTERNAL' ? 'UNREADABLE' : info.code, `cannot ${what} ${s}: ${info.message}`);
 }
 
-/** Real paths the walk leaves out silently: whole directory trees and single files. */
+/** What the walk leaves out: whole directory trees and single files by real path (silently), and marked directories. */
 export interface WalkSkip {
   readonly dirs?: readonly string[];
   readonly files?: readonly string[];
+  /**
+   * Directories holding a regular file called `name` that `confirm` accepts (given that file's path
+   * bytes) are left out with everything below them, and passed to `onLeftOut` (their path as shown).
+   */
+  readonly marked?: {
+    readonly name: string;
+    readonly confirm: (file: Buffer) => boolean;
+    readonly onLeftOut: (dir: string) => void;
+  };
 }
 
 /** How the walk treats symbolic links. */
@@ -81,7 +90,8 @@ async function linkOutside(p: BytePath, roots: readonly BytePath[]): Promise<Fou
  * inputs (or with `followSymlinks`), otherwise it gives a SYMLINK_OUTSIDE entry. Missing paths give
  * NOT_FOUND entries; unreadable directories, symlink loops and non-regular files (FIFOs, devices,
  * sockets) give UNREADABLE entries. Files and directories whose real path is in `skip` (however they are
- * reached) are left out without an entry. Never throws for file-system problems; the order does not
+ * reached) are left out without an entry, and so are marked directories found below the inputs (an input
+ * itself is walked as asked). Never throws for file-system problems; the order does not
  * depend on timing or the locale.
  */
 export async function walkPaths(inputs: readonly string[], skip: WalkSkip = {}, options: WalkOptions = {}): Promise<WalkEntry[]> {
@@ -119,10 +129,10 @@ export async function walkPaths(inputs: readonly string[], skip: WalkSkip = {}, 
       found.push(failed(p, 'UNREADABLE', `not a regular file or directory: ${shown(p)}`));
       return;
     }
-    await visitDirectory(p, ancestors);
+    await visitDirectory(p, ancestors, isInput);
   }
 
-  async function visitDirectory(p: BytePath, ancestors: ReadonlySet<BytePath>): Promise<void> {
+  async function visitDirectory(p: BytePath, ancestors: ReadonlySet<BytePath>, isInput = false): Promise<void> {
     let real: BytePath;
     let children: Array<Dirent<Buffer>>;
     try {
@@ -136,6 +146,15 @@ export async function walkPaths(inputs: readonly string[], skip: WalkSkip = {}, 
     } catch (err) {
       found.push(fsFailure(p, err, 'list directory'));
       return;
+    }
+    const marked = skip.marked;
+    if (marked !== undefined && !isInput) {
+      const markerName = bytePath(marked.name);
+      const marker = children.find((c) => c.isFile() && c.name.toString('latin1') === markerName);
+      if (marker !== undefined && marked.confirm(fsArg(path.join(p, markerName)))) {
+        marked.onLeftOut(shown(p));
+        return;
+      }
     }
     const inside = new Set(ancestors).add(real);
     for (const child of children) {

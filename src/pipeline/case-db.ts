@@ -18,6 +18,24 @@ export const CASE_DB_NAME = 'case.db';
 
 const SCHEMA_VERSION = 1;
 
+/**
+ * True when `file` is the case database of a hashtriage scan (opened read-only; any error gives false):
+ * a later scan of a folder that holds an earlier scan's output leaves that output out.
+ */
+export function isCaseDatabase(file: Buffer): boolean {
+  let db: Database.Database | null = null;
+  try {
+    db = new Database(file.toString(), { readonly: true, fileMustExist: true });
+    const keys = db.prepare(`SELECT key FROM meta WHERE key IN ('params', 'scan_label')`).pluck().all();
+    const items = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'items'`).get();
+    return keys.length === 2 && items !== undefined;
+  } catch {
+    return false;
+  } finally {
+    db?.close();
+  }
+}
+
 const SCHEMA_SQL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE items (

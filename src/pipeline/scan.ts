@@ -18,7 +18,7 @@ import { compareBundles, prioritise, type PriorityPolicy } from '../policy/prior
 import { loadSeverityPolicy, UNMAPPED_SCHEME, type SeverityPolicy } from '../policy/severity.js';
 import { contentStatus, rateKnownMatches } from './known-rating.js';
 import { buildBundles } from './bundle.js';
-import { CaseDb, type ScanParams, type StoredItem } from './case-db.js';
+import { CASE_DB_NAME, CaseDb, isCaseDatabase, type ScanParams, type StoredItem } from './case-db.js';
 import { clusterItems } from './cluster.js';
 import type { CodeSearcherFactory } from './code-searcher.js';
 import { hasLowQuality, isMatchable, itemSignal, listVariants, seenItemsOf } from './item-hashes.js';
@@ -184,6 +184,8 @@ export interface ScanSummary {
    * (their categories were left unranked), with the lists that use them; absent when there are none.
    */
   readonly unknownSchemes?: ReadonlyArray<{ readonly scheme: string; readonly lists: readonly string[] }>;
+  /** Folders below the inputs that hold an earlier scan's output (its case database), left out of this scan; absent when none. */
+  readonly leftOutFolders?: readonly string[];
 }
 
 /** A planned item: identity, display path (with its bytes when not UTF-8) and where to read it; failures found before hashing are kept. */
@@ -237,9 +239,9 @@ const SQLITE_COMPANIONS = ['', '-wal', '-shm', '-journal', ...sidecarSuffixes()]
  * files), the databases it uses (index, sightings store) with their companion files, and the manifests
  * it reads (reports about the evidence, not evidence), as real paths.
  */
-export function ownFiles(outDir: string, databases: ReadonlyArray<string | null>, manifests: readonly string[] = []): WalkSkip {
+export function ownFiles(outDir: string, databases: ReadonlyArray<string | null>, manifests: readonly string[] = [], onLeftOut: (dir: string) => void = () => {}): WalkSkip {
   const files = databases.flatMap((db) => (db === null ? [] : SQLITE_COMPANIONS.map((suffix) => realPathOf(db) + suffix)));
-  return { dirs: [realPathOf(outDir)], files: [...files, ...manifests.map(realPathOf)] };
+  return { dirs: [realPathOf(outDir)], files: [...files, ...manifests.map(realPathOf)], marked: { name: CASE_DB_NAME, confirm: isCaseDatabase, onLeftOut } };
 }
 
 /** Sorting by display path, code-unit order (machine- and locale-independent). */
@@ -361,7 +363,10 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
   // 1. Inputs: manifests and walked paths → the item plan.
   const manifestParts = readUsableManifests(options.manifests);
   const manifests = mergeManifests(manifestParts.length > 0 ? manifestParts : [{ reports: [], fileRefs: [], errors: [] }]);
-  const walked = options.inputs.length > 0 ? await walkPaths(options.inputs, ownFiles(options.outDir, [index.path, index.sightingsPath], options.manifests), { followSymlinks: options.followSymlinks }) : [];
+  const leftOut: string[] = [];
+  const skip = ownFiles(options.outDir, [index.path, index.sightingsPath], options.manifests, (dir) => leftOut.push(dir));
+  const walked = options.inputs.length > 0 ? await walkPaths(options.inputs, skip, { followSymlinks: options.followSymlinks }) : [];
+  const leftOutFolders = leftOut.length > 0 ? { leftOutFolders: leftOut.sort() } : {};
   const plan = planItems(walked, manifests.fileRefs);
 
   // 2. The case: new, or resumed with identical parameters.
@@ -388,7 +393,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
         const now = item.preError === null ? statOf(item.readPath) : null;
         return now !== null && (prev.size !== now.size || prev.mtimeMs !== now.mtimeMs);
       }).length;
-      return { ...finishedSummary(options.outDir, info.finishedAt, [...finished.values()], manifests, knownLists, severityPolicy), changedSinceFinished: changed };
+      return { ...finishedSummary(options.outDir, info.finishedAt, [...finished.values()], manifests, knownLists, severityPolicy), changedSinceFinished: changed, ...leftOutFolders };
     }
     deps.auditStart?.(options.outDir, { scanLabel: info.scanLabel, toolVersion: deps.toolVersion, inputs: outputInputs(options, params), startedAt: info.startedAt }, options.resume);
 
@@ -481,7 +486,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
     }
     const hashedThisRun = stored.size - resumedItems;
     if (stored.size < plan.length) {
-      return summarise(options.outDir, false, plan.length, [...stored.values()], manifests.reports, manifests.errors, [], hashedThisRun, resumedItems, knownLists, severityPolicy);
+      return { ...summarise(options.outDir, false, plan.length, [...stored.values()], manifests.reports, manifests.errors, [], hashedThisRun, resumedItems, knownLists, severityPolicy), ...leftOutFolders };
     }
 
     // 4. Items in plan order, their known matches rated through the severity policy in force (the case
@@ -505,7 +510,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
       toolVersion: deps.toolVersion,
       scanLabel: info.scanLabel,
       decodePolicy: deps.decodePolicy,
-      inputs: outputInputs(options, params),
+      inputs: { ...outputInputs(options, params), ...(leftOut.length > 0 ? { leftOut } : {}) },
       index: { path: params.index.path, digest: params.index.digest, counts: described.counts },
       priorityPolicy: policy,
       severityPolicy: { source: severityPolicy.source, digest: severityPolicy.digest },
@@ -521,6 +526,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
     return {
       ...summarise(options.outDir, true, plan.length, [...stored.values()], manifests.reports, manifests.errors, bundles, hashedThisRun, resumedItems, knownLists, severityPolicy),
       ...unknownSchemesOf([...stored.values()], severityPolicy),
+      ...leftOutFolders,
       audit: { auditHead: audit.auditHead, auditBroken: audit.auditBroken },
     };
   } finally {

@@ -167,6 +167,8 @@ export async function runScanCommand(paths: string[], opts: ScanCommandOptions, 
   // After the problem list, so a long list does not scroll these out of sight.
   if (summary.completed && summary.files === 0 && summary.reports === 0)
     process.stderr.write('hashtriage scan: no files or reports found in the given paths and manifests\n');
+  for (const dir of summary.leftOutFolders ?? [])
+    process.stderr.write(`hashtriage scan: ${showControlsInLine(`left out ${dir}: it holds the output of an earlier scan (case.db); name it as an input to scan it anyway`)}\n`);
   for (const u of summary.unknownSchemes ?? [])
     process.stderr.write(
       `hashtriage scan: ${showControlsInLine(`${u.lists.length === 1 ? 'list' : 'lists'} ${u.lists.join(', ')} ${u.lists.length === 1 ? 'was' : 'were'} imported with category scheme "${u.scheme}", which the severity policy in force does not define: their categories are unranked (add the scheme to the policy, or give --severity-policy)`)}\n`,

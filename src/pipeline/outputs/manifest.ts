@@ -24,6 +24,7 @@ export function buildManifest(data: ScanData): Record<string, unknown> {
       paths: [...data.inputs.paths],
       manifests: data.inputs.manifests.map((m) => ({ path: m.path, sha256: m.sha256 })),
       options: sortedKeys(data.inputs.options),
+      ...(data.inputs.leftOut ? { leftOut: [...data.inputs.leftOut] } : {}),
     },
     index: { path: data.index.path, digest: data.index.digest, counts: sortedKeys(data.index.counts) },
     priorityPolicy: {

@@ -17,6 +17,8 @@ export interface ScanInputs {
   readonly manifests: ReadonlyArray<{ readonly path: string; readonly sha256: string }>;
   /** Options that change results (thresholds, dihedral, flavour…), recorded as given. */
   readonly options: Readonly<Record<string, JsonScalar>>;
+  /** Folders below the paths left out because they hold an earlier scan's output (absent: none). */
+  readonly leftOut?: readonly string[];
 }
 
 /** The known-hash index the scan matched against. */
