@@ -48,66 +48,75 @@ function kernelWithMemory(bytes: number): BoxKernel | null {
   }
 }
 
-/** Byte layout of one image's buffers in kernel memory. */
-class Layout {
-  private at = 0;
-  /** Reserves `bytes` (rounded up to 16) and returns their offset. */
-  take(bytes: number): number {
-    const offset = this.at;
-    this.at += (bytes + 15) & ~15;
-    return offset;
-  }
-  get size(): number {
-    return this.at;
-  }
-}
-
 /**
- * The reference's 64×64 image of a `rows`×`cols` luma source (neither side 64×64 exactly; the caller
- * copies that case), written to `out`; false (and nothing written) when the kernel cannot run here.
+ * The kernel memory of one image: its buffers' byte offsets, and the first row pass, which fills the ring
+ * four rows at a time as the column pass asks for them. A class rather than closures made per call (a new
+ * closure per image is a wrong call target to the optimised caller, which V8 then deoptimises).
  */
-export function downsampleSimd(source: LumaSource, rows: number, cols: number, out: Float32Array): boolean {
-  const wRow = jaroszWindow(cols);
-  const wCol = jaroszWindow(rows);
-  const h = (wCol + 2) >> 1;
-  const cols4 = (cols + 3) & ~3;
-  const n4 = cols4 >> 2;
-  const rowBytes = 4 * cols4;
-  const narrowRowBytes = 4 * DOWNSAMPLED;
-  const ringRows = ringRowsFor(wCol);
-  const channels = source.channels;
+class SimdImage {
+  readonly f32: Float32Array;
+  readonly u8: Uint8Array;
+  readonly cols4: number;
+  readonly n4: number;
+  readonly rowBytes: number;
+  readonly wRow: number;
+  readonly ringRows: number;
+  readonly ring: number;
+  readonly luma: number;
+  readonly tmpIn: number;
+  readonly tmpOut: number;
+  readonly sums: number;
+  readonly firstPass: number;
+  readonly narrowSums: number;
+  readonly narrow: number;
+  readonly filtered: number;
+  readonly pix: number;
+  private produced = 0;
 
-  const layout = new Layout();
-  const ring = layout.take(ringRows * rowBytes);
-  const luma = layout.take(4 * rowBytes);
-  const tmpIn = layout.take(4 * rowBytes);
-  const tmpOut = layout.take(4 * rowBytes);
-  const sums = layout.take(rowBytes);
-  const firstPass = layout.take(4 * rowBytes);
-  const narrowSums = layout.take(narrowRowBytes);
-  const narrow = layout.take(((rows + 3) & ~3) * narrowRowBytes);
-  const filtered = layout.take(rows * narrowRowBytes);
-  const pix = layout.take(4 * cols * channels + 64); // the luma kernels read up to 16 bytes past a row
-  const k = kernelWithMemory(layout.size);
-  if (k === null) return false;
-  const f32 = new Float32Array(k.memory.buffer);
-  const u8 = new Uint8Array(k.memory.buffer);
+  constructor(
+    readonly k: BoxKernel,
+    layout: ImageLayout,
+    private readonly source: LumaSource,
+    private readonly rows: number,
+    readonly cols: number,
+  ) {
+    this.f32 = new Float32Array(k.memory.buffer);
+    this.u8 = new Uint8Array(k.memory.buffer);
+    this.cols4 = layout.cols4;
+    this.n4 = layout.cols4 >> 2;
+    this.rowBytes = 4 * layout.cols4;
+    this.wRow = layout.wRow;
+    this.ringRows = layout.ringRows;
+    this.ring = layout.ring;
+    this.luma = layout.luma;
+    this.tmpIn = layout.tmpIn;
+    this.tmpOut = layout.tmpOut;
+    this.sums = layout.sums;
+    this.firstPass = layout.firstPass;
+    this.narrowSums = layout.narrowSums;
+    this.narrow = layout.narrow;
+    this.filtered = layout.filtered;
+    this.pix = layout.pix;
+  }
 
-  const colIdx = decimationIndices(cols);
-  const rowIdx = decimationIndices(rows);
-  const ringAt = (row: number): number => ring + 4 * slotOf(ringRows, cols4, row);
+  /** Byte offset in the ring of first-pass row `row`. */
+  ringAt(row: number): number {
+    return this.ring + 4 * slotOf(this.ringRows, this.cols4, row);
+  }
 
-  /** Filters four rows of luma at `src` (rows `rowBytes` apart) along the rows, one row per lane, into tmpOut. */
-  const filterRows = (src: number): void => {
-    k.transpose(src, rowBytes, 16, tmpIn, 16, 64, n4);
-    k.filter(tmpIn, tmpOut, cols, wRow);
-  };
+  /** Filters four rows at `src` (rows `rowBytes` apart) along the rows, one row per lane, into tmpOut (interleaved). */
+  filterRows(src: number): void {
+    this.k.transpose(src, this.rowBytes, 16, this.tmpIn, 16, 64, this.n4);
+    this.k.filter(this.tmpIn, this.tmpOut, this.cols, this.wRow);
+  }
 
-  // First row pass, four rows at a time into the ring, as the column pass asks for them.
-  let produced = 0;
-  const through = (row: number): void => {
-    while (produced <= row) {
-      const n = Math.min(4, rows - produced);
+  /** Runs the first row pass up to row `row` (and up to three beyond, to finish a batch of four). */
+  through(row: number): void {
+    const { k, f32, u8, source, cols, cols4, n4, rowBytes, luma, pix } = this;
+    const channels = source.channels;
+    while (this.produced <= row) {
+      const produced = this.produced;
+      const n = Math.min(4, this.rows - produced);
       if (source.luma !== null) {
         for (let t = 0; t < n; t++) {
           const from = (produced + t) * cols;
@@ -126,18 +135,76 @@ export function downsampleSimd(source: LumaSource, rows: number, cols: number, o
           fillLumaRows(source, produced + t, 1, cols, f32.subarray(at, at + cols));
         }
       }
-      filterRows(luma);
-      k.transpose(tmpOut, 16, 64, ringAt(produced), rowBytes, 16, n4);
-      produced += n;
+      this.filterRows(luma);
+      k.transpose(this.tmpOut, 16, 64, this.ringAt(produced), rowBytes, 16, n4);
+      this.produced = produced + n;
     }
-  };
+  }
+}
+
+/** Where an image's buffers go in kernel memory (byte offsets, multiples of 16: rows are whole vectors) and how much it needs. */
+interface ImageLayout {
+  readonly cols4: number;
+  readonly wRow: number;
+  readonly ringRows: number;
+  readonly ring: number;
+  readonly luma: number;
+  readonly tmpIn: number;
+  readonly tmpOut: number;
+  readonly sums: number;
+  readonly firstPass: number;
+  readonly narrowSums: number;
+  readonly narrow: number;
+  readonly filtered: number;
+  readonly pix: number;
+  readonly bytes: number;
+}
+
+/** Bytes rounded up to a whole number of vectors. */
+function vectors(bytes: number): number {
+  return (bytes + 15) & ~15;
+}
+
+function imageLayout(rows: number, cols: number, channels: 1 | 3): ImageLayout {
+  const cols4 = (cols + 3) & ~3;
+  const rowBytes = 4 * cols4;
+  const narrowRowBytes = 4 * DOWNSAMPLED;
+  const ringRows = ringRowsFor(jaroszWindow(rows));
+  const ring = 0;
+  const luma = ring + ringRows * rowBytes;
+  const tmpIn = luma + 4 * rowBytes;
+  const tmpOut = tmpIn + 4 * rowBytes;
+  const sums = tmpOut + 4 * rowBytes;
+  const firstPass = sums + rowBytes;
+  const narrowSums = firstPass + 4 * rowBytes;
+  const narrow = narrowSums + narrowRowBytes;
+  const filtered = narrow + ((rows + 3) & ~3) * narrowRowBytes;
+  const pix = filtered + rows * narrowRowBytes;
+  const bytes = pix + vectors(4 * cols * channels + 64); // the luma kernels read up to 16 bytes past a row
+  return { cols4, wRow: jaroszWindow(cols), ringRows, ring, luma, tmpIn, tmpOut, sums, firstPass, narrowSums, narrow, filtered, pix, bytes };
+}
+
+/**
+ * The reference's 64×64 image of a `rows`×`cols` luma source (neither side 64×64 exactly; the caller
+ * copies that case), written to `out`; false (and nothing written) when the kernel cannot run here.
+ */
+export function downsampleSimd(source: LumaSource, rows: number, cols: number, out: Float32Array): boolean {
+  const layout = imageLayout(rows, cols, source.channels);
+  const k = kernelWithMemory(layout.bytes);
+  if (k === null) return false;
+  const img = new SimdImage(k, layout, source, rows, cols);
+  const { f32, n4, rowBytes, sums, firstPass, narrow, narrowSums, filtered, tmpOut } = img;
+  const wCol = jaroszWindow(rows);
+  const h = (wCol + 2) >> 1;
+  const colIdx = decimationIndices(cols);
+  const rowIdx = decimationIndices(rows);
 
   // First column pass, streamed; its output rows go 4 at a time through the second row pass, of which
   // only the 64 decimated columns are gathered into `narrow` (rows×64).
-  f32.fill(0, sums >> 2, (sums >> 2) + cols4);
+  f32.fill(0, sums >> 2, (sums >> 2) + img.cols4);
   for (let r = 0; r < h - 1; r++) {
-    through(r);
-    k.colAdd(sums, ringAt(r), n4);
+    img.through(r);
+    k.colAdd(sums, img.ringAt(r), n4);
   }
   let count = h - 1;
   const phase3Start = wCol - h + 1;
@@ -148,25 +215,25 @@ export function downsampleSimd(source: LumaSource, rows: number, cols: number, o
     const li = oi - phase3Start;
     const dst = firstPass + (oi & 3) * rowBytes;
     if ((oi & 3) === 0 && oi >= phase3Start && oi + 4 <= phase4Start) {
-      through(ri + 3);
+      img.through(ri + 3);
       k.colAddSubWrite4(
-        sums, ringAt(ri), ringAt(ri + 1), ringAt(ri + 2), ringAt(ri + 3),
-        ringAt(li), ringAt(li + 1), ringAt(li + 2), ringAt(li + 3),
+        sums, img.ringAt(ri), img.ringAt(ri + 1), img.ringAt(ri + 2), img.ringAt(ri + 3),
+        img.ringAt(li), img.ringAt(li + 1), img.ringAt(li + 2), img.ringAt(li + 3),
         firstPass, rowBytes, n4, count,
       );
       oi += 3;
     } else if (oi < phase3Start) {
-      through(ri);
-      k.colAddWrite(sums, ringAt(ri), dst, n4, ++count);
+      img.through(ri);
+      k.colAddWrite(sums, img.ringAt(ri), dst, n4, ++count);
     } else if (oi < phase4Start) {
-      through(ri);
-      k.colAddSubWrite(sums, ringAt(ri), ringAt(li), dst, n4, count);
+      img.through(ri);
+      k.colAddSubWrite(sums, img.ringAt(ri), img.ringAt(li), dst, n4, count);
     } else {
-      k.colSubWrite(sums, ringAt(li), dst, n4, --count);
+      k.colSubWrite(sums, img.ringAt(li), dst, n4, --count);
     }
     if ((oi & 3) === 3 || oi === rows - 1) {
       const n = (oi & 3) + 1;
-      filterRows(firstPass);
+      img.filterRows(firstPass);
       const lanes = tmpOut >> 2;
       for (let t = 0, row = oi - n + 1; t < n; t++, row++) {
         const o = narrowF + row * DOWNSAMPLED;
@@ -176,6 +243,7 @@ export function downsampleSimd(source: LumaSource, rows: number, cols: number, o
   }
 
   // Second column pass on the 64 kept columns, then the decimated rows.
+  const narrowRowBytes = 4 * DOWNSAMPLED;
   const n4Narrow = DOWNSAMPLED >> 2;
   f32.fill(0, narrowSums >> 2, (narrowSums >> 2) + DOWNSAMPLED);
   for (let r = 0; r < h - 1; r++) k.colAdd(narrowSums, narrow + r * narrowRowBytes, n4Narrow);
