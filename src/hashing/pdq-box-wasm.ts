@@ -2,7 +2,7 @@
  * PDQ's box filters as a WebAssembly SIMD kernel, emitted byte by byte here (no toolchain, no
  * dependency). Every function works on f32x4 vectors whose four lanes are four independent float32
  * accumulators; f32x4.add/sub/mul/div round each lane exactly as a float32 operation does, so every value
- * sees the same sequence of float32 operations as the JavaScript path (pdq-downsample-js.ts) and the
+ * sees the same sequence of float32 operations as the JavaScript path (pdq-downsample.ts) and the
  * reference. Addresses are byte offsets into the module's memory; rows are padded to whole vectors, and
  * padding lanes compute values nobody reads.
  *
@@ -28,7 +28,7 @@ const V128 = 0x7b;
 
 const BLOCK = 0x02, LOOP = 0x03, END = 0x0b, BR_IF = 0x0d, VOID = 0x40;
 const GET = 0x20, SET = 0x21, TEE = 0x22;
-const I32_CONST = 0x41, I32_EQZ = 0x45, I32_ADD = 0x6a, I32_SUB = 0x6b, I32_SHR_S = 0x75;
+const I32_CONST = 0x41, I32_EQZ = 0x45, I32_ADD = 0x6a, I32_SUB = 0x6b, I32_MUL = 0x6c, I32_SHR_S = 0x75;
 const F32_CONVERT_I32_S = 0xb2;
 
 // SIMD (prefix 0xfd)
@@ -132,7 +132,7 @@ function transpose(): FunctionSpec {
   const [p1, p2, p3, q1, q2, q3] = [7, 8, 9, 10, 11, 12];
   const [a, b, c, d] = [13, 14, 15, 16];
   const rowPointers = (base: number, row: number, p: number[]): number[] =>
-    p.flatMap((l, i) => [...get(base), ...get(row), ...i32c(i + 1), 0x6c /* i32.mul */, I32_ADD, ...set(l)]);
+    p.flatMap((l, i) => [...get(base), ...get(row), ...i32c(i + 1), I32_MUL, I32_ADD, ...set(l)]);
   const body = [
     ...rowPointers(src, srcRow, [p1, p2, p3]),
     ...rowPointers(dst, dstRow, [q1, q2, q3]),
@@ -157,7 +157,7 @@ function transpose(): FunctionSpec {
 
 /**
  * For window w and h = floor((w+2)/2), output k is the mean of inputs k−(w−h) … k+h−1 clipped to the
- * axis, kept as one float32 running sum (phases as in pdq-downsample-js.ts).
+ * axis, kept as one float32 running sum (phases as in pdq-downsample.ts).
  */
 function filter(): FunctionSpec {
   const [src, dst, cols, w] = [0, 1, 2, 3];
