@@ -8,12 +8,13 @@
  *
  * Memory: one kernel instance per thread, its memory grown to the largest image seen up to 64 MiB
  * (WebAssembly memory cannot shrink); an image needing more gets an instance of its own, dropped after it.
- * Pixels and luma are copied in four rows at a time, so an image needs about (window + 20) rows of
- * floats plus 512 bytes per row for the 64 kept columns (under 1 MB for 2 MP).
+ * Pixels (or the CLI-512 sample's pixels, gathered) and luma are copied in four rows at a time, so an
+ * image needs about (window + 27) rows of floats plus 512 bytes per row for the 64 kept columns (under
+ * 1 MB for 2 MP).
  */
 
 import { createBoxKernel, type BoxKernel } from './pdq-box-wasm.js';
-import { DOWNSAMPLED, type LumaSource, decimationIndices, fillLumaRows, jaroszWindow, ringRowsFor, slotOf } from './pdq-downsample-parts.js';
+import { DOWNSAMPLED, type LumaSource, decimationIndices, jaroszWindow, ringRowsFor, slotOf } from './pdq-downsample-parts.js';
 
 const PAGE = 65536;
 /** Bytes of kernel memory a thread keeps between images. */
@@ -130,9 +131,24 @@ class SimdImage {
           else k.lumaGrey(pix + t * rowPixels, luma + t * rowBytes, n4);
         }
       } else {
+        // The nearest-neighbour sample's pixels, gathered into kernel memory row by row, then converted there.
+        const { xs, ys, srcWidth } = source.sample;
+        const pixels = source.pixels;
         for (let t = 0; t < n; t++) {
-          const at = (luma >> 2) + t * cols4;
-          fillLumaRows(source, produced + t, 1, cols, f32.subarray(at, at + cols));
+          const base = ys[produced + t] * srcWidth;
+          const at = pix + t * cols * channels;
+          if (channels === 3) {
+            for (let c = 0, o = at; c < cols; c++, o += 3) {
+              const q = 3 * (base + xs[c]);
+              u8[o] = pixels[q];
+              u8[o + 1] = pixels[q + 1];
+              u8[o + 2] = pixels[q + 2];
+            }
+            k.lumaRgb(at, luma + t * rowBytes, n4);
+          } else {
+            for (let c = 0; c < cols; c++) u8[at + c] = pixels[base + xs[c]];
+            k.lumaGrey(at, luma + t * rowBytes, n4);
+          }
         }
       }
       this.filterRows(luma);
