@@ -177,6 +177,52 @@ describe('without WebAssembly', () => {
   });
 });
 
+describe('when kernel memory cannot grow', () => {
+  it('hashes the image with the JavaScript path, to the same values', async () => {
+    interface Api {
+      Module: new (bytes: Uint8Array) => object;
+      Instance: new (module: object) => { exports: Record<string, unknown> };
+      validate(bytes: Uint8Array): boolean;
+    }
+    const real = (globalThis as unknown as { WebAssembly: Api }).WebAssembly;
+    let refusals = 0;
+    /** An instance whose memory refuses to grow, as when the process is out of address space. */
+    class RefusingInstance {
+      readonly exports: Record<string, unknown>;
+      constructor(module: object) {
+        const exports = new real.Instance(module).exports;
+        const memory = exports.memory as { buffer: ArrayBuffer };
+        this.exports = {
+          ...exports,
+          memory: {
+            get buffer() {
+              return memory.buffer;
+            },
+            grow(): number {
+              refusals++;
+              throw new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded');
+            },
+          },
+        };
+      }
+    }
+    const width = 517;
+    const height = 333;
+    const pixels = testPixels(width, height, 3, 41);
+    const expected = on('js', () => downsamplePixels(pixels, width, height, 3));
+    vi.resetModules();
+    vi.stubGlobal('WebAssembly', { Module: real.Module, Instance: RefusingInstance, validate: real.validate.bind(real) });
+    try {
+      const fresh = await import('../src/hashing/pdq-downsample.js');
+      expect(firstDifference(fresh.downsamplePixels(pixels, width, height, 3), expected)).toBe(-1);
+      expect(refusals).toBeGreaterThan(0);
+    } finally {
+      vi.unstubAllGlobals();
+      vi.resetModules();
+    }
+  });
+});
+
 describe('when the kernel is compiled', () => {
   it('not when PDQ hashes are only parsed and formatted, once per thread when images are hashed', async () => {
     interface Api {
