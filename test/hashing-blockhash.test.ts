@@ -50,7 +50,7 @@ function reference(image: DecodedImage): string {
 
 const SHAPES: ReadonlyArray<readonly [number, number]> = [
   [16, 16], [32, 48], [256, 160], [17, 16], [16, 23], [100, 75], [333, 517], [1023, 61], [5, 7], [8, 40], [15, 15], [1, 1], [47, 31],
-  [1920, 1080], [1279, 853], [64, 999], [31, 2000],
+  [1920, 1080], [1279, 853], [64, 999], [31, 2000], [3, 100], [100, 3], [2, 2], [33, 31], [1000, 17], [17, 1000], [1500, 1001],
 ];
 
 describe('blockhash through blockhash-core', () => {
@@ -62,6 +62,24 @@ describe('blockhash through blockhash-core', () => {
           const image = randomImage(seed++, w, h, channels, withAlpha);
           const ours = blockhashSignalType.format(blockhashFromImage(image).value);
           expect([w, h, channels, withAlpha, ours]).toEqual([w, h, channels, withAlpha, reference(image)]);
+        }
+      }
+    }
+  });
+
+  it('reads pixels at any byte offset in their buffer (sums read whole 32-bit words where aligned)', () => {
+    let seed = 500;
+    for (const [w, h] of [[1920, 1080], [333, 517], [5, 7], [1, 3], [48, 32]] as const) {
+      for (const channels of [3, 1] as const) {
+        const image = randomImage(seed++, w, h, channels, false);
+        for (const offset of [1, 2, 3, 5]) {
+          const buffer = new ArrayBuffer(image.pixels.length + offset + 7);
+          const pixels = new Uint8Array(buffer, offset, image.pixels.length);
+          pixels.set(image.pixels);
+          new Uint8Array(buffer, 0, offset).fill(255); // bytes around the image must not count
+          new Uint8Array(buffer, offset + pixels.length).fill(255);
+          const shifted = { ...image, pixels };
+          expect([w, h, channels, offset, blockhashSignalType.format(blockhashFromImage(shifted).value)]).toEqual([w, h, channels, offset, reference(image)]);
         }
       }
     }

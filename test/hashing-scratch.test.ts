@@ -1,5 +1,5 @@
 /**
- * PDQ's downsample and blockhash keep scratch buffers between images (per thread). An image hashed after
+ * PDQ's downsample keeps scratch buffers and kernel memory between images (per thread). An image hashed after
  * others, larger or smaller, gets exactly the result it gets as the first image of a fresh thread.
  */
 import { describe, expect, it, vi } from 'vitest';

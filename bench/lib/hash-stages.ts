@@ -8,9 +8,11 @@
  *   transfer                  the bytes posted to another thread (transferred, not copied) and a reply back
  *   pdq, blockhash, …         each perceptual hash as the pipeline computes it (named after the signal types)
  *   pdq-cli512                PDQ in the CLI-512 flavour (resize to 512×512, then the core)
+ *   pdq-js                    PDQ (full flavour) with the JavaScript box filters instead of the SIMD kernel
  *   pdq:luma, pdq:downsample, pdq:dct, pdq:quality, pdq:dihedral
  *                             PDQ's steps one by one (luma materialised, then the box filters and decimation,
- *                             the 16×16 DCT with thresholding, the quality metric, the 7 dihedral variants):
+ *                             the 16×16 DCT with thresholding, the quality metric, the 7 dihedral variants;
+ *                             pdq:downsample-js the same box filters in JavaScript):
  *                             a breakdown, the fused `pdq` stage above is what the pipeline runs
  *   output                    the NDJSON line of the file's record
  */
@@ -20,7 +22,7 @@ import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import sharp from 'sharp';
 import { decodeImage } from '../../src/hashing/decode.js';
 import { dct16, pdqBitsFromDct, pdqDihedralFromDct, pdqFromImage, qualityOf } from '../../src/hashing/pdq.js';
-import { downsampleLuma, lumaFromPixels } from '../../src/hashing/pdq-downsample.js';
+import { downsampleLuma, lumaFromPixels, setBoxFilterPath } from '../../src/hashing/pdq-downsample.js';
 import { hashRecordToFields } from '../../src/hashing/record-fields.js';
 import type { HashedFile, SignalValue, SignalValues } from '../../src/hashing/record.js';
 import { digestTypesOf, perceptualTypesOf, SIGNAL_TYPES } from '../../src/hashing/signals.js';
@@ -28,7 +30,7 @@ import type { SignalName } from '../../src/hashing/signal-type.js';
 
 const DIGESTS = digestTypesOf(SIGNAL_TYPES);
 const PERCEPTUAL = perceptualTypesOf(SIGNAL_TYPES);
-const PDQ_STEPS = ['pdq-cli512', 'pdq:luma', 'pdq:downsample', 'pdq:dct', 'pdq:quality', 'pdq:dihedral'];
+const PDQ_STEPS = ['pdq-cli512', 'pdq-js', 'pdq:luma', 'pdq:downsample', 'pdq:downsample-js', 'pdq:dct', 'pdq:quality', 'pdq:dihedral'];
 
 /** The stages in pipeline order (see the module comment). */
 export const STAGES: readonly string[] = [
@@ -102,12 +104,22 @@ export async function timeStages(files: readonly string[]): Promise<StagePass> {
       start();
       pdqFromImage(image, { pdqFlavour: 'cli512' });
       stop('pdq-cli512');
+      setBoxFilterPath('js');
+      start();
+      pdqFromImage(image, { pdqFlavour: 'full' });
+      stop('pdq-js');
+      setBoxFilterPath('simd');
       start();
       const luma = lumaFromPixels(image.pixels, image.width, image.height, image.channels);
       stop('pdq:luma');
       start();
       const d = downsampleLuma(luma, image.width, image.height);
       stop('pdq:downsample');
+      setBoxFilterPath('js');
+      start();
+      downsampleLuma(luma, image.width, image.height);
+      stop('pdq:downsample-js');
+      setBoxFilterPath('simd');
       start();
       const dct = dct16(d);
       pdqBitsFromDct(dct);

@@ -1,9 +1,10 @@
 /**
  * blockhash, 256 bits (16×16 blocks, the "precise" method), from the same decoded pixels as PDQ, with
  * the bits blockhash-core's `bmvbhash` gives (the tests compare the two on many shapes): the same block
- * sums, added in the same order with the same weights, the same medians per quarter and the same tie
- * rule. It reads the stored colours and the alpha plane directly instead of an interleaved RGBA copy, and
- * works out each column's blocks and weights once per image rather than once per pixel. Fully transparent
+ * sums (exact in double, so computed in integers, one addition per pixel), the same medians per quarter
+ * and the same tie rule. It reads the stored colours and the alpha plane directly instead of an
+ * interleaved RGBA copy, and works out each column's blocks and weights once per image rather than once
+ * per pixel. Fully transparent
  * pixels count as white, as in blockhash-core and blockhash-python, which is what makes `rgba-500x400.png`
  * equal the reference.
  */
@@ -14,23 +15,6 @@ const GRID = 16;
 const BLOCKHASH_BITS = GRID * GRID;
 /** The value of a fully transparent pixel (white: 3 × 255). */
 const TRANSPARENT = 765;
-
-/** Per-thread scratch for one row of pixel values, grown to the widest image seen (a few KiB). */
-let rowScratch = new Uint16Array(0);
-
-function rowBuffer(width: number): Uint16Array {
-  if (rowScratch.length < width) rowScratch = new Uint16Array(width);
-  return rowScratch;
-}
-
-/** Writes row `y`'s pixel values (the sum of the stored colours, 765 when fully transparent) into `out`. */
-function fillRowValues(image: DecodedImage, y: number, out: Uint16Array): void {
-  const { pixels, alpha, channels, width } = image;
-  const p0 = y * width;
-  if (channels === 3) for (let x = 0, s = 3 * p0; x < width; x++, s += 3) out[x] = pixels[s] + pixels[s + 1] + pixels[s + 2];
-  else for (let x = 0, p = p0; x < width; x++, p++) out[x] = 3 * pixels[p];
-  if (alpha !== null) for (let x = 0, p = p0; x < width; x++, p++) if (alpha[p] === 0) out[x] = TRANSPARENT;
-}
 
 /** Where one row (or column) index falls: its first and second block and their weights. */
 interface Spread {
@@ -71,140 +55,141 @@ function spreadAlong(length: number): Spread {
   return { first, second, weightFirst, weightSecond };
 }
 
-/**
- * Block sums when both sides divide by 16: the values are integers and every partial sum stays below
- * 2^53, so each row's block totals are added at once with the same result as pixel by pixel.
- */
-function evenBlockSums(image: DecodedImage): Float64Array {
-  const { width, height } = image;
-  const bw = width / GRID;
-  const bh = height / GRID;
-  const sums = new Float64Array(BLOCKHASH_BITS);
-  const values = rowBuffer(width);
-  for (let y = 0; y < height; y++) {
-    fillRowValues(image, y, values);
-    const rowBlock = Math.floor(y / bh) * GRID;
-    for (let b = 0, x = 0; b < GRID; b++) {
-      let total = 0;
-      for (const end = x + bw; x < end; x++) total += values[x];
-      sums[rowBlock + b] += total;
-    }
-  }
-  return sums;
+// Block sums are exact. bmvbhash adds, per pixel, v·wTop·wLeft and three like products to its blocks,
+// with v an integer ≤ 765 and every weight a multiple of 1/16 (fractions of (i+1) mod (side/16), all
+// exact in double), so every product is a multiple of 1/256 and every partial sum one below
+// 765·width·height, which stays under 2^45 for any image a typed array can hold (2^32 bytes): below
+// 2^53 units of 1/256, every addition is exact and the order of additions cannot change a sum. The sums
+// are therefore computed in integer units of 1/256: per row, the pixel values of each block's run of
+// columns summed at once, then weighted by the row's two blocks.
+
+/** How the columns of one width add into the 16 block columns, in sixteenths of a pixel value. */
+interface ColumnPlan {
+  /** Runs of columns [runStart, runEnd) that add their whole value (16/16) to block runBlock. */
+  readonly runStart: Int32Array;
+  readonly runEnd: Int32Array;
+  readonly runBlock: Int32Array;
+  /** Columns shared by two blocks: splitLeft gets splitKl/16 of the value, splitRight splitKr/16. */
+  readonly splitX: Int32Array;
+  readonly splitLeft: Int32Array;
+  readonly splitRight: Int32Array;
+  readonly splitKl: Int32Array;
+  readonly splitKr: Int32Array;
 }
 
-/** Block sums otherwise: each pixel's value split over up to four blocks, added in bmvbhash's order. */
-function weightedBlockSums(image: DecodedImage): Float64Array {
-  const { width, height } = image;
-  const cols = spreadAlong(width);
-  const rows = spreadAlong(height);
-  const sums = new Float64Array(BLOCKHASH_BITS);
-  const values = rowBuffer(width);
-  const colsEven = width % GRID === 0; // then every column's second weight is 0: adding v·w·0 changes nothing
-  for (let y = 0; y < height; y++) {
-    fillRowValues(image, y, values);
-    const top = rows.first[y] * GRID;
-    const bottom = rows.second[y] * GRID;
-    const wTop = rows.weightFirst[y];
-    const wBottom = rows.weightSecond[y];
-    if (colsEven) {
-      // wLeft is 1: v·wTop·1 is v·wTop exactly. Each block's column run is added into local accumulators,
-      // the same additions in the same order as into the array (both in one when top and bottom coincide).
-      const bw = width / GRID;
-      for (let b = 0, x = 0; b < GRID; b++) {
-        const end = x + bw;
-        if (top === bottom) {
-          let acc = sums[top + b];
-          for (; x < end; x++) {
-            const v = values[x];
-            acc += v * wTop;
-            acc += v * wBottom;
-          }
-          sums[top + b] = acc;
-        } else {
-          let accTop = sums[top + b];
-          let accBottom = sums[bottom + b];
-          for (; x < end; x++) {
-            const v = values[x];
-            accTop += v * wTop;
-            accBottom += v * wBottom;
-          }
-          sums[top + b] = accTop;
-          sums[bottom + b] = accBottom;
-        }
-      }
+function columnPlan(width: number): ColumnPlan {
+  const { first, second, weightFirst, weightSecond } = spreadAlong(width);
+  const runs: number[][] = [];
+  const splits: number[][] = [];
+  for (let x = 0; x < width; x++) {
+    const kl = weightFirst[x] * 16;
+    const kr = weightSecond[x] * 16;
+    if (first[x] !== second[x] && kr !== 0) {
+      splits.push([x, first[x], second[x], kl, kr]);
       continue;
     }
-    weightedRow(values, width, cols, sums, top, bottom, wTop, wBottom);
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last[1] === x && last[2] === first[x]) last[1] = x + 1;
+    else runs.push([x, x + 1, first[x]]);
   }
-  return sums;
+  const column = (rows: number[][], i: number) => Int32Array.from(rows, (r) => r[i]);
+  return {
+    runStart: column(runs, 0),
+    runEnd: column(runs, 1),
+    runBlock: column(runs, 2),
+    splitX: column(splits, 0),
+    splitLeft: column(splits, 1),
+    splitRight: column(splits, 2),
+    splitKl: column(splits, 3),
+    splitKr: column(splits, 4),
+  };
 }
 
 /**
- * One row's share of the block sums when the width does not divide by 16: each pixel adds v·wTop·wLeft,
- * v·wTop·wRight, v·wBottom·wLeft, v·wBottom·wRight to its blocks (left is the column's first block, right
- * the same or the next one). The running sums of the current block and the next are kept in locals and
- * written back when the column moves on; every sum receives the same additions in the same order as
- * when added in the array, including when blocks coincide (top = bottom, left = right).
+ * Sum of bytes `from` … `to`−1 of `pixels`: the aligned middle read as 32-bit words (`words` views the
+ * same buffer from byte offset `wordStart`), two bytes per 16-bit lane per word, 64 words per batch so
+ * that no lane overflows.
  */
-function weightedRow(values: Uint16Array, width: number, cols: Spread, sums: Float64Array, top: number, bottom: number, wTop: number, wBottom: number): void {
-  const { first, second, weightFirst, weightSecond } = cols;
-  const oneRow = top === bottom;
-  let block = first[0];
-  let aTop = sums[top + block];
-  let aBottom = oneRow ? 0 : sums[bottom + block];
-  let nTop = block + 1 < GRID ? sums[top + block + 1] : 0;
-  let nBottom = !oneRow && block + 1 < GRID ? sums[bottom + block + 1] : 0;
-  for (let x = 0; x < width; x++) {
-    const left = first[x];
-    if (left !== block) {
-      sums[top + block] = aTop;
-      if (!oneRow) sums[bottom + block] = aBottom;
-      if (block + 1 < GRID) {
-        sums[top + block + 1] = nTop;
-        if (!oneRow) sums[bottom + block + 1] = nBottom;
-      }
-      block = left;
-      aTop = sums[top + block];
-      if (!oneRow) aBottom = sums[bottom + block];
-      if (block + 1 < GRID) {
-        nTop = sums[top + block + 1];
-        if (!oneRow) nBottom = sums[bottom + block + 1];
-      }
+function byteSum(pixels: Uint8Array, words: Uint32Array, wordStart: number, from: number, to: number): number {
+  const base = pixels.byteOffset;
+  let sum = 0;
+  let q = from;
+  while (q < to && ((base + q) & 3) !== 0) sum += pixels[q++];
+  let i = (base + q - wordStart) >> 2;
+  const iEnd = (base + to - wordStart) >> 2;
+  while (i < iEnd) {
+    const stop = Math.min(iEnd, i + 64);
+    let lanes = 0;
+    for (; i < stop; i++) {
+      const w = words[i];
+      lanes += (w & 0x00ff00ff) + ((w >>> 8) & 0x00ff00ff);
     }
-    const v = values[x];
-    const wLeft = weightFirst[x];
-    const wRight = weightSecond[x];
-    if (second[x] === left) {
-      if (oneRow) {
-        aTop += v * wTop * wLeft;
-        aTop += v * wTop * wRight;
-        aTop += v * wBottom * wLeft;
-        aTop += v * wBottom * wRight;
-      } else {
-        aTop += v * wTop * wLeft;
-        aTop += v * wTop * wRight;
-        aBottom += v * wBottom * wLeft;
-        aBottom += v * wBottom * wRight;
-      }
-    } else if (oneRow) {
-      aTop += v * wTop * wLeft;
-      nTop += v * wTop * wRight;
-      aTop += v * wBottom * wLeft;
-      nTop += v * wBottom * wRight;
-    } else {
-      aTop += v * wTop * wLeft;
-      nTop += v * wTop * wRight;
-      aBottom += v * wBottom * wLeft;
-      nBottom += v * wBottom * wRight;
+    sum += (lanes & 0xffff) + (lanes >>> 16);
+  }
+  for (q = Math.max(q, 4 * i + wordStart - base); q < to; q++) sum += pixels[q];
+  return sum;
+}
+
+/** 32-bit words over the 4-aligned part of a pixel buffer, and the byte offset in its ArrayBuffer where they start. */
+function wordsOf(pixels: Uint8Array): { words: Uint32Array; wordStart: number } {
+  const wordStart = (pixels.byteOffset + 3) & ~3;
+  const count = Math.max(0, (pixels.byteOffset + pixels.byteLength - wordStart) >> 2);
+  return { words: new Uint32Array(pixels.buffer, wordStart, count), wordStart };
+}
+
+/** The value blockhash gives pixel `p`: the sum of its stored colours (grey counts three times), 765 if fully transparent. */
+function pixelValue(pixels: Uint8Array, alpha: Uint8Array | null, channels: 1 | 3, p: number): number {
+  if (alpha !== null && alpha[p] === 0) return TRANSPARENT;
+  if (channels === 1) return 3 * pixels[p];
+  const q = 3 * p;
+  return pixels[q] + pixels[q + 1] + pixels[q + 2];
+}
+
+/** Row `y`'s value in each block column, in sixteenths (rowSums, 16 entries, overwritten). */
+function rowBlockValues(image: DecodedImage, y: number, plan: ColumnPlan, words: Uint32Array, wordStart: number, rowSums: Float64Array): void {
+  const { pixels, alpha, channels, width } = image;
+  const { runStart, runEnd, runBlock, splitX, splitLeft, splitRight, splitKl, splitKr } = plan;
+  rowSums.fill(0);
+  const p0 = y * width;
+  const unit = channels === 3 ? 16 : 48;
+  for (let r = 0; r < runStart.length; r++) {
+    const start = p0 + runStart[r];
+    const end = p0 + runEnd[r];
+    // The stored colours are the sum of the run's bytes; transparent pixels then count as white instead.
+    let sum = unit * byteSum(pixels, words, wordStart, channels * start, channels * end);
+    if (alpha !== null) {
+      for (let p = start; p < end; p++) if (alpha[p] === 0) sum += 16 * (TRANSPARENT - pixelValue(pixels, null, channels, p));
+    }
+    rowSums[runBlock[r]] += sum;
+  }
+  for (let i = 0; i < splitX.length; i++) {
+    const v = pixelValue(pixels, alpha, channels, p0 + splitX[i]);
+    rowSums[splitLeft[i]] += v * splitKl[i];
+    rowSums[splitRight[i]] += v * splitKr[i];
+  }
+}
+
+/** The 256 block sums of bmvbhash (exact, see above), row-major. */
+function blockSums(image: DecodedImage): Float64Array {
+  const { width, height } = image;
+  const plan = columnPlan(width);
+  const rows = spreadAlong(height);
+  const rowSums = new Float64Array(GRID);
+  const units = new Float64Array(BLOCKHASH_BITS); // in 1/256 of a pixel value
+  const { words, wordStart } = wordsOf(image.pixels);
+  for (let y = 0; y < height; y++) {
+    rowBlockValues(image, y, plan, words, wordStart, rowSums);
+    const top = rows.first[y] * GRID;
+    const bottom = rows.second[y] * GRID;
+    const kTop = rows.weightFirst[y] * 16;
+    const kBottom = rows.weightSecond[y] * 16;
+    for (let b = 0; b < GRID; b++) {
+      units[top + b] += rowSums[b] * kTop;
+      units[bottom + b] += rowSums[b] * kBottom;
     }
   }
-  sums[top + block] = aTop;
-  if (!oneRow) sums[bottom + block] = aBottom;
-  if (block + 1 < GRID) {
-    sums[top + block + 1] = nTop;
-    if (!oneRow) sums[bottom + block + 1] = nBottom;
-  }
+  for (let i = 0; i < BLOCKHASH_BITS; i++) units[i] /= 256;
+  return units;
 }
 
 /** The median of a quarter of the blocks: the mean of the two middle values (the count is even). */
@@ -238,7 +223,7 @@ function bitsOf(sums: Float64Array, pixelsPerBlock: number): string {
 export function blockhashFromImage(image: DecodedImage): PerceptualHash {
   const { width, height } = image;
   const even = width % GRID === 0 && height % GRID === 0;
-  const sums = even ? evenBlockSums(image) : weightedBlockSums(image);
+  const sums = blockSums(image);
   const pixelsPerBlock = even ? Math.floor(width / GRID) * Math.floor(height / GRID) : (width / GRID) * (height / GRID);
   const value = hexToWords(bitsOf(sums, pixelsPerBlock), BLOCKHASH_BITS);
   if (value === null) throw new Error('blockhash: internal error formatting the bits');

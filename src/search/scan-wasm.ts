@@ -14,46 +14,10 @@
  * The number of hits written is stored as an i32 at byte address 0. Per query, hits are in code order.
  */
 
+import { MODULE_HEADER, name, section, sleb, uleb, vec } from '../wasm/emit.js';
+
 const I32 = 0x7f;
 const I64 = 0x7e;
-
-/** Unsigned LEB128. */
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-/** Signed LEB128 (small constants only). */
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-function vec(items: number[][]): number[] {
-  return [...uleb(items.length), ...items.flat()];
-}
-
-function name(s: string): number[] {
-  return [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-}
 
 // opcodes
 const BLOCK = 0x02, LOOP = 0x03, IF = 0x04, END = 0x0b, BR = 0x0c, BR_IF = 0x0d, VOID = 0x40;
@@ -145,7 +109,7 @@ export function scanModuleBytes(pages: number): Uint8Array {
   const exports = section(7, vec([[...name('memory'), 0x02, ...uleb(0)], [...name('scan'), 0x00, ...uleb(0)]]));
   const body = [...vec([[...uleb(I32_LOCALS), I32], [...uleb(I64_LOCALS), I64], [...uleb(1), I32]]), ...scanBody()];
   const code = section(10, vec([[...uleb(body.length), ...body]]));
-  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...func, ...memory, ...exports, ...code]);
+  return new Uint8Array([...MODULE_HEADER, ...type, ...func, ...memory, ...exports, ...code]);
 }
 
 /** The part of a WebAssembly memory the scan uses (the project's type libraries do not declare WebAssembly). */
