@@ -66,7 +66,7 @@ describe('a scan never takes its own files as items', () => {
     expect(items.filter((p) => p.startsWith('in/earlier/') || p.startsWith('in/out/'))).toEqual([]);
     expect(items).toContain('in/case.db');
     const manifest = JSON.parse(readFileSync(path.join(work, 'later', 'manifest.json'), 'utf8'));
-    expect(manifest.inputs.leftOut).toEqual(['in/earlier', 'in/out']);
+    expect(manifest.inputs.leftOutFolders).toEqual(['in/earlier', 'in/out']);
     // named as an input, an earlier output folder is scanned as asked
     const named = await cli(['scan', 'in/earlier', '--out', 'named', '--no-index', '--json']);
     expect(named.status, named.stderr).toBe(0);

@@ -148,7 +148,8 @@ export async function walkPaths(inputs: readonly string[], skip: WalkSkip = {}, 
       return;
     }
     const marked = skip.marked;
-    if (marked !== undefined && !isInput) {
+    // (a folder that is itself one of the inputs is walked as asked, however it is reached)
+    if (marked !== undefined && !isInput && !roots.includes(real)) {
       const markerName = bytePath(marked.name);
       const marker = children.find((c) => c.isFile() && c.name.toString('latin1') === markerName);
       if (marker !== undefined && marked.confirm(fsArg(path.join(p, markerName)))) {

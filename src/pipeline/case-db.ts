@@ -5,12 +5,13 @@
  * `--resume`; a second scan into the same directory without `--resume` is refused so results are never mixed.
  */
 import Database from 'better-sqlite3';
-import { closeSync, chmodSync, existsSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, chmodSync, constants as fsConstants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { HashtriageError } from '../errors.js';
 import type { FileHashResult } from '../hashing/record.js';
 import { hashRecordFromFields, hashRecordToFields, type OutputFields } from '../hashing/record-fields.js';
 import { lockCase } from './case-lock.js';
+import { OUTPUT_FORMAT_FAMILY } from './outputs/manifest.js';
 import type { KnownMatch, SeenMatch } from './types.js';
 
 /** File name of the case database inside the output directory. */
@@ -18,21 +19,37 @@ export const CASE_DB_NAME = 'case.db';
 
 const SCHEMA_VERSION = 1;
 
+/** SQLite's application id of a case database (header bytes 68–71): "HTSC". */
+const CASE_APPLICATION_ID = 0x48545343;
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+/** Largest manifest.json read to recognise an output folder of an earlier version (this tool's are a few KB). */
+const MANIFEST_READ_LIMIT = 1 << 20;
+
 /**
- * True when `file` is the case database of a hashtriage scan (opened read-only; any error gives false):
- * a later scan of a folder that holds an earlier scan's output leaves that output out.
+ * True when `file` (path bytes) is the case database of a hashtriage scan, so that a later scan of a
+ * folder holding an earlier scan's output leaves it out. Reads without opening the database (SQLite would
+ * create -wal/-shm files beside a WAL-mode file, which is writing into evidence, and cannot open one on
+ * read-only storage): the SQLite header with this tool's application id, or, for case databases written
+ * before they carried it, a manifest.json of this tool's output format beside it. Any error gives false.
  */
 export function isCaseDatabase(file: Buffer): boolean {
-  let db: Database.Database | null = null;
   try {
-    db = new Database(file.toString(), { readonly: true, fileMustExist: true });
-    const keys = db.prepare(`SELECT key FROM meta WHERE key IN ('params', 'scan_label')`).pluck().all();
-    const items = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'items'`).get();
-    return keys.length === 2 && items !== undefined;
+    const header = Buffer.alloc(100);
+    const fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    let n: number;
+    try {
+      n = readSync(fd, header, 0, header.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+    if (n < header.length || !header.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC)) return false;
+    if (header.readUInt32BE(68) === CASE_APPLICATION_ID) return true;
+    const manifest = Buffer.concat([file.subarray(0, file.lastIndexOf(0x2f) + 1), Buffer.from('manifest.json')]);
+    if (statSync(manifest).size > MANIFEST_READ_LIMIT) return false;
+    const format = (JSON.parse(readFileSync(manifest, 'utf8')) as { format?: unknown }).format;
+    return typeof format === 'string' && format.startsWith(OUTPUT_FORMAT_FAMILY);
   } catch {
     return false;
-  } finally {
-    db?.close();
   }
 }
 
@@ -50,6 +67,7 @@ CREATE TABLE items (
   done_at TEXT NOT NULL
 );
 PRAGMA user_version = ${SCHEMA_VERSION};
+PRAGMA application_id = ${CASE_APPLICATION_ID};
 `;
 
 /** What defines a scan: a resumed scan must have exactly these (otherwise its result would differ). */

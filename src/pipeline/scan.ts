@@ -363,10 +363,10 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
   // 1. Inputs: manifests and walked paths → the item plan.
   const manifestParts = readUsableManifests(options.manifests);
   const manifests = mergeManifests(manifestParts.length > 0 ? manifestParts : [{ reports: [], fileRefs: [], errors: [] }]);
-  const leftOut: string[] = [];
-  const skip = ownFiles(options.outDir, [index.path, index.sightingsPath], options.manifests, (dir) => leftOut.push(dir));
+  const leftOut = new Set<string>();
+  const skip = ownFiles(options.outDir, [index.path, index.sightingsPath], options.manifests, (dir) => leftOut.add(dir));
   const walked = options.inputs.length > 0 ? await walkPaths(options.inputs, skip, { followSymlinks: options.followSymlinks }) : [];
-  const leftOutFolders = leftOut.length > 0 ? { leftOutFolders: leftOut.sort() } : {};
+  const leftOutFolders = leftOut.size > 0 ? { leftOutFolders: [...leftOut].sort() } : {};
   const plan = planItems(walked, manifests.fileRefs);
 
   // 2. The case: new, or resumed with identical parameters.
@@ -510,7 +510,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
       toolVersion: deps.toolVersion,
       scanLabel: info.scanLabel,
       decodePolicy: deps.decodePolicy,
-      inputs: { ...outputInputs(options, params), ...(leftOut.length > 0 ? { leftOut } : {}) },
+      inputs: { ...outputInputs(options, params), ...leftOutFolders },
       index: { path: params.index.path, digest: params.index.digest, counts: described.counts },
       priorityPolicy: policy,
       severityPolicy: { source: severityPolicy.source, digest: severityPolicy.digest },

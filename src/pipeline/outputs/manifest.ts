@@ -2,8 +2,10 @@
 import type { ScanData } from './types.js';
 import { scanCounts } from './records.js';
 
+/** What every version of the output directory's format starts with. */
+export const OUTPUT_FORMAT_FAMILY = 'hashtriage-scan-output/';
 /** Identifies the layout of an output directory; bumped when a file's format changes incompatibly. */
-export const OUTPUT_FORMAT = 'hashtriage-scan-output/1';
+export const OUTPUT_FORMAT = `${OUTPUT_FORMAT_FAMILY}1`;
 
 /** Names of the files a scan writes, in the order they are written (audit.ndjson last). */
 export const OUTPUT_FILES = ['manifest.json', 'items.ndjson', 'bundles.ndjson', 'bundles.csv', 'report.html', 'audit.ndjson'] as const;
@@ -24,7 +26,7 @@ export function buildManifest(data: ScanData): Record<string, unknown> {
       paths: [...data.inputs.paths],
       manifests: data.inputs.manifests.map((m) => ({ path: m.path, sha256: m.sha256 })),
       options: sortedKeys(data.inputs.options),
-      ...(data.inputs.leftOut ? { leftOut: [...data.inputs.leftOut] } : {}),
+      ...(data.inputs.leftOutFolders ? { leftOutFolders: [...data.inputs.leftOutFolders] } : {}),
     },
     index: { path: data.index.path, digest: data.index.digest, counts: sortedKeys(data.index.counts) },
     priorityPolicy: {

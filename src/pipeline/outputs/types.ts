@@ -18,7 +18,7 @@ export interface ScanInputs {
   /** Options that change results (thresholds, dihedral, flavour…), recorded as given. */
   readonly options: Readonly<Record<string, JsonScalar>>;
   /** Folders below the paths left out because they hold an earlier scan's output (absent: none). */
-  readonly leftOut?: readonly string[];
+  readonly leftOutFolders?: readonly string[];
 }
 
 /** The known-hash index the scan matched against. */
