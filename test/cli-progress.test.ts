@@ -25,6 +25,20 @@ describe('createProgress', () => {
     expect(output()).toMatch(/3\/10 files/);
   });
 
+  it('holds notes until the bar is removed on a terminal, and writes them at once otherwise', async () => {
+    const tty = fakeStream(true);
+    const bar = createProgress('hashing', 10, tty.stream);
+    bar.note('a.jpg: DECODE_FAILED\n');
+    expect(tty.output()).not.toContain('a.jpg');
+    bar.stop();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(tty.output().endsWith('a.jpg: DECODE_FAILED\n')).toBe(true);
+    const pipe = fakeStream(false);
+    createProgress('hashing', 10, pipe.stream).note('b.jpg: NOT_FOUND\n');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(pipe.output()).toBe('b.jpg: NOT_FOUND\n');
+  });
+
   it('writes nothing when stderr is not a terminal', async () => {
     const { stream, output } = fakeStream(false);
     const progress = createProgress('hashing', 10, stream);

@@ -93,8 +93,12 @@ describe('hashtriage hash (CLI)', () => {
 
   it('reports each bad input with its code, hashes the rest, exits 1', async () => {
     const run = await runHash(['hash', 'good', 'bad', 'missing.jpg'], { cwd: dir });
-    expect(run.stderr).toBe('');
     expect(run.status).toBe(1);
+    // each failure is also named on stderr (path, code, reason), for a user whose stdout goes to a file
+    const failedOnStderr = run.stderr.trim().split('\n').map((l) => /^hashtriage hash: (.+?): ([A-Z_]+): ./.exec(l)?.slice(1, 3));
+    expect(failedOnStderr.map((f) => f?.join(' ')).sort()).toEqual(
+      run.lines.filter((l) => l.ok === false).map((l) => `${l.path as string} ${(l.error as { code: string }).code}`).sort(),
+    );
     const byPath = new Map(run.lines.map((l) => [l.path as string, l]));
     const errorCode = (p: string): unknown => (byPath.get(p)?.error as { code?: string } | undefined)?.code;
 

@@ -14,18 +14,18 @@ export interface ProgressReporter {
   increment(n?: number): void;
   /** Changes the expected total (e.g. once a directory walk is done). */
   setTotal(total: number): void;
+  /** Writes one line (a message, newline included) to the stream: at once, or once the bar is removed when one is shown. */
+  note(line: string): void;
   /** Removes the bar; safe to call more than once. */
   stop(): void;
 }
-
-const NO_PROGRESS: ProgressReporter = { increment() {}, setTotal() {}, stop() {} };
 
 /**
  * A progress bar labelled `label` for `total` items on stderr when `stream.isTTY`, else a no-op reporter.
  * `stream` defaults to process.stderr (a parameter so callers can test the no-TTY case).
  */
 export function createProgress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): ProgressReporter {
-  if (!stream.isTTY) return NO_PROGRESS;
+  if (!stream.isTTY) return { increment() {}, setTotal() {}, note: (line) => void stream.write(line), stop() {} };
   const cliProgress = requireCjs('cli-progress') as typeof CliProgress;
   const bar = new cliProgress.SingleBar(
     {
@@ -41,6 +41,7 @@ export function createProgress(label: string, total: number, stream: NodeJS.Writ
   const startedAt = performance.now();
   let done = 0;
   let stopped = false;
+  const notes: string[] = [];
   const rate = (): string => {
     const seconds = (performance.now() - startedAt) / 1000;
     return seconds > 0 ? (done / seconds).toFixed(1) : '0.0';
@@ -55,10 +56,17 @@ export function createProgress(label: string, total: number, stream: NodeJS.Writ
     setTotal(newTotal) {
       if (!stopped) bar.setTotal(newTotal);
     },
+    note(line) {
+      // held until the bar is removed: the bar restores the cursor to where it started, over any line
+      // written in between
+      if (stopped) stream.write(line);
+      else notes.push(line);
+    },
     stop() {
       if (stopped) return;
       stopped = true;
       bar.stop();
+      for (const line of notes) stream.write(line);
     },
   };
 }

@@ -10,6 +10,7 @@ import { perceptualTypesOf, signalTypeByName, SIGNAL_TYPES } from '../../hashing
 import type { SignalName } from '../../hashing/signal-type.js';
 import { EXIT } from '../exit.js';
 import { flushOutput, outputClosed, StdoutError, writeOutputNow } from '../stdout.js';
+import { showControlsInLine } from '../../tabular/controls.js';
 
 /** The options of `hash` as commander parsed them. */
 export interface HashCommandOptions {
@@ -25,6 +26,9 @@ export interface HashCommandOptions {
 }
 
 /** One output line: the result's output fields in their stable order. */
+/** Failures named one by one on stderr; the rest are counted at the end (every one is on stdout). */
+const STDERR_FAILURES = 100;
+
 function toLine(result: FileHashResult): string {
   return `${JSON.stringify(hashRecordToFields(result))}\n`;
 }
@@ -48,8 +52,11 @@ export async function runHash(paths: string[], cli: HashCommandOptions): Promise
   let failures = 0;
   try {
     await hashFiles(entries, { ...options, memoryBudget: options.memoryBudget * 1024 * 1024 }, (_index, result) => {
-      if (!result.ok) failures++;
       if (!writeOutputNow(toLine(result))) throw new Error('stdout was closed by the reader');
+      if (!result.ok) {
+        // also on stderr, so that a user whose stdout goes to a file sees what failed and where
+        if (++failures <= STDERR_FAILURES) progress.note(`hashtriage hash: ${showControlsInLine(`${result.path}: ${result.error.code}: ${result.error.message}`)}\n`);
+      }
       progress.increment();
     });
     await flushOutput();
@@ -63,5 +70,6 @@ export async function runHash(paths: string[], cli: HashCommandOptions): Promise
     progress.stop();
   }
   if (entries.length === 0) process.stderr.write('hashtriage hash: no files found under the given paths\n');
+  if (failures > STDERR_FAILURES) process.stderr.write(`hashtriage hash: … and ${failures - STDERR_FAILURES} more failed files (each is a line with "ok":false on stdout)\n`);
   return failures > 0 ? EXIT.SOME_FAILED : EXIT.OK;
 }
