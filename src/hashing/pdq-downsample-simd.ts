@@ -57,63 +57,39 @@ function kernelWithMemory(bytes: number): BoxKernel | null {
 class SimdImage {
   readonly f32: Float32Array;
   readonly u8: Uint8Array;
-  readonly cols4: number;
   readonly n4: number;
   readonly rowBytes: number;
-  readonly wRow: number;
-  readonly ringRows: number;
-  readonly ring: number;
-  readonly luma: number;
-  readonly tmpIn: number;
-  readonly tmpOut: number;
-  readonly sums: number;
-  readonly firstPass: number;
-  readonly narrowSums: number;
-  readonly narrow: number;
-  readonly filtered: number;
-  readonly pix: number;
   private produced = 0;
 
   constructor(
     readonly k: BoxKernel,
-    layout: ImageLayout,
+    /** Where this image's buffers are in kernel memory. */
+    readonly at: ImageLayout,
     private readonly source: LumaSource,
     private readonly rows: number,
     readonly cols: number,
   ) {
     this.f32 = new Float32Array(k.memory.buffer);
     this.u8 = new Uint8Array(k.memory.buffer);
-    this.cols4 = layout.cols4;
-    this.n4 = layout.cols4 >> 2;
-    this.rowBytes = 4 * layout.cols4;
-    this.wRow = layout.wRow;
-    this.ringRows = layout.ringRows;
-    this.ring = layout.ring;
-    this.luma = layout.luma;
-    this.tmpIn = layout.tmpIn;
-    this.tmpOut = layout.tmpOut;
-    this.sums = layout.sums;
-    this.firstPass = layout.firstPass;
-    this.narrowSums = layout.narrowSums;
-    this.narrow = layout.narrow;
-    this.filtered = layout.filtered;
-    this.pix = layout.pix;
+    this.n4 = at.cols4 >> 2;
+    this.rowBytes = 4 * at.cols4;
   }
 
   /** Byte offset in the ring of first-pass row `row`. */
   ringAt(row: number): number {
-    return this.ring + 4 * slotOf(this.ringRows, this.cols4, row);
+    return this.at.ring + 4 * slotOf(this.at.ringRows, this.at.cols4, row);
   }
 
   /** Filters four rows at `src` (rows `rowBytes` apart) along the rows, one row per lane, into tmpOut (interleaved). */
   filterRows(src: number): void {
-    this.k.transpose(src, this.rowBytes, 16, this.tmpIn, 16, 64, this.n4);
-    this.k.filter(this.tmpIn, this.tmpOut, this.cols, this.wRow);
+    this.k.transpose(src, this.rowBytes, 16, this.at.tmpIn, 16, 64, this.n4);
+    this.k.filter(this.at.tmpIn, this.at.tmpOut, this.cols, this.at.wRow);
   }
 
   /** Runs the first row pass up to row `row` (and up to three beyond, to finish a batch of four). */
   through(row: number): void {
-    const { k, f32, u8, source, cols, cols4, n4, rowBytes, luma, pix } = this;
+    const { k, f32, u8, source, cols, n4, rowBytes } = this;
+    const { cols4, luma, pix } = this.at;
     const channels = source.channels;
     while (this.produced <= row) {
       const produced = this.produced;
@@ -152,7 +128,7 @@ class SimdImage {
         }
       }
       this.filterRows(luma);
-      k.transpose(this.tmpOut, 16, 64, this.ringAt(produced), rowBytes, 16, n4);
+      k.transpose(this.at.tmpOut, 16, 64, this.ringAt(produced), rowBytes, 16, n4);
       this.produced = produced + n;
     }
   }
@@ -209,7 +185,8 @@ export function downsampleSimd(source: LumaSource, rows: number, cols: number, o
   const k = kernelWithMemory(layout.bytes);
   if (k === null) return false;
   const img = new SimdImage(k, layout, source, rows, cols);
-  const { f32, n4, rowBytes, sums, firstPass, narrow, narrowSums, filtered, tmpOut } = img;
+  const { f32, n4, rowBytes } = img;
+  const { sums, firstPass, narrow, narrowSums, filtered, tmpOut } = layout;
   const wCol = jaroszWindow(rows);
   const h = (wCol + 2) >> 1;
   const colIdx = decimationIndices(cols);
@@ -217,7 +194,7 @@ export function downsampleSimd(source: LumaSource, rows: number, cols: number, o
 
   // First column pass, streamed; its output rows go 4 at a time through the second row pass, of which
   // only the 64 decimated columns are gathered into `narrow` (rows×64).
-  f32.fill(0, sums >> 2, (sums >> 2) + img.cols4);
+  f32.fill(0, sums >> 2, (sums >> 2) + layout.cols4);
   for (let r = 0; r < h - 1; r++) {
     img.through(r);
     k.colAdd(sums, img.ringAt(r), n4);
