@@ -7,7 +7,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { HashtriageError } from '../src/errors.js';
-import { cmykToRgb, decodeImage, DECODE_POLICY, decodesHeic } from '../src/hashing/decode.js';
+import { cmykToRgb, decodeCost, decodeImage, DECODE_POLICY, decodesHeic } from '../src/hashing/decode.js';
+import { imageWorkingBytes } from '../src/hashing/decode-cost.js';
 import { heifCodec, sniffImageFormat } from '../src/hashing/image-format.js';
 import { encodePalettePng, encodePng, pngChunks, pngWithHeaderSize, withoutChunk } from './support/png.js';
 
@@ -156,6 +157,22 @@ describe('decodeImage: refusals', () => {
     const png = encodePng(40, 25, 2, 8, samples(40 * 25 * 3, 255));
     expect((await decodeImage(png, { maxPixels: 1000 })).width).toBe(40);
     expect((await decodeError(png, 999)).code).toBe('TOO_LARGE');
+  });
+
+  it('refuses from its header an image whose shape would need more memory to hash than the pixel limit allows (5×3,000,000)', async () => {
+    // 15 MP is under the default limit, but PDQ keeps 512 bytes a row: 1.5 GB, against 1.2 GB for a square 100 MP image
+    const tall = pngWithHeaderSize(5, 3_000_000);
+    const err = await decodeError(tall);
+    expect(err.code).toBe('TOO_LARGE');
+    expect(err.message).toMatch(/^5×3000000 png image would need \d+ MiB to hash/);
+    expect(decodeCost(tall)).toBe(0); // the memory budget does not wait for it either
+    // a larger --max-pixels allows it (the header-only file then fails to decode, for want of pixels)
+    expect((await decodeError(tall, 2_000_000_000)).code).toBe('DECODE_FAILED');
+    // ordinary shapes are unaffected, up to the limit
+    const wide = encodePng(300, 2, 2, 8, samples(300 * 2 * 3, 255));
+    expect((await decodeImage(wide, { maxPixels: 600 })).width).toBe(300);
+    expect(decodeCost(pngWithHeaderSize(4000, 3000))).toBe(imageWorkingBytes(4000, 3000));
+    expect(imageWorkingBytes(4000, 3000)).toBeLessThan(4000 * 3000 * 12 * 1.02);
   });
 
   it('says UNSUPPORTED_FORMAT for bytes that are no image format, or one this build cannot decode', async () => {

@@ -11,6 +11,7 @@ import { HashtriageError } from '../errors.js';
 import { heifCodec, sniffImageFormat, type SniffedFormat } from './image-format.js';
 import type { DecodedImage } from './signal-type.js';
 import { DEFAULT_MAX_PIXELS } from './defaults.js';
+import { imageWorkingBytes, maxWorkingBytes } from './decode-cost.js';
 
 export { DEFAULT_MAX_PIXELS };
 export { decodeCost, maxDecodeCost } from './decode-cost.js';
@@ -75,7 +76,9 @@ function decodeError(err: unknown, format: SniffedFormat): HashtriageError {
   return new HashtriageError('DECODE_FAILED', `corrupt or truncated ${format} data: ${text}`);
 }
 
-/** Checks the header's dimensions against the pixel limit; the header alone is parsed, no pixels decoded. */
+const mib = (bytes: number): number => Math.ceil(bytes / 2 ** 20);
+
+/** Checks the header's dimensions against the pixel limit and the memory it allows; the header alone is parsed, no pixels decoded. */
 async function readHeader(bytes: Uint8Array, format: SniffedFormat, maxPixels: number): Promise<sharp.Metadata> {
   let meta: sharp.Metadata;
   try {
@@ -89,6 +92,13 @@ async function readHeader(bytes: Uint8Array, format: SniffedFormat, maxPixels: n
     throw new HashtriageError(
       'TOO_LARGE',
       `${width}×${height} ${meta.format ?? format} image has ${width * height} pixels, over the limit of ${maxPixels} (--max-pixels)`,
+    );
+  const needs = imageWorkingBytes(width, height);
+  const allowed = maxWorkingBytes(maxPixels);
+  if (needs > allowed)
+    throw new HashtriageError(
+      'TOO_LARGE',
+      `${width}×${height} ${meta.format ?? format} image would need ${mib(needs)} MiB to hash (its shape), more than the ${mib(allowed)} MiB the pixel limit allows one image (--max-pixels raises it)`,
     );
   return meta;
 }

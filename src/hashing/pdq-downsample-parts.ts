@@ -138,6 +138,17 @@ export function ringRowsFor(wCol: number): number {
   return (wCol + 7 + 3) & ~3;
 }
 
+/**
+ * Bytes PDQ's downsample holds for a width×height image besides its pixels, on either path (at most;
+ * pdq-downsample.ts and pdq-downsample-simd.ts): the first pass's ring (the column window's rows), a few
+ * rows of sums, and two floats per decimated column for every row. The last part, 512 bytes a row, is
+ * what an extreme shape (5×3,000,000) makes large.
+ */
+export function downsampleScratchBytes(width: number, height: number): number {
+  const cols4 = (width + 3) & ~3;
+  return 4 * ((ringRowsFor(jaroszWindow(height)) + 14) * cols4 + 2 * DOWNSAMPLED * (height + 3)) + 4 * width + 64;
+}
+
 /** Offset in the ring (in rows of `cols`) of first-pass row `row`. */
 export function slotOf(ringRows: number, cols: number, row: number): number {
   return (row % ringRows) * cols;
