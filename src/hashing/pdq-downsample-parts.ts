@@ -138,15 +138,61 @@ export function ringRowsFor(wCol: number): number {
   return (wCol + 7 + 3) & ~3;
 }
 
+/** Floats of scratch the JavaScript path takes for a rows×cols image (pdq-downsample.ts). */
+export function jsScratchFloats(rows: number, cols: number): number {
+  return ringRowsFor(jaroszWindow(rows)) * cols + 13 * cols + 2 * rows * DOWNSAMPLED;
+}
+
+/** Where an image's buffers go in the SIMD kernel's memory (byte offsets, multiples of 16: rows are whole vectors) and how much it needs. */
+export interface ImageLayout {
+  readonly cols4: number;
+  readonly wRow: number;
+  readonly ringRows: number;
+  readonly ring: number;
+  readonly luma: number;
+  readonly tmpIn: number;
+  readonly tmpOut: number;
+  readonly sums: number;
+  readonly firstPass: number;
+  readonly narrowSums: number;
+  readonly narrow: number;
+  readonly filtered: number;
+  readonly pix: number;
+  readonly bytes: number;
+}
+
+/** Bytes rounded up to a whole number of vectors. */
+function vectors(bytes: number): number {
+  return (bytes + 15) & ~15;
+}
+
+/** The SIMD path's layout of a rows×cols image of `channels` channels (pdq-downsample-simd.ts). */
+export function imageLayout(rows: number, cols: number, channels: 1 | 3): ImageLayout {
+  const cols4 = (cols + 3) & ~3;
+  const rowBytes = 4 * cols4;
+  const narrowRowBytes = 4 * DOWNSAMPLED;
+  const ringRows = ringRowsFor(jaroszWindow(rows));
+  const ring = 0;
+  const luma = ring + ringRows * rowBytes;
+  const tmpIn = luma + 4 * rowBytes;
+  const tmpOut = tmpIn + 4 * rowBytes;
+  const sums = tmpOut + 4 * rowBytes;
+  const firstPass = sums + rowBytes;
+  const narrowSums = firstPass + 4 * rowBytes;
+  const narrow = narrowSums + narrowRowBytes;
+  const filtered = narrow + ((rows + 3) & ~3) * narrowRowBytes;
+  const pix = filtered + rows * narrowRowBytes;
+  const bytes = pix + vectors(4 * cols * channels + 64); // the luma kernels read up to 16 bytes past a row
+  return { cols4, wRow: jaroszWindow(cols), ringRows, ring, luma, tmpIn, tmpOut, sums, firstPass, narrowSums, narrow, filtered, pix, bytes };
+}
+
 /**
- * Bytes PDQ's downsample holds for a width×height image besides its pixels, on either path (at most;
- * pdq-downsample.ts and pdq-downsample-simd.ts): the first pass's ring (the column window's rows), a few
- * rows of sums, and two floats per decimated column for every row. The last part, 512 bytes a row, is
- * what an extreme shape (5×3,000,000) makes large.
+ * Bytes PDQ's downsample holds for a width×height image besides its pixels, on whichever path takes more:
+ * the first pass's ring (the column window's rows), a few rows of sums, and two floats per decimated
+ * column for every row. The last part, 512 bytes a row, is what an extreme shape (5×3,000,000) makes large.
  */
 export function downsampleScratchBytes(width: number, height: number): number {
-  const cols4 = (width + 3) & ~3;
-  return 4 * ((ringRowsFor(jaroszWindow(height)) + 14) * cols4 + 2 * DOWNSAMPLED * (height + 3)) + 4 * width + 64;
+  return Math.max(4 * jsScratchFloats(height, width), imageLayout(height, width, 3).bytes);
 }
 
 /** Offset in the ring (in rows of `cols`) of first-pass row `row`. */

@@ -14,7 +14,7 @@
  */
 
 import { createBoxKernel, type BoxKernel } from './pdq-box-wasm.js';
-import { DOWNSAMPLED, type LumaSource, decimationIndices, jaroszWindow, ringRowsFor, slotOf } from './pdq-downsample-parts.js';
+import { DOWNSAMPLED, type ImageLayout, type LumaSource, decimationIndices, imageLayout, jaroszWindow, slotOf } from './pdq-downsample-parts.js';
 
 const PAGE = 65536;
 /** Bytes of kernel memory a thread keeps between images. */
@@ -134,47 +134,6 @@ class SimdImage {
   }
 }
 
-/** Where an image's buffers go in kernel memory (byte offsets, multiples of 16: rows are whole vectors) and how much it needs. */
-interface ImageLayout {
-  readonly cols4: number;
-  readonly wRow: number;
-  readonly ringRows: number;
-  readonly ring: number;
-  readonly luma: number;
-  readonly tmpIn: number;
-  readonly tmpOut: number;
-  readonly sums: number;
-  readonly firstPass: number;
-  readonly narrowSums: number;
-  readonly narrow: number;
-  readonly filtered: number;
-  readonly pix: number;
-  readonly bytes: number;
-}
-
-/** Bytes rounded up to a whole number of vectors. */
-function vectors(bytes: number): number {
-  return (bytes + 15) & ~15;
-}
-
-function imageLayout(rows: number, cols: number, channels: 1 | 3): ImageLayout {
-  const cols4 = (cols + 3) & ~3;
-  const rowBytes = 4 * cols4;
-  const narrowRowBytes = 4 * DOWNSAMPLED;
-  const ringRows = ringRowsFor(jaroszWindow(rows));
-  const ring = 0;
-  const luma = ring + ringRows * rowBytes;
-  const tmpIn = luma + 4 * rowBytes;
-  const tmpOut = tmpIn + 4 * rowBytes;
-  const sums = tmpOut + 4 * rowBytes;
-  const firstPass = sums + rowBytes;
-  const narrowSums = firstPass + 4 * rowBytes;
-  const narrow = narrowSums + narrowRowBytes;
-  const filtered = narrow + ((rows + 3) & ~3) * narrowRowBytes;
-  const pix = filtered + rows * narrowRowBytes;
-  const bytes = pix + vectors(4 * cols * channels + 64); // the luma kernels read up to 16 bytes past a row
-  return { cols4, wRow: jaroszWindow(cols), ringRows, ring, luma, tmpIn, tmpOut, sums, firstPass, narrowSums, narrow, filtered, pix, bytes };
-}
 
 /**
  * The reference's 64×64 image of a `rows`×`cols` luma source (neither side 64×64 exactly; the caller

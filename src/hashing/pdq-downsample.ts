@@ -25,6 +25,7 @@ import {
   decimationIndices,
   fillLumaRows,
   jaroszWindow,
+  jsScratchFloats,
   ringRowsFor,
   slotOf,
 } from './pdq-downsample-parts.js';
@@ -379,7 +380,7 @@ function downsampleJs(source: LumaSource, rows: number, cols: number, out: Float
   for (let k = 0; k < DOWNSAMPLED; k++) colMask[colIdx[k]] = 1;
 
   const ringRows = ringRowsFor(wCol);
-  const scratchPieces = new ScratchPieces(ringRows * cols + 13 * cols + 2 * rows * DOWNSAMPLED);
+  const scratchPieces = new ScratchPieces(jsScratchFloats(rows, cols));
   const ring = scratchPieces.take(ringRows * cols);
   const lumaBatch = source.luma === null ? scratchPieces.take(4 * cols) : null;
   const rowPass = new FirstRowPass(source, ring, ringRows, rows, cols, wRow, lumaBatch);
