@@ -27,8 +27,8 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function importFile(target: IndexStore, name: string, file: string): Promise<{ added: number; rejected: number }> {
-  const reader = await readList(file, { severity: policy });
+async function importFile(target: IndexStore, name: string, file: string, scheme?: string): Promise<{ added: number; rejected: number }> {
+  const reader = await readList(file, { severity: policy, scheme });
   return importList(target, { name, sourcePath: file, fileSha256: null, format: reader.format }, reader.items);
 }
 
@@ -68,5 +68,61 @@ describe('index export → index import', () => {
     } finally {
       copy.close();
     }
+  });
+
+  for (const format of ['csv', 'ndjson'] as const) {
+    it(`keeps each entry's category scheme through ${format}, so every label rates as it did`, async () => {
+      // Labels that inference would rate otherwise: 'A' is CAID's under inference, unknown to Project VIC;
+      // 'A1' is NCMEC's under inference, deliberately unrated in a list imported with --scheme none.
+      const labels = ['A', 'A1', '2', 'B'];
+      const write = (name: string) => {
+        const file = path.join(dir, `${name}.csv`);
+        writeFileSync(file, `md5,category\n${labels.map((l) => `${hex(32)},${l}`).join('\n')}\n`);
+        return file;
+      };
+      await importFile(store, 'pv', write('pv'), 'projectvic');
+      await importFile(store, 'unmapped', write('unmapped'), 'none');
+      await importFile(store, 'inferred', write('inferred'));
+      const ratings = (s: IndexStore) =>
+        s.db.prepare(`SELECT l.name, e.category, e.scheme, e.severity FROM entries_md5 e JOIN lists l ON l.id = e.list_id ORDER BY l.name, e.category`).raw().all();
+      const before = ratings(store);
+      // the three lists rate the same labels differently: a copy that lost the scheme would not compare equal
+      const severityOf = (list: string, label: string) => (before as unknown[][]).find((r) => r[0] === list && r[1] === label)![3];
+      expect(severityOf('inferred', 'A')).not.toBeNull();
+      expect(severityOf('pv', 'A')).toBeNull();
+      expect(severityOf('inferred', 'A1')).not.toBeNull();
+      expect(severityOf('unmapped', 'A1')).toBeNull();
+
+      const copy = openIndex(path.join(dir, `copy-${format}.db`));
+      try {
+        for (const list of ['pv', 'unmapped', 'inferred']) {
+          const exported = [...exportLines(store, format, list)];
+          const file = path.join(dir, `${list}-exported.${format}`);
+          writeFileSync(file, exported.join(''));
+          expect(await importFile(copy, list, file)).toMatchObject({ added: labels.length, rejected: 0 });
+          expect([...exportLines(copy, format, list)]).toEqual(exported);
+        }
+        expect(ratings(copy)).toEqual(before);
+      } finally {
+        copy.close();
+      }
+    });
+  }
+
+  it("a row's own scheme wins over --scheme; an unknown one is a row error and the rest imports", async () => {
+    const file = path.join(dir, 'mixed.csv');
+    writeFileSync(file, `md5,category,scheme\n${hex(32)},A,\n${hex(32)},A,caid\n${hex(32)},A,NONE\n${hex(32)},A,ncmce\n`);
+    const reader = await readList(file, { severity: policy, scheme: 'projectvic' });
+    const rows: Array<{ scheme: string | null | undefined; severity: number | null | undefined }> = [];
+    const errors: string[] = [];
+    for await (const item of reader.items) {
+      if (item.kind === 'row') rows.push({ scheme: item.row.meta.scheme, severity: item.row.meta.severity });
+      else errors.push(`${item.error.line}: ${item.error.message}`);
+    }
+    expect(rows.map((r) => r.scheme)).toEqual(['projectvic', 'caid', '']);
+    expect(rows[0].severity).toBeNull();
+    expect(rows[1].severity).not.toBeNull();
+    expect(rows[2].severity).toBeNull();
+    expect(errors).toEqual([expect.stringMatching(/^5: category scheme 'ncmce' is not defined by the severity policy \(it defines ncmec, /)]);
   });
 });

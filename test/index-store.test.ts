@@ -276,7 +276,7 @@ describe('export', () => {
       await importMixed(store);
       const lines = [...exportLines(store, format, 'mixed')];
       expect(lines.length).toBe(format === 'csv' ? 5 : 4);
-      if (format === 'csv') expect(lines[0]).toBe('md5,sha1,sha256,pdq,blockhash,photodna,quality,category,severity,series,victim_identified,external_id,added_at,note,list\n');
+      if (format === 'csv') expect(lines[0]).toBe('md5,sha1,sha256,pdq,blockhash,photodna,quality,category,severity,series,victim_identified,external_id,added_at,note,list,scheme\n');
       const body = format === 'csv' ? lines : lines;
       const other = openIndex(path.join(dir, `copy-${format}.db`));
       try {

@@ -113,6 +113,7 @@ describe('severity policy', () => {
       ['{"schemes": {"x": {"labels": {}}}, "infer": ["y"]}', /infer: names unknown scheme "y"/],
       ['{"version": 2, "schemes": {}}', /unsupported version 2/],
       ['{"schemes": {"Bad Name": {"labels": {}}}}', /scheme names are lowercase/],
+      ['{"schemes": {"none": {"labels": {}}}}', /schemes\.none: "none" is reserved: it names labels left unmapped/],
       ['{"schemes": {"x": {"prefixs": ["cat"], "labels": {}}}}', /schemes\.x: unknown key "prefixs"/],
       ['{"schemes": {"x": {"labels": {"A": {"severty": 1}}}}}', /schemes\.x\.labels\.A: unknown key "severty"/],
       ['{"schemes": {"x": {"labels": {"5": {"severity": 2, "pertinent": false}}}}}', /schemes\.x\.labels\.5\.pertinent: a non-pertinent label .* must have severity null/],

@@ -97,9 +97,9 @@ describe('CSV cells and rows', () => {
 describe('index export cells imported again', () => {
   it('a list written with csvCell (as index export writes it) imports with every value unchanged', async () => {
     const md5s = HOSTILE.map(() => hex(32));
-    const header = 'md5,quality,category,severity,series,victim_identified,external_id,added_at,note,list';
+    const header = 'md5,quality,category,severity,series,victim_identified,external_id,added_at,note,list,scheme';
     const lines = HOSTILE.map((v, i) =>
-      [md5s[i], csvCell(i % 2 === 0 ? 90 : null), csvCell(v), csvCell(null), csvCell(v), csvCell(i % 2 === 0), csvCell(v), csvCell('2024-01-02'), csvCell(v), csvCell('@seen')].join(','),
+      [md5s[i], csvCell(i % 2 === 0 ? 90 : null), csvCell(v), csvCell(null), csvCell(v), csvCell(i % 2 === 0), csvCell(v), csvCell('2024-01-02'), csvCell(v), csvCell('@seen'), csvCell(null)].join(','),
     );
     const { rows, errors } = await readAll(dir.write('export.csv', `${header}\n${lines.join('\n')}\n`));
     expect(errors).toEqual([]);

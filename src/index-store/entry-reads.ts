@@ -1,6 +1,6 @@
 /** Reads of the known index's list entries that the matcher attaches to hits. Read-only. */
 import type { SignalType } from '../hashing/signal-type.js';
-import { hasColumn } from './schema.js';
+import { storedSchemeSql } from './schema.js';
 import { IndexMatcher } from './matcher.js';
 import { sidecarPath } from './memory-sidecar.js';
 import type { IndexStore } from './store.js';
@@ -24,11 +24,8 @@ export function knownEntriesOf(store: IndexStore, signal: SignalType, ids: reado
   const out = new Map<number, MatchEntry[]>();
   if (ids.length === 0) return out;
   const t = store.tablesOf(signal);
-  // an index of schema 2, used as it is on read-only storage, has no scheme column: its VICS lists were
-  // always read as Project VIC, other labels are inferred
-  const scheme = hasColumn(store.db, t.entries, 'scheme') ? 'e.scheme' : `CASE WHEN l.format = 'vics' THEN 'projectvic' END`;
   const stmt = store.stmt(
-    `SELECT e.hash_id, l.name AS list, e.category, e.severity, ${scheme} AS scheme, e.series, e.victim_identified, e.external_id, e.added_at, e.note
+    `SELECT e.hash_id, l.name AS list, e.category, e.severity, ${storedSchemeSql(store.db, t.entries, 'e', 'l')} AS scheme, e.series, e.victim_identified, e.external_id, e.added_at, e.note
      FROM ${t.entries} e JOIN lists l ON l.id = e.list_id
      WHERE e.hash_id IN (SELECT value FROM json_each(?)) ORDER BY l.name, e.id`,
   );

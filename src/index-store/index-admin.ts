@@ -7,6 +7,8 @@ import { existsSync, statSync } from 'node:fs';
 import { bytesToWords } from '../hashing/bits.js';
 import { readIdCodes, SQLITE_LAYOUT, verifyBands } from './band-tables.js';
 import type { EntryRow } from './entry-reads.js';
+import { storedSchemeSql } from './schema.js';
+import { schemeWordOf } from '../policy/severity.js';
 import type { IndexStore } from './store.js';
 import { verifyChunks } from './value-chunks.js';
 import { csvCell } from '../tabular/csv-write.js';
@@ -82,6 +84,7 @@ export const EXPORT_META_COLUMNS = [
   'added_at',
   'note',
   'list',
+  'scheme',
 ] as const;
 
 
@@ -203,6 +206,7 @@ export function* exportLines(store: IndexStore, format: ExportFormat, listName?:
       added_at: r.added_at,
       note: r.note,
       list: r.list,
+      scheme: schemeWordOf(r.scheme),
     };
     if (format === 'ndjson') {
       const obj: Record<string, unknown> = { [column]: value };
@@ -216,7 +220,7 @@ export function* exportLines(store: IndexStore, format: ExportFormat, listName?:
   for (const s of store.signals) {
     const t = store.tablesOf(s);
     const stmt = store.db.prepare(
-      `SELECT l.name AS list, h.value AS value, e.quality AS quality, e.category, e.severity, e.series,
+      `SELECT l.name AS list, h.value AS value, e.quality AS quality, e.category, e.severity, ${storedSchemeSql(store.db, t.entries, 'e', 'l')} AS scheme, e.series,
               e.victim_identified, e.external_id, e.added_at, e.note
        FROM ${t.entries} e JOIN ${t.hashes} h ON h.id = e.hash_id JOIN lists l ON l.id = e.list_id ${listFilter}
        ORDER BY l.name, e.id`,
@@ -226,7 +230,7 @@ export function* exportLines(store: IndexStore, format: ExportFormat, listName?:
     }
   }
   const stmt = store.db.prepare(
-    `SELECT l.name AS list, o.kind AS okind, o.value AS value, NULL AS quality, o.category, o.severity, o.series,
+    `SELECT l.name AS list, o.kind AS okind, o.value AS value, NULL AS quality, o.category, o.severity, ${storedSchemeSql(store.db, 'opaque', 'o', 'l')} AS scheme, o.series,
             o.victim_identified, o.external_id, o.added_at, o.note
      FROM opaque o JOIN lists l ON l.id = o.list_id ${listFilter} ORDER BY l.name, o.id`,
   );

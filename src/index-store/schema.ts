@@ -174,6 +174,15 @@ export function hasColumn(db: Database.Database, table: string, column: string):
   return (db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[]).includes(column);
 }
 
+/**
+ * SQL for the stored scheme of a row of `table` (alias `row`, joined to lists as `list`). An index of
+ * schema 2, used as it is on read-only storage, has no scheme column: its VICS lists were always read as
+ * Project VIC, other labels are inferred.
+ */
+export function storedSchemeSql(db: Database.Database, table: string, row: string, list: string): string {
+  return hasColumn(db, table, 'scheme') ? `${row}.scheme` : `CASE WHEN ${list}.format = 'vics' THEN 'projectvic' END`;
+}
+
 /** True when the index still holds sightings of scans as a list (written by an earlier version; see openIndex). */
 export function hasLegacySightings(db: Database.Database): boolean {
   return db.prepare(`SELECT 1 FROM lists WHERE kind = 'seen'`).get() !== undefined;

@@ -99,6 +99,7 @@ export function compilePolicy(doc: unknown, path: string): SeverityPolicy {
   for (const [name, raw] of Object.entries(doc.schemes)) {
     const where = `schemes.${name}`;
     if (!/^[a-z0-9][a-z0-9_-]*$/.test(name)) fail(where, 'scheme names are lowercase letters, digits, "-" and "_"');
+    if (name === UNMAPPED_SCHEME_NAME) fail(where, `"${UNMAPPED_SCHEME_NAME}" is reserved: it names labels left unmapped (see index import --scheme)`);
     if (!isPlainObject(raw)) return fail(where, 'must be an object');
     onlyKeys(raw, where, ['description', 'about', 'prefixes', 'labels']);
     if (raw.description !== undefined && typeof raw.description !== 'string') fail(`${where}.description`, 'must be text');
@@ -161,7 +162,7 @@ export function compilePolicy(doc: unknown, path: string): SeverityPolicy {
 /** Throws HashtriageError USAGE unless the policy defines `scheme`; the message lists the known ones. */
 export function checkScheme(policy: SeverityPolicy, scheme: string): void {
   if (!policy.schemes.has(scheme))
-    throw new HashtriageError('USAGE', `unknown category scheme "${scheme}" (the severity policy ${policy.path} defines: ${[...policy.schemes.keys()].join(', ')})`);
+    throw new HashtriageError('USAGE', `unknown category scheme "${scheme}" (the severity policy ${policy.path} defines: ${[...policy.schemes.keys()].join(', ')}; "${UNMAPPED_SCHEME_NAME}" leaves labels unmapped)`);
 }
 
 /** Rank of `label` within one scheme; undefined when the scheme does not know the label. */
@@ -194,6 +195,24 @@ export interface CategoryRating {
 
 /** Stored scheme of entries whose categories are deliberately left unmapped (e.g. VICS files of the UK model). */
 export const UNMAPPED_SCHEME = '';
+
+/** The word for UNMAPPED_SCHEME in options and files (`--scheme none`, an exported `scheme` cell); no policy may name a scheme so. */
+export const UNMAPPED_SCHEME_NAME = 'none';
+
+/**
+ * The stored scheme a scheme word stands for: UNMAPPED_SCHEME for UNMAPPED_SCHEME_NAME, the name itself
+ * for a scheme the policy defines; throws HashtriageError USAGE (listing the known ones) for any other.
+ */
+export function storedSchemeOf(policy: SeverityPolicy, word: string): string {
+  if (word === UNMAPPED_SCHEME_NAME) return UNMAPPED_SCHEME;
+  checkScheme(policy, word);
+  return word;
+}
+
+/** The word a stored scheme is written as (UNMAPPED_SCHEME_NAME for UNMAPPED_SCHEME); null for an inferred one. */
+export function schemeWordOf(stored: string | null): string | null {
+  return stored === UNMAPPED_SCHEME ? UNMAPPED_SCHEME_NAME : stored;
+}
 
 const UNRATED: CategoryRating = { severity: null, scheme: null, name: null, pertinent: true, uncategorised: false };
 

@@ -8,7 +8,7 @@ import { escapeJsonControls } from '../../tabular/controls.js';
 import type { SignalName, SignalType } from '../../hashing/signal-type.js';
 import { SIGNAL_TYPES } from '../../hashing/signals.js';
 import { PHOTODNA_SYNONYMS, signalOf, SIGNAL_SYNONYMS } from '../../hashing/signal-names.js';
-import { severityOf, UNMAPPED_SCHEME, type SeverityPolicy } from '../../policy/severity.js';
+import { severityOf, storedSchemeOf, UNMAPPED_SCHEME, type SeverityPolicy } from '../../policy/severity.js';
 import { parseBoolean } from '../../tabular/boolean.js';
 import { fieldLookup, type FieldLookup } from '../../tabular/header.js';
 import type { EntryMeta, ImportHash, ImportItem, RowError } from '../types.js';
@@ -28,6 +28,7 @@ export type FieldName =
   | 'hash'
   | 'type'
   | 'category'
+  | 'scheme'
   | 'source'
   | 'series'
   | 'victimIdentified'
@@ -42,7 +43,10 @@ export type RawRow = { [K in FieldName]?: unknown };
 /** Per-list settings that shape how rows become items. */
 export interface RowContext {
   readonly policy: SeverityPolicy;
-  /** Category scheme of the list: a name from the policy, undefined = infer per label, null = do not map (severity stays null). */
+  /**
+   * Category scheme of rows without a `scheme` cell of their own: a name from the policy, undefined = infer
+   * per label, null = do not map (severity stays null).
+   */
   readonly scheme?: string | null;
   /** Type of values whose type the row does not say and their length does not settle (64 hex digits). */
   readonly defaultType?: SignalName;
@@ -53,6 +57,7 @@ const FIELD_SYNONYMS: Record<Exclude<FieldName, SignalName>, readonly string[]> 
   hash: ['hash', 'hashvalue', 'value', 'signal', 'signalvalue', 'digest', 'fingerprint'],
   type: ['type', 'hashtype', 'algorithm', 'hashalgorithm', 'signaltype', 'kind', 'hashname'],
   category: ['category', 'cat', 'categorylabel', 'classification', 'grade', 'label'],
+  scheme: ['scheme', 'categoryscheme', 'schemename', 'classificationscheme'],
   source: ['source', 'sourcelist', 'origin', 'provider'],
   series: ['series', 'seriesname', 'seriesid'],
   victimIdentified: ['victimidentified', 'identifiedvictim', 'isvictimidentified', 'victimidentification', 'victimknown', 'knownvictim'],
@@ -242,19 +247,34 @@ function seriesOf(value: unknown): string | null {
   return textOf('series', value);
 }
 
-/** Caches label → severity per context: lists repeat a handful of labels millions of times. */
-const severityCache = new WeakMap<RowContext, Map<string, number | null>>();
+/** Caches label → severity per context and scheme: lists repeat a handful of labels millions of times. */
+const severityCache = new WeakMap<RowContext, Map<string | undefined, Map<string, number | null>>>();
 
-function severityFor(label: string | null, ctx: RowContext): number | null {
-  if (label === null || ctx.scheme === null) return null;
-  let cache = severityCache.get(ctx);
-  if (!cache) severityCache.set(ctx, (cache = new Map()));
+/** Severity of `label` under `scheme` (a policy name, undefined = inferred, null = unmapped). */
+function severityFor(label: string | null, scheme: string | null | undefined, ctx: RowContext): number | null {
+  if (label === null || scheme === null) return null;
+  let bySchemes = severityCache.get(ctx);
+  if (!bySchemes) severityCache.set(ctx, (bySchemes = new Map()));
+  let cache = bySchemes.get(scheme);
+  if (!cache) bySchemes.set(scheme, (cache = new Map()));
   let rank = cache.get(label);
   if (rank === undefined) {
-    rank = severityOf(ctx.policy, label, ctx.scheme);
+    rank = severityOf(ctx.policy, label, scheme);
     if (cache.size < 10_000) cache.set(label, rank);
   }
   return rank;
+}
+
+/** The scheme a row's own `scheme` cell names (null: unmapped), or the context's when the cell is absent or empty. */
+function rowSchemeOf(value: unknown, ctx: RowContext): string | null | undefined {
+  const word = textOf('scheme', value);
+  if (word === null) return ctx.scheme;
+  try {
+    const stored = storedSchemeOf(ctx.policy, word.toLowerCase());
+    return stored === UNMAPPED_SCHEME ? null : stored;
+  } catch {
+    throw new RowProblem(`category scheme '${word}' is not defined by the severity policy (it defines ${[...ctx.policy.schemes.keys()].join(', ')}; 'none' leaves labels unmapped)`);
+  }
 }
 
 /**
@@ -295,10 +315,11 @@ export function rowToItem(raw: RawRow, line: number, ctx: RowContext): ImportIte
     if (victim === undefined)
       throw new RowProblem(`victim_identified value ${JSON.stringify(raw.victimIdentified)} is not a boolean (true/false, yes/no, 1/0)`);
     const category = textOf('category', raw.category);
+    const scheme = rowSchemeOf(raw.scheme, ctx);
     const meta: EntryMeta = {
       category,
-      severity: severityFor(category, ctx),
-      scheme: ctx.scheme === null ? UNMAPPED_SCHEME : (ctx.scheme ?? null),
+      severity: severityFor(category, scheme, ctx),
+      scheme: scheme === null ? UNMAPPED_SCHEME : (scheme ?? null),
       series: seriesOf(raw.series),
       victimIdentified: victim,
       externalId: textOf('id', raw.externalId),

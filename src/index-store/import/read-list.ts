@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { HashtriageError, toErrorInfo } from '../../errors.js';
 import type { SignalName } from '../../hashing/signal-type.js';
-import { checkScheme, type SeverityPolicy } from '../../policy/severity.js';
+import { storedSchemeOf, UNMAPPED_SCHEME, type SeverityPolicy } from '../../policy/severity.js';
 import type { ImportItem } from '../types.js';
 import { csvCellsOfLine, sniffDelimiter } from '../../tabular/csv-read.js';
 import { mapHeader, readCsvList } from './csv.js';
@@ -26,7 +26,10 @@ export interface ReadListOptions {
   readonly type?: SignalName;
   /** Category → severity policy. */
   readonly severity: SeverityPolicy;
-  /** Category scheme of the list (a scheme name of the policy); default: inferred per label (VICS: projectvic). */
+  /**
+   * Category scheme of the list's rows that name none (a scheme name of the policy, or UNMAPPED_SCHEME_NAME
+   * to rate no label); default: inferred per label (VICS: projectvic).
+   */
   readonly scheme?: string;
   /** Longest line (text, NDJSON, CSV) or VICS Media entry accepted, in bytes; default 1 MiB. */
   readonly maxLineBytes?: number;
@@ -52,13 +55,13 @@ export async function readList(path: string, opts: ReadListOptions): Promise<Lis
     throw new HashtriageError('USAGE', `unknown list format "${opts.format}" (expected auto, ${LIST_FORMATS.join(', ')})`);
   if (opts.type !== undefined && !(SIGNAL_NAMES as readonly string[]).includes(opts.type))
     throw new HashtriageError('USAGE', `unknown hash type "${opts.type}" (expected ${SIGNAL_NAMES.join(', ')})`);
-  if (opts.scheme !== undefined) checkScheme(opts.severity, opts.scheme);
+  const scheme = opts.scheme === undefined ? undefined : storedSchemeOf(opts.severity, opts.scheme);
 
   const head = await readHead(path);
   rejectUnreadable(path, head);
   const text = stripBom(head.toString('utf8'));
   const format: ListFormat = opts.format && opts.format !== 'auto' ? opts.format : detectFormat(text, path);
-  const ctx: RowContext = { policy: opts.severity, scheme: opts.scheme, defaultType: opts.type };
+  const ctx: RowContext = { policy: opts.severity, scheme: scheme === UNMAPPED_SCHEME ? null : scheme, defaultType: opts.type };
   const chunks = (): AsyncIterable<Buffer> => readChunks(path);
 
   let items: AsyncIterable<ImportItem>;
