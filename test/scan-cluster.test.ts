@@ -182,7 +182,7 @@ describe('clusterItems', () => {
     const items = [item(0, { pdq: hex(code), pdqQuality: 8 }), item(1, { pdq: hex(flipBits(code, 2, next)), pdqQuality: 8 })];
     const without = clusterItems(items, [], { signalTypes: SIGNAL_TYPES });
     expect(without.map((c) => c.items)).toEqual([[0], [1]]);
-    expect(without.map((c) => c.unusable)).toEqual([[{ signal: 'pdq', qualities: [8], minQuality: 50, includeLowQualityHelps: true }], [{ signal: 'pdq', qualities: [8], minQuality: 50, includeLowQualityHelps: true }]]);
+    expect(without.map((c) => c.unusable)).toEqual([[{ signal: 'pdq', qualities: [8], minQuality: 50, includeLowQualityHelps: true, notAPicture: false }], [{ signal: 'pdq', qualities: [8], minQuality: 50, includeLowQualityHelps: true, notAPicture: false }]]);
     const flags = buildBundles(without, items, [])[0].flags;
     expect(flags.map((f) => f.flag)).toEqual(['perceptual_hash_unusable']);
     expect(flags[0].detail).toContain('no file has a usable pdq hash (pdq quality 8, below 50)');

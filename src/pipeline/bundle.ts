@@ -77,7 +77,15 @@ function flagsOf(c: Cluster, members: readonly ScanItem[]): BundleFlag[] {
         'check that they are the same picture',
     });
   }
-  if (c.unusable.length > 0) {
+  if (c.unusable.length > 0 && c.unusable.every((u) => u.notAPicture)) {
+    const types = c.unusable.map((u) => u.signal).join(', ');
+    flags.push({
+      flag: 'perceptual_hash_unusable',
+      detail:
+        `reported, but no file is a picture this tool decodes (a video, a drawing, a document or an empty file), so none has a ${types} hash: ` +
+        'only an exact copy can match a known hash or join its bundle; check by hand',
+    });
+  } else if (c.unusable.length > 0) {
     const what = c.unusable.map((u) =>
       u.qualities.length > 0
         ? `${u.signal} quality ${u.qualities.join(', ')}, below ${u.minQuality}`

@@ -54,6 +54,8 @@ export interface UnusableSignal {
   readonly minQuality: number;
   /** True when --include-low-quality would make some member's hash usable (it is off, and not every hash is all zeros). */
   readonly includeLowQualityHelps: boolean;
+  /** True when no member has the type at all: reported files that are no picture this tool decodes (a video, a drawing, a document, an empty file). */
+  readonly notAPicture: boolean;
 }
 
 /** A link that merged two groups: the spanning tree of a cluster is made of these. */
@@ -259,9 +261,20 @@ function spreadOf(
   return out;
 }
 
-/** The perceptual types that hashed members carry and none can use, in signalTypes order. */
-function unusableOf(members: readonly number[], items: readonly ScanItem[], options: ClusterOptions, parsed: Parsed): UnusableSignal[] {
+/**
+ * The perceptual types that hashed members carry and none can use, in signalTypes order; for a reported
+ * cluster whose files were all read but none is a picture this tool decodes, every perceptual type (only
+ * an exact copy can link such content to anything, so a person must look at it).
+ */
+function unusableOf(members: readonly number[], items: readonly ScanItem[], options: ClusterOptions, parsed: Parsed, reported: boolean): UnusableSignal[] {
   const out: UnusableSignal[] = [];
+  const notPictures =
+    reported &&
+    members.length > 0 &&
+    members.every((m) => {
+      const h = items[m].hash;
+      return h.ok && h.format === null;
+    });
   for (const t of options.signalTypes) {
     if (t.source !== 'pixels') continue;
     const all = parsed(t);
@@ -269,10 +282,14 @@ function unusableOf(members: readonly number[], items: readonly ScanItem[], opti
       const s = items[m].hash.ok ? all[m] : null;
       return s === null ? [] : [{ m, s, usable: isMatchable(items[m].hash, t, s, options.includeLowQuality ?? false) }];
     });
-    if (carried.length === 0 || carried.some((c) => c.usable)) continue;
+    if (carried.length === 0) {
+      if (notPictures) out.push({ signal: t.name, qualities: [], minQuality: t.minMatchQuality, includeLowQualityHelps: false, notAPicture: true });
+      continue;
+    }
+    if (carried.some((c) => c.usable)) continue;
     const qualities = [...new Set(carried.flatMap((c) => (c.s.quality === null ? [] : [c.s.quality])))].sort((a, b) => a - b);
     const helps = !(options.includeLowQuality ?? false) && carried.some((c) => isMatchable(items[c.m].hash, t, c.s, true));
-    out.push({ signal: t.name, qualities, minQuality: t.minMatchQuality, includeLowQualityHelps: helps });
+    out.push({ signal: t.name, qualities, minQuality: t.minMatchQuality, includeLowQualityHelps: helps, notAPicture: false });
   }
   return out;
 }
@@ -346,7 +363,7 @@ export function clusterItems(items: readonly ScanItem[], reports: readonly Repor
     const reportIds = [...new Set(members.flatMap((m) => items[m].reportIds))].sort(byText);
     let joins = joinsOf(members, adjacency);
     if (members.length === 1 && items[members[0]].reportIds.length > 0) joins = [{ kind: 'report_only', reportIds: [...items[members[0]].reportIds].sort(byText) }];
-    out.push({ items: members, reportIds, joins, spread: spreadOf(members, items, options, parsed, samePlainGroup), unusable: unusableOf(members, items, options, parsed) });
+    out.push({ items: members, reportIds, joins, spread: spreadOf(members, items, options, parsed, samePlainGroup), unusable: unusableOf(members, items, options, parsed, reportIds.length > 0) });
   }
 
   const named = new Set(items.flatMap((it) => it.reportIds));
