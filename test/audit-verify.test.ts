@@ -53,7 +53,10 @@ describe('hashtriage audit verify', () => {
     const cut = path.join(dir, 'cut.ndjson');
     const lines = readFileSync(log(), 'utf8').trim().split('\n');
     writeFileSync(cut, `${lines.slice(0, -2).join('\n')}\n`);
-    expect((await runCli(['audit', 'verify', cut])).status).toBe(0); // the chain alone cannot show it
+    // the chain alone cannot show it, but a finished scan's log ends with scan_ended
+    const alone = await runCli(['audit', 'verify', cut]);
+    expect(alone.status).toBe(1);
+    expect(alone.stdout).toMatch(/line \d+: the log ends with errors, not scan_ended: the scan did not finish .*or lines were cut off the end of the log/);
     const res = await runCli(['audit', 'verify', cut, '--head', head]);
     expect(res.status).toBe(1);
     expect(res.stdout).toMatch(/lines were cut off its end/);
@@ -74,5 +77,13 @@ describe('hashtriage audit verify', () => {
   it('a missing log or a malformed head is a usage error', async () => {
     expect((await runCli(['audit', 'verify', path.join(dir, 'nowhere')])).status).toBe(2);
     expect((await runCli(['audit', 'verify', out, '--head', 'XYZ'])).status).toBe(2);
+  });
+
+  it('a scan that was killed before it finished is not reported as intact', async () => {
+    const killed = path.join(dir, 'killed.ndjson');
+    writeFileSync(killed, `${readFileSync(log(), 'utf8').trim().split('\n')[0]}\n`);
+    const res = await runCli(['audit', 'verify', killed, '--json']);
+    expect(res.status).toBe(1);
+    expect(JSON.parse(res.stdout)).toMatchObject({ ok: false, entries: 1, problem: { line: 1, message: expect.stringMatching(/^the log ends with scan_started, not scan_ended/) } });
   });
 });

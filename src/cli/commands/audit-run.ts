@@ -39,7 +39,31 @@ export function checkAuditLog(file: string, text: string, expectedHead?: string)
         : `the given head is line ${at} of ${chain.entries}: ${chain.entries - at} entries were added after it (by a later run, such as --resume, or by someone else)`;
     return { file, ok: false, entries: chain.entries, head, problem: { line: at, message } };
   }
+  const unfinished = unfinishedRun(text);
+  if (unfinished !== null) return { file, ok: false, entries: chain.entries, head, problem: unfinished };
   return { file, ok: true, entries: chain.entries, head, problem: null };
+}
+
+/**
+ * Why the log does not end as every finished scan's log does (its last entry `scan_ended`), or null when
+ * it does: lines cut off the end, or a scan that never finished, whose outputs nothing vouches for.
+ */
+function unfinishedRun(text: string): { line: number | null; message: string } | null {
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  const last = lines.at(-1);
+  let event: unknown;
+  try {
+    event = last === undefined ? undefined : (JSON.parse(last) as { event?: unknown }).event;
+  } catch {
+    event = undefined;
+  }
+  if (event === 'scan_ended') return null;
+  return {
+    line: lines.length === 0 ? null : lines.length,
+    message:
+      `the log ends with ${typeof event === 'string' ? event : 'no entry'}, not scan_ended: the scan did not finish (--resume finishes it), ` +
+      'or lines were cut off the end of the log; no output of it is vouched for',
+  };
 }
 
 /**
