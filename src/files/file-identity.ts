@@ -14,25 +14,29 @@ function keyOfBytes(bytes: Buffer): string {
 
 /**
  * Where a file is read (its absolute path; raw bytes when the name is not UTF-8) and its identity key:
- * the real path with `resolveLinks`, else (or when it cannot be resolved) the absolute path.
+ * the real path with `resolveLinks`, else (or when it cannot be resolved) the absolute path. `realName`
+ * is true when no link lies on the way (the key is the path itself): the file's own name.
  */
-export function locateFile(where: RawPath, resolveLinks: boolean): { key: string; readPath: PathLike } {
+export function locateFile(where: RawPath, resolveLinks: boolean): { key: string; readPath: PathLike; realName: boolean } {
   if (where.pathBytes === undefined) {
     const abs = path.resolve(where.path);
-    if (!resolveLinks) return { key: abs, readPath: abs };
+    if (!resolveLinks) return { key: abs, readPath: abs, realName: true };
     try {
-      return { key: realpathSync(abs), readPath: abs };
+      const key = realpathSync(abs);
+      return { key, readPath: abs, realName: key === abs };
     } catch {
-      return { key: abs, readPath: abs };
+      return { key: abs, readPath: abs, realName: true };
     }
   }
   // One character per byte, so node:path resolves the bytes without decoding them.
   const cwd = Buffer.from(process.cwd(), 'utf8').toString('latin1');
   const abs = Buffer.from(path.resolve(cwd, Buffer.from(where.pathBytes, 'hex').toString('latin1')), 'latin1');
-  if (!resolveLinks) return { key: keyOfBytes(abs), readPath: abs };
+  const own = keyOfBytes(abs);
+  if (!resolveLinks) return { key: own, readPath: abs, realName: true };
   try {
-    return { key: keyOfBytes(realpathSync(abs, { encoding: 'buffer' })), readPath: abs };
+    const key = keyOfBytes(realpathSync(abs, { encoding: 'buffer' }));
+    return { key, readPath: abs, realName: key === own };
   } catch {
-    return { key: keyOfBytes(abs), readPath: abs };
+    return { key: own, readPath: abs, realName: true };
   }
 }

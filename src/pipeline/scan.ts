@@ -250,18 +250,22 @@ const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? 
 /**
  * Builds the item list from walked inputs and manifest file references: one item per distinct file
  * (by the bytes of its real path, so names that are not UTF-8 stay apart), sorted by display path then
- * path bytes, with the reports that name it.
+ * path bytes, with the reports that name it. A file reached by several names is shown by its own name
+ * (no symbolic link on the way) when that is among them, else by the first name in path order.
  */
 export function planItems(walked: ReadonlyArray<RawPath & { error?: { code: ErrorCode; message: string } }>, fileRefs: readonly FileRef[]): PlannedItem[] {
   const byKey = new Map<string, PlannedItem>();
+  const shownByRealName = new Set<string>();
   const add = (where: RawPath, error: PlannedItem['preError'], reportId: string | null) => {
-    const { key, readPath } = locateFile(where, error === null);
+    const { key, readPath, realName } = locateFile(where, error === null);
     const shown = where.pathBytes === undefined ? { path: where.path } : { path: where.path, pathBytes: where.pathBytes };
     let item = byKey.get(key);
     if (item === undefined) {
       item = { key, ...shown, readPath, preError: error, reportIds: [] };
       byKey.set(key, item);
-    } else if (compareRawPaths(shown, item) < 0) {
+      if (realName) shownByRealName.add(key);
+    } else if (realName !== shownByRealName.has(key) ? realName : compareRawPaths(shown, item) < 0) {
+      if (realName) shownByRealName.add(key);
       const { pathBytes: _, ...rest } = item;
       item = { ...rest, ...shown };
       byKey.set(key, item);
