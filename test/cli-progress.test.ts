@@ -3,7 +3,7 @@
  */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createProgress } from '../src/cli/progress.js';
+import { createProgress, formatDuration } from '../src/cli/progress.js';
 
 function fakeStream(isTTY: boolean): { stream: NodeJS.WriteStream; output: () => string } {
   const pass = new PassThrough();
@@ -23,6 +23,14 @@ describe('createProgress', () => {
     progress.stop();
     expect(output()).toContain('hashing');
     expect(output()).toMatch(/3\/10 files/);
+    // before the first file there is no rate to estimate from; after it, a time
+    expect(output()).toMatch(/0\/10 files \| 0\.0\/s \| ETA …/);
+    expect(output()).toMatch(/3\/10 files \| [\d.]+\/s \| ETA \d+s/);
+    expect(output()).not.toMatch(/NaN|Infinity|INF|NULL/);
+  });
+
+  it('formats remaining time for people', () => {
+    expect([0, 42.4, 185, 7620].map(formatDuration)).toEqual(['0s', '42s', '3m05s', '2h07m']);
   });
 
   it('holds notes until the bar is removed on a terminal, and writes them at once otherwise', async () => {

@@ -181,6 +181,13 @@ describe('CLI robustness', () => {
     expect((await run(['match', '--threshold', '10', hash, '--db', db])).status).toBe(0);
   });
 
+  it('a usage error is its message and a pointer to --help, not the whole help burying it', async () => {
+    for (const args of [['match', '--threshold', 'x', 'abc'], ['index', 'import'], ['frobnicate']]) {
+      const res = await run(args);
+      expect(res.status).toBe(2);
+      expect(res.stderr).toMatch(/^error: .*\n\(add --help for usage\)\n$/);
+    }
+  });
 });
 
 describe('main(): an error no command handled', () => {

@@ -40,7 +40,7 @@ export async function buildProgram(names: readonly string[] = COMMAND_NAMES): Pr
   const program = new Command('hashtriage')
     .description('Hash, match and triage reported images against known-hash lists.')
     .version(pkg.version)
-    .showHelpAfterError()
+    .showHelpAfterError('(add --help for usage)')
     .exitOverride();
   const modules = await Promise.all(COMMANDS.filter(([name]) => names.includes(name)).map(([, load]) => load()));
   for (const { register } of modules) register(program);

@@ -30,10 +30,9 @@ export function createProgress(label: string, total: number, stream: NodeJS.Writ
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: `${label} [{bar}] {value}/{total} files | {rate}/s | ETA {eta_formatted}`,
+      format: `${label} [{bar}] {value}/{total} files | {rate}/s | ETA {remaining}`,
       hideCursor: true,
       clearOnComplete: true,
-      etaBuffer: 50,
       fps: 5,
     },
     cliProgress.Presets.shades_classic,
@@ -42,19 +41,24 @@ export function createProgress(label: string, total: number, stream: NodeJS.Writ
   let done = 0;
   let stopped = false;
   const notes: string[] = [];
-  const rate = (): string => {
+  let all = total;
+  /** Rate and remaining time so far; '…' until a file is done (no rate to go by yet). */
+  const payload = (): { rate: string; remaining: string } => {
     const seconds = (performance.now() - startedAt) / 1000;
-    return seconds > 0 ? (done / seconds).toFixed(1) : '0.0';
+    const perSecond = seconds > 0 ? done / seconds : 0;
+    return { rate: perSecond.toFixed(1), remaining: perSecond > 0 ? formatDuration(Math.max(0, all - done) / perSecond) : '…' };
   };
-  bar.start(total, 0, { rate: '0.0' });
+  bar.start(total, 0, payload());
   return {
     increment(n = 1) {
       if (stopped) return;
       done += n;
-      bar.increment(n, { rate: rate() });
+      bar.increment(n, payload());
     },
     setTotal(newTotal) {
-      if (!stopped) bar.setTotal(newTotal);
+      if (stopped) return;
+      all = newTotal;
+      bar.setTotal(newTotal);
     },
     note(line) {
       // held until the bar is removed: the bar restores the cursor to where it started, over any line
@@ -69,4 +73,12 @@ export function createProgress(label: string, total: number, stream: NodeJS.Writ
       for (const line of notes) stream.write(line);
     },
   };
+}
+
+/** A duration for people: 42s, 3m05s, 2h07m. */
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
