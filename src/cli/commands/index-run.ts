@@ -138,7 +138,7 @@ export function formatStats(stats: IndexStats): string {
       .join(', ');
     const extra = [entries, l.opaque > 0 ? `opaque ${l.opaque}` : ''].filter((x) => x !== '').join(', ');
     lines.push(
-      `  ${l.name} [${l.kind}] ${l.rowsAdded} rows${l.rowsRejected > 0 ? ` (${l.rowsRejected} rejected in last import)` : ''}; ${extra || 'empty'}; imported ${l.importedAt}${l.sourcePath ? ` from ${l.sourcePath}` : ''}${l.format ? ` (${l.format})` : ''}`,
+      `  ${l.name} [${l.kind}] ${l.rowsAdded} row${l.rowsAdded === 1 ? '' : 's'}${l.rowsRejected > 0 ? ` (${l.rowsRejected} rejected in last import)` : ''}; ${extra || 'empty'}; imported ${l.importedAt}${l.sourcePath ? ` from ${l.sourcePath}` : ''}${l.format ? ` (${l.format})` : ''}`,
     );
   }
   lines.push('');
