@@ -513,3 +513,25 @@ describe('control characters from manifests', () => {
     expect(JSON.parse(json).note).toBe(hostile);
   });
 });
+
+describe('bundles.csv cells a spreadsheet can hold', () => {
+  it('a list longer than a cell keeps whole values and says how many more are in bundles.ndjson', async () => {
+    const { bundlesCsv, LIST_CELL_MAX, LIST_SEPARATOR } = await import('../src/pipeline/outputs/csv.js');
+    const data = sampleScanData();
+    const ids = Array.from({ length: 20_000 }, (_, i) => `B${i}`);
+    const big = { ...data.bundles[0], reportIds: ids };
+    const text = [...bundlesCsv({ ...data, bundles: [big, ...data.bundles.slice(1)] })].join('');
+    const rows = parseCsv(text.replace(/^\uFEFF/, ''), { columns: true }) as Array<Record<string, string>>;
+    const row = rows.find((r) => r.bundle_id === big.id)!;
+    expect(row.reports).toBe('20000');
+    expect(row.report_ids.length).toBeLessThanOrEqual(LIST_CELL_MAX);
+    const parts = row.report_ids.split(LIST_SEPARATOR);
+    const tail = /^… and (\d+) more \(all in bundles\.ndjson\)$/.exec(parts.at(-1)!);
+    expect(tail).not.toBeNull();
+    expect(parts.slice(0, -1)).toEqual(ids.slice(0, parts.length - 1));
+    expect(parts.length - 1 + Number(tail![1])).toBe(20_000);
+    for (const r of rows) for (const cell of Object.values(r)) expect(cell.length).toBeLessThan(32_767);
+    // short lists are written whole
+    expect(rows.find((r) => r.bundle_id !== big.id)!.report_ids).not.toContain('more (all in');
+  });
+});

@@ -14,6 +14,32 @@ import { RELATED_MAX } from '../bundle.js';
 /** Separator of several values inside one cell (the NDJSON keeps them as arrays). */
 export const LIST_SEPARATOR = ' | ';
 
+/**
+ * Longest list cell written, in UTF-16 code units: spreadsheet programs hold at most 32,767 characters
+ * in a cell (Excel cuts the rest, or splits the row), and the cell may still grow by a formula guard and
+ * visible control characters.
+ */
+export const LIST_CELL_MAX = 30_000;
+
+/**
+ * Values joined with LIST_SEPARATOR; when they would not fit in LIST_CELL_MAX, as many whole values as
+ * fit and "… and N more (all in bundles.ndjson)".
+ */
+export function listCell(values: readonly string[]): string {
+  const joined = values.join(LIST_SEPARATOR);
+  if (joined.length <= LIST_CELL_MAX) return joined;
+  const kept: string[] = [];
+  let length = 0;
+  for (const v of values) {
+    const add = (kept.length > 0 ? LIST_SEPARATOR.length : 0) + v.length;
+    // room for the tail (under 60 characters) is kept
+    if (length + add > LIST_CELL_MAX - 60) break;
+    kept.push(v);
+    length += add;
+  }
+  return [...kept, `… and ${values.length - kept.length} more (all in bundles.ndjson)`].join(LIST_SEPARATOR);
+}
+
 /** Column names of bundles.csv, in order. */
 export const BUNDLE_CSV_COLUMNS = [
   'rank',
@@ -95,27 +121,23 @@ export function* bundlesCsv(data: Pick<ScanData, 'bundles' | 'priorityPolicy'> &
       csvText(b.priority.tier),
       csvNumber(b.priority.score),
       csvText(status),
-      csvText(b.priority.reasons.map(reasonText).join(LIST_SEPARATOR)),
-      csvText(known.map(knownSummary).join(LIST_SEPARATOR)),
+      csvText(listCell(b.priority.reasons.map(reasonText))),
+      csvText(listCell(known.map(knownSummary))),
       csvText(victim),
       csvText(seen.length > 0 ? `yes: ${seen[0].scan} at ${seen[0].firstSeenAt}` : 'no'),
       csvText(b.escalated ? 'yes' : 'no'),
       csvNumber(b.items.length),
-      csvText(failedFiles(b, byIndex).map((f) => `${f.path} (${f.code})`).join(LIST_SEPARATOR)),
-      csvText(b.flags.map(flagText).join(LIST_SEPARATOR)),
-      csvText(b.paths.join(LIST_SEPARATOR)),
-      csvText(
-        memberRecords(b, byIndex)
-          .map((m) => `${m.path}: ${m.reason}${m.known.length > 0 ? `; own matches: ${m.known.map(knownSummary).join('; ')}` : ''}`)
-          .join(LIST_SEPARATOR),
-      ),
+      csvText(listCell(failedFiles(b, byIndex).map((f) => `${f.path} (${f.code})`))),
+      csvText(listCell(b.flags.map(flagText))),
+      csvText(listCell(b.paths)),
+      csvText(listCell(memberRecords(b, byIndex).map((m) => `${m.path}: ${m.reason}${m.known.length > 0 ? `; own matches: ${m.known.map(knownSummary).join('; ')}` : ''}`))),
       csvNumber(b.reportIds.length),
-      csvText(b.reportIds.join(LIST_SEPARATOR)),
+      csvText(listCell(b.reportIds)),
       csvNumber(b.distinctReporters),
-      csvText(b.reporters.join(LIST_SEPARATOR)),
-      csvText(b.urls.join(LIST_SEPARATOR)),
-      csvText(b.hosts.join(LIST_SEPARATOR)),
-      csvText([...b.related.map(relatedText), ...(b.relatedTruncated ? [`… more (the first ${RELATED_MAX} are listed)`] : [])].join(LIST_SEPARATOR)),
+      csvText(listCell(b.reporters)),
+      csvText(listCell(b.urls)),
+      csvText(listCell(b.hosts)),
+      csvText(listCell([...b.related.map(relatedText), ...(b.relatedTruncated ? [`… more (the first ${RELATED_MAX} are listed)`] : [])])),
       csvText(b.firstSeen),
       csvText(b.lastSeen),
     ]);
