@@ -125,4 +125,28 @@ describe('index export → index import', () => {
     expect(rows[2].severity).toBeNull();
     expect(errors).toEqual([expect.stringMatching(/^5: category scheme 'ncmce' is not defined by the severity policy \(it defines ncmec, /)]);
   });
+
+  for (const format of ['csv', 'ndjson'] as const) {
+    it(`writes PhotoDNA values on the lines of their entries (${format}), so a VICS list imports again without a rejected line`, async () => {
+      const file = path.join(dir, 'vics.json');
+      const media = Array.from({ length: 3 }, (_, i) => ({ MediaID: i + 1, MD5: hex(32), SHA1: hex(40), PhotoDNA: `AAE${i}`, Category: '2' }));
+      writeFileSync(file, JSON.stringify({ 'odata.metadata': 'http://github.com/ICMEC/ProjectVic/DataModels/1.3.xml#Cases', value: [{ CaseID: 'c', Media: media }] }));
+      expect(await importFile(store, 'pv', file)).toMatchObject({ added: 3, rejected: 0 });
+      const exported = [...exportLines(store, format, 'pv')];
+      // one line per stored hash value (md5, sha1), each carrying its entry's PhotoDNA; none with PhotoDNA alone
+      expect(exported.length).toBe(6 + (format === 'csv' ? 1 : 0));
+      const copyFile = path.join(dir, `pv.${format}`);
+      writeFileSync(copyFile, exported.join(''));
+      const copy = openIndex(path.join(dir, `pv-${format}.db`));
+      try {
+        expect(await importFile(copy, 'pv', copyFile)).toMatchObject({ rejected: 0 });
+        expect([...exportLines(copy, format, 'pv')]).toEqual(exported);
+        const opaque = (s: IndexStore) => s.db.prepare(`SELECT kind, value, category, scheme FROM opaque ORDER BY value`).raw().all();
+        expect(opaque(copy)).toEqual(opaque(store));
+        expect(opaque(copy)).toHaveLength(3);
+      } finally {
+        copy.close();
+      }
+    });
+  }
 });

@@ -185,7 +185,11 @@ export function hasList(store: IndexStore, name: string): boolean {
 /**
  * The entries (one line per entry, opaque values included) of one list or of every list, as CSV (header
  * first: one column per signal type and opaque kind, then EXPORT_META_COLUMNS) or NDJSON. Lines end in
- * "\n". Streams from the database: constant memory. Re-importing the output gives the same entries.
+ * "\n". Re-importing the output gives the same entries. An opaque value (PhotoDNA, source) is written on
+ * the lines of the entries it came with (same list and metadata), where it is the only value of its kind
+ * for them, so such a line imports again (a line with only an opaque value would be refused); any other
+ * opaque value gets a line of its own. Streams from the database; memory grows only by one bit per
+ * opaque value.
  */
 export function* exportLines(store: IndexStore, format: ExportFormat, listName?: string): Generator<string> {
   const listFilter = listName === undefined ? '' : 'WHERE l.name = ?';
@@ -195,7 +199,7 @@ export function* exportLines(store: IndexStore, format: ExportFormat, listName?:
   ).filter((k) => !store.signal(k));
   const valueColumns = [...store.signals.map((s) => s.name), ...opaqueKinds];
   if (format === 'csv') yield `${[...valueColumns, ...EXPORT_META_COLUMNS].join(',')}\n`;
-  const emit = (column: string, value: string, r: EntryRow & { quality: number | null }): string => {
+  const emit = (values: ReadonlyMap<string, string>, r: EntryRow & { quality: number | null }): string => {
     const meta = {
       quality: r.quality,
       category: r.category,
@@ -209,33 +213,52 @@ export function* exportLines(store: IndexStore, format: ExportFormat, listName?:
       scheme: schemeWordOf(r.scheme),
     };
     if (format === 'ndjson') {
-      const obj: Record<string, unknown> = { [column]: value };
+      const obj: Record<string, unknown> = Object.fromEntries(values);
       for (const [k, v] of Object.entries(meta)) if (v !== null) obj[k] = v;
       return `${JSON.stringify(obj)}\n`;
     }
-    const cells = valueColumns.map((c) => (c === column ? csvCell(value) : ''));
+    const cells = valueColumns.map((c) => csvCell(values.get(c) ?? ''));
     for (const k of EXPORT_META_COLUMNS) cells.push(csvCell(meta[k]));
     return `${cells.join(',')}\n`;
   };
+  // Opaque values written with an entry, by id (skipped when the opaque table is listed after the entries).
+  const maxOpaqueId = (store.db.prepare(`SELECT max(id) FROM opaque`).pluck().get() as number | null) ?? 0;
+  const attached = new Uint8Array((maxOpaqueId >> 3) + 1);
+  // per kind: the id and value of the entry's only opaque value of that kind, else NULL
+  const opaqueOfEntry = opaqueKinds.map(
+    (_, k) =>
+      `(SELECT CASE WHEN count(*) = 1 THEN json_array(min(o.id), min(o.value)) END FROM opaque o WHERE o.list_id = e.list_id AND o.meta_key = e.meta_key AND o.kind = @kind${k}) AS opaque${k}`,
+  );
+  const kindParams = Object.fromEntries(opaqueKinds.map((kind, k) => [`kind${k}`, kind]));
   for (const s of store.signals) {
     const t = store.tablesOf(s);
     const stmt = store.db.prepare(
       `SELECT l.name AS list, h.value AS value, e.quality AS quality, e.category, e.severity, ${storedSchemeSql(store.db, t.entries, 'e', 'l')} AS scheme, e.series,
-              e.victim_identified, e.external_id, e.added_at, e.note
-       FROM ${t.entries} e JOIN ${t.hashes} h ON h.id = e.hash_id JOIN lists l ON l.id = e.list_id ${listFilter}
+              e.victim_identified, e.external_id, e.added_at, e.note${opaqueOfEntry.map((q) => `, ${q}`).join('')}
+       FROM ${t.entries} e JOIN ${t.hashes} h ON h.id = e.hash_id JOIN lists l ON l.id = e.list_id ${listFilter.replace('?', '@list')}
        ORDER BY l.name, e.id`,
     );
-    for (const r of stmt.iterate(...params) as IterableIterator<EntryRow & { value: Buffer; quality: number | null }>) {
-      yield emit(s.name, s.format(bytesToWords(r.value)), r);
+    const bound = listName === undefined ? kindParams : { ...kindParams, list: listName };
+    for (const r of stmt.iterate(bound) as IterableIterator<EntryRow & { value: Buffer; quality: number | null } & Record<string, unknown>>) {
+      const values = new Map<string, string>([[s.name, s.format(bytesToWords(r.value))]]);
+      opaqueKinds.forEach((kind, k) => {
+        const cell = r[`opaque${k}`];
+        if (typeof cell !== 'string') return;
+        const [id, value] = JSON.parse(cell) as [number, string];
+        attached[id >> 3] |= 1 << (id & 7);
+        values.set(kind, value);
+      });
+      yield emit(values, r);
     }
   }
   const stmt = store.db.prepare(
-    `SELECT l.name AS list, o.kind AS okind, o.value AS value, NULL AS quality, o.category, o.severity, ${storedSchemeSql(store.db, 'opaque', 'o', 'l')} AS scheme, o.series,
+    `SELECT o.id AS oid, l.name AS list, o.kind AS okind, o.value AS value, NULL AS quality, o.category, o.severity, ${storedSchemeSql(store.db, 'opaque', 'o', 'l')} AS scheme, o.series,
             o.victim_identified, o.external_id, o.added_at, o.note
      FROM opaque o JOIN lists l ON l.id = o.list_id ${listFilter} ORDER BY l.name, o.id`,
   );
-  for (const r of stmt.iterate(...params) as IterableIterator<EntryRow & { okind: string; value: string; quality: null }>) {
-    yield emit(r.okind, r.value, r);
+  for (const r of stmt.iterate(...params) as IterableIterator<EntryRow & { oid: number; okind: string; value: string; quality: null }>) {
+    if ((attached[r.oid >> 3] & (1 << (r.oid & 7))) !== 0) continue;
+    yield emit(new Map([[r.okind, r.value]]), r);
   }
 }
 

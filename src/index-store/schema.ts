@@ -28,7 +28,7 @@ import type { SignalType } from '../hashing/signal-type.js';
 import { chunkTableSql } from './value-chunks.js';
 
 /** Current schema version (PRAGMA user_version after migrate). */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 /** meta 'format' of a hashtriage index (files of other programs, or a sightings store, have another or none). */
 export const INDEX_FORMAT = 'hashtriage-index';
 
@@ -118,6 +118,11 @@ const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       if (!hasColumn(db, table, 'scheme')) db.exec(`ALTER TABLE ${table} ADD COLUMN scheme TEXT`);
       db.prepare(`UPDATE ${table} SET scheme = 'projectvic' WHERE list_id IN (SELECT id FROM lists WHERE format = 'vics')`).run();
     }
+  },
+  // 3 → 4: opaque values (PhotoDNA, source) found by the entry they came with (list and metadata key), so
+  // an export writes them on that entry's line.
+  (db) => {
+    db.exec(`CREATE INDEX IF NOT EXISTS opaque_entry ON opaque (list_id, meta_key, kind)`);
   },
 ];
 
