@@ -49,7 +49,9 @@ type Field = 'reportId' | 'receivedAt' | 'reporter' | 'channel' | 'url' | 'platf
 const COLUMN_SYNONYMS: Record<Field, readonly string[]> = {
   reportId: ['report_id', 'reportid', 'report', 'id', 'complaint_id', 'complaint', 'case_id', 'ticket', 'ticket_id', 'reference', 'ref'],
   receivedAt: ['received_at', 'received', 'receivedat', 'date', 'datetime', 'timestamp', 'reported_at', 'submitted_at', 'created_at', 'time'],
-  reporter: ['reporter', 'complainant_type', 'complainant', 'reporter_id', 'reporter_type', 'submitter', 'reported_by'],
+  // Who reported, never what kind of reporter: a type column (complainant_type, reporter_type: "parent",
+  // "police") names many people alike and would fold their reports into one reporter.
+  reporter: ['reporter', 'complainant', 'reporter_id', 'reporter_name', 'complainant_id', 'complainant_name', 'submitter', 'reported_by'],
   channel: ['channel', 'intake', 'via', 'source_channel'],
   url: ['url', 'link', 'uri', 'reported_url', 'content_url'],
   platform: ['platform', 'site', 'service', 'website'],
