@@ -4,7 +4,7 @@
  * wrong width is not read with shifted columns, a value of the wrong kind is not turned into a path, and
  * every warning says what it does and does it.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,5 +59,34 @@ describe('a reporter type is not a reporter', () => {
     expect(bundles).toHaveLength(1);
     expect(bundles[0]).toMatchObject({ distinctReporters: 4, reporters: ['(anonymous)'] });
     expect((bundles[0].reasons as Array<{ signal: string }>).map((r) => r.signal)).toContain('new_content_many_reporters');
+  });
+});
+
+describe('a manifest that is not UTF-8 text', () => {
+  const tsv = 'report_id\treporter\tfile\r\nT1\ta\tev/rose.png\r\n';
+  it.each([
+    ['UTF-16 with a byte-order mark (Excel "Unicode Text")', 'u16.txt', Buffer.from(`\ufeff${tsv}`, 'utf16le'), /manifest u16\.txt: UTF-16 text; save it as UTF-8/],
+    ['UTF-16LE without a byte-order mark', 'u16le.txt', Buffer.from(tsv, 'utf16le'), /manifest u16le\.txt: UTF-16 text \(no byte-order mark\); save it as UTF-8/],
+    ['UTF-16BE without a byte-order mark', 'u16be.txt', Buffer.from(tsv, 'utf16le').swap16(), /manifest u16be\.txt: UTF-16 text \(no byte-order mark\); save it as UTF-8/],
+  ])('%s is refused up front (exit 2) and nothing is created', async (_, name, bytes, message) => {
+    const out = `out-${name}`;
+    const { run } = await scan(name, bytes, out);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).not.toMatch(/INTERNAL/);
+    expect(existsSync(path.join(work, out))).toBe(false);
+  });
+
+  it('a NUL byte in a path cell of a UTF-8 manifest is a row warning with file:line, and the rest is read', async () => {
+    const csv = 'report_id,reporter,file\nT1,a,ev/ro\u0000se.png\nT2,b,ev/rose.png\n';
+    const parsed = parseManifest(csv, 'nul.csv', ROOT);
+    expect(parsed.errors).toEqual([expect.objectContaining({ source: 'nul.csv:2', code: 'BAD_ROW', message: expect.stringMatching(/^report T1: file .* contains a NUL byte/) })]);
+    expect(parsed.fileRefs.map((f) => f.reportId)).toEqual(['T2']);
+
+    const { run, bundles } = await scan('nul.csv', csv, 'out-nul');
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/nul\.csv:2: BAD_ROW: report T1: file "ev\/ro<U\+0000>se\.png" contains a NUL byte/);
+    expect(run.stderr).not.toMatch(/INTERNAL/);
+    expect(bundles.some((b) => (b.reportIds as string[]).includes('T2') && (b.paths as string[]).includes('ev/rose.png'))).toBe(true);
   });
 });

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { ErrorCode } from '../errors.js';
 import { parseBoolean } from '../tabular/boolean.js';
 import { csvTableOfText, sniffDelimiter } from '../tabular/csv-read.js';
+import { notUtf8TextReason } from '../tabular/encoding.js';
 import { fieldLookup } from '../tabular/header.js';
 import { ndjsonOfText } from '../tabular/ndjson.js';
 import type { Report } from './types.js';
@@ -135,9 +136,11 @@ const ABSOLUTE_REF = /^(?:[A-Za-z]:|[\\/])/;
 
 /**
  * A file reference as written in a manifest, with Windows separators turned into '/'. Throws a message
- * saying why when it is absolute (drive letter, UNC, leading separator): manifest paths are relative.
+ * saying why when it is absolute (drive letter, UNC, leading separator; manifest paths are relative) or
+ * holds a NUL byte (no file system can open it).
  */
 export function normalizeFileRef(ref: string): string {
+  if (ref.includes('\u0000')) throw new Error(`file "${ref}" contains a NUL byte, which no file name can hold`);
   if (ABSOLUTE_REF.test(ref))
     throw new Error(`file "${ref}" is an absolute path; paths in a manifest are relative to its folder and may not leave it`);
   return ref.replace(/\\/g, '/');
@@ -345,13 +348,14 @@ export function parseManifest(content: string, name: string, rootReal: string): 
 
 /**
  * Reads a manifest file (CSV/TSV or NDJSON). `displayName` locates errors (e.g. the path as the user gave
- * it). Unreadable files come back as one error, not an exception.
+ * it). Unreadable files, and files that are not UTF-8 text (UTF-16, compressed), come back as one error,
+ * not an exception.
  */
 export function readManifest(file: string, displayName = file): ManifestContents {
-  let content: string;
+  let bytes: Buffer;
   let rootReal: string;
   try {
-    content = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
     rootReal = realpathSync(path.dirname(path.resolve(file)));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -359,11 +363,13 @@ export function readManifest(file: string, displayName = file): ManifestContents
     const reason = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a directory, not a file' : e.message;
     return { reports: [], fileRefs: [], errors: [{ source: displayName, code, message: `cannot read manifest: ${reason}` }] };
   }
-  return parseManifest(content, displayName, rootReal);
+  const notText = notUtf8TextReason(bytes);
+  if (notText !== null) return { reports: [], fileRefs: [], errors: [{ source: displayName, code: 'UNSUPPORTED_FORMAT', message: notText }] };
+  return parseManifest(bytes.toString('utf8'), displayName, rootReal);
 }
 
 /**
- * The problem that makes a whole manifest unusable (cannot be opened, is a directory, not CSV, no usable
+ * The problem that makes a whole manifest unusable (cannot be opened, is a directory, not UTF-8 text, no usable
  * header), or null when only rows (or none) are bad. Such a problem is the user's to fix before a scan.
  */
 export function manifestFileProblem(contents: ManifestContents): ManifestError | null {

@@ -333,7 +333,7 @@ function testDelayMs(): number {
 
 /**
  * Reads the manifests. Throws HashtriageError USAGE (naming the manifest and the reason) when one cannot
- * be used as a whole: unreadable, a directory, not CSV, no usable header. Bad rows come back in `errors`.
+ * be used as a whole: unreadable, a directory, not UTF-8 text (UTF-16, compressed), no usable header. Bad rows come back in `errors`.
  * Callers run it before creating anything (index, output directory), so a corrected re-run is not refused.
  */
 export function readUsableManifests(manifests: readonly string[]): ManifestContents[] {
