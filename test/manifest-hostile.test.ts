@@ -90,3 +90,63 @@ describe('a manifest that is not UTF-8 text', () => {
     expect(bundles.some((b) => (b.reportIds as string[]).includes('T2') && (b.paths as string[]).includes('ev/rose.png'))).toBe(true);
   });
 });
+
+describe('a manifest row of another width than the header', () => {
+  const header = 'report_id,reporter,file,escalate';
+
+  it('is a row warning naming the line and the widths, and is not read with shifted columns', () => {
+    const csv = [header, 'C1,Doe, Jane,ev/orig.jpg,yes', 'C2,Ann,ev/a.png', 'C3,Bob,ev/b.png,yes', 'C4,Cy,ev/c.png,no,,'].join('\n');
+    const { reports, fileRefs, errors } = parseManifest(csv, 'm.csv', ROOT);
+    expect(errors).toEqual([
+      { source: 'm.csv:2', code: 'BAD_ROW', message: expect.stringMatching(/^row has 5 fields, the header \(line 1\) has 4; row not read.*quote a value that holds the delimiter/) },
+      { source: 'm.csv:3', code: 'BAD_ROW', message: expect.stringMatching(/^row has 3 fields, the header \(line 1\) has 4; row not read.*an empty one as an empty cell/) },
+    ]);
+    // Empty cells beyond the header's width (a spreadsheet's trailing delimiters) are no problem.
+    expect(reports.map((r) => [r.reportId, r.escalate])).toEqual([
+      ['C3', true],
+      ['C4', false],
+    ]);
+    expect(fileRefs.map((f) => f.relPath)).toEqual(['ev/b.png', 'ev/c.png']);
+  });
+
+  it('in a scan: the row counts as a manifest problem, its file is still scanned from the inputs, and no shifted path is looked for', async () => {
+    copyFileSync(IMAGE, path.join(work, 'ev', 'orig.jpg'));
+    const { run, bundles } = await scan('wide.csv', [header, 'C1,Doe, Jane,ev/orig.jpg,yes', 'C2,Ann,ev/rose.png,no'].join('\n'), 'out-wide');
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/wide\.csv:2: BAD_ROW: row has 5 fields, the header \(line 1\) has 4/);
+    expect(run.stderr).not.toMatch(/Jane|NOT_FOUND/);
+    const summary = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(summary).toMatchObject({ inputErrors: 1, reports: 1, failedFiles: 0 });
+    const paths = bundles.flatMap((b) => b.paths as string[]);
+    expect(paths).toContain('ev/orig.jpg');
+    expect(bundles.some((b) => b.escalated === true)).toBe(false);
+    rmSync(path.join(work, 'ev', 'orig.jpg'));
+  });
+});
+
+describe('columns a manifest has that are not read', () => {
+  it('are named once per manifest, CSV header cells and NDJSON keys alike', () => {
+    const csv = ['report_id,Reporter Email,file,Date Received,Reporter Email', 'R1,a@example.org,ev/a.png,2026-03-01,x', 'R2,b@example.org,ev/a.png,2026-03-02,y'].join('\n');
+    expect(parseManifest(csv, 'm.csv', ROOT).unusedColumns).toEqual([{ manifest: 'm.csv', columns: ['Reporter Email', 'Date Received'], more: 0 }]);
+    const nd = ['{"report_id":"R1","file":"a.png","email":"a@example.org"}', '{"report_id":"R2","file":"a.png","email":"b","tags":["x"]}'].join('\n');
+    expect(parseManifest(nd, 'm.ndjson', ROOT).unusedColumns).toEqual([{ manifest: 'm.ndjson', columns: ['email', 'tags'], more: 0 }]);
+    expect(parseManifest('report_id,file\nR1,a.png\n', 'ok.csv', ROOT).unusedColumns).toEqual([]);
+  });
+
+  it('keep only the first names when an NDJSON manifest has a new key on every row', () => {
+    const nd = Array.from({ length: 30 }, (_, i) => JSON.stringify({ report_id: `R${i}`, file: 'a.png', [`k${i}`]: 1 })).join('\n');
+    const [unused] = parseManifest(nd, 'm.ndjson', ROOT).unusedColumns;
+    expect(unused.columns).toHaveLength(20);
+    expect(unused.columns[0]).toBe('k0');
+    expect(unused.more).toBe(10);
+  });
+
+  it('are named on stderr and in the JSON summary, without making the scan fail', async () => {
+    const csv = ['report_id,reporter,file,Reporter Email,Date Received', 'R1,Ann,ev/rose.png,ann@example.org,2026-03-01'].join('\n');
+    const { run } = await scan('extra.csv', csv, 'out-extra');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr.match(/columns not used/g)).toHaveLength(1);
+    expect(run.stderr).toMatch(/manifest extra\.csv: columns not used: Reporter Email, Date Received/);
+    expect(JSON.parse(run.stdout)).toMatchObject({ unusedManifestColumns: [{ manifest: 'extra.csv', columns: ['Reporter Email', 'Date Received'], more: 0 }] });
+  });
+});

@@ -42,6 +42,40 @@ export interface ManifestContents {
   /** Every (report, file) pair, in manifest order, deduplicated per report. */
   readonly fileRefs: FileRef[];
   readonly errors: ManifestError[];
+  /**
+   * Per manifest, the columns (CSV header cells, NDJSON keys) that no report field reads, in file order;
+   * only manifests that have some. A user sees from it that e.g. "Reporter Email" is not the reporter.
+   */
+  readonly unusedColumns: ReadonlyArray<UnusedColumns>;
+}
+
+/** The columns of one manifest that are not read. */
+export interface UnusedColumns {
+  readonly manifest: string;
+  /** At most MAX_UNUSED_NAMED names, in order of first appearance. */
+  readonly columns: readonly string[];
+  /** How many more there are beyond `columns` (NDJSON keys may differ on every row). */
+  readonly more: number;
+}
+
+/** Unused column names kept per manifest; the rest are only counted. */
+export const MAX_UNUSED_NAMED = 20;
+
+/** Collects unused column names of one manifest (blank names skipped, each once, the first MAX_UNUSED_NAMED kept). */
+class UnusedCollector {
+  private readonly seen = new Set<string>();
+  private readonly names: string[] = [];
+
+  add(name: string): void {
+    const shown = name.replace(/^\uFEFF/, '').trim();
+    if (shown === '' || this.seen.has(shown)) return;
+    this.seen.add(shown);
+    if (this.names.length < MAX_UNUSED_NAMED) this.names.push(shown);
+  }
+
+  result(manifest: string): UnusedColumns[] {
+    return this.seen.size === 0 ? [] : [{ manifest, columns: this.names, more: this.seen.size - this.names.length }];
+  }
 }
 
 type Field = 'reportId' | 'receivedAt' | 'reporter' | 'channel' | 'url' | 'platform' | 'file' | 'notes' | 'escalate';
@@ -193,17 +227,32 @@ function headerProblem(header: ReadonlyArray<Field | null>): string | null {
   return null;
 }
 
-function readCsvRows(content: string, name: string, errors: ManifestError[]): RawRow[] {
+/** The table reader's message for a row of another width than the header (csv-read.ts, strictWidth). */
+const WIDTH_PROBLEM = /^row has (\d+) fields?, the header \(line \d+\) has (\d+)$/;
+
+/** The table reader's message for a table error, with what the manifest does about a row of the wrong width. */
+function tableProblem(message: string): string {
+  const width = WIDTH_PROBLEM.exec(message);
+  if (width === null) return message;
+  const hint = Number(width[1]) > Number(width[2]) ? 'quote a value that holds the delimiter' : 'write every column, an empty one as an empty cell';
+  return `${message}; row not read, since its values cannot be matched to their columns (${hint})`;
+}
+
+function readCsvRows(content: string, name: string, errors: ManifestError[], unused: UnusedCollector): RawRow[] {
   const firstLine = content.replace(/^\uFEFF/, '').trimStart().split(/\r?\n/, 1)[0] ?? '';
-  // No `#` comments: a report id may start with '#'.
-  const dialect = { delimiter: sniffDelimiter(firstLine), comments: false, strictWidth: false };
+  // No `#` comments: a report id may start with '#'. Strict width: a row with a cell too many or too few
+  // (an unquoted comma in "Doe, Jane") would be read with every later column shifted into the wrong field.
+  const dialect = { delimiter: sniffDelimiter(firstLine), comments: false, strictWidth: true };
   let header: Array<Field | null> | null = null;
   const rows: RawRow[] = [];
   for (const event of csvTableOfText(content, dialect)) {
     if (event.kind === 'error') {
-      errors.push({ source: `${name}:${event.line}`, code: 'BAD_ROW', message: event.message });
+      errors.push({ source: `${name}:${event.line}`, code: 'BAD_ROW', message: tableProblem(event.message) });
     } else if (event.kind === 'header') {
       header = event.cells.map((h) => fieldForColumn(h));
+      event.cells.forEach((h, i) => {
+        if (header![i] === null) unused.add(h);
+      });
       const problem = headerProblem(header);
       if (problem !== null) {
         errors.push({ source: `${name}:${event.line}`, code: 'BAD_INPUT', message: problem });
@@ -224,7 +273,7 @@ function readCsvRows(content: string, name: string, errors: ManifestError[]): Ra
   return rows;
 }
 
-function readNdjsonRows(content: string, name: string, errors: ManifestError[]): RawRow[] {
+function readNdjsonRows(content: string, name: string, errors: ManifestError[], unused: UnusedCollector): RawRow[] {
   const rows: RawRow[] = [];
   for (const event of ndjsonOfText(content)) {
     if (event.kind === 'error') {
@@ -234,7 +283,8 @@ function readNdjsonRows(content: string, name: string, errors: ManifestError[]):
     const values: Partial<Record<Field, unknown>> = {};
     for (const [key, value] of Object.entries(event.value)) {
       const field = fieldForColumn(key);
-      if (field !== null && values[field] === undefined) values[field] = value;
+      if (field === null) unused.add(key);
+      else if (values[field] === undefined) values[field] = value;
     }
     rows.push({ line: event.line, values });
   }
@@ -270,7 +320,8 @@ const MERGED_FIELDS = ['receivedAt', 'reporter', 'channel', 'url', 'platform', '
  */
 export function parseManifest(content: string, name: string, rootReal: string): ManifestContents {
   const errors: ManifestError[] = [];
-  const rows = looksLikeNdjson(name, content) ? readNdjsonRows(content, name, errors) : readCsvRows(content, name, errors);
+  const unused = new UnusedCollector();
+  const rows = looksLikeNdjson(name, content) ? readNdjsonRows(content, name, errors, unused) : readCsvRows(content, name, errors, unused);
   const byId = new Map<string, MutableReport>();
   const fileRefs: FileRef[] = [];
   const seenRefs = new Set<string>();
@@ -343,7 +394,7 @@ export function parseManifest(content: string, name: string, rootReal: string): 
     }
   }
   const reports: Report[] = [...byId.values()].map((r) => ({ ...r, normalizedUrl: normalizeUrl(r.url) }));
-  return { reports, fileRefs, errors };
+  return { reports, fileRefs, errors, unusedColumns: unused.result(name) };
 }
 
 /**
@@ -361,10 +412,10 @@ export function readManifest(file: string, displayName = file): ManifestContents
     const e = err as NodeJS.ErrnoException;
     const code: ErrorCode = e.code === 'ENOENT' ? 'NOT_FOUND' : 'UNREADABLE';
     const reason = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a directory, not a file' : e.message;
-    return { reports: [], fileRefs: [], errors: [{ source: displayName, code, message: `cannot read manifest: ${reason}` }] };
+    return { reports: [], fileRefs: [], errors: [{ source: displayName, code, message: `cannot read manifest: ${reason}` }], unusedColumns: [] };
   }
   const notText = notUtf8TextReason(bytes);
-  if (notText !== null) return { reports: [], fileRefs: [], errors: [{ source: displayName, code: 'UNSUPPORTED_FORMAT', message: notText }] };
+  if (notText !== null) return { reports: [], fileRefs: [], errors: [{ source: displayName, code: 'UNSUPPORTED_FORMAT', message: notText }], unusedColumns: [] };
   return parseManifest(bytes.toString('utf8'), displayName, rootReal);
 }
 
@@ -385,8 +436,10 @@ export function mergeManifests(parts: readonly ManifestContents[]): ManifestCont
   const byId = new Map<string, MutableReport>();
   const errors: ManifestError[] = [];
   const fileRefs: FileRef[] = [];
+  const unusedColumns: UnusedColumns[] = [];
   for (const part of parts) {
     errors.push(...part.errors);
+    unusedColumns.push(...part.unusedColumns);
     fileRefs.push(...part.fileRefs);
     for (const r of part.reports) {
       const existing = byId.get(r.reportId);
@@ -406,5 +459,5 @@ export function mergeManifests(parts: readonly ManifestContents[]): ManifestCont
     }
   }
   const reports: Report[] = [...byId.values()].map((r) => ({ ...r, normalizedUrl: normalizeUrl(r.url) }));
-  return { reports, fileRefs, errors };
+  return { reports, fileRefs, errors, unusedColumns };
 }
