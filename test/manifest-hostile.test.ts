@@ -150,3 +150,28 @@ describe('columns a manifest has that are not read', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ unusedManifestColumns: [{ manifest: 'extra.csv', columns: ['Reporter Email', 'Date Received'], more: 0 }] });
   });
 });
+
+describe('an NDJSON value that is not text where text is read', () => {
+  it('is a row warning and never becomes text such as the path "[object Object]"', () => {
+    const nd = [
+      '{"report_id":"N5","file":{"a":1}}',
+      '{"report_id":"N6","file":["ev/a.png",{"b":2},7],"reporter":["ann","bob"],"notes":{"x":1},"url":true}',
+      '{"report_id":{"id":"N7"},"file":"ev/a.png"}',
+      '{"report_id":8,"file":"ev/b.png","reporter":42}',
+    ].join('\n');
+    const { reports, fileRefs, errors } = parseManifest(nd, 'm.ndjson', ROOT);
+    expect(errors).toEqual([
+      { source: 'm.ndjson:1', code: 'BAD_ROW', message: 'report N5 names neither a file nor a url (file {"a":1} is an object, not a path)' },
+      { source: 'm.ndjson:2', code: 'BAD_ROW', message: 'report N6: url true is true/false, not text; not used' },
+      { source: 'm.ndjson:2', code: 'BAD_ROW', message: 'report N6: file {"b":2} is an object, not a path; not read' },
+      { source: 'm.ndjson:2', code: 'BAD_ROW', message: 'report N6: reporter ["ann","bob"] is a list, not text; not used' },
+      { source: 'm.ndjson:2', code: 'BAD_ROW', message: 'report N6: notes {"x":1} is an object, not text; not used' },
+      { source: 'm.ndjson:3', code: 'BAD_ROW', message: 'report_id {"id":"N7"} is an object, not text; row not read' },
+    ]);
+    expect(reports.map((r) => [r.reportId, r.reporter, r.notes, r.url, r.files])).toEqual([
+      ['N6', null, null, null, ['ev/a.png', '7']],
+      ['8', '42', null, null, ['ev/b.png']],
+    ]);
+    expect(fileRefs.map((f) => f.relPath)).not.toContain('[object Object]');
+  });
+});

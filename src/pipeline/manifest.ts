@@ -208,17 +208,39 @@ interface RawRow {
   readonly values: Partial<Record<Field, unknown>>;
 }
 
+/** True for a value read as text: a string, or a number (an NDJSON id written without quotes). */
+function isText(value: unknown): value is string | number {
+  return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+}
+
+/** A text value trimmed; null when missing, empty, or not text (the caller reports that, see notText). */
 function text(value: unknown): string | null {
-  if (value === undefined || value === null) return null;
-  if (Array.isArray(value)) return value.map((v) => String(v)).join(';');
+  if (!isText(value)) return null;
   const s = String(value).trim();
   return s === '' ? null : s;
 }
 
-function fileList(value: unknown): string[] {
-  if (value === undefined || value === null) return [];
-  if (Array.isArray(value)) return value.flatMap((v) => splitFileCell(String(v)));
-  return splitFileCell(String(value));
+/** Why an NDJSON value that should be text is not, e.g. `{"a":1} is an object`; null when it is text or missing. */
+function notText(value: unknown): string | null {
+  if (value === undefined || value === null || isText(value)) return null;
+  let shown = JSON.stringify(value) ?? String(value);
+  if (shown.length > 60) shown = `${shown.slice(0, 59)}…`;
+  const kind = Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : typeof value === 'boolean' ? 'true/false' : typeof value;
+  return `${shown} is ${kind}`;
+}
+
+/** The file references in a file cell or NDJSON value (a text or a list of texts), and the values that are not text. */
+function fileList(value: unknown): { files: string[]; bad: string[] } {
+  const files: string[] = [];
+  const bad: string[] = [];
+  for (const v of Array.isArray(value) ? value : [value]) {
+    if (isText(v)) files.push(...splitFileCell(String(v)));
+    else {
+      const why = notText(v);
+      if (why !== null) bad.push(why);
+    }
+  }
+  return { files, bad };
 }
 
 function headerProblem(header: ReadonlyArray<Field | null>): string | null {
@@ -327,21 +349,34 @@ export function parseManifest(content: string, name: string, rootReal: string): 
   const seenRefs = new Set<string>();
   for (const { line, values } of rows) {
     const source = `${name}:${line}`;
+    const badId = notText(values.reportId);
+    if (badId !== null) {
+      errors.push({ source, code: 'BAD_ROW', message: `report_id ${badId}, not text; row not read` });
+      continue;
+    }
     const reportId = text(values.reportId);
     if (reportId === null) {
       errors.push({ source, code: 'BAD_ROW', message: 'missing report_id' });
       continue;
     }
-    const files = fileList(values.file);
-    const given = text(values.url);
+    // A value of another JSON type than text (an object, a list, true/false) is never turned into text
+    // ("[object Object]" as a path, "a;b" as one reporter): the field is reported and left empty.
+    const textField = (key: (typeof MERGED_FIELDS)[number]): string | null => {
+      const why = notText(values[key]);
+      if (why !== null) errors.push({ source, code: 'BAD_ROW', message: `report ${reportId}: ${FIELD_COLUMN[key]} ${why}, not text; not used` });
+      return text(values[key]);
+    };
+    const { files, bad: badFiles } = fileList(values.file);
+    const given = textField('url');
     const kind = urlKind(given);
     const url = kind === 'url' ? given : null;
     const existing = byId.get(reportId);
     if (files.length === 0 && url === null && existing === undefined) {
-      const why = kind === 'not-url' ? ` (url "${given}" is not a URL: no scheme and no dot)` : '';
-      errors.push({ source, code: 'BAD_ROW', message: `report ${reportId} names neither a file nor a url${why}` });
+      const why = [...(kind === 'not-url' ? [`url "${given}" is not a URL: no scheme and no dot`] : []), ...badFiles.map((b) => `file ${b}, not a path`)];
+      errors.push({ source, code: 'BAD_ROW', message: `report ${reportId} names neither a file nor a url${why.length > 0 ? ` (${why.join('; ')})` : ''}` });
       continue;
     }
+    for (const b of badFiles) errors.push({ source, code: 'BAD_ROW', message: `report ${reportId}: file ${b}, not a path; not read` });
     if (kind === 'not-url')
       errors.push({ source, code: 'BAD_ROW', message: `report ${reportId}: url "${given}" is not a URL (no scheme and no dot); not used as a page or host` });
     let escalate = parseFlag(values.escalate);
@@ -349,7 +384,7 @@ export function parseManifest(content: string, name: string, rootReal: string): 
       errors.push({ source, code: 'BAD_ROW', message: `escalation flag "${String(values.escalate)}" is not yes/no; read as no` });
       escalate = false;
     }
-    const receivedAt = normalizeTimestamp(text(values.receivedAt));
+    const receivedAt = normalizeTimestamp(textField('receivedAt'));
     if (receivedAt !== null && !isNormalizedTimestamp(receivedAt))
       errors.push({
         source,
@@ -358,11 +393,11 @@ export function parseManifest(content: string, name: string, rootReal: string): 
       });
     const fields = {
       receivedAt,
-      reporter: text(values.reporter),
-      channel: text(values.channel),
+      reporter: textField('reporter'),
+      channel: textField('channel'),
       url,
-      platform: text(values.platform),
-      notes: text(values.notes),
+      platform: textField('platform'),
+      notes: textField('notes'),
     };
     let report = existing;
     if (report === undefined) {
