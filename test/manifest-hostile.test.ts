@@ -175,3 +175,32 @@ describe('an NDJSON value that is not text where text is read', () => {
     expect(fileRefs.map((f) => f.relPath)).not.toContain('[object Object]');
   });
 });
+
+describe('a received_at the scan cannot read', () => {
+  it.each(['2026-13-45T99:00:00Z', '2026-13-45T99:00:00.000Z', '2026-02-30', '2026-04-31 10:00', '2026-01-01T24:00:00Z', '2026-03-02T08:15:00+25:00'])(
+    '%s is warned about and kept as text, never rolled over to another day',
+    (date) => {
+      const { reports, errors } = parseManifest(`report_id,received_at,file\nR1,${date},ev/a.png\n`, 'm.csv', ROOT);
+      expect(errors).toEqual([expect.objectContaining({ source: 'm.csv:2', message: expect.stringContaining(`received_at "${date}" is not a date/time`) })]);
+      expect(reports[0].receivedAt).toBe(date);
+    },
+  );
+
+  it('real dates, a leap day and offsets included, are still read', () => {
+    const csv = ['report_id,received_at,file', 'R1,2024-02-29,ev/a.png', 'R2,2026-03-02T08:15:00+14:00,ev/a.png', 'R3,2026-12-31 23:59:59,ev/a.png'].join('\n');
+    const { reports, errors } = parseManifest(csv, 'm.csv', ROOT);
+    expect(errors).toEqual([]);
+    expect(reports.map((r) => r.receivedAt)).toEqual(['2024-02-29T00:00:00.000Z', '2026-03-01T18:15:00.000Z', '2026-12-31T23:59:59.000Z']);
+  });
+
+  it('is not used as first/last seen, also when it is the only date of a bundle', async () => {
+    const only = await scan('baddate.csv', 'report_id,received_at,reporter,file\nD1,2026-13-45T99:00:00Z,a,ev/rose.png\n', 'out-baddate');
+    expect(only.run.stderr).toMatch(/baddate\.csv:2: BAD_ROW: report D1: received_at "2026-13-45T99:00:00Z" is not a date\/time .*not used for first\/last seen/);
+    expect(only.bundles).toHaveLength(1);
+    expect(only.bundles[0]).toMatchObject({ reportIds: ['D1'], firstSeen: null, lastSeen: null });
+    expect((only.bundles[0].reasons as Array<{ signal: string }>).map((r) => r.signal)).not.toContain('recency');
+
+    const mixed = await scan('mixeddate.csv', 'report_id,received_at,reporter,file\nD1,2026-13-45T99:00:00Z,a,ev/rose.png\nD2,2026-03-02T08:15:00Z,b,ev/rose.png\n', 'out-mixeddate');
+    expect(mixed.bundles[0]).toMatchObject({ firstSeen: '2026-03-02T08:15:00.000Z', lastSeen: '2026-03-02T08:15:00.000Z' });
+  });
+});

@@ -116,9 +116,19 @@ export function parseFlag(value: unknown): boolean | null {
 
 const ISO_LIKE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
 
+/** True when the parts name a real calendar day and time of day (Date.parse would roll 2026-02-30 on to March 2). */
+function realDateTime(y: number, mo: number, d: number, h: number, mi: number, s: number, zone: string | undefined): boolean {
+  if (mo < 1 || mo > 12 || d < 1 || d > new Date(Date.UTC(y, mo, 0)).getUTCDate()) return false;
+  if (h > 23 || mi > 59 || s > 59) return false;
+  if (zone === undefined || zone.toUpperCase() === 'Z') return true;
+  const digits = zone.replace(':', '');
+  return Number(digits.slice(1, 3)) <= 14 && Number(digits.slice(3)) <= 59;
+}
+
 /**
- * A received-at value as ISO 8601 UTC when it is an ISO-like date/time (no offset means UTC, so the
- * result never depends on the machine's time zone); otherwise the text as given; empty gives null.
+ * A received-at value as ISO 8601 UTC when it is an ISO-like date/time of a real day and time (no offset
+ * means UTC, so the result never depends on the machine's time zone); otherwise the text as given (e.g.
+ * 2026-13-45, 2026-02-30, 02/03/2026); empty gives null.
  */
 export function normalizeTimestamp(raw: string | null): string | null {
   const text = (raw ?? '').trim();
@@ -126,6 +136,7 @@ export function normalizeTimestamp(raw: string | null): string | null {
   const m = ISO_LIKE.exec(text);
   if (!m) return text;
   const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone] = m;
+  if (!realDateTime(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s), zone)) return text;
   let offset = 'Z';
   if (zone && zone.toUpperCase() !== 'Z') offset = zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
   const ms = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${frac.slice(0, 4)}${offset}`);
@@ -136,9 +147,15 @@ export function normalizeTimestamp(raw: string | null): string | null {
 /** The form normalizeTimestamp gives a value it read as a date; anything else is kept as text only. */
 const NORMALIZED_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-/** True when `value` (from normalizeTimestamp) is a date/time the scan orders by and scores recency on. */
+/**
+ * True when `value` (from normalizeTimestamp) is a date/time the scan orders by and scores recency on:
+ * UTC in normalizeTimestamp's form, naming a real instant (a text that only looks so, such as
+ * 2026-13-45T99:00:00.000Z, is not).
+ */
 export function isNormalizedTimestamp(value: string): boolean {
-  return NORMALIZED_TIMESTAMP.test(value);
+  if (!NORMALIZED_TIMESTAMP.test(value)) return false;
+  const ms = Date.parse(value);
+  return !Number.isNaN(ms) && new Date(ms).toISOString() === value;
 }
 
 /** Column names of the merged report fields as users write them, for messages. */
