@@ -204,3 +204,14 @@ describe('a received_at the scan cannot read', () => {
     expect(mixed.bundles[0]).toMatchObject({ firstSeen: '2026-03-02T08:15:00.000Z', lastSeen: '2026-03-02T08:15:00.000Z' });
   });
 });
+
+describe('row warnings about a report', () => {
+  it('all name the report, the escalation flag included', () => {
+    const csv = ['report_id,url,file,escalate', 'R6,https://example.org/a,ev/a.png,maybe'].join('\n');
+    expect(parseManifest(csv, 'm.csv', ROOT).errors).toEqual([
+      { source: 'm.csv:2', code: 'BAD_ROW', message: 'report R6: escalation flag "maybe" is not yes/no; read as no' },
+    ]);
+    const nd = '{"report_id":"R7","file":"ev/a.png","escalate":{"a":1}}';
+    expect(parseManifest(nd, 'm.ndjson', ROOT).errors.map((e) => e.message)).toEqual(['report R7: escalation flag {"a":1} is not yes/no; read as no']);
+  });
+});

@@ -398,7 +398,8 @@ export function parseManifest(content: string, name: string, rootReal: string): 
       errors.push({ source, code: 'BAD_ROW', message: `report ${reportId}: url "${given}" is not a URL (no scheme and no dot); not used as a page or host` });
     let escalate = parseFlag(values.escalate);
     if (escalate === null) {
-      errors.push({ source, code: 'BAD_ROW', message: `escalation flag "${String(values.escalate)}" is not yes/no; read as no` });
+      const shown = typeof values.escalate === 'string' ? `"${values.escalate}"` : (JSON.stringify(values.escalate) ?? String(values.escalate)).slice(0, 60);
+      errors.push({ source, code: 'BAD_ROW', message: `report ${reportId}: escalation flag ${shown} is not yes/no; read as no` });
       escalate = false;
     }
     const receivedAt = normalizeTimestamp(textField('receivedAt'));
