@@ -39,6 +39,7 @@ describe('list format detection', () => {
     const cases: Array<[string, string | Buffer, RegExp]> = [
       ['list.gz', gzipSync(`${hex(32)}\n`), /list\.gz: gzip-compressed; decompress it first/],
       ['list16.txt', Buffer.from(`\ufeff${hex(32)}\n`, 'utf16le'), /UTF-16/],
+      ['list16be.txt', Buffer.from(`md5,note\n${hex(32)},x\n`, 'utf16le').swap16(), /UTF-16 text \(no byte-order mark\); save it as UTF-8/],
       ['list.bin', Buffer.from([0x30, 0x31, 0x00, 0x32]), /binary data/],
       ['array.json', `[{"md5":"${hex(32)}"}]`, /a JSON array; hashtriage reads NDJSON/],
     ];

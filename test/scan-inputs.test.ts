@@ -87,9 +87,9 @@ describe('readManifest', () => {
 
   it('reads CSV with synonyms, any case, BOM, multi-file cells and repeated report rows', () => {
     const csv =
-      '\uFEFFReport ID,Received At,Complainant Type,Channel,URL,Platform,File Path,Notes,Escalation Requested\n' +
-      'R1,2024-05-01 10:00,parent,web,https://Example.com/x?utm_source=a,SiteA,media/a.jpg;media/b.jpg,"first, with comma",no\n' +
-      'R2,2024-05-02 09:00,teacher,phone,https://example.com/x/,SiteA,media/c.jpg | media/d.jpg,,YES\n' +
+      '\uFEFFReport ID,Received At,Complainant,Channel,URL,Platform,File Path,Notes,Escalation Requested\n' +
+      'R1,2024-05-01 10:00,Ann,web,https://Example.com/x?utm_source=a,SiteA,media/a.jpg;media/b.jpg,"first, with comma",no\n' +
+      'R2,2024-05-02 09:00,Bob,phone,https://example.com/x/,SiteA,media/c.jpg | media/d.jpg,,YES\n' +
       'R1,,,,,,media/d.jpg,,\n';
     writeFileSync(path.join(dir, 'complaints.csv'), csv);
     const { reports, fileRefs, errors } = readManifest(path.join(dir, 'complaints.csv'), 'complaints.csv');
@@ -97,7 +97,7 @@ describe('readManifest', () => {
     expect(reports.map((r) => r.reportId)).toEqual(['R1', 'R2']);
     const [r1, r2] = reports;
     expect(r1.files).toEqual(['media/a.jpg', 'media/b.jpg', 'media/d.jpg']);
-    expect(r1).toMatchObject({ reporter: 'parent', channel: 'web', platform: 'SiteA', notes: 'first, with comma', escalate: false, source: 'complaints.csv:2' });
+    expect(r1).toMatchObject({ reporter: 'Ann', channel: 'web', platform: 'SiteA', notes: 'first, with comma', escalate: false, source: 'complaints.csv:2' });
     expect(r1.receivedAt).toBe('2024-05-01T10:00:00.000Z');
     expect(r2.files).toEqual(['media/c.jpg', 'media/d.jpg']);
     expect(r2.escalate).toBe(true);

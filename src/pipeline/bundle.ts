@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Bundle, BundleFlag, KnownMatch, RelatedBundle, Report, ScanItem, SeenMatch } from './types.js';
 import { contentDigest } from './item-hashes.js';
 import type { Cluster } from './cluster.js';
+import { isNormalizedTimestamp, normalizeTimestamp } from './manifest.js';
 import { countReporters, shownReporters } from './reporters.js';
 import { hostOf } from './url.js';
 
@@ -63,6 +64,14 @@ export function bundleId(members: readonly ScanItem[], reportIds: readonly strin
 
 /** ISO-8601 UTC timestamps compare as text; anything else is left out of the time span. */
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+/**
+ * True for a received time that is a real UTC instant. A text the manifest reader kept as it was (and
+ * warned is not used for first/last seen), such as 2026-13-45T99:00:00Z, is not one, whatever it looks like.
+ */
+function isInstant(t: string): boolean {
+  return ISO_UTC.test(t) && isNormalizedTimestamp(normalizeTimestamp(t) ?? '');
+}
 
 /** The flags of one cluster: drift beyond the threshold, and no usable perceptual hash. */
 function flagsOf(c: Cluster, members: readonly ScanItem[]): BundleFlag[] {
@@ -168,7 +177,7 @@ export function buildBundles(clusters: readonly Cluster[], items: readonly ScanI
   const built = clusters.map((c) => {
     const members = c.items.map((i) => items[i]);
     const rs = c.reportIds.map((id) => reportById.get(id)).filter((r): r is Report => r !== undefined);
-    const times = rs.map((r) => r.receivedAt).filter((t): t is string => t !== null && ISO_UTC.test(t)).sort(byText);
+    const times = rs.map((r) => r.receivedAt).filter((t): t is string => t !== null && isInstant(t)).sort(byText);
     const urls = sortedUnique(rs.map((r) => r.normalizedUrl ?? r.url));
     return {
       id: bundleId(members, c.reportIds),

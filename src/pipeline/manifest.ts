@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { ErrorCode } from '../errors.js';
 import { parseBoolean } from '../tabular/boolean.js';
 import { csvTableOfText, sniffDelimiter } from '../tabular/csv-read.js';
+import { notUtf8TextReason } from '../tabular/encoding.js';
 import { fieldLookup } from '../tabular/header.js';
 import { ndjsonOfText } from '../tabular/ndjson.js';
 import type { Report } from './types.js';
@@ -41,6 +42,40 @@ export interface ManifestContents {
   /** Every (report, file) pair, in manifest order, deduplicated per report. */
   readonly fileRefs: FileRef[];
   readonly errors: ManifestError[];
+  /**
+   * Per manifest, the columns (CSV header cells, NDJSON keys) that no report field reads, in file order;
+   * only manifests that have some. A user sees from it that e.g. "Reporter Email" is not the reporter.
+   */
+  readonly unusedColumns: ReadonlyArray<UnusedColumns>;
+}
+
+/** The columns of one manifest that are not read. */
+export interface UnusedColumns {
+  readonly manifest: string;
+  /** At most MAX_UNUSED_NAMED names, in order of first appearance. */
+  readonly columns: readonly string[];
+  /** How many more there are beyond `columns` (NDJSON keys may differ on every row). */
+  readonly more: number;
+}
+
+/** Unused column names kept per manifest; the rest are only counted. */
+export const MAX_UNUSED_NAMED = 20;
+
+/** Collects unused column names of one manifest (blank names skipped, each once, the first MAX_UNUSED_NAMED kept). */
+class UnusedCollector {
+  private readonly seen = new Set<string>();
+  private readonly names: string[] = [];
+
+  add(name: string): void {
+    const shown = name.replace(/^\uFEFF/, '').trim();
+    if (shown === '' || this.seen.has(shown)) return;
+    this.seen.add(shown);
+    if (this.names.length < MAX_UNUSED_NAMED) this.names.push(shown);
+  }
+
+  result(manifest: string): UnusedColumns[] {
+    return this.seen.size === 0 ? [] : [{ manifest, columns: this.names, more: this.seen.size - this.names.length }];
+  }
 }
 
 type Field = 'reportId' | 'receivedAt' | 'reporter' | 'channel' | 'url' | 'platform' | 'file' | 'notes' | 'escalate';
@@ -49,7 +84,9 @@ type Field = 'reportId' | 'receivedAt' | 'reporter' | 'channel' | 'url' | 'platf
 const COLUMN_SYNONYMS: Record<Field, readonly string[]> = {
   reportId: ['report_id', 'reportid', 'report', 'id', 'complaint_id', 'complaint', 'case_id', 'ticket', 'ticket_id', 'reference', 'ref'],
   receivedAt: ['received_at', 'received', 'receivedat', 'date', 'datetime', 'timestamp', 'reported_at', 'submitted_at', 'created_at', 'time'],
-  reporter: ['reporter', 'complainant_type', 'complainant', 'reporter_id', 'reporter_type', 'submitter', 'reported_by'],
+  // Who reported, never what kind of reporter: a type column (complainant_type, reporter_type: "parent",
+  // "police") names many people alike and would fold their reports into one reporter.
+  reporter: ['reporter', 'complainant', 'reporter_id', 'reporter_name', 'complainant_id', 'complainant_name', 'submitter', 'reported_by'],
   channel: ['channel', 'intake', 'via', 'source_channel'],
   url: ['url', 'link', 'uri', 'reported_url', 'content_url'],
   platform: ['platform', 'site', 'service', 'website'],
@@ -79,9 +116,19 @@ export function parseFlag(value: unknown): boolean | null {
 
 const ISO_LIKE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
 
+/** True when the parts name a real calendar day and time of day (Date.parse would roll 2026-02-30 on to March 2). */
+function realDateTime(y: number, mo: number, d: number, h: number, mi: number, s: number, zone: string | undefined): boolean {
+  if (mo < 1 || mo > 12 || d < 1 || d > new Date(Date.UTC(y, mo, 0)).getUTCDate()) return false;
+  if (h > 23 || mi > 59 || s > 59) return false;
+  if (zone === undefined || zone.toUpperCase() === 'Z') return true;
+  const digits = zone.replace(':', '');
+  return Number(digits.slice(1, 3)) <= 14 && Number(digits.slice(3)) <= 59;
+}
+
 /**
- * A received-at value as ISO 8601 UTC when it is an ISO-like date/time (no offset means UTC, so the
- * result never depends on the machine's time zone); otherwise the text as given; empty gives null.
+ * A received-at value as ISO 8601 UTC when it is an ISO-like date/time of a real day and time (no offset
+ * means UTC, so the result never depends on the machine's time zone); otherwise the text as given (e.g.
+ * 2026-13-45, 2026-02-30, 02/03/2026); empty gives null.
  */
 export function normalizeTimestamp(raw: string | null): string | null {
   const text = (raw ?? '').trim();
@@ -89,6 +136,7 @@ export function normalizeTimestamp(raw: string | null): string | null {
   const m = ISO_LIKE.exec(text);
   if (!m) return text;
   const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone] = m;
+  if (!realDateTime(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s), zone)) return text;
   let offset = 'Z';
   if (zone && zone.toUpperCase() !== 'Z') offset = zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
   const ms = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${frac.slice(0, 4)}${offset}`);
@@ -99,9 +147,15 @@ export function normalizeTimestamp(raw: string | null): string | null {
 /** The form normalizeTimestamp gives a value it read as a date; anything else is kept as text only. */
 const NORMALIZED_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-/** True when `value` (from normalizeTimestamp) is a date/time the scan orders by and scores recency on. */
+/**
+ * True when `value` (from normalizeTimestamp) is a date/time the scan orders by and scores recency on:
+ * UTC in normalizeTimestamp's form, naming a real instant (a text that only looks so, such as
+ * 2026-13-45T99:00:00.000Z, is not).
+ */
 export function isNormalizedTimestamp(value: string): boolean {
-  return NORMALIZED_TIMESTAMP.test(value);
+  if (!NORMALIZED_TIMESTAMP.test(value)) return false;
+  const ms = Date.parse(value);
+  return !Number.isNaN(ms) && new Date(ms).toISOString() === value;
 }
 
 /** Column names of the merged report fields as users write them, for messages. */
@@ -133,9 +187,11 @@ const ABSOLUTE_REF = /^(?:[A-Za-z]:|[\\/])/;
 
 /**
  * A file reference as written in a manifest, with Windows separators turned into '/'. Throws a message
- * saying why when it is absolute (drive letter, UNC, leading separator): manifest paths are relative.
+ * saying why when it is absolute (drive letter, UNC, leading separator; manifest paths are relative) or
+ * holds a NUL byte (no file system can open it).
  */
 export function normalizeFileRef(ref: string): string {
+  if (ref.includes('\u0000')) throw new Error(`file "${ref}" contains a NUL byte, which no file name can hold`);
   if (ABSOLUTE_REF.test(ref))
     throw new Error(`file "${ref}" is an absolute path; paths in a manifest are relative to its folder and may not leave it`);
   return ref.replace(/\\/g, '/');
@@ -169,17 +225,39 @@ interface RawRow {
   readonly values: Partial<Record<Field, unknown>>;
 }
 
+/** True for a value read as text: a string, or a number (an NDJSON id written without quotes). */
+function isText(value: unknown): value is string | number {
+  return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+}
+
+/** A text value trimmed; null when missing, empty, or not text (the caller reports that, see notText). */
 function text(value: unknown): string | null {
-  if (value === undefined || value === null) return null;
-  if (Array.isArray(value)) return value.map((v) => String(v)).join(';');
+  if (!isText(value)) return null;
   const s = String(value).trim();
   return s === '' ? null : s;
 }
 
-function fileList(value: unknown): string[] {
-  if (value === undefined || value === null) return [];
-  if (Array.isArray(value)) return value.flatMap((v) => splitFileCell(String(v)));
-  return splitFileCell(String(value));
+/** Why an NDJSON value that should be text is not, e.g. `{"a":1} is an object`; null when it is text or missing. */
+function notText(value: unknown): string | null {
+  if (value === undefined || value === null || isText(value)) return null;
+  let shown = JSON.stringify(value) ?? String(value);
+  if (shown.length > 60) shown = `${shown.slice(0, 59)}…`;
+  const kind = Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : typeof value === 'boolean' ? 'true/false' : typeof value;
+  return `${shown} is ${kind}`;
+}
+
+/** The file references in a file cell or NDJSON value (a text or a list of texts), and the values that are not text. */
+function fileList(value: unknown): { files: string[]; bad: string[] } {
+  const files: string[] = [];
+  const bad: string[] = [];
+  for (const v of Array.isArray(value) ? value : [value]) {
+    if (isText(v)) files.push(...splitFileCell(String(v)));
+    else {
+      const why = notText(v);
+      if (why !== null) bad.push(why);
+    }
+  }
+  return { files, bad };
 }
 
 function headerProblem(header: ReadonlyArray<Field | null>): string | null {
@@ -188,17 +266,32 @@ function headerProblem(header: ReadonlyArray<Field | null>): string | null {
   return null;
 }
 
-function readCsvRows(content: string, name: string, errors: ManifestError[]): RawRow[] {
+/** The table reader's message for a row of another width than the header (csv-read.ts, strictWidth). */
+const WIDTH_PROBLEM = /^row has (\d+) fields?, the header \(line \d+\) has (\d+)$/;
+
+/** The table reader's message for a table error, with what the manifest does about a row of the wrong width. */
+function tableProblem(message: string): string {
+  const width = WIDTH_PROBLEM.exec(message);
+  if (width === null) return message;
+  const hint = Number(width[1]) > Number(width[2]) ? 'quote a value that holds the delimiter' : 'write every column, an empty one as an empty cell';
+  return `${message}; row not read, since its values cannot be matched to their columns (${hint})`;
+}
+
+function readCsvRows(content: string, name: string, errors: ManifestError[], unused: UnusedCollector): RawRow[] {
   const firstLine = content.replace(/^\uFEFF/, '').trimStart().split(/\r?\n/, 1)[0] ?? '';
-  // No `#` comments: a report id may start with '#'.
-  const dialect = { delimiter: sniffDelimiter(firstLine), comments: false, strictWidth: false };
+  // No `#` comments: a report id may start with '#'. Strict width: a row with a cell too many or too few
+  // (an unquoted comma in "Doe, Jane") would be read with every later column shifted into the wrong field.
+  const dialect = { delimiter: sniffDelimiter(firstLine), comments: false, strictWidth: true };
   let header: Array<Field | null> | null = null;
   const rows: RawRow[] = [];
   for (const event of csvTableOfText(content, dialect)) {
     if (event.kind === 'error') {
-      errors.push({ source: `${name}:${event.line}`, code: 'BAD_ROW', message: event.message });
+      errors.push({ source: `${name}:${event.line}`, code: 'BAD_ROW', message: tableProblem(event.message) });
     } else if (event.kind === 'header') {
       header = event.cells.map((h) => fieldForColumn(h));
+      event.cells.forEach((h, i) => {
+        if (header![i] === null) unused.add(h);
+      });
       const problem = headerProblem(header);
       if (problem !== null) {
         errors.push({ source: `${name}:${event.line}`, code: 'BAD_INPUT', message: problem });
@@ -219,7 +312,7 @@ function readCsvRows(content: string, name: string, errors: ManifestError[]): Ra
   return rows;
 }
 
-function readNdjsonRows(content: string, name: string, errors: ManifestError[]): RawRow[] {
+function readNdjsonRows(content: string, name: string, errors: ManifestError[], unused: UnusedCollector): RawRow[] {
   const rows: RawRow[] = [];
   for (const event of ndjsonOfText(content)) {
     if (event.kind === 'error') {
@@ -229,7 +322,8 @@ function readNdjsonRows(content: string, name: string, errors: ManifestError[]):
     const values: Partial<Record<Field, unknown>> = {};
     for (const [key, value] of Object.entries(event.value)) {
       const field = fieldForColumn(key);
-      if (field !== null && values[field] === undefined) values[field] = value;
+      if (field === null) unused.add(key);
+      else if (values[field] === undefined) values[field] = value;
     }
     rows.push({ line: event.line, values });
   }
@@ -265,35 +359,50 @@ const MERGED_FIELDS = ['receivedAt', 'reporter', 'channel', 'url', 'platform', '
  */
 export function parseManifest(content: string, name: string, rootReal: string): ManifestContents {
   const errors: ManifestError[] = [];
-  const rows = looksLikeNdjson(name, content) ? readNdjsonRows(content, name, errors) : readCsvRows(content, name, errors);
+  const unused = new UnusedCollector();
+  const rows = looksLikeNdjson(name, content) ? readNdjsonRows(content, name, errors, unused) : readCsvRows(content, name, errors, unused);
   const byId = new Map<string, MutableReport>();
   const fileRefs: FileRef[] = [];
   const seenRefs = new Set<string>();
   for (const { line, values } of rows) {
     const source = `${name}:${line}`;
+    const badId = notText(values.reportId);
+    if (badId !== null) {
+      errors.push({ source, code: 'BAD_ROW', message: `report_id ${badId}, not text; row not read` });
+      continue;
+    }
     const reportId = text(values.reportId);
     if (reportId === null) {
       errors.push({ source, code: 'BAD_ROW', message: 'missing report_id' });
       continue;
     }
-    const files = fileList(values.file);
-    const given = text(values.url);
+    // A value of another JSON type than text (an object, a list, true/false) is never turned into text
+    // ("[object Object]" as a path, "a;b" as one reporter): the field is reported and left empty.
+    const textField = (key: (typeof MERGED_FIELDS)[number]): string | null => {
+      const why = notText(values[key]);
+      if (why !== null) errors.push({ source, code: 'BAD_ROW', message: `report ${reportId}: ${FIELD_COLUMN[key]} ${why}, not text; not used` });
+      return text(values[key]);
+    };
+    const { files, bad: badFiles } = fileList(values.file);
+    const given = textField('url');
     const kind = urlKind(given);
     const url = kind === 'url' ? given : null;
     const existing = byId.get(reportId);
     if (files.length === 0 && url === null && existing === undefined) {
-      const why = kind === 'not-url' ? ` (url "${given}" is not a URL: no scheme and no dot)` : '';
-      errors.push({ source, code: 'BAD_ROW', message: `report ${reportId} names neither a file nor a url${why}` });
+      const why = [...(kind === 'not-url' ? [`url "${given}" is not a URL: no scheme and no dot`] : []), ...badFiles.map((b) => `file ${b}, not a path`)];
+      errors.push({ source, code: 'BAD_ROW', message: `report ${reportId} names neither a file nor a url${why.length > 0 ? ` (${why.join('; ')})` : ''}` });
       continue;
     }
+    for (const b of badFiles) errors.push({ source, code: 'BAD_ROW', message: `report ${reportId}: file ${b}, not a path; not read` });
     if (kind === 'not-url')
       errors.push({ source, code: 'BAD_ROW', message: `report ${reportId}: url "${given}" is not a URL (no scheme and no dot); not used as a page or host` });
     let escalate = parseFlag(values.escalate);
     if (escalate === null) {
-      errors.push({ source, code: 'BAD_ROW', message: `escalation flag "${String(values.escalate)}" is not yes/no; read as no` });
+      const shown = typeof values.escalate === 'string' ? `"${values.escalate}"` : (JSON.stringify(values.escalate) ?? String(values.escalate)).slice(0, 60);
+      errors.push({ source, code: 'BAD_ROW', message: `report ${reportId}: escalation flag ${shown} is not yes/no; read as no` });
       escalate = false;
     }
-    const receivedAt = normalizeTimestamp(text(values.receivedAt));
+    const receivedAt = normalizeTimestamp(textField('receivedAt'));
     if (receivedAt !== null && !isNormalizedTimestamp(receivedAt))
       errors.push({
         source,
@@ -302,11 +411,11 @@ export function parseManifest(content: string, name: string, rootReal: string): 
       });
     const fields = {
       receivedAt,
-      reporter: text(values.reporter),
-      channel: text(values.channel),
+      reporter: textField('reporter'),
+      channel: textField('channel'),
       url,
-      platform: text(values.platform),
-      notes: text(values.notes),
+      platform: textField('platform'),
+      notes: textField('notes'),
     };
     let report = existing;
     if (report === undefined) {
@@ -338,30 +447,33 @@ export function parseManifest(content: string, name: string, rootReal: string): 
     }
   }
   const reports: Report[] = [...byId.values()].map((r) => ({ ...r, normalizedUrl: normalizeUrl(r.url) }));
-  return { reports, fileRefs, errors };
+  return { reports, fileRefs, errors, unusedColumns: unused.result(name) };
 }
 
 /**
  * Reads a manifest file (CSV/TSV or NDJSON). `displayName` locates errors (e.g. the path as the user gave
- * it). Unreadable files come back as one error, not an exception.
+ * it). Unreadable files, and files that are not UTF-8 text (UTF-16, compressed), come back as one error,
+ * not an exception.
  */
 export function readManifest(file: string, displayName = file): ManifestContents {
-  let content: string;
+  let bytes: Buffer;
   let rootReal: string;
   try {
-    content = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
     rootReal = realpathSync(path.dirname(path.resolve(file)));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const code: ErrorCode = e.code === 'ENOENT' ? 'NOT_FOUND' : 'UNREADABLE';
     const reason = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a directory, not a file' : e.message;
-    return { reports: [], fileRefs: [], errors: [{ source: displayName, code, message: `cannot read manifest: ${reason}` }] };
+    return { reports: [], fileRefs: [], errors: [{ source: displayName, code, message: `cannot read manifest: ${reason}` }], unusedColumns: [] };
   }
-  return parseManifest(content, displayName, rootReal);
+  const notText = notUtf8TextReason(bytes);
+  if (notText !== null) return { reports: [], fileRefs: [], errors: [{ source: displayName, code: 'UNSUPPORTED_FORMAT', message: notText }], unusedColumns: [] };
+  return parseManifest(bytes.toString('utf8'), displayName, rootReal);
 }
 
 /**
- * The problem that makes a whole manifest unusable (cannot be opened, is a directory, not CSV, no usable
+ * The problem that makes a whole manifest unusable (cannot be opened, is a directory, not UTF-8 text, no usable
  * header), or null when only rows (or none) are bad. Such a problem is the user's to fix before a scan.
  */
 export function manifestFileProblem(contents: ManifestContents): ManifestError | null {
@@ -377,8 +489,10 @@ export function mergeManifests(parts: readonly ManifestContents[]): ManifestCont
   const byId = new Map<string, MutableReport>();
   const errors: ManifestError[] = [];
   const fileRefs: FileRef[] = [];
+  const unusedColumns: UnusedColumns[] = [];
   for (const part of parts) {
     errors.push(...part.errors);
+    unusedColumns.push(...part.unusedColumns);
     fileRefs.push(...part.fileRefs);
     for (const r of part.reports) {
       const existing = byId.get(r.reportId);
@@ -398,5 +512,5 @@ export function mergeManifests(parts: readonly ManifestContents[]): ManifestCont
     }
   }
   const reports: Report[] = [...byId.values()].map((r) => ({ ...r, normalizedUrl: normalizeUrl(r.url) }));
-  return { reports, fileRefs, errors };
+  return { reports, fileRefs, errors, unusedColumns };
 }

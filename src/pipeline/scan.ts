@@ -22,7 +22,7 @@ import { CASE_DB_NAME, CaseDb, isCaseDatabase, type ScanParams, type StoredItem 
 import { clusterItems } from './cluster.js';
 import type { CodeSearcherFactory } from './code-searcher.js';
 import { hasLowQuality, isMatchable, itemSignal, listVariants, seenItemsOf } from './item-hashes.js';
-import { manifestFileProblem, mergeManifests, readManifest, type FileRef, type ManifestContents, type ManifestError } from './manifest.js';
+import { manifestFileProblem, mergeManifests, readManifest, type FileRef, type ManifestContents, type ManifestError, type UnusedColumns } from './manifest.js';
 import type { SeenItem } from '../sightings/sightings-store.js';
 import type { AuditState } from './outputs/index.js';
 import type { ScanData } from './outputs/types.js';
@@ -186,6 +186,8 @@ export interface ScanSummary {
   readonly unknownSchemes?: ReadonlyArray<{ readonly scheme: string; readonly lists: readonly string[] }>;
   /** Folders below the inputs that hold an earlier scan's output (its case database), left out of this scan; absent when none. */
   readonly leftOutFolders?: readonly string[];
+  /** Per manifest, the columns no report field reads (see ManifestContents.unusedColumns); absent when none. */
+  readonly unusedManifestColumns?: ReadonlyArray<UnusedColumns>;
 }
 
 /** A planned item: identity, display path (with its bytes when not UTF-8) and where to read it; failures found before hashing are kept. */
@@ -337,7 +339,7 @@ function testDelayMs(): number {
 
 /**
  * Reads the manifests. Throws HashtriageError USAGE (naming the manifest and the reason) when one cannot
- * be used as a whole: unreadable, a directory, not CSV, no usable header. Bad rows come back in `errors`.
+ * be used as a whole: unreadable, a directory, not UTF-8 text (UTF-16, compressed), no usable header. Bad rows come back in `errors`.
  * Callers run it before creating anything (index, output directory), so a corrected re-run is not refused.
  */
 export function readUsableManifests(manifests: readonly string[]): ManifestContents[] {
@@ -366,11 +368,12 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
 
   // 1. Inputs: manifests and walked paths → the item plan.
   const manifestParts = readUsableManifests(options.manifests);
-  const manifests = mergeManifests(manifestParts.length > 0 ? manifestParts : [{ reports: [], fileRefs: [], errors: [] }]);
+  const manifests = mergeManifests(manifestParts.length > 0 ? manifestParts : [{ reports: [], fileRefs: [], errors: [], unusedColumns: [] }]);
   const leftOut = new Set<string>();
   const skip = ownFiles(options.outDir, [index.path, index.sightingsPath], options.manifests, (dir) => leftOut.add(dir));
   const walked = options.inputs.length > 0 ? await walkPaths(options.inputs, skip, { followSymlinks: options.followSymlinks }) : [];
   const leftOutFolders = leftOut.size > 0 ? { leftOutFolders: [...leftOut].sort() } : {};
+  const unusedColumns = manifests.unusedColumns.length > 0 ? { unusedManifestColumns: manifests.unusedColumns } : {};
   const plan = planItems(walked, manifests.fileRefs);
 
   // 2. The case: new, or resumed with identical parameters.
@@ -397,7 +400,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
         const now = item.preError === null ? statOf(item.readPath) : null;
         return now !== null && (prev.size !== now.size || prev.mtimeMs !== now.mtimeMs);
       }).length;
-      return { ...finishedSummary(options.outDir, info.finishedAt, [...finished.values()], manifests, knownLists, severityPolicy), changedSinceFinished: changed, ...leftOutFolders };
+      return { ...finishedSummary(options.outDir, info.finishedAt, [...finished.values()], manifests, knownLists, severityPolicy), changedSinceFinished: changed, ...leftOutFolders, ...unusedColumns };
     }
     deps.auditStart?.(options.outDir, { scanLabel: info.scanLabel, toolVersion: deps.toolVersion, inputs: outputInputs(options, params), startedAt: info.startedAt }, options.resume);
 
@@ -490,7 +493,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
     }
     const hashedThisRun = stored.size - resumedItems;
     if (stored.size < plan.length) {
-      return { ...summarise(options.outDir, false, plan.length, [...stored.values()], manifests.reports, manifests.errors, [], hashedThisRun, resumedItems, knownLists, severityPolicy), ...leftOutFolders };
+      return { ...summarise(options.outDir, false, plan.length, [...stored.values()], manifests.reports, manifests.errors, [], hashedThisRun, resumedItems, knownLists, severityPolicy), ...leftOutFolders, ...unusedColumns };
     }
 
     // 4. Items in plan order, their known matches rated through the severity policy in force (the case
@@ -531,6 +534,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps, hooks: ScanH
       ...summarise(options.outDir, true, plan.length, [...stored.values()], manifests.reports, manifests.errors, bundles, hashedThisRun, resumedItems, knownLists, severityPolicy),
       ...unknownSchemesOf([...stored.values()], severityPolicy),
       ...leftOutFolders,
+      ...unusedColumns,
       audit: { auditHead: audit.auditHead, auditBroken: audit.auditBroken },
     };
   } finally {

@@ -11,7 +11,7 @@ export interface Report {
   readonly reportId: string;
   /** ISO 8601 as given (normalised to UTC when parseable). */
   readonly receivedAt: string | null;
-  /** Reporter identity or complainant type; distinct reporters are counted on this. */
+  /** Who reported (a name or id, never a reporter type); distinct reporters are counted on this. */
   readonly reporter: string | null;
   readonly channel: string | null;
   readonly url: string | null;

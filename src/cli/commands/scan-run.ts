@@ -169,6 +169,10 @@ export async function runScanCommand(paths: string[], opts: ScanCommandOptions, 
     process.stderr.write('hashtriage scan: no files or reports found in the given paths and manifests\n');
   for (const dir of summary.leftOutFolders ?? [])
     process.stderr.write(`hashtriage scan: ${showControlsInLine(`left out ${dir}: it holds the output of an earlier scan (case.db); name it as an input to scan it anyway`)}\n`);
+  for (const u of summary.unusedManifestColumns ?? [])
+    process.stderr.write(
+      `hashtriage scan: ${showControlsInLine(`manifest ${u.manifest}: columns not used: ${u.columns.join(', ')}${u.more > 0 ? ` and ${u.more} more` : ''} (read are report_id, received_at, reporter, channel, url, platform, file, notes, escalate and their synonyms)`)}\n`,
+    );
   for (const u of summary.unknownSchemes ?? [])
     process.stderr.write(
       `hashtriage scan: ${showControlsInLine(`${u.lists.length === 1 ? 'list' : 'lists'} ${u.lists.join(', ')} ${u.lists.length === 1 ? 'was' : 'were'} imported with category scheme "${u.scheme}", which the severity policy in force does not define: their categories are unranked (add the scheme to the policy, or give --severity-policy)`)}\n`,

@@ -9,6 +9,7 @@ import type { SignalName } from '../../hashing/signal-type.js';
 import { storedSchemeOf, UNMAPPED_SCHEME, type SeverityPolicy } from '../../policy/severity.js';
 import type { ImportItem } from '../types.js';
 import { csvCellsOfLine, sniffDelimiter } from '../../tabular/csv-read.js';
+import { notUtf8TextReason } from '../../tabular/encoding.js';
 import { mapHeader, readCsvList } from './csv.js';
 import { fieldOf, SIGNAL_NAMES, type RowContext } from './fields.js';
 import { readNdjsonList } from './ndjson.js';
@@ -123,13 +124,9 @@ async function* readChunks(path: string): AsyncGenerator<Buffer> {
 }
 
 function rejectUnreadable(path: string, head: Buffer): void {
-  const fail = (what: string): never => {
-    throw new HashtriageError('UNSUPPORTED_FORMAT', `${path}: ${what}`);
-  };
-  if (head[0] === 0x1f && head[1] === 0x8b) fail('gzip-compressed; decompress it first');
-  if (head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) fail('a ZIP archive; extract the list first');
-  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) fail('UTF-16 text; save it as UTF-8');
-  if (head.includes(0)) fail('binary data (NUL bytes), not a text hash list');
+  const reason = notUtf8TextReason(head);
+  if (reason !== null) throw new HashtriageError('UNSUPPORTED_FORMAT', `${path}: ${reason}`);
+  if (head.includes(0)) throw new HashtriageError('UNSUPPORTED_FORMAT', `${path}: binary data (NUL bytes), not a text hash list`);
 }
 
 function stripBom(text: string): string {
