@@ -372,10 +372,13 @@ class TableParser {
     if (failure.code === 'CSV_QUOTE_NOT_CLOSED') return `a quoted field is not closed before the end of the file${readOn}`;
     if (failure.code === 'CSV_MAX_RECORD_SIZE')
       return `the record is longer than ${4 * (this.maxLine ?? 0)} bytes (a quoted field that never closes?)${readOn}`;
-    const message =
-      failure.code === 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE'
-        ? 'CSV: a quoted cell is followed by other text before the next delimiter (a quote inside a quoted cell is written twice: "")'
-        : `CSV: ${failure.message.replace(/ at line \d+/, '')}`;
+    if (failure.code === 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE') {
+      const hint = 'a quote inside a quoted cell is written twice: ""';
+      return at > start
+        ? `CSV: a quoted cell opened here closes at line ${at} with other text after it: a quote not closed here, or ${hint}${readOn}`
+        : `CSV: a quoted cell is followed by other text before the next delimiter (${hint})`;
+    }
+    const message = `CSV: ${failure.message.replace(/ at line \d+/, '')}`;
     return at > start ? `${message} (at line ${at})${readOn}` : message;
   }
 
