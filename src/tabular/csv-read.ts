@@ -184,7 +184,7 @@ class RecordCollector extends CsvParser {
  * record wastes, and a file with many bad records is not read in large pieces.
  */
 const FIRST_PIECE_CHARS = 256;
-const PIECE_CHARS = 16 * 1024;
+const PIECE_CHARS = 64 * 1024;
 
 /** A list of lines and how far it has been read. */
 interface LineCursor {
