@@ -123,11 +123,15 @@ describe('CSV and TSV lists', () => {
     expect(errors[0].message).toMatch(/^line is \d+ bytes long, more than the limit/);
   });
 
-  it('ends the read with one error when a quoted field never closes', async () => {
+  it('rejects only the line where a quoted field that never closes starts, and imports the rows after it', async () => {
     const a = hex(32);
-    const content = `md5,note\n${a},fine\n${hex(32)},"opened\n${hex(32)},swallowed\n`;
+    const c = hex(32);
+    const content = `md5,note\n${a},fine\n${hex(32)},"opened\n${c},not swallowed\n`;
     const { rows, errors } = await readAll(dir.write('unclosed.csv', content));
-    expect(rows.map((r) => hexOf(r).md5)).toEqual([a]);
+    expect(rows.map((r) => [r.line, hexOf(r).md5])).toEqual([
+      [2, a],
+      [4, c],
+    ]);
     expect(errors).toHaveLength(1);
     expect(errors[0].line).toBe(3);
     expect(errors[0].message).toMatch(/not closed before the end of the file/);

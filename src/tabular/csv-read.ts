@@ -33,8 +33,10 @@ export interface StreamLimits {
 
 /**
  * The table in `chunks`, streamed: the header (first non-blank record), then rows and errors in line
- * order. A line over the limit is an error and so is the record containing it; a quoted field that never
- * closes (or a record over four times the line limit) ends the read with one error. Rethrows read errors.
+ * order. A line over the limit is an error and so is the record containing it. A record that cannot be
+ * read (text after a closing quote; a quoted field that never closes or makes the record over four times
+ * the line limit) is one error at its first line, and the lines after that one are read as new records:
+ * every line is in a row, a skipped blank or comment line, or an error. Rethrows read errors.
  */
 export async function* readCsvTable(chunks: AsyncIterable<Buffer>, dialect: CsvDialect, limits: StreamLimits = {}): AsyncGenerator<TableEvent> {
   for await (const events of readCsvTableBatches(chunks, dialect, limits)) yield* events;
@@ -82,47 +84,6 @@ export function sniffDelimiter(headerLine: string, candidates: readonly string[]
     }
   }
   return best;
-}
-
-/** A parsed record with the line it ends on. */
-interface EndedRecord {
-  readonly cells: string[];
-  readonly end: number;
-}
-
-/**
- * csv-parse's Parser used as a synchronous tokenizer: records are collected as they are parsed, with
- * `info.lines` at that moment (their last line); reading it here avoids the per-record context object
- * that csv-parse builds for `on_record` (a fifth of the parse time).
- */
-class RecordCollector extends CsvParser {
-  readonly records: EndedRecord[] = [];
-  lastEnd = 0;
-  stopped = false;
-  /** Physical lines read before the parser's first line (by the plain-line path): added to its line numbers. */
-  lineOffset = 0;
-
-  override push(chunk: unknown): boolean {
-    if (chunk !== null && !this.stopped) {
-      this.lastEnd = this.info.lines + this.lineOffset;
-      this.records.push({ cells: chunk as string[], end: this.lastEnd });
-    }
-    return true;
-  }
-
-  /** Parses `text` (whole lines) now; returns the error csv-parse could not skip. */
-  parseNow(text: string): Error | undefined {
-    let failure: Error | undefined;
-    this._transform(Buffer.from(text), 'utf8', (err) => (failure = err ?? undefined));
-    return failure;
-  }
-
-  /** Ends the input now; returns the error csv-parse could not skip. */
-  endNow(): Error | undefined {
-    let failure: Error | undefined;
-    this._flush((err) => (failure = err ?? undefined));
-    return failure;
-  }
 }
 
 const QUOTE = 0x22;
@@ -177,68 +138,152 @@ function error(line: number, message: string): TableEvent {
   return { kind: 'error', line, message };
 }
 
-/** Turns batches of physical lines into table events; `maxLine` null = no size limits. */
+/** A parsed record with the line it ends on. */
+interface EndedRecord {
+  readonly cells: string[];
+  readonly end: number;
+}
+
+/**
+ * csv-parse's Parser used as a synchronous tokenizer: records are collected as they are parsed, with
+ * `info.lines` at that moment (their last line); reading it here avoids the per-record context object
+ * that csv-parse builds for `on_record` (a fifth of the parse time). The first error stops it for good.
+ */
+class RecordCollector extends CsvParser {
+  readonly records: EndedRecord[] = [];
+  lastEnd = 0;
+  /** Physical lines before the parser's first line (read by the plain-line path): added to its line numbers. */
+  lineOffset = 0;
+
+  override push(chunk: unknown): boolean {
+    if (chunk !== null) {
+      this.lastEnd = this.info.lines + this.lineOffset;
+      this.records.push({ cells: chunk as string[], end: this.lastEnd });
+    }
+    return true;
+  }
+
+  /** Parses `text` (whole lines) now, up to its first error, which it returns. */
+  parseNow(text: string): CsvError | undefined {
+    let failure: CsvError | undefined;
+    this._transform(Buffer.from(text), 'utf8', (err) => (failure = (err as CsvError | null | undefined) ?? undefined));
+    return failure;
+  }
+
+  /** Ends the input now; returns the error of the last record, if any. */
+  endNow(): CsvError | undefined {
+    let failure: CsvError | undefined;
+    this._flush((err) => (failure = (err as CsvError | null | undefined) ?? undefined));
+    return failure;
+  }
+}
+
+/**
+ * Text given to csv-parse in one call: from the first size on a new parser, doubling up to the last.
+ * csv-parse stops at a bad record and the lines after it are read again, so this bounds the work a bad
+ * record wastes, and a file with many bad records is not read in large pieces.
+ */
+const FIRST_PIECE_CHARS = 256;
+const PIECE_CHARS = 64 * 1024;
+
+/** A list of lines and how far it has been read. */
+interface LineCursor {
+  readonly lines: readonly Line[];
+  at: number;
+}
+
+const BLANK = /^[ \t]*$/;
+
+/**
+ * Turns batches of physical lines into table events; `maxLine` null = no size limits.
+ *
+ * Lines are split without csv-parse until the first line that needs it (a quote, a comment sign inside
+ * the line, …); from there on csv-parse reads on, starting at a record boundary. A record csv-parse
+ * cannot read (a quote closed before other text, a quoted field that runs to the end of the file or
+ * over the record size limit) is one error at its first line, and reading starts again at the line
+ * after that one, on the plain-line path: a broken record costs its own first line, and each later line
+ * is read as a row or reported, never dropped unseen.
+ */
 class TableParser {
-  private readonly parser: RecordCollector;
-  /** Problems found outside the record stream (over-long lines, skipped records), in line order. */
+  private parser: RecordCollector;
+  /** Problems found outside the record stream (over-long lines), in line order. */
   private readonly problems: TableEvent[] = [];
-  private readonly longLines: number[] = [];
-  private fatal: TableEvent | null = null;
+  private longLines: number[] = [];
   private header: { line: number; width: number } | null = null;
-  /** True once the read has ended (after a fatal problem, or after finish). */
+  /** True once the read has ended (after finish). */
   done = false;
-  /**
-   * Lines are split without csv-parse until the first line that needs it (a quote, a comment sign inside
-   * the line, …); from there on csv-parse reads the rest, starting at a record boundary.
-   */
   private plain = true;
-  /** Last line read by the plain path that csv-parse would have returned as a record. */
+  /** The next text given to csv-parse starts with one blank line (see splitPlain). */
+  private prime = false;
+  /** Last line csv-parse would have returned as a record (or the last bad record's first line). */
   private lastRecordLine = 0;
+  /** Lines given to csv-parse after its last complete record: what is read again after a bad record. */
+  private pending: Line[] = [];
+  private pieceChars = FIRST_PIECE_CHARS;
 
   constructor(
     private readonly dialect: CsvDialect,
     private readonly maxLine: number | null,
   ) {
-    this.parser = new RecordCollector({
-      delimiter: dialect.delimiter,
+    this.parser = this.newParser();
+  }
+
+  private newParser(): RecordCollector {
+    return new RecordCollector({
+      delimiter: this.dialect.delimiter,
       relax_column_count: true,
       relax_quotes: true,
       skip_empty_lines: true,
       trim: true,
-      ...(dialect.comments ? { comment: '#', comment_no_infix: true } : {}),
-      max_record_size: maxLine === null ? 0 : 4 * maxLine,
-      skip_records_with_error: true,
-      on_skip: (err: CsvError | undefined) => this.skipped(err),
+      ...(this.dialect.comments ? { comment: '#', comment_no_infix: true } : {}),
+      max_record_size: this.maxLine === null ? 0 : 4 * this.maxLine,
     });
   }
 
-  private skipped(err: CsvError | undefined): undefined {
-    if (!err || this.fatal) return undefined;
-    const lastEnd = this.parser.lastEnd;
-    const from = lastEnd + 1;
-    if (err.code === 'CSV_MAX_RECORD_SIZE') {
-      this.stop(error(from, `the record starting after line ${lastEnd} is longer than ${4 * (this.maxLine ?? 0)} bytes (a quoted field that never closes?); the rest of the file was not read`));
-    } else if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
-      this.stop(error(from, `a quoted field in the record starting after line ${lastEnd} is not closed before the end of the file`));
-    } else {
-      const line = typeof (err as { lines?: unknown }).lines === 'number' ? (err as unknown as { lines: number }).lines + this.parser.lineOffset : from;
-      this.problems.push(error(line, `CSV: ${err.message.replace(/ at line \d+/, '')}`));
-    }
-    return undefined;
-  }
-
-  private stop(problem: TableEvent): void {
-    this.fatal = problem;
-    this.parser.stopped = true;
-  }
-
-  /** Events of the records completed by `lines`; after a fatal problem, the remaining problems and it. */
+  /** Events of the records completed by `lines` (and of bad records among them), in line order. */
   feed(lines: readonly Line[]): TableEvent[] {
-    if (this.done) return [];
     const out: TableEvent[] = [];
-    let prime = false;
-    let k = 0;
-    for (; this.plain && k < lines.length; k++) {
+    if (!this.done) this.consume(lines, out);
+    return out;
+  }
+
+  /** Events of the last record (and of the lines read again after it if it is bad) and the remaining problems. */
+  finish(): TableEvent[] {
+    const out: TableEvent[] = [];
+    if (this.done) return out;
+    while (!this.plain) {
+      const failure = this.parser.endNow();
+      this.drain(out);
+      if (failure === undefined) break;
+      this.consume(this.resync(failure, out), out);
+    }
+    this.done = true;
+    for (const problem of this.problems.splice(0)) out.push(problem);
+    return out;
+  }
+
+  private consume(input: readonly Line[], out: TableEvent[]): void {
+    // Lines to read again after a bad record go on top, before the rest of what was below.
+    const stack: LineCursor[] = [{ lines: input, at: 0 }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      if (top.at >= top.lines.length) {
+        stack.pop();
+        continue;
+      }
+      if (this.plain) this.splitPlain(top, out);
+      else {
+        const again = this.parsePiece(top, out);
+        if (again.length > 0) stack.push({ lines: again, at: 0 });
+      }
+    }
+  }
+
+  /** Reads plain lines from `src` until one needs csv-parse (switching to it) or none is left. */
+  private splitPlain(src: LineCursor, out: TableEvent[]): void {
+    const lines = src.lines;
+    let k = src.at;
+    for (; k < lines.length; k++) {
       const l = lines[k];
       if ('tooLong' in l) {
         out.push(error(l.line, tooLongMessage(l.tooLong, this.maxLine ?? DEFAULT_MAX_LINE_BYTES)));
@@ -250,60 +295,99 @@ class TableParser {
         this.plain = false;
         // As if csv-parse had read the lines before: it fixes its record delimiter at the first line end
         // it meets, which was a LF (a line with a lone CR is never plain), so it is given one blank line.
-        prime = l.line > 1;
-        this.parser.lineOffset = l.line - 1 - (prime ? 1 : 0);
+        this.prime = l.line > 1;
+        this.parser.lineOffset = l.line - 1 - (this.prime ? 1 : 0);
         this.parser.lastEnd = this.lastRecordLine;
         break;
       }
       if (cells.length > 1 || cells[0] !== '') this.lastRecordLine = l.line; // csv-parse skips the others as empty
       this.record(cells, l.line, l.line, out);
     }
-    if (k === lines.length) return out;
-    let text = prime ? '\n' : '';
-    for (const l of lines.slice(k)) {
+    src.at = k;
+  }
+
+  /** Gives csv-parse the next piece of `src`; returns the lines to read again after a bad record (or none). */
+  private parsePiece(src: LineCursor, out: TableEvent[]): Line[] {
+    let text = this.prime ? '\n' : '';
+    this.prime = false;
+    const lines = src.lines;
+    let k = src.at;
+    while (k < lines.length && text.length < this.pieceChars) {
+      const l = lines[k++];
+      this.pending.push(l);
       if ('tooLong' in l) {
         this.problems.push(error(l.line, tooLongMessage(l.tooLong, this.maxLine ?? DEFAULT_MAX_LINE_BYTES)));
         this.longLines.push(l.line);
         text += '\n'; // keeps csv-parse's line count right without holding the line
       } else text += `${l.text}\n`;
     }
+    src.at = k;
     const failure = this.parser.parseNow(text);
-    if (failure && !this.fatal) this.stop(error(this.parser.lastEnd + 1, `CSV: ${this.relined(failure.message)}; the rest of the file was not read`));
-    out.push(...this.drain());
-    return this.fatal ? this.close(out) : out;
+    this.drain(out);
+    if (failure !== undefined) return this.resync(failure, out);
+    if (this.pieceChars < PIECE_CHARS) this.pieceChars *= 2;
+    const end = this.parser.lastEnd;
+    let done = 0;
+    while (done < this.pending.length && this.pending[done].line <= end) done++;
+    if (done === this.pending.length) this.pending = [];
+    else if (done > 0) this.pending.splice(0, done);
+    return [];
   }
 
-  /** Events of the last record, the remaining problems and the fatal one, if any. */
-  finish(): TableEvent[] {
-    if (this.done) return [];
-    if (!this.fatal) {
-      const failure = this.parser.endNow();
-      if (failure) this.stop(error(this.parser.lastEnd + 1, `CSV: ${this.relined(failure.message)}`));
+  /**
+   * Reports the bad record csv-parse stopped at, at its first line, and starts reading afresh after that
+   * line: returns the lines already given to csv-parse that follow it, to be read again.
+   */
+  private resync(failure: CsvError, out: TableEvent[]): Line[] {
+    const lastEnd = this.parser.lastEnd;
+    const start = this.recordStart(lastEnd);
+    const at = typeof failure.lines === 'number' ? failure.lines + this.parser.lineOffset : start;
+    while (this.problems.length > 0 && this.problems[0].line < start) out.push(this.problems.shift()!);
+    out.push(error(start, this.badRecordMessage(failure, start, at)));
+    // The lines after `start` are read again, with their over-long lines found again.
+    this.problems.length = 0;
+    this.longLines = [];
+    const again = this.pending.filter((l) => l.line > start);
+    this.pending = [];
+    this.parser = this.newParser();
+    this.pieceChars = FIRST_PIECE_CHARS;
+    this.plain = true;
+    this.prime = false;
+    this.lastRecordLine = start;
+    return again;
+  }
+
+  /** The first line after `lastEnd` that can start a record (not blank, not a comment). */
+  private recordStart(lastEnd: number): number {
+    for (const l of this.pending) {
+      if (l.line <= lastEnd || 'tooLong' in l || BLANK.test(l.text)) continue;
+      if (this.dialect.comments && l.text.charCodeAt(0) === HASH) continue;
+      return l.line;
     }
-    return this.close(this.drain());
+    return lastEnd + 1;
   }
 
-  private close(events: TableEvent[]): TableEvent[] {
-    this.done = true;
-    events.push(...this.problems.splice(0));
-    if (this.fatal) events.push(this.fatal);
-    return events;
+  private badRecordMessage(failure: CsvError, start: number, at: number): string {
+    const readOn = '; this line is skipped and the lines after it are read as new records';
+    if (failure.code === 'CSV_QUOTE_NOT_CLOSED') return `a quoted field is not closed before the end of the file${readOn}`;
+    if (failure.code === 'CSV_MAX_RECORD_SIZE')
+      return `the record is longer than ${4 * (this.maxLine ?? 0)} bytes (a quoted field that never closes?)${readOn}`;
+    if (failure.code === 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE') {
+      const hint = 'a quote inside a quoted cell is written twice: ""';
+      return at > start
+        ? `CSV: a quoted cell opened here closes at line ${at} with other text after it: a quote not closed here, or ${hint}${readOn}`
+        : `CSV: a quoted cell is followed by other text before the next delimiter (${hint})`;
+    }
+    const message = `CSV: ${failure.message.replace(/ at line \d+/, '')}`;
+    return at > start ? `${message} (at line ${at})${readOn}` : message;
   }
 
-  /** csv-parse's message with its line numbers made file line numbers. */
-  private relined(message: string): string {
-    const offset = this.parser.lineOffset;
-    return offset === 0 ? message : message.replace(/ at line (\d+)/g, (_, n: string) => ` at line ${Number(n) + offset}`);
-  }
-
-  private drain(): TableEvent[] {
-    const out: TableEvent[] = [];
+  private drain(out: TableEvent[]): void {
     for (const { cells, end } of this.parser.records.splice(0)) {
       const start = end - countLF(cells);
       while (this.problems.length > 0 && this.problems[0].line < start) out.push(this.problems.shift()!);
       this.record(cells, start, end, out);
     }
-    return out;
   }
 
   /** The event of one record spanning lines start…end (none for a blank record). */

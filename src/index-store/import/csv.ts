@@ -49,8 +49,9 @@ export function mapHeader(cells: readonly string[], where: string): CsvHeader {
 
 /**
  * Items of a CSV/TSV list in file order. Bad rows (wrong field count, bad values, broken quoting, a line
- * over the size limit) are error items with their line; a quoted field that never closes ends the read
- * with one error item. Throws BAD_INPUT for an unusable header and rethrows read errors.
+ * over the size limit) are error items with their line; a record with broken quoting (a quoted field that
+ * never closes included) costs its first line, and the lines after it are read as rows. Throws BAD_INPUT for an unusable
+ * header and rethrows read errors.
  */
 export async function* readCsvList(chunks: AsyncIterable<Buffer>, ctx: RowContext, opts: CsvOptions): AsyncGenerator<ImportItem> {
   let header: CsvHeader | null = null;
