@@ -126,8 +126,14 @@ describe('a manifest row of another width than the header', () => {
 
 describe('columns a manifest has that are not read', () => {
   it('are named once per manifest, CSV header cells and NDJSON keys alike', () => {
-    const csv = ['report_id,Reporter Email,file,Date Received,Reporter Email', 'R1,a@example.org,ev/a.png,2026-03-01,x', 'R2,b@example.org,ev/a.png,2026-03-02,y'].join('\n');
-    expect(parseManifest(csv, 'm.csv', ROOT).unusedColumns).toEqual([{ manifest: 'm.csv', columns: ['Reporter Email', 'Date Received'], more: 0 }]);
+    const csv = ['report_id,Reporter Email,file,Date Opened,Reporter Email', 'R1,a@example.org,ev/a.png,2026-03-01,x', 'R2,b@example.org,ev/a.png,2026-03-02,y'].join('\n');
+    expect(parseManifest(csv, 'm.csv', ROOT).unusedColumns).toEqual([{ manifest: 'm.csv', columns: ['Reporter Email', 'Date Opened'], more: 0 }]);
+    // the usual spellings of the date a report came in are read as received_at
+    for (const column of ['Date Received', 'Received Date', 'Report Date']) {
+      const read = parseManifest(`report_id,file,${column}\nR1,ev/a.png,2026-03-01T10:00:00Z\n`, 'd.csv', ROOT);
+      expect(read.unusedColumns).toEqual([]);
+      expect(read.reports[0].receivedAt).toBe('2026-03-01T10:00:00.000Z');
+    }
     const nd = ['{"report_id":"R1","file":"a.png","email":"a@example.org"}', '{"report_id":"R2","file":"a.png","email":"b","tags":["x"]}'].join('\n');
     expect(parseManifest(nd, 'm.ndjson', ROOT).unusedColumns).toEqual([{ manifest: 'm.ndjson', columns: ['email', 'tags'], more: 0 }]);
     expect(parseManifest('report_id,file\nR1,a.png\n', 'ok.csv', ROOT).unusedColumns).toEqual([]);
@@ -142,12 +148,12 @@ describe('columns a manifest has that are not read', () => {
   });
 
   it('are named on stderr and in the JSON summary, without making the scan fail', async () => {
-    const csv = ['report_id,reporter,file,Reporter Email,Date Received', 'R1,Ann,ev/rose.png,ann@example.org,2026-03-01'].join('\n');
+    const csv = ['report_id,reporter,file,Reporter Email,Date Opened', 'R1,Ann,ev/rose.png,ann@example.org,2026-03-01'].join('\n');
     const { run } = await scan('extra.csv', csv, 'out-extra');
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr.match(/columns not used/g)).toHaveLength(1);
-    expect(run.stderr).toMatch(/manifest extra\.csv: columns not used: Reporter Email, Date Received/);
-    expect(JSON.parse(run.stdout)).toMatchObject({ unusedManifestColumns: [{ manifest: 'extra.csv', columns: ['Reporter Email', 'Date Received'], more: 0 }] });
+    expect(run.stderr).toMatch(/manifest extra\.csv: columns not used: Reporter Email, Date Opened/);
+    expect(JSON.parse(run.stdout)).toMatchObject({ unusedManifestColumns: [{ manifest: 'extra.csv', columns: ['Reporter Email', 'Date Opened'], more: 0 }] });
   });
 });
 

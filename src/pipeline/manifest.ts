@@ -83,7 +83,7 @@ type Field = 'reportId' | 'receivedAt' | 'reporter' | 'channel' | 'url' | 'platf
 /** Accepted column names, compared as src/tabular/header.ts says (case, spaces, dashes, underscores ignored). */
 const COLUMN_SYNONYMS: Record<Field, readonly string[]> = {
   reportId: ['report_id', 'reportid', 'report', 'id', 'complaint_id', 'complaint', 'case_id', 'ticket', 'ticket_id', 'reference', 'ref'],
-  receivedAt: ['received_at', 'received', 'receivedat', 'date', 'datetime', 'timestamp', 'reported_at', 'submitted_at', 'created_at', 'time'],
+  receivedAt: ['received_at', 'received', 'receivedat', 'date_received', 'received_date', 'received_on', 'report_date', 'reported_on', 'date', 'datetime', 'timestamp', 'reported_at', 'submitted_at', 'created_at', 'time'],
   // Who reported, never what kind of reporter: a type column (complainant_type, reporter_type: "parent",
   // "police") names many people alike and would fold their reports into one reporter.
   reporter: ['reporter', 'complainant', 'reporter_id', 'reporter_name', 'complainant_id', 'complainant_name', 'submitter', 'reported_by'],
