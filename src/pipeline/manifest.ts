@@ -13,7 +13,7 @@ import { notUtf8TextReason } from '../tabular/encoding.js';
 import { fieldLookup } from '../tabular/header.js';
 import { ndjsonOfText } from '../tabular/ndjson.js';
 import type { Report } from './types.js';
-import { normalizeUrl, urlKind } from './url.js';
+import { normalizeUrl, severalUrls, urlKind } from './url.js';
 
 /** One problem found in a manifest, located as "file:line" (the rest of the manifest is still read). */
 export interface ManifestError {
@@ -384,7 +384,16 @@ export function parseManifest(content: string, name: string, rootReal: string): 
       return text(values[key]);
     };
     const { files, bad: badFiles } = fileList(values.file);
-    const given = textField('url');
+    const cell = textField('url');
+    // one page per report: of a cell naming several, the first is the report's, and the rest is said
+    const several = severalUrls(cell);
+    const given = several.length > 0 ? several[0] : cell;
+    if (several.length > 0)
+      errors.push({
+        source,
+        code: 'BAD_ROW',
+        message: `report ${reportId}: the url cell names ${several.length} URLs; only the first (${several[0]}) is read as its page, not ${several.slice(1).join(', ')}: give each page a report of its own`,
+      });
     const kind = urlKind(given);
     const url = kind === 'url' ? given : null;
     const existing = byId.get(reportId);

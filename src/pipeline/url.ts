@@ -34,7 +34,21 @@ export function isTrackingParam(name: string): boolean {
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 
-function parseLoose(text: string): URL | null {
+/**
+ * A URL written "defanged", as abuse reports often carry them so that nobody clicks them by accident
+ * (hxxps://evil[.]example/x, evil(.)example, evil[dot]example), in the form a browser would read;
+ * other text unchanged.
+ */
+export function refang(text: string): string {
+  return text
+    .replace(/^h(?:xx|\*\*|XX)p(s?)(\[?:\]?|:)/i, (_, s: string) => `http${s}:`)
+    .replace(/\[(?:\.|dot)\]|\((?:\.|dot)\)|\{(?:\.|dot)\}/gi, '.')
+    .replace(/\[:\]/g, ':')
+    .replace(/\[\/\]/g, '/');
+}
+
+function parseLoose(raw: string): URL | null {
+  const text = refang(raw);
   // Complaint forms often carry URLs without a scheme ("www.example.com/x"): read those as http.
   const candidate = SCHEME.test(text) && !/^[^/:]+:\d/.test(text) ? text : `http://${text.replace(/^\/\/+/, '')}`;
   try {
@@ -50,7 +64,7 @@ function parseLoose(text: string): URL | null {
  * "see attached"), else 'url'.
  */
 export function urlKind(raw: string | null | undefined): 'none' | 'not-url' | 'url' {
-  const text = (raw ?? '').trim();
+  const text = refang((raw ?? '').trim());
   if (isPlaceholder(text)) return 'none';
   const schemed = SCHEME.test(text) && !/^[^/:]+:\d/.test(text);
   if (!schemed && !/^[^/?#]*\./.test(text.replace(/^\/\/+/, ''))) return 'not-url';
@@ -71,7 +85,7 @@ export function normalizeHost(hostname: string): string {
  * parse as a URL is returned trimmed (so identical strings still group); empty text gives null.
  */
 export function normalizeUrl(raw: string | null | undefined): string | null {
-  const text = (raw ?? '').trim();
+  const text = refang((raw ?? '').trim());
   if (text === '') return null;
   const url = parseLoose(text);
   if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:' && url.host === '')) return text;
@@ -98,4 +112,11 @@ export function hostOf(raw: string | null | undefined): string | null {
   const url = parseLoose(text);
   if (url === null || url.hostname === '') return null;
   return normalizeHost(url.hostname);
+}
+
+/** The URLs in a cell that holds several (separated by white space, ";" or "|"), in order; empty when it holds at most one. */
+export function severalUrls(raw: string | null | undefined): string[] {
+  const parts = (raw ?? '').split(/[\s;|]+/).filter((p) => p !== '');
+  const urls = parts.filter((p) => urlKind(p) === 'url' && /^(?:[a-z][a-z0-9+.-]*:\/\/|www\.)/i.test(refang(p)));
+  return urls.length > 1 ? urls : [];
 }
