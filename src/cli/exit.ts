@@ -28,8 +28,29 @@ export function exitCodeFor(err: unknown): number {
   return CANNOT_RUN.has(toErrorInfo(err).code) ? EXIT.USAGE : EXIT.SOME_FAILED;
 }
 
-/** Writes `hashtriage <command>: <message>` to stderr and returns exitCodeFor(err). */
+/** Environment variable that adds the stack trace to the message of an unexpected error. */
+export const DEBUG_ENV_VAR = 'HASHTRIAGE_DEBUG';
+
+/** True when HASHTRIAGE_DEBUG is set to anything but '' or '0'. */
+export function debugRequested(): boolean {
+  const v = process.env[DEBUG_ENV_VAR] ?? '';
+  return v !== '' && v !== '0';
+}
+
+/**
+ * What follows the message of an unexpected (INTERNAL) error: its stack with HASHTRIAGE_DEBUG=1, else a
+ * hint to set it; empty for the expected errors, whose message is all a user needs.
+ */
+export function internalDetail(err: unknown): string {
+  if (toErrorInfo(err).code !== 'INTERNAL') return '';
+  return debugRequested() && err instanceof Error && err.stack ? `\n${err.stack}` : ` (set ${DEBUG_ENV_VAR}=1 for details)`;
+}
+
+/**
+ * Writes `hashtriage <command>: <message>` to stderr (for an unexpected error, with internalDetail) and
+ * returns exitCodeFor(err).
+ */
 export function reportFailure(command: string, err: unknown): number {
-  process.stderr.write(`hashtriage ${command}: ${showControlsInLine(toErrorInfo(err).message)}\n`);
+  process.stderr.write(`hashtriage ${command}: ${showControlsInLine(toErrorInfo(err).message)}${internalDetail(err)}\n`);
   return exitCodeFor(err);
 }

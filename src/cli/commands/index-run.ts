@@ -196,11 +196,18 @@ export function runExport(opts: { list?: string; format: ExportFormat; db?: stri
   return withStore('export', opts.db, true, async (store) => {
     const { exportLines, hasList } = await import('../../index-store/index-admin.js');
     if (opts.list !== undefined && !hasList(store, opts.list)) throw new HashtriageError('NOT_FOUND', noList(opts.list));
-    for (const line of exportLines(store, opts.format, opts.list)) {
+    let damaged = 0;
+    const onDamaged = (problem: string) => {
+      damaged++;
+      process.stderr.write(`hashtriage index export: ${showControlsInLine(problem)}\n`);
+    };
+    for (const line of exportLines(store, opts.format, opts.list, onDamaged)) {
       if (!(await writeOutput(line))) break; // reader closed the pipe
     }
     await flushOutput();
-    return EXIT.OK;
+    if (damaged === 0) return EXIT.OK;
+    process.stderr.write(`hashtriage index export: ${damaged} ${damaged === 1 ? 'entry' : 'entries'} with a damaged value left out; ${showControlsInLine(`\`hashtriage index verify --db ${store.path}\``)} lists every damaged row\n`);
+    return EXIT.SOME_FAILED;
   });
 }
 
