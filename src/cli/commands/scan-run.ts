@@ -8,7 +8,7 @@
 import { existsSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import { HashtriageError } from '../../errors.js';
-import { DB_ENV_VAR, defaultSightingsPath, resolveDbPath } from '../../index-store/db-path.js';
+import { DB_ENV_VAR, defaultSightingsPath, resolveDbPath, storeWritable } from '../../index-store/db-path.js';
 import type { ScanDeps, ScanSummary } from '../../pipeline/scan.js';
 import { EXIT, exitCodeFor, reportFailure } from '../exit.js';
 import { showControlsInLine } from '../../tabular/controls.js';
@@ -97,10 +97,17 @@ export async function runScanCommand(paths: string[], opts: ScanCommandOptions, 
     import('../progress.js'),
   ]);
   const indexPath = opts.index ? resolveDbPath(opts.db) : null;
-  const stores = {
-    index: indexPath,
-    sightings: opts.sightings === false ? null : (opts.sightings ?? defaultSightingsPath(indexPath ?? resolveDbPath(undefined))),
-  };
+  let sightings = opts.sightings === false ? null : (opts.sightings ?? defaultSightingsPath(indexPath ?? resolveDbPath(undefined)));
+  // the default store beside an index on read-only media cannot be kept there: the scan goes on without
+  // sightings and says so (a store named with --sightings that cannot be used stays an error)
+  if (opts.sightings === undefined && sightings !== null && !storeWritable(sightings)) {
+    process.stderr.write(
+      `hashtriage scan: ${showControlsInLine(`the sightings store beside the index cannot be created or written there (${sightings}: read-only)`)}; ` +
+        'going on without looking up or recording what earlier scans saw; give --sightings PATH to keep them elsewhere, or --no-sightings to say so\n',
+    );
+    sightings = null;
+  }
+  const stores = { index: indexPath, sightings };
   const scanOptions = {
     inputs: paths,
     manifests: opts.manifest,
