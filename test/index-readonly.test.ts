@@ -4,7 +4,7 @@
  * searched; an SQLite file of another program is refused and left exactly as it was.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -163,6 +163,51 @@ describe('an index on read-only media', () => {
     } finally {
       spawnSync('umount', [mounted]);
     }
+  });
+});
+
+describe('an index in a folder the user cannot write in (read-only media)', () => {
+  const NOBODY = 65534;
+  /** Spawn options that run the CLI as a user file permissions apply to ("nobody" when running as root); null when impossible here. */
+  function unprivileged(cwd: string): { uid?: number; gid?: number; cwd: string } | null {
+    if (typeof process.getuid !== 'function') return null;
+    if (process.getuid() !== 0) return { cwd };
+    const options = { uid: NOBODY, gid: NOBODY, cwd };
+    const probe = spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(CLI)})`], options);
+    return probe.status === 0 ? options : null;
+  }
+
+  it('scans without sightings and says so, when the default sightings store cannot be created beside it', async (ctx) => {
+    const base = path.join(dir, 'ro-folder');
+    mkdirSync(base);
+    chmodSync(dir, 0o755);
+    chmodSync(base, 0o755);
+    const ro = path.join(base, 'ro');
+    mkdirSync(ro);
+    const db = path.join(ro, 'k.db');
+    expect((await runCli(['index', 'import', path.join(dir, 'known.csv'), '--list', 'known', '--db', db])).status).toBe(0);
+    chmodSync(db, 0o444);
+    chmodSync(ro, 0o555);
+    const options = unprivileged(base);
+    if (options === null) return ctx.skip();
+    const outs = path.join(base, 'outs');
+    mkdirSync(outs, { mode: 0o777 });
+    chmodSync(outs, 0o777);
+    chmodSync(path.join(dir, 'media'), 0o755);
+    chmodSync(path.join(dir, 'media', ROSE), 0o644);
+    const res = await runCli(['scan', path.join(dir, 'media'), '--out', path.join(outs, 'case'), '--db', 'ro/k.db', '--json'], options);
+    expect(res.stderr).not.toMatch(/EACCES/);
+    expect(res.stderr).toContain('the sightings store beside the index cannot be created or written there (ro/k.sightings.db: read-only)');
+    expect(res.stderr).toContain('going on without looking up or recording what earlier scans saw; give --sightings PATH');
+    expect(res.status, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({ knownMatchFiles: 1 });
+    expect(readdirSync(ro)).toEqual(['k.db']);
+    // a store the user names is theirs to fix: still a usage error, and nothing is written
+    const named = await runCli(['scan', path.join(dir, 'media'), '--out', path.join(outs, 'case2'), '--db', 'ro/k.db', '--sightings', 'ro/mine.db'], options);
+    expect(named.status).toBe(2);
+    expect(named.stderr).toContain('ro/mine.db');
+    expect(existsSync(path.join(outs, 'case2'))).toBe(false);
+    expect(readdirSync(ro)).toEqual(['k.db']);
   });
 });
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { toErrorInfo } from '../errors.js';
 import { showControlsInLine } from '../tabular/controls.js';
 import type { CommandModule } from './command-module.js';
-import { EXIT } from './exit.js';
+import { DEBUG_ENV_VAR, debugRequested, EXIT } from './exit.js';
 
 /** Every command by name, in help order, with the module that registers it (loaded only when needed). */
 const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<{ register: CommandModule }>]> = [
@@ -47,8 +47,7 @@ export async function buildProgram(names: readonly string[] = COMMAND_NAMES): Pr
   return program;
 }
 
-/** Environment variable that adds the stack trace to the message of an unexpected error. */
-export const DEBUG_ENV_VAR = 'HASHTRIAGE_DEBUG';
+export { DEBUG_ENV_VAR } from './exit.js';
 
 /**
  * Runs the CLI on argv and resolves to the process exit code; never throws. Bad usage gives 2; an error
@@ -64,8 +63,7 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK;
       return EXIT.USAGE;
     }
-    const debug = (process.env[DEBUG_ENV_VAR] ?? '') !== '' && process.env[DEBUG_ENV_VAR] !== '0';
-    const detail = debug && err instanceof Error && err.stack ? `\n${err.stack}` : ` (set ${DEBUG_ENV_VAR}=1 for details)`;
+    const detail = debugRequested() && err instanceof Error && err.stack ? `\n${err.stack}` : ` (set ${DEBUG_ENV_VAR}=1 for details)`;
     process.stderr.write(`hashtriage: unexpected error: ${showControlsInLine(toErrorInfo(err).message)}${detail}\n`);
     return EXIT.SOME_FAILED;
   }

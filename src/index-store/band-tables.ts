@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { bandKey, bandLayout, type BandLayout } from '../search/bands.js';
+import { wrongValueLength } from './damaged.js';
 import { packIds, unpackIds, type IdCodes } from './id-blobs.js';
 import { BAND_KEY_SPAN, SQLITE_BAND_COUNT } from './schema.js';
 
@@ -21,7 +22,10 @@ export function bandRowKey(band: number, key: number): number {
 /** Rows read per statement when loading values (bounded memory for the transient row objects). */
 const READ_CHUNK = 65_536;
 
-/** Reads (id, value) of the hashes with afterId < id ≤ uptoId, ascending, from a 256-bit hashes table. */
+/**
+ * Reads (id, value) of the hashes with afterId < id ≤ uptoId, ascending, from a 256-bit hashes table;
+ * a value that is not 32 bytes throws the damaged-index error naming its row.
+ */
 export function readIdCodes(db: Database.Database, hashesTable: string, afterId = 0, uptoId = Number.MAX_SAFE_INTEGER): IdCodes {
   const total = (db.prepare(`SELECT count(*) FROM ${hashesTable} WHERE id > ? AND id <= ?`).pluck().get(afterId, uptoId) as number) ?? 0;
   const ids = new Uint32Array(total);
@@ -33,6 +37,7 @@ export function readIdCodes(db: Database.Database, hashesTable: string, afterId 
     const rows = page.all(after, uptoId) as Array<[number, Buffer]>;
     for (const [id, value] of rows) {
       if (n === total) break;
+      if (value.byteLength !== 32) throw wrongValueLength(db, hashesTable, id, value, 32);
       ids[n] = id;
       // bytes are in hex-string order: the first 4 bytes are the highest word (see bits.wordsToBytes)
       const o = n * 8;

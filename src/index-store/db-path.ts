@@ -2,6 +2,7 @@
  * Where the index and the sightings store are: the --db flag, the environment, or the defaults. Loads
  * nothing heavy, so commands can resolve paths before they load SQLite.
  */
+import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 
 /** Default database file, relative to the working directory. */
@@ -22,4 +23,18 @@ export function defaultSightingsPath(indexPath: string): string {
   const dir = path.dirname(indexPath);
   const base = path.basename(indexPath).replace(/\.(db|sqlite3?)$/i, '');
   return path.join(dir, `${base}.sightings.db`);
+}
+
+/**
+ * True when an SQLite store at `file` can be created or written here: its folder is writable (SQLite
+ * writes its journal beside the file) and so is the file when it exists. False on read-only media.
+ */
+export function storeWritable(file: string): boolean {
+  try {
+    accessSync(path.dirname(path.resolve(file)), constants.W_OK);
+    if (existsSync(file)) accessSync(file, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }

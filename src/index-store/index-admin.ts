@@ -10,7 +10,8 @@ import type { EntryRow } from './entry-reads.js';
 import { storedSchemeSql } from './schema.js';
 import { schemeWordOf } from '../policy/severity.js';
 import type { IndexStore } from './store.js';
-import { verifyChunks } from './value-chunks.js';
+import { describeStored } from './damaged.js';
+import { chunkTableOf, chunkRowProblem, verifyChunks } from './value-chunks.js';
 import { csvCell } from '../tabular/csv-write.js';
 
 /** One list as stats and the CLI show it. */
@@ -189,9 +190,15 @@ export function hasList(store: IndexStore, name: string): boolean {
  * the lines of the entries it came with (same list and metadata), where it is the only value of its kind
  * for them, so such a line imports again (a line with only an opaque value would be refused); any other
  * opaque value gets a line of its own. Streams from the database; memory grows only by one bit per
- * opaque value.
+ * opaque value. An entry whose stored value is damaged (wrong length for its type) is left out and
+ * described to `onDamaged`.
  */
-export function* exportLines(store: IndexStore, format: ExportFormat, listName?: string): Generator<string> {
+export function* exportLines(
+  store: IndexStore,
+  format: ExportFormat,
+  listName?: string,
+  onDamaged: (problem: string) => void = () => {},
+): Generator<string> {
   const listFilter = listName === undefined ? '' : 'WHERE l.name = ?';
   const params = listName === undefined ? [] : [listName];
   const opaqueKinds = (
@@ -232,14 +239,19 @@ export function* exportLines(store: IndexStore, format: ExportFormat, listName?:
   const kindParams = Object.fromEntries(opaqueKinds.map((kind, k) => [`kind${k}`, kind]));
   for (const s of store.signals) {
     const t = store.tablesOf(s);
+    const bytes = s.bits / 8;
     const stmt = store.db.prepare(
-      `SELECT l.name AS list, h.value AS value, e.quality AS quality, e.category, e.severity, ${storedSchemeSql(store.db, t.entries, 'e', 'l')} AS scheme, e.series,
+      `SELECT l.name AS list, e.hash_id AS hashId, h.value AS value, e.quality AS quality, e.category, e.severity, ${storedSchemeSql(store.db, t.entries, 'e', 'l')} AS scheme, e.series,
               e.victim_identified, e.external_id, e.added_at, e.note${opaqueOfEntry.map((q) => `, ${q}`).join('')}
        FROM ${t.entries} e JOIN ${t.hashes} h ON h.id = e.hash_id JOIN lists l ON l.id = e.list_id ${listFilter.replace('?', '@list')}
        ORDER BY l.name, e.id`,
     );
     const bound = listName === undefined ? kindParams : { ...kindParams, list: listName };
-    for (const r of stmt.iterate(bound) as IterableIterator<EntryRow & { value: Buffer; quality: number | null } & Record<string, unknown>>) {
+    for (const r of stmt.iterate(bound) as IterableIterator<EntryRow & { hashId: number; value: Buffer; quality: number | null } & Record<string, unknown>>) {
+      if (r.value.byteLength !== bytes) {
+        onDamaged(`list ${r.list}: a ${s.name} entry left out: ${damagedValueText(t.hashes, r.hashId, describeStored(r.value), bytes)}`);
+        continue;
+      }
       const values = new Map<string, string>([[s.name, s.format(bytesToWords(r.value))]]);
       opaqueKinds.forEach((kind, k) => {
         const cell = r[`opaque${k}`];
@@ -262,7 +274,47 @@ export function* exportLines(store: IndexStore, format: ExportFormat, listName?:
   }
 }
 
-/** Checks integrity: SQLite quick_check, foreign keys, and every band table against its hashes table. */
+/** How a value of the wrong length reads in verify's and export's reports. */
+function damagedValueText(hashesTable: string, id: number, stored: string, expected: number): string {
+  return `${hashesTable} id ${id} holds ${stored} where ${expected} bytes belong`;
+}
+
+/** Most damaged rows listed per table (the rest are counted). */
+const DAMAGED_LISTED = 100;
+
+/** The damaged values of one hashes table (not a blob of `expected` bytes): one problem per row, then a count of the rest. */
+function damagedValues(store: IndexStore, hashesTable: string, expected: number): string[] {
+  const bad = `typeof(value) != 'blob' OR length(value) != ?`;
+  const rows = store.db
+    .prepare(`SELECT id, typeof(value) AS type, length(value) AS len FROM ${hashesTable} WHERE ${bad} ORDER BY id LIMIT ${DAMAGED_LISTED}`)
+    .all(expected) as Array<{ id: number; type: string; len: number | null }>;
+  const problems = rows.map((r) => damagedValueText(hashesTable, r.id, r.type === 'blob' ? `a ${r.len}-byte value` : `a ${r.type} value`, expected));
+  if (rows.length === DAMAGED_LISTED) {
+    const total = store.db.prepare(`SELECT count(*) FROM ${hashesTable} WHERE ${bad}`).pluck().get(expected) as number;
+    if (total > DAMAGED_LISTED) problems.push(`${hashesTable}: ${total - DAMAGED_LISTED} more damaged values`);
+  }
+  return problems;
+}
+
+/** The chunk rows of a hashes table's packed copy whose blobs disagree (see chunkRowProblem), at most DAMAGED_LISTED. */
+function damagedChunks(store: IndexStore, hashesTable: string): string[] {
+  const table = chunkTableOf(hashesTable);
+  const problems: string[] = [];
+  const rows = store.db
+    .prepare(
+      `SELECT chunk, ids, codes FROM ${table} WHERE typeof(ids) != 'blob' OR typeof(codes) != 'blob' OR length(ids) % 4 != 0 OR length(codes) != 8 * length(ids) ORDER BY chunk LIMIT ${DAMAGED_LISTED}`,
+    )
+    .raw()
+    .all() as Array<[number, unknown, unknown]>;
+  for (const [chunk, ids, codes] of rows) problems.push(`${table} chunk ${chunk} ${chunkRowProblem(ids, codes) ?? 'is damaged'}`);
+  return problems;
+}
+
+/**
+ * Checks integrity: SQLite quick_check, foreign keys, every stored value's length for its type (each
+ * damaged row named), the packed chunk rows, and every band and chunk table against its hashes table
+ * (those comparisons are skipped for a type whose values or chunks are damaged: they would read them).
+ */
 export function verifyIndex(store: IndexStore): VerifyReport {
   const problems: string[] = [];
   const quick = store.db.pragma('quick_check') as Array<{ quick_check: string }>;
@@ -278,10 +330,18 @@ export function verifyIndex(store: IndexStore): VerifyReport {
         .pluck()
         .get() as number;
       if (orphans > 0) problems.push(`${t.hashes}: ${orphans} values without any entry`);
+      const damaged = damagedValues(store, t.hashes, s.bits / 8);
+      problems.push(...damaged);
       if (!t.bands) continue;
       checked[s.name] = store.valueCount(s);
+      const damagedChunkRows = damagedChunks(store, t.hashes);
+      problems.push(...damagedChunkRows);
+      if (damaged.length > 0) {
+        problems.push(`${t.bands}, ${chunkTableOf(t.hashes)}: not compared with ${t.hashes} while its values are damaged`);
+        continue;
+      }
       for (const p of verifyBands(store.db, t.hashes, t.bands)) problems.push(`${t.bands} band ${p.band} key ${p.key}: ${p.message}`);
-      problems.push(...verifyChunks(store.db, t.hashes, readIdCodes(store.db, t.hashes)));
+      if (damagedChunkRows.length === 0) problems.push(...verifyChunks(store.db, t.hashes, readIdCodes(store.db, t.hashes)));
     }
   })();
   return { ok: problems.length === 0, problems, checked };

@@ -31,6 +31,10 @@ export interface ImportOptions {
   readonly onProgress?: (rows: number) => void;
   /** Called once when the import has to wait for another process's write to the index to finish. */
   readonly onWait?: () => void;
+  /** Called once the write lock is taken (a caller installs its stop handlers then: the wait for the lock cannot be interrupted by JavaScript). */
+  readonly onWriting?: () => void;
+  /** When aborted, the import stops at the next row and rolls back (throwing the signal's reason): the index is left as it was. */
+  readonly signal?: AbortSignal;
 }
 
 /** Rows gathered per bulk write: larger batches keep more of each index write in order, but their row objects outlive the young generation. */
@@ -54,6 +58,7 @@ export async function importList(store: IndexStore, source: ListSource, items: A
   // the entries written reference the list row and value ids this import reads or inserts itself
   store.beginWrite({ cacheKib: IMPORT_CACHE_KIB, onWait: options.onWait, checkReferences: false });
   try {
+    options.onWriting?.();
     const db = store.db;
     const existing = db.prepare(`SELECT id, file_sha256, format, rows_rejected FROM lists WHERE name = ?`).get(source.name) as
       | { id: number; file_sha256: string | null; format: string | null; rows_rejected: number }
@@ -93,6 +98,7 @@ export async function importList(store: IndexStore, source: ListSource, items: A
       summary.duplicate += outcome.duplicate;
     };
     for await (const item of items) {
+      options.signal?.throwIfAborted();
       read++;
       // rows are checked as they come, so errors are reported in file order; good rows wait for one bulk write
       const problem = item.kind === 'row' ? rowProblem(store, item.row) : null;
@@ -107,6 +113,7 @@ export async function importList(store: IndexStore, source: ListSource, items: A
       }
       if (read % PROGRESS_EVERY === 0) options.onProgress?.(read);
     }
+    options.signal?.throwIfAborted();
     flush();
     if (summary.added === 0 && (!existing || options.replace)) {
       // a list with no hash would pass for a known list while nothing can match it; and a replacement

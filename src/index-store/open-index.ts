@@ -11,6 +11,7 @@ import { bytesToWords } from '../hashing/bits.js';
 import type { SignalType } from '../hashing/signal-type.js';
 import { SIGNAL_TYPES } from '../hashing/signals.js';
 import { openSightings, type SeenItem } from '../sightings/sightings-store.js';
+import { wrongValueLength } from './damaged.js';
 import { removeList } from './list-removal.js';
 import { hasLegacySightings, SCHEMA_VERSION } from './schema.js';
 import { DEFAULT_DB_PATH, defaultSightingsPath } from './db-path.js';
@@ -75,14 +76,15 @@ function moveLegacySightings(store: IndexStore): void {
       for (const signal of store.signals) {
         const t = store.tablesOf(signal);
         const rows = store.db
-          .prepare(`SELECT h.value, e.quality, e.external_id, e.added_at, e.note FROM ${t.entries} e JOIN ${t.hashes} h ON h.id = e.hash_id WHERE e.list_id = ?`)
-          .all(list.id) as Array<{ value: Buffer; quality: number | null; external_id: string | null; added_at: string | null; note: string | null }>;
+          .prepare(`SELECT h.id, h.value, e.quality, e.external_id, e.added_at, e.note FROM ${t.entries} e JOIN ${t.hashes} h ON h.id = e.hash_id WHERE e.list_id = ?`)
+          .all(list.id) as Array<{ id: number; value: Buffer; quality: number | null; external_id: string | null; added_at: string | null; note: string | null }>;
         for (const r of rows) {
           const scan = r.external_id ?? list.name;
           const prefix = `${scan}: `;
           const seenPath = r.note === null ? '' : r.note.startsWith(prefix) ? r.note.slice(prefix.length) : r.note;
           let items = byScan.get(scan);
           if (!items) byScan.set(scan, (items = []));
+          if (r.value.byteLength !== signal.bits / 8) throw wrongValueLength(store.db, t.hashes, r.id, r.value, signal.bits / 8);
           items.push({ signal: signal.name, value: bytesToWords(r.value), quality: r.quality, path: seenPath, seenAt: r.added_at ?? '' });
         }
       }

@@ -10,6 +10,7 @@ import { hamming256At, popcount32 } from '../hashing/bits.js';
 import type { SignalType } from '../hashing/signal-type.js';
 import { bandKey, bandRadii, flipMasks, totalProbes } from '../search/bands.js';
 import { SQLITE_LAYOUT, unpackIds } from './band-tables.js';
+import { wrongValueLength } from './damaged.js';
 import { bruteForceForced } from '../search/brute-force.js';
 import { BAND_KEY_SPAN } from './schema.js';
 import { loadCodes } from './value-reads.js';
@@ -44,7 +45,7 @@ export function loadValueCache(store: ValueStore, signal: SignalType): ValueCach
   return { codes: byId, maxId };
 }
 
-/** Hamming distance between a stored 32-byte value (hex-string byte order) and an 8-word code. */
+/** Hamming distance between a stored 32-byte value (hex-string byte order) and an 8-word code; the caller checks the length. */
 function hammingOfBytes(value: Buffer, code: Uint32Array): number {
   let d = 0;
   for (let w = 0; w < 8; w++) d += popcount32(value.readUInt32BE(28 - 4 * w) ^ code[w]);
@@ -62,6 +63,8 @@ export class SqliteBandSearcher implements HammingSearcher {
   private readonly valuesByIds;
   private readonly scanAll;
   private readonly readTx;
+  private readonly db;
+  private readonly hashesTable;
   /** HASHTRIAGE_FORCE_BRUTE_FORCE=1: always scan the hashes table (see brute-force.ts). */
   private readonly forceScan = bruteForceForced();
   private mark = new Uint32Array(0);
@@ -76,6 +79,8 @@ export class SqliteBandSearcher implements HammingSearcher {
     const t = store.tablesOf(signal);
     if (!t.bands) throw new Error(`${signal.name} has no band table`);
     const db = store.db;
+    this.db = db;
+    this.hashesTable = t.hashes;
     this.getBuckets = db.prepare(`SELECT ids FROM ${t.bands} WHERE bk IN (SELECT value FROM json_each(?))`).pluck();
     this.valuesByIds = db.prepare(`SELECT id, value FROM ${t.hashes} WHERE id IN (SELECT value FROM json_each(?))`).raw();
     this.scanAll = db.prepare(`SELECT id, value FROM ${t.hashes}`).raw();
@@ -140,6 +145,7 @@ export class SqliteBandSearcher implements HammingSearcher {
     for (let from = 0; from < n; from += VALUE_READ_IDS) {
       const part = sorted.subarray(from, Math.min(n, from + VALUE_READ_IDS));
       for (const [id, value] of this.valuesByIds.all(JSON.stringify(Array.from(part))) as Array<[number, Buffer]>) {
+        if (value.byteLength !== 32) throw this.damaged(id, value);
         const d = hammingOfBytes(value, query);
         if (d <= r) hits.push({ id, distance: d });
       }
@@ -151,10 +157,16 @@ export class SqliteBandSearcher implements HammingSearcher {
     const hits: IdHit[] = [];
     for (const row of this.scanAll.iterate()) {
       const [id, value] = row as [number, Buffer];
+      if (value.byteLength !== 32) throw this.damaged(id, value);
       const d = hammingOfBytes(value, query);
       if (d <= r) hits.push({ id, distance: d });
     }
     return hits.sort(byDistanceThenId);
+  }
+
+  /** The damaged-index error for a stored value that is not 32 bytes. */
+  private damaged(id: number, value: unknown): Error {
+    return wrongValueLength(this.db, this.hashesTable, id, value, 32);
   }
 
   private growMark(id: number): void {

@@ -6,6 +6,7 @@
  * hashes table inside the same transaction; `index verify` checks that both agree.
  */
 import type Database from 'better-sqlite3';
+import { damagedIndex, describeStored } from './damaged.js';
 import { packIds, unpackIds, type IdCodes } from './id-blobs.js';
 
 /** Ids per chunk row. */
@@ -85,7 +86,10 @@ export function updateChunks(db: Database.Database, hashesTable: string, entries
   }
 }
 
-/** Ids and codes of every value with id > afterId, ascending, read from the chunk table. */
+/**
+ * Ids and codes of every value with id > afterId, ascending, read from the chunk table; a chunk row whose
+ * blobs disagree (see chunkRowProblem) throws the damaged-index error naming it.
+ */
 export function readChunks(db: Database.Database, hashesTable: string, afterId = 0): IdCodes {
   const table = chunkTableOf(hashesTable);
   const first = afterId <= 0 ? 0 : chunkOf(afterId + 1);
@@ -93,8 +97,10 @@ export function readChunks(db: Database.Database, hashesTable: string, afterId =
   const ids = new Uint32Array(total);
   const codes = new Uint32Array(total * 8);
   let n = 0;
-  for (const row of db.prepare(`SELECT ids, codes FROM ${table} WHERE chunk >= ? ORDER BY chunk`).raw().iterate(first)) {
-    const [idBlob, codeBlob] = row as [Buffer, Buffer];
+  for (const row of db.prepare(`SELECT ids, codes, chunk FROM ${table} WHERE chunk >= ? ORDER BY chunk`).raw().iterate(first)) {
+    const [idBlob, codeBlob, chunk] = row as [Buffer, Buffer, number];
+    const problem = chunkRowProblem(idBlob, codeBlob);
+    if (problem !== null) throw damagedIndex(db, `${table} chunk ${chunk} ${problem}`);
     const chunkIds = unpackIds(idBlob);
     const chunkCodes = unpackIds(codeBlob);
     for (let i = 0; i < chunkIds.length; i++) {
@@ -105,6 +111,14 @@ export function readChunks(db: Database.Database, hashesTable: string, afterId =
     }
   }
   return { ids: ids.subarray(0, n), codes: codes.subarray(0, n * 8), count: n };
+}
+
+/** What is wrong with a chunk row's two blobs (ids a whole number of uint32, 32 bytes of codes per id); null when nothing. */
+export function chunkRowProblem(ids: unknown, codes: unknown): string | null {
+  if (!(ids instanceof Uint8Array) || ids.byteLength % 4 !== 0) return `holds ${describeStored(ids)} of ids where a multiple of 4 bytes belongs`;
+  if (!(codes instanceof Uint8Array) || codes.byteLength !== ids.byteLength * 8)
+    return `holds ${describeStored(codes)} of codes for ${ids.byteLength / 4} ids, where ${ids.byteLength * 8} bytes belong`;
+  return null;
 }
 
 /** Differences between the chunk table and the values read from the hashes table (empty when equal; at most `limit`). */

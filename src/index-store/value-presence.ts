@@ -24,10 +24,17 @@ export class ValuePresence {
     return (this.bits[p >>> 5] & (1 << (p & 31))) !== 0;
   }
 
-  /** A filter holding every value of `hashesTable` (values are stored highest word first: see bits.wordsToBytes). */
+  /**
+   * A filter holding every value of `hashesTable` (values are stored highest word first: see
+   * bits.wordsToBytes). A damaged value shorter than 4 bytes (or not a blob) is left out: it cannot equal a
+   * value being written, and `index verify` reports it.
+   */
   static ofTable(db: Database.Database, hashesTable: string): ValuePresence {
     const presence = new ValuePresence();
-    for (const top of db.prepare(`SELECT substr(value, 1, 4) FROM ${hashesTable}`).pluck().iterate()) presence.mark((top as Buffer).readUInt32BE(0));
+    for (const top of db.prepare(`SELECT substr(value, 1, 4) FROM ${hashesTable}`).pluck().iterate()) {
+      const prefix = top as Buffer;
+      if (prefix.byteLength === 4) presence.mark(prefix.readUInt32BE(0));
+    }
     return presence;
   }
 }

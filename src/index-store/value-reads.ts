@@ -5,6 +5,7 @@
 import { HashtriageError } from '../errors.js';
 import { bytesToWords, wordsToBytes } from '../hashing/bits.js';
 import type { SignalType } from '../hashing/signal-type.js';
+import { wrongValueLength } from './damaged.js';
 import type { IdCodes } from './id-blobs.js';
 import { readChunks } from './value-chunks.js';
 import type { ValueStore } from './value-store.js';
@@ -21,12 +22,15 @@ export function idsOfValues(store: ValueStore, signal: SignalType, values: reado
   return values.map((v) => (stmt.get(wordsToBytes(v)) as number | undefined) ?? null);
 }
 
-/** Values and qualities of the given ids (missing ids are absent from the map). */
+/** Values and qualities of the given ids (missing ids are absent from the map); a damaged value throws the damaged-index error. */
 export function valuesOf(store: ValueStore, signal: SignalType, ids: readonly number[]): Map<number, StoredValue> {
   const out = new Map<number, StoredValue>();
   if (ids.length === 0) return out;
-  const stmt = store.stmt(`SELECT id, value, quality FROM ${store.tablesOf(signal).hashes} WHERE id IN (SELECT value FROM json_each(?))`);
+  const table = store.tablesOf(signal).hashes;
+  const bytes = signal.bits / 8;
+  const stmt = store.stmt(`SELECT id, value, quality FROM ${table} WHERE id IN (SELECT value FROM json_each(?))`);
   for (const r of stmt.all(JSON.stringify(ids)) as Array<{ id: number; value: Buffer; quality: number | null }>) {
+    if (r.value.byteLength !== bytes) throw wrongValueLength(store.db, table, r.id, r.value, bytes);
     out.set(r.id, { value: bytesToWords(r.value), quality: r.quality });
   }
   return out;

@@ -21,7 +21,7 @@ import type { ListFormat } from '../../index-store/import/list-formats.js';
 import type { ExportFormat, IndexStats } from '../../index-store/index-admin.js';
 import type { IndexStore } from '../../index-store/store.js';
 import { loadSeverityPolicy } from '../../policy/severity.js';
-import { EXIT, reportFailure } from '../exit.js';
+import { EXIT, onStopSignals, reportFailure, STOP_SIGNALS, type StopSignal } from '../exit.js';
 import { showControlsInLine } from '../../tabular/controls.js';
 import { flushOutput, writeOutput } from '../stdout.js';
 
@@ -57,6 +57,9 @@ export async function runImport(file: string, opts: ImportOptions): Promise<numb
   let store: IndexStore | undefined;
   const tty = process.stderr.isTTY === true;
   let progressShown = false;
+  const stop = new AbortController();
+  let stoppedBy: StopSignal | null = null;
+  let offStopSignals = () => {};
   try {
     const [{ readList }, { checkListName, importList }, { openIndex }] = await Promise.all([
       import('../../index-store/import/read-list.js'),
@@ -79,6 +82,14 @@ export async function runImport(file: string, opts: ImportOptions): Promise<numb
           process.stderr.write(`${showControlsInLine(`${file}:${e.line}: ${e.message}`)}\n`);
         },
         onWait: () => process.stderr.write(`hashtriage index import: another process is writing to ${store!.path}; waiting for it to finish (Ctrl-C to give up)\n`),
+        // Ctrl-C or SIGTERM while writing: stop at the next row and roll back, so the index is left as it was
+        onWriting: () => {
+          offStopSignals = onStopSignals((signal) => {
+            stoppedBy = signal;
+            stop.abort();
+          });
+        },
+        signal: stop.signal,
         onProgress: (rows) => {
           if (!tty) return;
           progressShown = true;
@@ -108,8 +119,13 @@ export async function runImport(file: string, opts: ImportOptions): Promise<numb
     return summary.rejected > 0 || summary.notCreated || summary.notReplaced ? EXIT.SOME_FAILED : EXIT.OK;
   } catch (err) {
     if (progressShown) process.stderr.write('\r\x1b[K');
+    if (stoppedBy !== null && stop.signal.aborted && err === stop.signal.reason) {
+      process.stderr.write(`hashtriage index import: stopped by ${stoppedBy}: nothing of ${showControlsInLine(file)} was imported; the index is as it was\n`);
+      return STOP_SIGNALS[stoppedBy as StopSignal];
+    }
     return reportFailure('index import', err);
   } finally {
+    offStopSignals();
     store?.close();
   }
 }
@@ -196,11 +212,18 @@ export function runExport(opts: { list?: string; format: ExportFormat; db?: stri
   return withStore('export', opts.db, true, async (store) => {
     const { exportLines, hasList } = await import('../../index-store/index-admin.js');
     if (opts.list !== undefined && !hasList(store, opts.list)) throw new HashtriageError('NOT_FOUND', noList(opts.list));
-    for (const line of exportLines(store, opts.format, opts.list)) {
+    let damaged = 0;
+    const onDamaged = (problem: string) => {
+      damaged++;
+      process.stderr.write(`hashtriage index export: ${showControlsInLine(problem)}\n`);
+    };
+    for (const line of exportLines(store, opts.format, opts.list, onDamaged)) {
       if (!(await writeOutput(line))) break; // reader closed the pipe
     }
     await flushOutput();
-    return EXIT.OK;
+    if (damaged === 0) return EXIT.OK;
+    process.stderr.write(`hashtriage index export: ${damaged} ${damaged === 1 ? 'entry' : 'entries'} with a damaged value left out; ${showControlsInLine(`\`hashtriage index verify --db ${store.path}\``)} lists every damaged row\n`);
+    return EXIT.SOME_FAILED;
   });
 }
 

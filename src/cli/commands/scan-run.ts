@@ -8,9 +8,9 @@
 import { existsSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import { HashtriageError } from '../../errors.js';
-import { DB_ENV_VAR, defaultSightingsPath, resolveDbPath } from '../../index-store/db-path.js';
+import { DB_ENV_VAR, defaultSightingsPath, resolveDbPath, storeWritable } from '../../index-store/db-path.js';
 import type { ScanDeps, ScanSummary } from '../../pipeline/scan.js';
-import { EXIT, exitCodeFor, reportFailure } from '../exit.js';
+import { EXIT, exitCodeFor, onStopSignals, reportFailure, STOP_SIGNALS, type StopSignal } from '../exit.js';
 import { showControlsInLine } from '../../tabular/controls.js';
 import type { ProgressReporter } from '../progress.js';
 import { flushOutput, StdoutError, writeOutput } from '../stdout.js';
@@ -97,10 +97,17 @@ export async function runScanCommand(paths: string[], opts: ScanCommandOptions, 
     import('../progress.js'),
   ]);
   const indexPath = opts.index ? resolveDbPath(opts.db) : null;
-  const stores = {
-    index: indexPath,
-    sightings: opts.sightings === false ? null : (opts.sightings ?? defaultSightingsPath(indexPath ?? resolveDbPath(undefined))),
-  };
+  let sightings = opts.sightings === false ? null : (opts.sightings ?? defaultSightingsPath(indexPath ?? resolveDbPath(undefined)));
+  // the default store beside an index on read-only media cannot be kept there: the scan goes on without
+  // sightings and says so (a store named with --sightings that cannot be used stays an error)
+  if (opts.sightings === undefined && sightings !== null && !storeWritable(sightings)) {
+    process.stderr.write(
+      `hashtriage scan: ${showControlsInLine(`the sightings store beside the index cannot be created or written there (${sightings}: read-only)`)}; ` +
+        'going on without looking up or recording what earlier scans saw; give --sightings PATH to keep them elsewhere, or --no-sightings to say so\n',
+    );
+    sightings = null;
+  }
+  const stores = { index: indexPath, sightings };
   const scanOptions = {
     inputs: paths,
     manifests: opts.manifest,
@@ -116,14 +123,14 @@ export async function runScanCommand(paths: string[], opts: ScanCommandOptions, 
     includeLowQuality: opts.includeLowQuality,
   };
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(EXIT.INTERRUPTED); // finished items are already committed
-    process.stderr.write('\nhashtriage scan: stopping after the files in progress (Ctrl-C again to quit now); resume with --resume\n');
+  let stoppedBy: StopSignal | null = null;
+  // a second signal exits at once: finished items are already committed
+  const offStopSignals = onStopSignals((signal) => {
+    stoppedBy = signal;
+    const again = signal === 'SIGINT' ? 'Ctrl-C again' : 'a second SIGTERM';
+    process.stderr.write(`\nhashtriage scan: ${signal === 'SIGINT' ? '' : 'terminated: '}stopping after the files in progress (${again} to quit now); resume with --resume\n`);
     controller.abort();
-  };
-  process.on('SIGINT', onSigint);
+  });
   let progress: ProgressReporter | null = null;
   let shown = 0;
   let summary: ScanSummary;
@@ -151,7 +158,7 @@ export async function runScanCommand(paths: string[], opts: ScanCommandOptions, 
     return reportFailure('scan', err);
   } finally {
     (progress as ProgressReporter | null)?.stop();
-    process.off('SIGINT', onSigint);
+    offStopSignals();
     await deps?.index.close();
   }
   if (summary.finishedBefore !== undefined)
@@ -188,6 +195,6 @@ export async function runScanCommand(paths: string[], opts: ScanCommandOptions, 
     process.stderr.write(`hashtriage scan: ${err.message} (the scan's outputs are in ${summary.outDir})\n`);
     return EXIT.SOME_FAILED;
   }
-  if (!summary.completed) return EXIT.INTERRUPTED;
+  if (!summary.completed) return STOP_SIGNALS[(stoppedBy as StopSignal | null) ?? 'SIGINT'];
   return summary.failedFiles > 0 || summary.inputErrors > 0 || broken !== null ? EXIT.SOME_FAILED : EXIT.OK;
 }
