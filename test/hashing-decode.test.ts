@@ -7,7 +7,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { HashtriageError } from '../src/errors.js';
-import { cmykToRgb, decodeCost, decodeImage, DECODE_POLICY, decodesHeic } from '../src/hashing/decode.js';
+import { cmykToRgb, decodeCost, decodeImage, DECODE_POLICY, decodesHeic, libvipsStep } from '../src/hashing/decode.js';
 import { imageWorkingBytes } from '../src/hashing/decode-cost.js';
 import { heifCodec, sniffImageFormat } from '../src/hashing/image-format.js';
 import { encodePalettePng, encodePng, pngChunks, pngWithHeaderSize, withoutChunk } from './support/png.js';
@@ -221,5 +221,31 @@ describe('DECODE_POLICY', () => {
     expect(DECODE_POLICY.version).toContain(`sharp ${sharp.versions.sharp}`);
     expect(DECODE_POLICY.version).toContain(`libvips ${sharp.versions.vips}`);
     expect(DECODE_POLICY.failOn).toBe('truncated');
+  });
+});
+
+describe('libvips failures whose words another thread cleared', () => {
+  const failing = (...outcomes: Array<string | number>) => {
+    let calls = 0;
+    const run = async () => {
+      const o = outcomes[Math.min(calls++, outcomes.length - 1)];
+      if (typeof o === 'number') return o;
+      throw new Error(o);
+    };
+    return { run, calls: () => calls };
+  };
+  const failure = async (p: Promise<unknown>) => p.then(() => null, (e: HashtriageError) => `${e.code}: ${e.message}`);
+
+  it("are run again once, so a file always gets libvips' own words", async () => {
+    const lost = failing('Unknown error', 'VipsJpeg: premature end of JPEG image');
+    expect(await failure(libvipsStep(lost.run, 'jpeg'))).toBe('DECODE_FAILED: corrupt or truncated jpeg data: VipsJpeg: premature end of JPEG image');
+    expect(lost.calls()).toBe(2);
+    const spurious = failing('', 42);
+    expect(await libvipsStep(spurious.run, 'jpeg')).toBe(42);
+    const twice = failing('Unknown error', 'Unknown error');
+    expect(await failure(libvipsStep(twice.run, 'png'))).toBe('DECODE_FAILED: corrupt or truncated png data: Unknown error');
+    const own = failing('VipsJpeg: premature end of JPEG image');
+    expect(await failure(libvipsStep(own.run, 'jpeg'))).toMatch(/premature end/);
+    expect(own.calls()).toBe(1);
   });
 });

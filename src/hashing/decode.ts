@@ -78,14 +78,34 @@ function decodeError(err: unknown, format: SniffedFormat): HashtriageError {
 
 const mib = (bytes: number): number => Math.ceil(bytes / 2 ** 20);
 
+/**
+ * Runs one sharp operation, its failure mapped by decodeError. libvips keeps its error text in one buffer
+ * for all threads: another thread's decode can clear it before sharp reads it, leaving "Unknown error".
+ * Such a failure is run again once, so that the same file always gets its own words (and a failure that
+ * was not the file's own goes away).
+ */
+export async function libvipsStep<T>(run: () => Promise<T>, format: SniffedFormat): Promise<T> {
+  try {
+    return await run();
+  } catch (first) {
+    if (!lostLibvipsMessage(first)) throw decodeError(first, format);
+    try {
+      return await run();
+    } catch (again) {
+      throw decodeError(lostLibvipsMessage(again) ? first : again, format);
+    }
+  }
+}
+
+/** True when sharp reports a failure without libvips' words for it ("Unknown error", or nothing). */
+function lostLibvipsMessage(err: unknown): boolean {
+  const text = (err instanceof Error ? err.message : String(err)).split('\n')[0].trim();
+  return text === '' || /^unknown error$/i.test(text);
+}
+
 /** Checks the header's dimensions against the pixel limit and the memory it allows; the header alone is parsed, no pixels decoded. */
 async function readHeader(bytes: Uint8Array, format: SniffedFormat, maxPixels: number): Promise<sharp.Metadata> {
-  let meta: sharp.Metadata;
-  try {
-    meta = await sharp(bytes, { limitInputPixels: false, failOn: FAIL_ON }).metadata();
-  } catch (err) {
-    throw decodeError(err, format);
-  }
+  const meta = await libvipsStep(() => sharp(bytes, { limitInputPixels: false, failOn: FAIL_ON }).metadata(), format);
   const { width, height } = meta;
   if (!width || !height) throw new HashtriageError('DECODE_FAILED', `${format} header gives no image size`);
   if (width * height > maxPixels)
@@ -155,16 +175,13 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
   const meta = await readHeader(bytes, format, maxPixels);
   const isCmyk = meta.space === 'cmyk';
   const isGrey = meta.space === 'b-w' || meta.space === 'grey16';
-  let pipeline = sharp(bytes, { limitInputPixels: maxPixels, failOn: FAIL_ON, ignoreIcc: true, pages: 1, page: 0 });
-  // CMYK stays CMYK through libvips (no ICC conversion); everything else comes out as sRGB samples,
-  // which for RGB files are the stored values (ICC ignored), for grey R = G = B = v, for 16-bit v >> 8.
-  pipeline = isCmyk ? pipeline.pipelineColourspace('cmyk').toColourspace('cmyk') : pipeline.toColourspace('srgb');
-  let raw: { data: Buffer; info: sharp.OutputInfo };
-  try {
-    raw = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-  } catch (err) {
-    throw decodeError(err, format);
-  }
+  const decode = (): Promise<{ data: Buffer; info: sharp.OutputInfo }> => {
+    const pipeline = sharp(bytes, { limitInputPixels: maxPixels, failOn: FAIL_ON, ignoreIcc: true, pages: 1, page: 0 });
+    // CMYK stays CMYK through libvips (no ICC conversion); everything else comes out as sRGB samples,
+    // which for RGB files are the stored values (ICC ignored), for grey R = G = B = v, for 16-bit v >> 8.
+    return (isCmyk ? pipeline.pipelineColourspace('cmyk').toColourspace('cmyk') : pipeline.toColourspace('srgb')).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  };
+  const raw = await libvipsStep(decode, format);
   const { data, info } = raw;
   const { width, height } = info;
   const channels: number = info.channels;
