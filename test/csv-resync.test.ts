@@ -7,22 +7,14 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { csvTableOfText, readCsvTable, type CsvDialect, type TableEvent } from '../src/tabular/csv-read.js';
+import { csvTableOfText, type CsvDialect, type TableEvent } from '../src/tabular/csv-read.js';
 import { runCli } from './support/cli.js';
+import { streamed } from './support/streamed-table.js';
 
 const CSV: CsvDialect = { delimiter: ',', comments: true, strictWidth: true };
 const TSV: CsvDialect = { delimiter: '\t', comments: false, strictWidth: true };
 
-async function* chunked(text: string, size: number): AsyncGenerator<Buffer> {
-  const bytes = Buffer.from(text);
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
 
-async function streamed(text: string, dialect: CsvDialect, size: number, maxLineBytes?: number): Promise<TableEvent[]> {
-  const out: TableEvent[] = [];
-  for await (const e of readCsvTable(chunked(text, size), dialect, { maxLineBytes })) out.push(e);
-  return out;
-}
 
 /** The events of `text`, checked to be the same streamed in chunks of several sizes. */
 async function table(text: string, dialect: CsvDialect = CSV): Promise<TableEvent[]> {

@@ -5,23 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseBoolean } from '../src/tabular/boolean.js';
-import { csvCellsOfLine, csvTableOfText, readCsvTable, sniffDelimiter, type CsvDialect, type TableEvent } from '../src/tabular/csv-read.js';
+import { csvCellsOfLine, csvTableOfText, sniffDelimiter, type CsvDialect } from '../src/tabular/csv-read.js';
 import { fieldLookup, normalizeName } from '../src/tabular/header.js';
 import { ndjsonOfText, readNdjson } from '../src/tabular/ndjson.js';
+import { chunked, streamed } from './support/streamed-table.js';
 
 const CSV: CsvDialect = { delimiter: ',', comments: true, strictWidth: true };
 
-/** The text as a stream of `size`-byte chunks (splitting lines, quoted fields and UTF-8 sequences). */
-async function* chunked(text: string, size: number): AsyncGenerator<Buffer> {
-  const bytes = Buffer.from(text);
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
 
-async function streamed(text: string, dialect: CsvDialect, size: number, maxLineBytes?: number): Promise<TableEvent[]> {
-  const out: TableEvent[] = [];
-  for await (const e of readCsvTable(chunked(text, size), dialect, { maxLineBytes })) out.push(e);
-  return out;
-}
 
 describe('column names', () => {
   it('compare without byte-order mark, case, spaces, dashes, underscores or other punctuation', () => {
