@@ -149,4 +149,28 @@ describe('index export → index import', () => {
       }
     });
   }
+
+  it('gives back PhotoDNA values of entries that share their metadata, also more values than lines', async () => {
+    const same = hex(32);
+    const file = path.join(dir, 'groups.csv');
+    // two entries with the same metadata, and one value listed twice with two PhotoDNA values
+    writeFileSync(file, `md5,photodna,category\n${hex(32)},PDNA1,2\n${hex(32)},PDNA2,2\n${same},PDNA3,2\n${same},PDNA4,2\n`);
+    expect(await importFile(store, 'g', file)).toMatchObject({ added: 4, rejected: 0 });
+    const opaque = (s: IndexStore) => s.db.prepare(`SELECT kind, value FROM opaque ORDER BY value`).raw().all();
+    expect(opaque(store)).toHaveLength(4);
+    for (const format of ['csv', 'ndjson'] as const) {
+      const exported = [...exportLines(store, format, 'g')];
+      const out = path.join(dir, `g.${format}`);
+      writeFileSync(out, exported.join(''));
+      const copy = openIndex(path.join(dir, `g-${format}.db`));
+      try {
+        expect(await importFile(copy, 'g', out)).toMatchObject({ rejected: 0 });
+        expect(opaque(copy)).toEqual(opaque(store));
+        expect(copy.db.prepare(`SELECT count(*) FROM entries_md5`).pluck().get()).toBe(3);
+        expect([...exportLines(copy, format, 'g')]).toEqual(exported);
+      } finally {
+        copy.close();
+      }
+    }
+  });
 });

@@ -531,6 +531,11 @@ describe('bundles.csv cells a spreadsheet can hold', () => {
     expect(parts.slice(0, -1)).toEqual(ids.slice(0, parts.length - 1));
     expect(parts.length - 1 + Number(tail![1])).toBe(20_000);
     for (const r of rows) for (const cell of Object.values(r)) expect(cell.length).toBeLessThan(32_767);
+    // measured as written: control characters in paths are shown, and take more room
+    const { csvText } = await import('../src/tabular/csv-write.js');
+    const controls = Array.from({ length: 3000 }, (_, i) => `p/\u0001\u0002\u0003\u0004${i}.png`);
+    const { listCell } = await import('../src/pipeline/outputs/csv.js');
+    expect(csvText(listCell(controls)).length).toBeLessThanOrEqual(32_767);
     // short lists are written whole
     expect(rows.find((r) => r.bundle_id !== big.id)!.report_ids).not.toContain('more (all in');
   });

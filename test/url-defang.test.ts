@@ -14,6 +14,12 @@ describe('defanged URLs', () => {
       expect(hostOf(defanged), defanged).toBe('evil.example');
     }
   });
+
+  it('are refanged in the scheme and host only: a path or query keeps what it says', () => {
+    expect(normalizeUrl('https://x.example/wiki/Ellipsis_(.)')).toBe('https://x.example/wiki/Ellipsis_(.)');
+    expect(normalizeUrl('evil[.]example/q?x=[dot]')).toBe('https://evil.example/q?x=%5Bdot%5D');
+    expect(hostOf('http://[::1]:8080/x')).toBe('[::1]');
+  });
 });
 
 describe('a url cell naming several pages', () => {
@@ -21,6 +27,8 @@ describe('a url cell naming several pages', () => {
     expect(severalUrls('https://a.example/x;https://b.example/y')).toEqual(['https://a.example/x', 'https://b.example/y']);
     expect(severalUrls('https://a.example/x | www.b.example/y\nhxxps://c[.]example')).toEqual(['https://a.example/x', 'www.b.example/y', 'hxxps://c[.]example']);
     expect(severalUrls('https://a.example/x?q=1;2')).toEqual([]);
+    // inside a query, ";" belongs to the URL
+    expect(severalUrls('https://ex.com/p?a=1;https://other.com/')).toEqual([]);
     expect(severalUrls('https://example.com/a b')).toEqual([]);
     expect(severalUrls(null)).toEqual([]);
   });

@@ -231,47 +231,84 @@ export function* exportLines(
   // Opaque values written with an entry, by id (skipped when the opaque table is listed after the entries).
   const maxOpaqueId = (store.db.prepare(`SELECT max(id) FROM opaque`).pluck().get() as number | null) ?? 0;
   const attached = new Uint8Array((maxOpaqueId >> 3) + 1);
-  // per kind: the id and value of the entry's only opaque value of that kind, else NULL
-  const opaqueOfEntry = opaqueKinds.map(
-    (_, k) =>
-      `(SELECT CASE WHEN count(*) = 1 THEN json_array(min(o.id), min(o.value)) END FROM opaque o WHERE o.list_id = e.list_id AND o.meta_key = e.meta_key AND o.kind = @kind${k}) AS opaque${k}`,
-  );
-  const kindParams = Object.fromEntries(opaqueKinds.map((kind, k) => [`kind${k}`, kind]));
+  // Per kind, the first GROUP_VALUES opaque values (id, value) of the entry's list and metadata key,
+  // through the index of schema 4 (a seek per line; the planner would otherwise take the (list, kind)
+  // index and read every opaque value of the list for each line). The k-th line of a group carries its
+  // k-th value; an older index on read-only media lists them on lines of their own instead.
+  const seek = hasIndex(store, 'opaque_entry');
+  const opaqueOfEntry = seek
+    ? opaqueKinds.map(
+        (_, k) =>
+          `(SELECT json_group_array(json_array(id, value)) FROM (SELECT o.id, o.value FROM opaque o INDEXED BY opaque_entry
+              WHERE o.list_id = e.list_id AND o.meta_key = e.meta_key AND o.kind = @kind${k} ORDER BY o.id LIMIT ${GROUP_VALUES})) AS opaque${k}`,
+      )
+    : [];
+  const kindParams = seek ? Object.fromEntries(opaqueKinds.map((kind, k) => [`kind${k}`, kind])) : {};
   for (const s of store.signals) {
     const t = store.tablesOf(s);
     const bytes = s.bits / 8;
     const stmt = store.db.prepare(
-      `SELECT l.name AS list, e.hash_id AS hashId, h.value AS value, e.quality AS quality, e.category, e.severity, ${storedSchemeSql(store.db, t.entries, 'e', 'l')} AS scheme, e.series,
+      `SELECT l.name AS list, e.hash_id AS hashId, e.meta_key AS metaKey, h.value AS value, e.quality AS quality, e.category, e.severity, ${storedSchemeSql(store.db, t.entries, 'e', 'l')} AS scheme, e.series,
               e.victim_identified, e.external_id, e.added_at, e.note${opaqueOfEntry.map((q) => `, ${q}`).join('')}
        FROM ${t.entries} e JOIN ${t.hashes} h ON h.id = e.hash_id JOIN lists l ON l.id = e.list_id ${listFilter.replace('?', '@list')}
        ORDER BY l.name, e.id`,
     );
     const bound = listName === undefined ? kindParams : { ...kindParams, list: listName };
-    for (const r of stmt.iterate(bound) as IterableIterator<EntryRow & { hashId: number; value: Buffer; quality: number | null } & Record<string, unknown>>) {
+    // lines of this signal type met so far per group that has several values of a kind
+    const linesOfGroup = new Map<string, number>();
+    for (const r of stmt.iterate(bound) as IterableIterator<EntryRow & { hashId: number; metaKey: Buffer; value: Buffer; quality: number | null } & Record<string, unknown>>) {
       if (r.value.byteLength !== bytes) {
         onDamaged(`list ${r.list}: a ${s.name} entry left out: ${damagedValueText(t.hashes, r.hashId, describeStored(r.value), bytes)}`);
         continue;
       }
       const values = new Map<string, string>([[s.name, s.format(bytesToWords(r.value))]]);
-      opaqueKinds.forEach((kind, k) => {
-        const cell = r[`opaque${k}`];
-        if (typeof cell !== 'string') return;
-        const [id, value] = JSON.parse(cell) as [number, string];
+      opaqueOfEntry.forEach((_, k) => {
+        const group = JSON.parse(r[`opaque${k}`] as string) as Array<[number, string]>;
+        if (group.length === 0) return;
+        let line = 0;
+        if (group.length > 1) {
+          const key = `${k}\u0000${r.list}\u0000${r.metaKey.toString('hex')}`;
+          line = linesOfGroup.get(key) ?? 0;
+          linesOfGroup.set(key, line + 1);
+        }
+        if (line >= group.length) return;
+        const [id, value] = group[line];
         attached[id >> 3] |= 1 << (id & 7);
-        values.set(kind, value);
+        values.set(opaqueKinds[k], value);
       });
       yield emit(values, r);
     }
   }
+  // The rest (more values than lines in a group, or no entry to go with): with a value of an entry of the
+  // same list and metadata when there is one, so that the line imports again; else alone.
+  const siblings = store.signals.map((s) => {
+    const t = store.tablesOf(s);
+    return { signal: s, stmt: store.db.prepare(`SELECT h.value FROM ${t.entries} e JOIN ${t.hashes} h ON h.id = e.hash_id WHERE e.list_id = ? AND e.meta_key = ? AND length(h.value) = ? LIMIT 1`).pluck() };
+  });
   const stmt = store.db.prepare(
-    `SELECT o.id AS oid, l.name AS list, o.kind AS okind, o.value AS value, NULL AS quality, o.category, o.severity, ${storedSchemeSql(store.db, 'opaque', 'o', 'l')} AS scheme, o.series,
+    `SELECT o.id AS oid, o.list_id AS listId, o.meta_key AS metaKey, l.name AS list, o.kind AS okind, o.value AS value, NULL AS quality, o.category, o.severity, ${storedSchemeSql(store.db, 'opaque', 'o', 'l')} AS scheme, o.series,
             o.victim_identified, o.external_id, o.added_at, o.note
      FROM opaque o JOIN lists l ON l.id = o.list_id ${listFilter} ORDER BY l.name, o.id`,
   );
-  for (const r of stmt.iterate(...params) as IterableIterator<EntryRow & { oid: number; okind: string; value: string; quality: null }>) {
+  for (const r of stmt.iterate(...params) as IterableIterator<EntryRow & { oid: number; listId: number; metaKey: Buffer; okind: string; value: string; quality: null }>) {
     if ((attached[r.oid >> 3] & (1 << (r.oid & 7))) !== 0) continue;
-    yield emit(new Map([[r.okind, r.value]]), r);
+    const values = new Map([[r.okind, r.value]]);
+    for (const { signal, stmt: sibling } of siblings) {
+      const v = sibling.get(r.listId, r.metaKey, signal.bits / 8) as Buffer | undefined;
+      if (v === undefined) continue;
+      values.set(signal.name, signal.format(bytesToWords(v)));
+      break;
+    }
+    yield emit(values, r);
   }
+}
+
+/** Opaque values of one kind, list and metadata key read per entry line; a larger group's rest gets lines of their own. */
+const GROUP_VALUES = 64;
+
+/** True when the database has an index of that name. */
+function hasIndex(store: IndexStore, name: string): boolean {
+  return store.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?`).get(name) !== undefined;
 }
 
 /** How a value of the wrong length reads in verify's and export's reports. */

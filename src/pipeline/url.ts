@@ -36,15 +36,22 @@ const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 
 /**
  * A URL written "defanged", as abuse reports often carry them so that nobody clicks them by accident
- * (hxxps://evil[.]example/x, evil(.)example, evil[dot]example), in the form a browser would read;
- * other text unchanged.
+ * (hxxps://evil[.]example/x, evil(.)example, evil[dot]example), in the form a browser would read. Only
+ * the scheme and the host are changed: a path or query keeps "[.]" or "(.)" as written.
  */
 export function refang(text: string): string {
-  return text
-    .replace(/^h(?:xx|\*\*|XX)p(s?)(\[?:\]?|:)/i, (_, s: string) => `http${s}:`)
-    .replace(/\[(?:\.|dot)\]|\((?:\.|dot)\)|\{(?:\.|dot)\}/gi, '.')
-    .replace(/\[:\]/g, ':')
-    .replace(/\[\/\]/g, '/');
+  const scheme = /^h(?:xx|XX|\*\*|tt)p(s?)(?:\[:\]|:)(?:\/\/)?|^[a-z][a-z0-9+.-]*:\/\/|^\/\//i.exec(text);
+  let rest = text;
+  let head = '';
+  if (scheme !== null) {
+    const s = scheme[0];
+    head = /^h(?:xx|XX|\*\*)p/i.test(s) || s.includes('[:]') ? `http${scheme[1] ?? ''}://` : s;
+    rest = text.slice(s.length);
+  }
+  const end = rest.search(/[/?#]/);
+  const host = end < 0 ? rest : rest.slice(0, end);
+  const tail = end < 0 ? '' : rest.slice(end);
+  return head + host.replace(/\[(?:\.|dot)\]|\((?:\.|dot)\)|\{(?:\.|dot)\}/gi, '.') + tail;
 }
 
 function parseLoose(raw: string): URL | null {
@@ -114,9 +121,25 @@ export function hostOf(raw: string | null | undefined): string | null {
   return normalizeHost(url.hostname);
 }
 
-/** The URLs in a cell that holds several (separated by white space, ";" or "|"), in order; empty when it holds at most one. */
+/**
+ * The URLs in a cell that holds several, in order; empty when it holds at most one. Pages are separated
+ * by white space or "|", or by ";" before a scheme or "www." outside a query (a query may hold ";").
+ */
 export function severalUrls(raw: string | null | undefined): string[] {
-  const parts = (raw ?? '').split(/[\s;|]+/).filter((p) => p !== '');
-  const urls = parts.filter((p) => urlKind(p) === 'url' && /^(?:[a-z][a-z0-9+.-]*:\/\/|www\.)/i.test(refang(p)));
+  const starts = /^(?:[a-z][a-z0-9+.-]*:\/\/|h(?:xx|XX)ps?(?:\[:\]|:)\/\/|www\.)/i;
+  const parts: string[] = [];
+  for (const token of (raw ?? '').split(/\s+|\s*\|\s*/)) {
+    if (token === '') continue;
+    let current = '';
+    for (const piece of token.split(';')) {
+      if (current !== '' && !current.includes('?') && starts.test(piece)) {
+        parts.push(current);
+        current = piece;
+      } else current = current === '' ? piece : `${current};${piece}`;
+    }
+    if (current !== '') parts.push(current);
+  }
+  for (let i = 0; i < parts.length; i++) parts[i] = parts[i].replace(/;+$/, '');
+  const urls = parts.filter((p) => urlKind(p) === 'url' && starts.test(p));
   return urls.length > 1 ? urls : [];
 }

@@ -4,6 +4,7 @@
  * mark so spreadsheet programs read non-ASCII paths correctly.
  */
 import { csvNumber, csvRow, csvText } from '../../tabular/csv-write.js';
+import { showControls } from '../../tabular/controls.js';
 import { contentStatus } from '../known-rating.js';
 import type { BundleFlag, KnownMatch, PriorityReason, RelatedBundle } from '../types.js';
 import type { ScanData } from './types.js';
@@ -27,11 +28,12 @@ export const LIST_CELL_MAX = 30_000;
  */
 export function listCell(values: readonly string[]): string {
   const joined = values.join(LIST_SEPARATOR);
-  if (joined.length <= LIST_CELL_MAX) return joined;
+  // measured as written: control characters are shown as visible escapes, which are longer
+  if (showControls(joined).length <= LIST_CELL_MAX) return joined;
   const kept: string[] = [];
   let length = 0;
   for (const v of values) {
-    const add = (kept.length > 0 ? LIST_SEPARATOR.length : 0) + v.length;
+    const add = (kept.length > 0 ? LIST_SEPARATOR.length : 0) + showControls(v).length;
     // room for the tail (under 60 characters) is kept
     if (length + add > LIST_CELL_MAX - 60) break;
     kept.push(v);
