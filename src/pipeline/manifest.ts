@@ -279,9 +279,10 @@ function tableProblem(message: string): string {
 
 function readCsvRows(content: string, name: string, errors: ManifestError[], unused: UnusedCollector): RawRow[] {
   const firstLine = content.replace(/^\uFEFF/, '').trimStart().split(/\r?\n/, 1)[0] ?? '';
-  // No `#` comments: a report id may start with '#'. Strict width: a row with a cell too many or too few
-  // (an unquoted comma in "Doe, Jane") would be read with every later column shifted into the wrong field.
-  const dialect = { delimiter: sniffDelimiter(firstLine), comments: false, strictWidth: true };
+  // No `#` comments: a report id may start with '#'. Strict width: a row with a cell too many (an unquoted
+  // comma in "Doe, Jane") would be read with every later column shifted into the wrong field; a row
+  // that leaves out its last empty cells is read as it is.
+  const dialect = { delimiter: sniffDelimiter(firstLine), comments: false, strictWidth: true, shortRows: true };
   let header: Array<Field | null> | null = null;
   const rows: RawRow[] = [];
   for (const event of csvTableOfText(content, dialect)) {

@@ -17,6 +17,8 @@ export interface CsvDialect {
   readonly comments: boolean;
   /** A row with another number of fields than the header is an error (true) or read as it is (false). */
   readonly strictWidth: boolean;
+  /** With strictWidth, a row with fewer fields than the header is read, its missing last fields empty (they cannot shift the others). */
+  readonly shortRows?: boolean;
 }
 
 /** One step of reading a table, in file order; `line` is the physical line where the record starts. */
@@ -414,7 +416,9 @@ class TableParser {
       if (this.longLines.length > 64) this.longLines.splice(0, this.longLines.findIndex((l) => l >= start) >>> 0);
     }
     const header = this.header!;
-    if (this.dialect.strictWidth && cells.length !== header.width && !(cells.length > header.width && isBlank(cells.slice(header.width))))
+    const tooFew = cells.length < header.width && this.dialect.shortRows !== true;
+    const tooMany = cells.length > header.width && !isBlank(cells.slice(header.width));
+    if (this.dialect.strictWidth && (tooFew || tooMany))
       return `row has ${cells.length} field${cells.length === 1 ? '' : 's'}, the header (line ${header.line}) has ${header.width}`;
     return null;
   }
