@@ -109,21 +109,28 @@ describe('index export → index import', () => {
     });
   }
 
-  it("a row's own scheme wins over --scheme; an unknown one is a row error and the rest imports", async () => {
+  it("a row's scheme cell gives its scheme, an unknown one is a row error; --scheme wins over the column", async () => {
     const file = path.join(dir, 'mixed.csv');
     writeFileSync(file, `md5,category,scheme\n${hex(32)},A,\n${hex(32)},A,caid\n${hex(32)},A,NONE\n${hex(32)},A,ncmce\n`);
-    const reader = await readList(file, { severity: policy, scheme: 'projectvic' });
-    const rows: Array<{ scheme: string | null | undefined; severity: number | null | undefined }> = [];
-    const errors: string[] = [];
-    for await (const item of reader.items) {
-      if (item.kind === 'row') rows.push({ scheme: item.row.meta.scheme, severity: item.row.meta.severity });
-      else errors.push(`${item.error.line}: ${item.error.message}`);
-    }
-    expect(rows.map((r) => r.scheme)).toEqual(['projectvic', 'caid', '']);
-    expect(rows[0].severity).toBeNull();
-    expect(rows[1].severity).not.toBeNull();
-    expect(rows[2].severity).toBeNull();
-    expect(errors).toEqual([expect.stringMatching(/^5: category scheme 'ncmce' is not defined by the severity policy \(it defines ncmec, /)]);
+    const read = async (scheme?: string) => {
+      const reader = await readList(file, { severity: policy, scheme });
+      const rows: Array<{ scheme: string | null | undefined; severity: number | null | undefined }> = [];
+      const errors: string[] = [];
+      for await (const item of reader.items) {
+        if (item.kind === 'row') rows.push({ scheme: item.row.meta.scheme, severity: item.row.meta.severity });
+        else errors.push(`${item.error.line}: ${item.error.message}`);
+      }
+      return { rows, errors };
+    };
+    const own = await read();
+    expect(own.rows.map((r) => r.scheme)).toEqual([null, 'caid', '']);
+    expect(own.rows[1].severity).not.toBeNull();
+    expect(own.rows[2].severity).toBeNull();
+    expect(own.errors).toEqual([expect.stringMatching(/^5: category scheme 'ncmce' is not defined by the severity policy \(it defines ncmec, /)]);
+    // a list whose scheme column means something else is read with --scheme
+    const given = await read('projectvic');
+    expect(given.rows.map((r) => r.scheme)).toEqual(['projectvic', 'projectvic', 'projectvic', 'projectvic']);
+    expect(given.errors).toEqual([]);
   });
 
   for (const format of ['csv', 'ndjson'] as const) {

@@ -26,7 +26,7 @@ export const register: CommandModule = (program: Command) => {
     .addOption(new Option('--type <type>', `hash type of values whose type the list does not give (needed for 64-digit hashes): ${SIGNAL_NAMES.join(', ')}, any case`).argParser(signalArg))
     .option('--replace', "replace the list's contents with this file's (atomically)", false)
     .option('--severity-policy <path>', 'category → severity policy file (default: the shipped policy)')
-    .option('--scheme <name>', 'category scheme of rows without a scheme column (a scheme of the policy, or "none" to rate no label; default inferred per label)')
+    .option('--scheme <name>', 'category scheme of the list, over any scheme column (a scheme of the policy, or "none" to rate no label; default: the rows\' scheme column, else inferred per label)')
     .option('--json', 'print the summary as JSON', false)
     .option('--db <path>', DB_HELP)
     .action(async (file: string, opts: ImportOptions) => {

@@ -44,8 +44,8 @@ export type RawRow = { [K in FieldName]?: unknown };
 export interface RowContext {
   readonly policy: SeverityPolicy;
   /**
-   * Category scheme of rows without a `scheme` cell of their own: a name from the policy, undefined = infer
-   * per label, null = do not map (severity stays null).
+   * Category scheme of every row, over any `scheme` cell: a name from the policy, undefined = the row's
+   * `scheme` cell, else inferred per label; null = do not map (severity stays null).
    */
   readonly scheme?: string | null;
   /** Type of values whose type the row does not say and their length does not settle (64 hex digits). */
@@ -265,10 +265,15 @@ function severityFor(label: string | null, scheme: string | null | undefined, ct
   return rank;
 }
 
-/** The scheme a row's own `scheme` cell names (null: unmapped), or the context's when the cell is absent or empty. */
+/**
+ * The scheme of a row: the list's when one was given (--scheme wins, so a list whose `scheme` column means
+ * something else can still be read), else the one its own `scheme` cell names (null: unmapped), else
+ * undefined (inferred per label).
+ */
 function rowSchemeOf(value: unknown, ctx: RowContext): string | null | undefined {
+  if (ctx.scheme !== undefined) return ctx.scheme;
   const word = textOf('scheme', value);
-  if (word === null) return ctx.scheme;
+  if (word === null) return undefined;
   try {
     const stored = storedSchemeOf(ctx.policy, word.toLowerCase());
     return stored === UNMAPPED_SCHEME ? null : stored;
