@@ -71,7 +71,11 @@ export function debugRequested(): boolean {
  * hint to set it; empty for the expected errors, whose message is all a user needs.
  */
 export function internalDetail(err: unknown): string {
-  if (toErrorInfo(err).code !== 'INTERNAL') return '';
+  return toErrorInfo(err).code === 'INTERNAL' ? unexpectedDetail(err) : '';
+}
+
+/** What follows the message of an error nobody expected: its stack with HASHTRIAGE_DEBUG=1, else a hint to set it. */
+export function unexpectedDetail(err: unknown): string {
   return debugRequested() && err instanceof Error && err.stack ? `\n${err.stack}` : ` (set ${DEBUG_ENV_VAR}=1 for details)`;
 }
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { toErrorInfo } from '../errors.js';
 import { showControlsInLine } from '../tabular/controls.js';
 import type { CommandModule } from './command-module.js';
-import { DEBUG_ENV_VAR, debugRequested, EXIT } from './exit.js';
+import { EXIT, unexpectedDetail } from './exit.js';
 
 /** Every command by name, in help order, with the module that registers it (loaded only when needed). */
 const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<{ register: CommandModule }>]> = [
@@ -63,8 +63,7 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK;
       return EXIT.USAGE;
     }
-    const detail = debugRequested() && err instanceof Error && err.stack ? `\n${err.stack}` : ` (set ${DEBUG_ENV_VAR}=1 for details)`;
-    process.stderr.write(`hashtriage: unexpected error: ${showControlsInLine(toErrorInfo(err).message)}${detail}\n`);
+    process.stderr.write(`hashtriage: unexpected error: ${showControlsInLine(toErrorInfo(err).message)}${unexpectedDetail(err)}\n`);
     return EXIT.SOME_FAILED;
   }
   const code = process.exitCode;

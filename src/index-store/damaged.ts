@@ -20,8 +20,13 @@ export function describeStored(value: unknown): string {
   return typeof value === 'string' ? 'a text value' : `a ${value === null ? 'null' : typeof value} value`;
 }
 
+/** How a row of a hashes table holding `stored` (see describeStored) instead of `expected` bytes reads in a message. */
+export function wrongLengthText(hashesTable: string, id: number, stored: string, expected: number): string {
+  return `${hashesTable} id ${id} holds ${stored} where ${expected} bytes belong`;
+}
+
 /** The damaged-index error for a row of a hashes table whose value is not `expected` bytes long. */
 export function wrongValueLength(db: Database.Database, hashesTable: string, id: number, value: unknown, expected: number): HashtriageError {
-  return damagedIndex(db, `${hashesTable} id ${id} holds ${describeStored(value)} where ${expected} bytes belong`);
+  return damagedIndex(db, wrongLengthText(hashesTable, id, describeStored(value), expected));
 }
 

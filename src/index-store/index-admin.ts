@@ -7,10 +7,10 @@ import { existsSync, statSync } from 'node:fs';
 import { bytesToWords } from '../hashing/bits.js';
 import { readIdCodes, SQLITE_LAYOUT, verifyBands } from './band-tables.js';
 import type { EntryRow } from './entry-reads.js';
-import { storedSchemeSql } from './schema.js';
+import { indexExists, storedSchemeSql } from './schema.js';
 import { schemeWordOf } from '../policy/severity.js';
 import type { IndexStore } from './store.js';
-import { describeStored } from './damaged.js';
+import { describeStored, wrongLengthText } from './damaged.js';
 import { chunkTableOf, chunkRowProblem, verifyChunks } from './value-chunks.js';
 import { csvCell } from '../tabular/csv-write.js';
 
@@ -235,15 +235,13 @@ export function* exportLines(
   // through the index of schema 4 (a seek per line; the planner would otherwise take the (list, kind)
   // index and read every opaque value of the list for each line). The k-th line of a group carries its
   // k-th value; an older index on read-only media lists them on lines of their own instead.
-  const seek = hasIndex(store, 'opaque_entry');
-  const opaqueOfEntry = seek
-    ? opaqueKinds.map(
-        (_, k) =>
-          `(SELECT json_group_array(json_array(id, value)) FROM (SELECT o.id, o.value FROM opaque o INDEXED BY opaque_entry
-              WHERE o.list_id = e.list_id AND o.meta_key = e.meta_key AND o.kind = @kind${k} ORDER BY o.id LIMIT ${GROUP_VALUES})) AS opaque${k}`,
-      )
-    : [];
-  const kindParams = seek ? Object.fromEntries(opaqueKinds.map((kind, k) => [`kind${k}`, kind])) : {};
+  const kindsOnLine = indexExists(store.db, 'opaque_entry') ? opaqueKinds : [];
+  const opaqueOfEntry = kindsOnLine.map(
+    (_, k) =>
+      `(SELECT json_group_array(json_array(id, value)) FROM (SELECT o.id, o.value FROM opaque o INDEXED BY opaque_entry
+          WHERE o.list_id = e.list_id AND o.meta_key = e.meta_key AND o.kind = @kind${k} ORDER BY o.id LIMIT ${GROUP_VALUES})) AS opaque${k}`,
+  );
+  const kindParams = Object.fromEntries(kindsOnLine.map((kind, k) => [`kind${k}`, kind]));
   for (const s of store.signals) {
     const t = store.tablesOf(s);
     const bytes = s.bits / 8;
@@ -258,11 +256,11 @@ export function* exportLines(
     const linesOfGroup = new Map<string, number>();
     for (const r of stmt.iterate(bound) as IterableIterator<EntryRow & { hashId: number; metaKey: Buffer; value: Buffer; quality: number | null } & Record<string, unknown>>) {
       if (r.value.byteLength !== bytes) {
-        onDamaged(`list ${r.list}: a ${s.name} entry left out: ${damagedValueText(t.hashes, r.hashId, describeStored(r.value), bytes)}`);
+        onDamaged(`list ${r.list}: a ${s.name} entry left out: ${wrongLengthText(t.hashes, r.hashId, describeStored(r.value), bytes)}`);
         continue;
       }
       const values = new Map<string, string>([[s.name, s.format(bytesToWords(r.value))]]);
-      opaqueOfEntry.forEach((_, k) => {
+      kindsOnLine.forEach((kind, k) => {
         const group = JSON.parse(r[`opaque${k}`] as string) as Array<[number, string]>;
         if (group.length === 0) return;
         let line = 0;
@@ -274,7 +272,7 @@ export function* exportLines(
         if (line >= group.length) return;
         const [id, value] = group[line];
         attached[id >> 3] |= 1 << (id & 7);
-        values.set(opaqueKinds[k], value);
+        values.set(kind, value);
       });
       yield emit(values, r);
     }
@@ -306,16 +304,6 @@ export function* exportLines(
 /** Opaque values of one kind, list and metadata key read per entry line; a larger group's rest gets lines of their own. */
 const GROUP_VALUES = 64;
 
-/** True when the database has an index of that name. */
-function hasIndex(store: IndexStore, name: string): boolean {
-  return store.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?`).get(name) !== undefined;
-}
-
-/** How a value of the wrong length reads in verify's and export's reports. */
-function damagedValueText(hashesTable: string, id: number, stored: string, expected: number): string {
-  return `${hashesTable} id ${id} holds ${stored} where ${expected} bytes belong`;
-}
-
 /** Most damaged rows listed per table (the rest are counted). */
 const DAMAGED_LISTED = 100;
 
@@ -325,7 +313,7 @@ function damagedValues(store: IndexStore, hashesTable: string, expected: number)
   const rows = store.db
     .prepare(`SELECT id, typeof(value) AS type, length(value) AS len FROM ${hashesTable} WHERE ${bad} ORDER BY id LIMIT ${DAMAGED_LISTED}`)
     .all(expected) as Array<{ id: number; type: string; len: number | null }>;
-  const problems = rows.map((r) => damagedValueText(hashesTable, r.id, r.type === 'blob' ? `a ${r.len}-byte value` : `a ${r.type} value`, expected));
+  const problems = rows.map((r) => wrongLengthText(hashesTable, r.id, r.type === 'blob' ? `a ${r.len}-byte value` : `a ${r.type} value`, expected));
   if (rows.length === DAMAGED_LISTED) {
     const total = store.db.prepare(`SELECT count(*) FROM ${hashesTable} WHERE ${bad}`).pluck().get(expected) as number;
     if (total > DAMAGED_LISTED) problems.push(`${hashesTable}: ${total - DAMAGED_LISTED} more damaged values`);

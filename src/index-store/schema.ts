@@ -206,6 +206,11 @@ export function notAnIndex(db: Database.Database): string | null {
   return null;
 }
 
+/** True when the database has an index of that name. */
+export function indexExists(db: Database.Database, name: string): boolean {
+  return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?`).get(name) !== undefined;
+}
+
 /** True when the database has a table of that name. */
 export function tableExists(db: Database.Database, name: string): boolean {
   return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;

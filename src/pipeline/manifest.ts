@@ -269,12 +269,10 @@ function headerProblem(header: ReadonlyArray<Field | null>): string | null {
 /** The table reader's message for a row of another width than the header (csv-read.ts, strictWidth). */
 const WIDTH_PROBLEM = /^row has (\d+) fields?, the header \(line \d+\) has (\d+)$/;
 
-/** The table reader's message for a table error, with what the manifest does about a row of the wrong width. */
+/** The table reader's message for a table error, with what the manifest does about a row with a cell too many (shorter rows are read). */
 function tableProblem(message: string): string {
-  const width = WIDTH_PROBLEM.exec(message);
-  if (width === null) return message;
-  const hint = Number(width[1]) > Number(width[2]) ? 'quote a value that holds the delimiter' : 'write every column, an empty one as an empty cell';
-  return `${message}; row not read, since its values cannot be matched to their columns (${hint})`;
+  if (!WIDTH_PROBLEM.test(message)) return message;
+  return `${message}; row not read, since its values cannot be matched to their columns (quote a value that holds the delimiter)`;
 }
 
 function readCsvRows(content: string, name: string, errors: ManifestError[], unused: UnusedCollector): RawRow[] {
